@@ -1,0 +1,16 @@
+//! `pullsim-model`: the kubelet's and containerd's image-pull rules as pure functions.
+//!
+//! Everything else in pullsim (the simulator, the fake registry, the conformance
+//! harness, the `pullsim` command) asks this crate what Kubernetes would do, so each
+//! rule lives here once, written from `SEMANTICS.md` with its section in the docs.
+//!
+//! Architecture Invariant: nothing in this crate does I/O, reads a clock or an
+//! environment variable, uses OS randomness or starts a thread. Time comes in as a
+//! [`SimTime`] argument; text comes in as `&str`.
+//!
+//! Module map:
+//! - [`time`]: the virtual instant every time-dependent rule takes.
+
+pub mod time;
+
+pub use time::SimTime;

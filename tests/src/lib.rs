@@ -1,0 +1,1 @@
+//! Shared helpers for pullsim's whole-project tests.
