@@ -1,1 +1,33 @@
 //! Shared helpers for pullsim's whole-project tests.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace's root folder (the parent of this package's folder).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Every file under `dir` (recursively, in sorted order) whose name ends with `suffix`,
+/// skipping build output and version-control folders.
+pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    collect(dir, suffix, &mut found);
+    found.sort();
+    found
+}
+
+fn collect(dir: &Path, suffix: &str, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            if !matches!(name.as_ref(), "target" | ".git" | "node_modules") && !name.starts_with('.') {
+                collect(&path, suffix, found);
+            }
+        } else if name.ends_with(suffix) {
+            found.push(path);
+        }
+    }
+}

@@ -1,3 +1,155 @@
 //! `cargo xtask`: the project's automation, written in Rust so it runs wherever cargo does.
+//!
+//! `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
+//! every check, in order, with a summary of what failed. `cargo xtask bench` runs the
+//! criterion benches and prints their figures.
 
-fn main() {}
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "xtask is a shell whose job is to print"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+#[expect(
+    clippy::disallowed_methods,
+    reason = "xtask is a shell: it times its own steps with the wall clock"
+)]
+fn now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+const USAGE: &str = "\
+cargo xtask: pullsim's automation
+
+USAGE:
+    cargo xtask test            run every check CI runs: rustfmt, clippy (-D warnings), all tests
+    cargo xtask bench [FILTER]  run the criterion benches (optionally only those matching FILTER)
+    cargo xtask help            print this message
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") if args.len() == 1 => test(),
+        Some("bench") if args.len() <= 2 => bench(args.get(1).map(String::as_str)),
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("error: unknown or malformed command {args:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One check of `cargo xtask test`: a name and the cargo arguments that run it.
+struct Step {
+    name: &'static str,
+    cargo_args: &'static [&'static str],
+}
+
+const TEST_STEPS: &[Step] = &[
+    Step {
+        name: "rustfmt",
+        cargo_args: &["fmt", "--all", "--", "--check"],
+    },
+    Step {
+        name: "clippy",
+        cargo_args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    },
+    Step {
+        name: "tests",
+        cargo_args: &["test", "--workspace", "--all-targets"],
+    },
+    Step {
+        name: "doctests",
+        cargo_args: &["test", "--workspace", "--doc"],
+    },
+];
+
+/// Runs every step even when an earlier one fails, so one run reports everything that
+/// is wrong, then fails if any step failed.
+fn test() -> anyhow::Result<()> {
+    let root = workspace_root();
+    let mut failed = Vec::new();
+    let mut summary = Vec::new();
+    for step in TEST_STEPS {
+        eprintln!(
+            "\n==> xtask test: {} (cargo {})",
+            step.name,
+            step.cargo_args.join(" ")
+        );
+        let started = now();
+        let ok = cargo(&root, step.cargo_args)?;
+        let secs = started.elapsed().as_secs_f64();
+        summary.push(format!(
+            "{:<10} {:<4} {secs:>7.1}s",
+            step.name,
+            if ok { "ok" } else { "FAIL" }
+        ));
+        if !ok {
+            failed.push(step.name);
+        }
+    }
+    eprintln!("\n==> xtask test summary");
+    for line in &summary {
+        eprintln!("    {line}");
+    }
+    if failed.is_empty() {
+        eprintln!("all {} steps passed", TEST_STEPS.len());
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} of {} steps failed: {}",
+            failed.len(),
+            TEST_STEPS.len(),
+            failed.join(", ")
+        )
+    }
+}
+
+/// Runs the criterion benches of the `pullsim-benches` package; criterion prints each
+/// figure (and the benches print their own throughput lines).
+fn bench(filter: Option<&str>) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let mut args = vec!["bench", "--package", "pullsim-benches", "--"];
+    args.extend(filter);
+    if cargo(&root, &args)? {
+        Ok(())
+    } else {
+        anyhow::bail!("cargo bench failed")
+    }
+}
+
+fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<bool> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|err| anyhow::anyhow!("could not start cargo {}: {err}", args.join(" ")))?;
+    Ok(status.success())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
