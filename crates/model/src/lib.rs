@@ -10,7 +10,9 @@
 //!
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
+//! - [`go_text`]: Go's `%q` quoting and lowercasing, so messages match the Go binaries.
 
+pub mod go_text;
 pub mod time;
 
 pub use time::SimTime;
