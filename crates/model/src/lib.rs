@@ -10,9 +10,12 @@
 //!
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
+//! - [`digest`]: content digests validated as go-digest does, and hashing for the registry.
 //! - [`go_text`]: Go's `%q` quoting and lowercasing, so messages match the Go binaries.
 
+pub mod digest;
 pub mod go_text;
 pub mod time;
 
+pub use digest::{Digest, DigestAlgorithm, DigestError};
 pub use time::SimTime;
