@@ -18,6 +18,8 @@ pub mod normalize;
 #[cfg(test)]
 mod oracle_tests;
 #[cfg(test)]
+mod semantics_tests;
+#[cfg(test)]
 mod upstream_tests;
 
 pub use kubelet::{ImageName, ImageNameError, apply_default_image_tag, parse_image_name};
