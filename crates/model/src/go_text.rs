@@ -3,7 +3,7 @@
 //!
 //! Both rules need Unicode facts. `strconv.IsPrint` is "letter, mark, number, punctuation,
 //! symbol, or ASCII space" in Go's Unicode tables; current Go (1.21 onwards, which builds the
-//! supported Kubernetes releases) ships Unicode 15.0.0. [`PRINTABLE_RANGES`] holds those facts,
+//! supported Kubernetes releases) ships Unicode 15.0.0. `PRINTABLE_RANGES` holds those facts,
 //! generated from the Unicode 15.0.0 database (Python `unicodedata2==15.0.0`):
 //! every maximal run of code points >= U+0080 whose general category starts with L, M, N, P or S.
 //! For lowercasing we use Rust's own case tables but only for code points that Go's Unicode 15

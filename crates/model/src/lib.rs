@@ -11,7 +11,7 @@
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
 //! - [`digest`]: content digests validated as go-digest does, and hashing for the registry.
-//! - [`reference`]: image references as distribution/reference parses and normalizes them, and the kubelet's wrappers.
+//! - [`reference`](mod@reference): image references as distribution/reference parses and normalizes them, and the kubelet's wrappers.
 //! - [`policy`]: `imagePullPolicy` and its default.
 //! - [`go_text`]: Go's `%q` quoting and lowercasing, so messages match the Go binaries.
 

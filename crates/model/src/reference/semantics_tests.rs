@@ -344,6 +344,17 @@ fn semantics_1_3_normalization_rows() {
     ];
     check_names(&rows);
     assert!(Reference::parse_normalized_named(&"a".repeat(248)).is_err());
+    // SEMANTICS 1.4: sha384 and sha512 digests are accepted because the kubelet registers them.
+    for digest in [
+        format!("sha384:{}", "a".repeat(96)),
+        format!("sha512:{}", "f".repeat(128)),
+    ] {
+        let parsed = Reference::parse_normalized_named(&format!("nginx@{digest}")).ok();
+        assert_eq!(
+            parsed.and_then(|r| r.digest().map(ToString::to_string)),
+            Some(digest)
+        );
+    }
     assert!(Reference::parse_normalized_named(&format!("{long_domain}/{path255}p")).is_err());
 }
 
