@@ -10,7 +10,21 @@
 //!
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
+//! - [`digest`]: content digests validated as go-digest does, and hashing for the registry.
+//! - [`reference`](mod@reference): image references as distribution/reference parses and normalizes them, and the kubelet's wrappers.
+//! - [`policy`]: `imagePullPolicy` and its default.
+//! - [`go_text`]: Go's `%q` quoting and lowercasing, so messages match the Go binaries.
 
+pub mod digest;
+pub mod go_text;
+pub mod policy;
+pub mod reference;
 pub mod time;
 
+pub use digest::{Digest, DigestAlgorithm, DigestError};
+pub use policy::{PullPolicy, PullPolicyError, default_pull_policy};
+pub use reference::{
+    ImageName, ImageNameError, Reference, ReferenceError, apply_default_image_tag,
+    parse_docker_ref, parse_image_name,
+};
 pub use time::SimTime;
