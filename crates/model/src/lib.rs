@@ -10,7 +10,9 @@
 //!
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
+//! - [`credentials`]: docker configs, pull Secrets, the keyring and its URL glob matching.
 
+pub mod credentials;
 pub mod time;
 
 pub use time::SimTime;

@@ -1,0 +1,9 @@
+//! Registry credentials as the kubelet finds them: docker config files and pull Secrets, the
+//! keyring that indexes them, and the URL glob matching that decides which apply to an image.
+//!
+//! Everything here follows kubernetes `pkg/credentialprovider` (`keyring.go`, `config.go`,
+//! `secrets/secrets.go`) and the Go standard library pieces it leans on (SEMANTICS.md section 4).
+
+pub mod glob;
+
+pub use glob::{BadPattern, glob_match};
