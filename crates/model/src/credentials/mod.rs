@@ -5,5 +5,11 @@
 //! `secrets/secrets.go`) and the Go standard library pieces it leans on (SEMANTICS.md section 4).
 
 pub mod glob;
+pub mod go_quote;
+pub mod ip_literal;
+pub mod url;
 
 pub use glob::{BadPattern, glob_match};
+pub use url::{
+    GoUrl, HostLabels, UrlError, UrlErrorReason, parse_go_url, parse_schemeless_url, split_url,
+};
