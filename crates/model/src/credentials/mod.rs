@@ -8,8 +8,12 @@ pub mod glob;
 pub mod go_quote;
 pub mod ip_literal;
 pub mod url;
+pub mod url_match;
 
 pub use glob::{BadPattern, glob_match};
 pub use url::{
     GoUrl, HostLabels, UrlError, UrlErrorReason, parse_go_url, parse_schemeless_url, split_url,
+};
+pub use url_match::{
+    UrlMatch, UrlMatchError, explain_urls_match, explain_urls_match_str, urls_match, urls_match_str,
 };
