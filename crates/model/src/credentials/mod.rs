@@ -5,6 +5,7 @@
 //! `secrets/secrets.go`) and the Go standard library pieces it leans on (SEMANTICS.md section 4).
 
 pub mod glob;
+pub mod go_base64;
 pub mod go_quote;
 pub mod ip_literal;
 pub mod url;
