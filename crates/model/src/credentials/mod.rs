@@ -4,13 +4,19 @@
 //! Everything here follows kubernetes `pkg/credentialprovider` (`keyring.go`, `config.go`,
 //! `secrets/secrets.go`) and the Go standard library pieces it leans on (SEMANTICS.md section 4).
 
+pub mod config;
 pub mod glob;
 pub mod go_base64;
+pub mod go_json;
 pub mod go_quote;
 pub mod ip_literal;
 pub mod url;
 pub mod url_match;
 
+pub use config::{
+    ConfigError, DockerConfig, DockerConfigEntry, DockerConfigFormat, JsonSyntaxError,
+    decode_auth_field, parse_docker_config, parse_docker_config_json, parse_dockercfg,
+};
 pub use glob::{BadPattern, glob_match};
 pub use url::{
     GoUrl, HostLabels, UrlError, UrlErrorReason, parse_go_url, parse_schemeless_url, split_url,
