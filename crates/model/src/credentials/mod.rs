@@ -10,6 +10,7 @@ pub mod go_base64;
 pub mod go_json;
 pub mod go_quote;
 pub mod ip_literal;
+pub mod keyring;
 pub mod url;
 pub mod url_match;
 
@@ -18,6 +19,11 @@ pub use config::{
     decode_auth_field, parse_docker_config, parse_docker_config_json, parse_dockercfg,
 };
 pub use glob::{BadPattern, glob_match};
+pub use keyring::{
+    AddedEntry, BasicDockerKeyring, CredentialSource, DOCKER_HUB_KEY, DeadKey, EntryOutcome,
+    FiledCredential, KeyMiss, LookupExplanation, MatchReason, TrackedCredential,
+    is_default_registry_match, keyring_key,
+};
 pub use url::{
     GoUrl, HostLabels, UrlError, UrlErrorReason, parse_go_url, parse_schemeless_url, split_url,
 };
