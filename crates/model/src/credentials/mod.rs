@@ -11,6 +11,7 @@ pub mod go_json;
 pub mod go_quote;
 pub mod ip_literal;
 pub mod keyring;
+pub mod secret;
 pub mod url;
 pub mod url_match;
 
@@ -23,6 +24,10 @@ pub use keyring::{
     AddedEntry, BasicDockerKeyring, CredentialSource, DOCKER_HUB_KEY, DeadKey, EntryOutcome,
     FiledCredential, KeyMiss, LookupExplanation, MatchReason, TrackedCredential,
     is_default_registry_match, keyring_key,
+};
+pub use secret::{
+    DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, DOCKERCFG_KEY, DOCKERCFG_TYPE, NotUsed,
+    PayloadError, PullSecretUse, Secret, SecretError,
 };
 pub use url::{
     GoUrl, HostLabels, UrlError, UrlErrorReason, parse_go_url, parse_schemeless_url, split_url,
