@@ -11,6 +11,8 @@ pub mod go_json;
 pub mod go_quote;
 pub mod ip_literal;
 pub mod keyring;
+pub mod node_config;
+pub mod pull_keyring;
 pub mod secret;
 pub mod url;
 pub mod url_match;
@@ -24,6 +26,13 @@ pub use keyring::{
     AddedEntry, BasicDockerKeyring, CredentialSource, DOCKER_HUB_KEY, DeadKey, EntryOutcome,
     FiledCredential, KeyMiss, LookupExplanation, MatchReason, TrackedCredential,
     is_default_registry_match, keyring_key,
+};
+pub use node_config::{
+    NodeConfigCandidate, NodeConfigChoice, SkipReason, SkippedNodeConfig, kubelet_search_path,
+    select_node_config,
+};
+pub use pull_keyring::{
+    PullKeyring, PullSecretError, SecretOutcome, UnionDockerKeyring, make_pull_keyring,
 };
 pub use secret::{
     DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, DOCKERCFG_KEY, DOCKERCFG_TYPE, NotUsed,
