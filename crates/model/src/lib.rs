@@ -15,4 +15,8 @@
 pub mod credentials;
 pub mod time;
 
+pub use credentials::{
+    BasicDockerKeyring, CredentialSource, DockerConfig, DockerConfigEntry, PullKeyring, Secret,
+    TrackedCredential,
+};
 pub use time::SimTime;

@@ -509,3 +509,25 @@ mod tests {
         assert_eq!(defaulted.data.get("k").map(Vec::len), Some(0));
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Arbitrary manifests and payloads never panic.
+        #[test]
+        fn any_manifest_is_handled(manifest in "\\PC{0,80}", payload in prop::collection::vec(any::<u8>(), 0..60)) {
+            let _ = Secret::parse(&manifest);
+            let secret = Secret {
+                name: "s".to_owned(),
+                namespace: "default".to_owned(),
+                uid: None,
+                secret_type: DOCKER_CONFIG_JSON_TYPE.to_owned(),
+                data: [(DOCKER_CONFIG_JSON_KEY.to_owned(), payload)].into_iter().collect(),
+            };
+            let _ = secret.pull_use();
+        }
+    }
+}

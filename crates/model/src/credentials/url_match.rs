@@ -345,3 +345,23 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Arbitrary text never panics the URL parser or the matcher, and a URL always matches
+        /// itself unless one of its labels is a malformed pattern or has glob metacharacters.
+        #[test]
+        fn any_text_is_handled(glob in "\\PC{0,24}", target in "[a-z0-9.:/\\[\\]*?%@#-]{0,24}") {
+            let _ = urls_match_str(&glob, &target);
+            if let Ok(verdict) = explain_urls_match_str(&target, &target)
+                && !target.contains(['*', '?', '[', ']'])
+            {
+                prop_assert!(verdict.is_match(), "{} vs itself: {}", target, verdict);
+            }
+        }
+    }
+}
