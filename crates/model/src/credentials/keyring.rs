@@ -107,6 +107,9 @@ pub enum DeadKey {
     EmptyHost,
     /// A host label is not a valid pattern, so `URLsMatchStr` fails for every image.
     BadPattern(String),
+    /// The key itself does not parse as a URL (its decoded path holds a stray `%`), so
+    /// `URLsMatchStr` fails for every image.
+    Unparseable(UrlError),
 }
 
 /// One config entry and what `add` did with it, in config order.
@@ -140,6 +143,9 @@ impl fmt::Display for AddedEntry {
                         " (label {} is not a valid pattern: matches no image)",
                         go_quote(label)
                     ),
+                    Some(DeadKey::Unparseable(error)) => {
+                        write!(f, " (the key does not parse: {error}: matches no image)")
+                    }
                 }
             }
         }
@@ -170,9 +176,10 @@ pub fn keyring_key(location: &str) -> Result<String, UrlError> {
 
 /// Whether a key can ever match an image, and why not.
 fn dead_key(key: &str) -> Option<DeadKey> {
-    let Ok(url) = parse_schemeless_url(key) else {
-        // Keys come from parsed URLs; one that does not re-parse cannot match either.
-        return Some(DeadKey::EmptyHost);
+    // Lookup re-parses every key; one that does not re-parse can never match.
+    let url = match parse_schemeless_url(key) {
+        Ok(url) => url,
+        Err(error) => return Some(DeadKey::Unparseable(error)),
     };
     if url.host.is_empty() {
         return Some(DeadKey::EmptyHost);

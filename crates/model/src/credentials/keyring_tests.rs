@@ -313,6 +313,7 @@ fn add_reports_ignored_and_dead_entries() {
         ("reg istry.io", entry("bad", "", "")),
         ("", entry("empty", "", "")),
         ("[::ffff:1.2.3.4]", entry("mapped", "", "")),
+        ("registry.io/a%25zz", entry("percent", "", "")),
     ]
     .into_iter()
     .collect();
@@ -329,9 +330,19 @@ fn add_reports_ignored_and_dead_entries() {
             "entry \"reg istry.io\" ignored: parse \"https://reg istry.io\": invalid character \" \" in host name",
             "entry \"\" filed under key \"\" (no host: matches no image)",
             "entry \"[::ffff:1.2.3.4]\" filed under key \"[::ffff:1.2.3.4]\" (label \"[::ffff:1\" is not a valid pattern: matches no image)",
+            "entry \"registry.io/a%25zz\" filed under key \"registry.io/a%zz\" (the key does not parse: parse \"https://registry.io/a%zz\": invalid URL escape \"%zz\": matches no image)",
         ]
     );
-    assert_eq!(keyring.index(), ["registry.io", "[::ffff:1.2.3.4]", ""]);
+    assert_eq!(
+        keyring.index(),
+        ["registry.io/a%zz", "registry.io", "[::ffff:1.2.3.4]", ""]
+    );
+    assert_eq!(users(&keyring.lookup("registry.io/app")), ["ok"]);
+    // An image that does not parse matches nothing either (every URLsMatchStr fails).
+    assert_eq!(
+        users(&keyring.lookup("registry.io/a%zz")),
+        Vec::<&str>::new()
+    );
     assert_eq!(users(&keyring.lookup("a.b.c.d/x")), Vec::<&str>::new());
 }
 
