@@ -9,7 +9,9 @@
 //! `serde_json`, whose messages (with line and column) replace Go's `invalid character ...`
 //! wording; `serde_json` also refuses nesting deeper than 128 levels (Go allows 10000) and lone
 //! UTF-16 surrogate escapes (Go substitutes U+FFFD). Invalid UTF-8 in the input is replaced by
-//! U+FFFD before parsing, as Go does inside strings.
+//! U+FFFD before parsing, as Go does inside strings. Number literals are replaced by `0` padded
+//! with spaces before parsing (positions unchanged), because Go accepts any well-formed literal
+//! such as `1e999` while `serde_json` rejects values that overflow; no number's value is used.
 
 use std::fmt;
 
@@ -49,7 +51,81 @@ impl GoJson {
 /// Parses a JSON document (syntax errors keep `serde_json`'s line and column).
 pub fn parse_go_json(bytes: &[u8]) -> Result<GoJson, serde_json::Error> {
     let text = String::from_utf8_lossy(bytes);
-    serde_json::from_str(&text)
+    serde_json::from_str(&neutralize_numbers(&text))
+}
+
+/// Replaces every well-formed number literal outside strings by `0` and spaces of the same
+/// length; malformed ones are left for `serde_json` to report.
+fn neutralize_numbers(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if byte == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if byte == b'-' || byte.is_ascii_digit() {
+            let end = bytes
+                .iter()
+                .skip(i)
+                .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .map_or(bytes.len(), |len| i + len);
+            let literal = text.get(i..end).unwrap_or_default();
+            if is_json_number(literal) {
+                out.push_str(text.get(start..i).unwrap_or_default());
+                out.push('0');
+                out.extend(std::iter::repeat_n(' ', literal.len() - 1));
+                start = end;
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(text.get(start..).unwrap_or_default());
+    out
+}
+
+/// RFC 8259's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn is_json_number(literal: &str) -> bool {
+    let digits = |s: &str| -> usize { s.bytes().take_while(u8::is_ascii_digit).count() };
+    let rest = literal.strip_prefix('-').unwrap_or(literal);
+    let int_len = digits(rest);
+    if int_len == 0 || (int_len > 1 && rest.starts_with('0')) {
+        return false;
+    }
+    let mut rest = rest.get(int_len..).unwrap_or_default();
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let len = digits(fraction);
+        if len == 0 {
+            return false;
+        }
+        rest = fraction.get(len..).unwrap_or_default();
+    }
+    if let Some(exponent) = rest.strip_prefix(['e', 'E']) {
+        let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        let len = digits(exponent);
+        if len == 0 {
+            return false;
+        }
+        rest = exponent.get(len..).unwrap_or_default();
+    }
+    rest.is_empty()
 }
 
 impl<'de> Deserialize<'de> for GoJson {
@@ -211,6 +287,37 @@ mod tests {
         assert_eq!(
             parse_go_json(b"\"a\xffb\"").ok(),
             Some(GoJson::String("a\u{fffd}b".to_owned()))
+        );
+    }
+
+    #[test]
+    fn numbers_go_accepts_are_accepted() {
+        let json = parse_go_json(
+            br#"{"a": 1e999, "b": [-0.5E-7, 123456789012345678901234567890], "c": "1e999"}"#,
+        )
+        .expect("Go accepts any well-formed number");
+        assert_eq!(
+            json,
+            GoJson::Object(vec![
+                ("a".to_owned(), GoJson::Number),
+                (
+                    "b".to_owned(),
+                    GoJson::Array(vec![GoJson::Number, GoJson::Number])
+                ),
+                ("c".to_owned(), GoJson::String("1e999".to_owned())),
+            ])
+        );
+        for malformed in ["01", "1.", "-", "1e", ".5", "+1", "1-2", "[1.e3]"] {
+            assert!(parse_go_json(malformed.as_bytes()).is_err(), "{malformed}");
+        }
+        let error = parse_go_json(b"{\"a\": 1e999,}").expect_err("trailing comma");
+        assert_eq!((error.line(), error.column()), (1, 13));
+        assert_eq!(
+            parse_go_json(br#"["\"1", 2]"#).ok(),
+            Some(GoJson::Array(vec![
+                GoJson::String("\"1".to_owned()),
+                GoJson::Number
+            ]))
         );
     }
 
