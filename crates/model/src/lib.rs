@@ -13,14 +13,20 @@
 //! - [`digest`]: content digests validated as go-digest does, and hashing for the registry.
 //! - [`reference`](mod@reference): image references as distribution/reference parses and normalizes them, and the kubelet's wrappers.
 //! - [`policy`]: `imagePullPolicy` and its default.
+//! - [`credentials`]: docker configs, pull Secrets, the keyring and its URL glob matching.
 //! - [`go_text`]: Go's `%q` quoting and lowercasing, so messages match the Go binaries.
 
+pub mod credentials;
 pub mod digest;
 pub mod go_text;
 pub mod policy;
 pub mod reference;
 pub mod time;
 
+pub use credentials::{
+    BasicDockerKeyring, CredentialSource, DockerConfig, DockerConfigEntry, PullKeyring, Secret,
+    TrackedCredential,
+};
 pub use digest::{Digest, DigestAlgorithm, DigestError};
 pub use policy::{PullPolicy, PullPolicyError, default_pull_policy};
 pub use reference::{
