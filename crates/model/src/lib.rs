@@ -11,6 +11,7 @@
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
 
+pub mod policy;
 pub mod time;
 
 pub use time::SimTime;
