@@ -10,8 +10,11 @@
 //!
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
+//! - [`go_fmt`]: Go's `Duration` and `%q` renderings used in kubelet messages.
 
+pub mod go_fmt;
 pub mod policy;
 pub mod time;
 
+pub use go_fmt::GoDuration;
 pub use time::SimTime;
