@@ -11,10 +11,13 @@
 //! Module map:
 //! - [`time`]: the virtual instant every time-dependent rule takes.
 //! - [`go_fmt`]: Go's `Duration` and `%q` renderings used in kubelet messages.
+//! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
 
+pub mod backoff;
 pub mod go_fmt;
 pub mod policy;
 pub mod time;
 
+pub use backoff::{Backoff, backoff_key};
 pub use go_fmt::GoDuration;
 pub use time::SimTime;
