@@ -12,12 +12,15 @@
 //! - [`time`]: the virtual instant every time-dependent rule takes.
 //! - [`go_fmt`]: Go's `Duration` and `%q` renderings used in kubelet messages.
 //! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
+//! - [`pull`]: the image manager's pull decision, events, waiting reasons and throttle.
 
 pub mod backoff;
 pub mod go_fmt;
 pub mod policy;
+pub mod pull;
 pub mod time;
 
 pub use backoff::{Backoff, backoff_key};
 pub use go_fmt::GoDuration;
+pub use pull::{Decision, KubeletBehavior, PullAction, PullRequest, PullThrottle, WaitingReason};
 pub use time::SimTime;
