@@ -13,14 +13,17 @@
 //! - [`go_fmt`]: Go's `Duration` and `%q` renderings used in kubelet messages.
 //! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
 //! - [`pull`]: the image manager's pull decision, events, waiting reasons and throttle.
+//! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
 
 pub mod backoff;
 pub mod go_fmt;
+pub mod kubelet_config;
 pub mod policy;
 pub mod pull;
 pub mod time;
 
 pub use backoff::{Backoff, backoff_key};
 pub use go_fmt::GoDuration;
+pub use kubelet_config::{KubeletPullConfig, KubeletPullSettings, Puller};
 pub use pull::{Decision, KubeletBehavior, PullAction, PullRequest, PullThrottle, WaitingReason};
 pub use time::SimTime;
