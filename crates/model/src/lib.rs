@@ -14,10 +14,12 @@
 //! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
 //! - [`pull`]: the image manager's pull decision, events, waiting reasons and throttle.
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
+//! - [`platform`]: containerd's platform normalisation, matching and index-child choice.
 
 pub mod backoff;
 pub mod go_fmt;
 pub mod kubelet_config;
+pub mod platform;
 pub mod policy;
 pub mod pull;
 pub mod time;
@@ -25,5 +27,6 @@ pub mod time;
 pub use backoff::{Backoff, backoff_key};
 pub use go_fmt::GoDuration;
 pub use kubelet_config::{KubeletPullConfig, KubeletPullSettings, Puller};
+pub use platform::{Platform, PlatformMatcher, PlatformsVersion};
 pub use pull::{Decision, KubeletBehavior, PullAction, PullRequest, PullThrottle, WaitingReason};
 pub use time::SimTime;
