@@ -15,7 +15,9 @@
 //! - [`pull`]: the image manager's pull decision, events, waiting reasons and throttle.
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
 //! - [`platform`]: containerd's platform normalisation, matching and index-child choice.
+//! - [`admission`]: the `AlwaysPullImages` admission plugin.
 
+pub mod admission;
 pub mod backoff;
 pub mod go_fmt;
 pub mod kubelet_config;
@@ -24,6 +26,7 @@ pub mod policy;
 pub mod pull;
 pub mod time;
 
+pub use admission::{AlwaysPullImages, PodView};
 pub use backoff::{Backoff, backoff_key};
 pub use go_fmt::GoDuration;
 pub use kubelet_config::{KubeletPullConfig, KubeletPullSettings, Puller};
