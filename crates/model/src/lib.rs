@@ -13,22 +13,39 @@
 //! - [`digest`]: content digests validated as go-digest does, and hashing for the registry.
 //! - [`reference`](mod@reference): image references as distribution/reference parses and normalizes them, and the kubelet's wrappers.
 //! - [`policy`]: `imagePullPolicy` and its default.
+//! - [`pull`]: the image manager's pull decision, events, waiting reasons and throttle.
+//! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
 //! - [`credentials`]: docker configs, pull Secrets, the keyring and its URL glob matching.
-//! - [`go_text`]: Go's `%q` quoting and lowercasing, so messages match the Go binaries.
+//! - [`platform`]: containerd's platform normalisation, matching and index-child choice.
+//! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
+//! - [`admission`]: the `AlwaysPullImages` admission plugin.
+//! - [`go_text`] and [`go_fmt`]: Go's `%q` quoting, lowercasing and `Duration` printing, so messages match the Go binaries.
 
+pub mod admission;
+pub mod backoff;
 pub mod credentials;
 pub mod digest;
+pub mod go_fmt;
 pub mod go_text;
+pub mod kubelet_config;
+pub mod platform;
 pub mod policy;
+pub mod pull;
 pub mod reference;
 pub mod time;
 
+pub use admission::{AlwaysPullImages, PodView};
+pub use backoff::{Backoff, backoff_key};
 pub use credentials::{
     BasicDockerKeyring, CredentialSource, DockerConfig, DockerConfigEntry, PullKeyring, Secret,
     TrackedCredential,
 };
 pub use digest::{Digest, DigestAlgorithm, DigestError};
+pub use go_fmt::GoDuration;
+pub use kubelet_config::{KubeletPullConfig, KubeletPullSettings, Puller};
+pub use platform::{Platform, PlatformMatcher, PlatformsVersion};
 pub use policy::{PullPolicy, PullPolicyError, default_pull_policy};
+pub use pull::{Decision, KubeletBehavior, PullAction, PullRequest, PullThrottle, WaitingReason};
 pub use reference::{
     ImageName, ImageNameError, Reference, ReferenceError, apply_default_image_tag,
     parse_docker_ref, parse_image_name,

@@ -1,0 +1,272 @@
+//! The kubelet's image-pull back-off: client-go's `flowcontrol.Backoff` as the image
+//! manager uses it, keyed by pod UID and image string, on virtual time.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::time::SimTime;
+
+/// One key's back-off state: the current window and when it was last advanced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackoffEntry {
+    /// The current window: after a failure at `last_update`, pulls are refused until
+    /// `last_update + backoff`.
+    pub backoff: Duration,
+    /// When `Next` last ran for this key.
+    pub last_update: SimTime,
+}
+
+/// Exponential back-off per key, exactly as client-go's `flowcontrol.Backoff` behaves when
+/// built with `NewBackOff(initial, max)` (no jitter, default expiry), which is how the
+/// kubelet builds its image back-off (SEMANTICS.md 3.4;
+/// `k8s.io/client-go/util/flowcontrol/backoff.go`, `pkg/kubelet/kubelet.go`).
+///
+/// - A key's first failure opens a window of `initial`; each later failure doubles it, up
+///   to `max` (10, 20, 40, 80, 160, 300, 300, ... seconds for images).
+/// - An entry *expires* when more than `2 * max` has passed since its last update
+///   (strictly greater: 600 s is still live, 600 s + 1 ns is expired); the next failure
+///   then starts again at `initial`.
+/// - A success does not reset a key. The image manager only calls [`Backoff::gc`] after a
+///   successful pull, which drops every expired entry (of every key).
+/// - State lives in memory only: a kubelet restart is modelled by starting from a new
+///   `Backoff`, which forgets every key.
+///
+/// Go's `Next(id, eventTime)` stamps `lastUpdate` from the back-off's own clock rather
+/// than from `eventTime`; in a simulation both are "now", so [`Backoff::next`] takes one
+/// instant for both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backoff {
+    initial: Duration,
+    max: Duration,
+    entries: BTreeMap<String, BackoffEntry>,
+}
+
+/// The key the image manager uses: `<podUID>_<image>`, with the container's image string
+/// exactly as written in the Pod spec (not normalised), so two containers of one pod
+/// that use the same string share a key and different pods never do (SEMANTICS.md 3.2).
+pub fn backoff_key(pod_uid: &str, image: &str) -> String {
+    format!("{pod_uid}_{image}")
+}
+
+impl Backoff {
+    /// `imageBackOffPeriod`: the first window after an image pull fails.
+    pub const IMAGE_PULL_INITIAL: Duration = Duration::from_secs(10);
+    /// `MaxImageBackOff`: the largest window.
+    pub const IMAGE_PULL_MAX: Duration = Duration::from_secs(300);
+
+    /// An empty back-off with the given first and largest windows (`NewBackOff`).
+    pub fn new(initial: Duration, max: Duration) -> Backoff {
+        Backoff {
+            initial,
+            max,
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// The kubelet's image back-off: 10 s doubling to 300 s, no jitter.
+    pub fn image_pull() -> Backoff {
+        Backoff::new(Backoff::IMAGE_PULL_INITIAL, Backoff::IMAGE_PULL_MAX)
+    }
+
+    /// Records a failure for `key` at `now` (Go's `Next`): a missing or expired entry
+    /// restarts at the initial window, a live one doubles up to the maximum.
+    pub fn next(&mut self, key: &str, now: SimTime) {
+        let backoff = match self.entries.get(key) {
+            Some(entry) if !self.has_expired(now, entry.last_update) => entry
+                .backoff
+                .checked_mul(2)
+                .map_or(self.max, |doubled| doubled.min(self.max)),
+            _ => self.initial,
+        };
+        self.entries.insert(
+            key.to_owned(),
+            BackoffEntry {
+                backoff,
+                last_update: now,
+            },
+        );
+    }
+
+    /// Whether `key` is still inside its window at `now` (Go's `IsInBackOffSinceUpdate`):
+    /// false without an entry or with an expired one, else `now - last_update < backoff`
+    /// (strict, so at exactly `last_update + backoff` the pull goes ahead).
+    pub fn is_in_backoff_since_update(&self, key: &str, now: SimTime) -> bool {
+        match self.entries.get(key) {
+            Some(entry) if !self.has_expired(now, entry.last_update) => {
+                now < entry.last_update + entry.backoff
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops every entry last updated more than `2 * max` before `now` (Go's `GC`).
+    pub fn gc(&mut self, now: SimTime) {
+        let max = self.max;
+        self.entries
+            .retain(|_, entry| !expired_after(now, entry.last_update, max));
+    }
+
+    /// The current window of `key`, if it has an entry (Go's `Get` returns 0 instead).
+    pub fn get(&self, key: &str) -> Option<Duration> {
+        self.entries.get(key).map(|entry| entry.backoff)
+    }
+
+    /// The full entry of `key`, for transcripts and tests.
+    pub fn entry(&self, key: &str) -> Option<BackoffEntry> {
+        self.entries.get(key).copied()
+    }
+
+    /// Every entry in key order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, BackoffEntry)> {
+        self.entries
+            .iter()
+            .map(|(key, entry)| (key.as_str(), *entry))
+    }
+
+    /// Go's `hasExpired(eventTime, lastUpdate, max)`.
+    fn has_expired(&self, now: SimTime, last_update: SimTime) -> bool {
+        expired_after(now, last_update, self.max)
+    }
+}
+
+/// `now - last_update > 2 * max`, written without subtraction so that an instant before
+/// `last_update` (a negative difference in Go) is simply "not expired".
+fn expired_after(now: SimTime, last_update: SimTime, max: Duration) -> bool {
+    let lifetime = max.checked_mul(2).unwrap_or(Duration::MAX);
+    now > last_update + lifetime
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KEY: &str = "uid-1_nginx";
+
+    fn secs(s: u64) -> SimTime {
+        SimTime::from_secs(s)
+    }
+
+    #[test]
+    fn consecutive_failures_double_to_the_cap() {
+        let mut backoff = Backoff::image_pull();
+        let mut windows = Vec::new();
+        let mut now = SimTime::EPOCH;
+        for _ in 0..7 {
+            backoff.next(KEY, now);
+            let window = backoff.get(KEY).unwrap_or_default();
+            windows.push(window.as_secs());
+            // Fail again exactly when the window closes, well before expiry.
+            now = now + window;
+        }
+        assert_eq!(windows, [10, 20, 40, 80, 160, 300, 300]);
+    }
+
+    fn check_expiry(rows: &[(Duration, u64)]) {
+        for &(gap, want_window_secs) in rows {
+            let mut backoff = Backoff::image_pull();
+            backoff.next(KEY, secs(100));
+            backoff.next(KEY, secs(100) + gap);
+            assert_eq!(
+                backoff.get(KEY),
+                Some(Duration::from_secs(want_window_secs)),
+                "second failure {gap:?} after the first"
+            );
+        }
+    }
+
+    #[test]
+    fn entry_expires_strictly_after_twice_the_max() {
+        check_expiry(&[
+            (Duration::from_secs(599), 20),
+            (Duration::from_secs(600), 20),
+            (Duration::from_secs(600) + Duration::from_nanos(1), 10),
+            (Duration::from_secs(3600), 10),
+        ]);
+    }
+
+    fn check_in_backoff(rows: &[(Duration, bool)]) {
+        let mut backoff = Backoff::image_pull();
+        backoff.next(KEY, secs(50));
+        for &(since_failure, want) in rows {
+            let now = secs(50) + since_failure;
+            assert_eq!(
+                backoff.is_in_backoff_since_update(KEY, now),
+                want,
+                "{since_failure:?} after a 10 s window opened"
+            );
+        }
+    }
+
+    #[test]
+    fn in_backoff_is_strict_at_the_window_end() {
+        check_in_backoff(&[
+            (Duration::ZERO, true),
+            (Duration::from_secs(10) - Duration::from_nanos(1), true),
+            (Duration::from_secs(10), false),
+            (Duration::from_secs(11), false),
+            // An expired entry is never in back-off.
+            (Duration::from_secs(601), false),
+        ]);
+        assert!(!Backoff::image_pull().is_in_backoff_since_update(KEY, secs(1)));
+        // A clock reading before the last update counts as inside the window, as in Go.
+        let mut backoff = Backoff::image_pull();
+        backoff.next(KEY, secs(50));
+        assert!(backoff.is_in_backoff_since_update(KEY, secs(40)));
+    }
+
+    #[test]
+    fn gc_drops_only_expired_entries() {
+        let mut backoff = Backoff::image_pull();
+        backoff.next("old", secs(0));
+        backoff.next("edge", secs(100));
+        backoff.next("fresh", secs(650));
+        backoff.gc(secs(700));
+        let kept: Vec<&str> = backoff.entries().map(|(key, _)| key).collect();
+        assert_eq!(kept, ["edge", "fresh"]);
+        backoff.gc(secs(700) + Duration::from_nanos(1));
+        let kept: Vec<&str> = backoff.entries().map(|(key, _)| key).collect();
+        assert_eq!(kept, ["fresh"]);
+    }
+
+    #[test]
+    fn success_does_not_reset_a_live_key() {
+        // Fail, fail, then succeed (GC keeps the live entry), then fail again: doubling
+        // continues from 20 s instead of restarting at 10 s (SEMANTICS.md 3.4).
+        let mut backoff = Backoff::image_pull();
+        backoff.next(KEY, secs(0));
+        backoff.next(KEY, secs(10));
+        backoff.gc(secs(40));
+        backoff.next(KEY, secs(45));
+        assert_eq!(backoff.get(KEY), Some(Duration::from_secs(40)));
+        // A kubelet restart (a new Backoff) forgets the key.
+        assert_eq!(Backoff::image_pull().get(KEY), None);
+    }
+
+    #[test]
+    fn key_is_pod_uid_and_raw_image() {
+        assert_eq!(backoff_key("7f3c", "nginx"), "7f3c_nginx");
+        assert_eq!(
+            backoff_key("7f3c", "docker.io/library/nginx:latest"),
+            "7f3c_docker.io/library/nginx:latest"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn window_stays_between_initial_and_max(
+            gaps in proptest::collection::vec(0u64..2_000, 1..40)
+        ) {
+            let mut backoff = Backoff::image_pull();
+            let mut now = SimTime::EPOCH;
+            for gap in gaps {
+                now = now + Duration::from_secs(gap);
+                backoff.next(KEY, now);
+                let window = backoff.get(KEY).unwrap_or_default();
+                prop_assert!(window >= Backoff::IMAGE_PULL_INITIAL);
+                prop_assert!(window <= Backoff::IMAGE_PULL_MAX);
+                prop_assert!(backoff.is_in_backoff_since_update(KEY, now));
+            }
+        }
+    }
+}
