@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 /// The workspace's root folder (the parent of this package's folder).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Every file under `dir` (recursively, in sorted order) whose name ends with `suffix`,
@@ -17,13 +19,17 @@ pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 }
 
 fn collect(dir: &Path, suffix: &str, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if path.is_dir() {
-            if !matches!(name.as_ref(), "target" | ".git" | "node_modules") && !name.starts_with('.') {
+            if !matches!(name.as_ref(), "target" | ".git" | "node_modules")
+                && !name.starts_with('.')
+            {
                 collect(&path, suffix, found);
             }
         } else if name.ends_with(suffix) {

@@ -5,17 +5,29 @@ use std::path::{Path, PathBuf};
 use pullsim_tests::{files_with_suffix, workspace_root};
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(workspace_root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(workspace_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn fail_with(rule: &str, offenders: &[String]) {
-    assert!(offenders.is_empty(), "{rule}:\n  {}", offenders.join("\n  "));
+    assert!(
+        offenders.is_empty(),
+        "{rule}:\n  {}",
+        offenders.join("\n  ")
+    );
 }
 
 fn rust_files() -> Vec<PathBuf> {
     let root = workspace_root();
     let files = files_with_suffix(&root, ".rs");
-    assert!(files.len() > 5, "tidy found only {} .rs files under {}", files.len(), root.display());
+    assert!(
+        files.len() > 5,
+        "tidy found only {} .rs files under {}",
+        files.len(),
+        root.display()
+    );
     files
 }
 
@@ -30,19 +42,31 @@ fn every_rust_file_starts_with_a_module_doc() {
         })
         .map(|path| relative(path))
         .collect();
-    fail_with("these .rs files do not start with a `//!` line saying why they exist", &offenders);
+    fail_with(
+        "these .rs files do not start with a `//!` line saying why they exist",
+        &offenders,
+    );
 }
 
 /// No placeholder code lands: the todo and unimplemented macros, and ignored tests, prove nothing.
 #[test]
 fn no_placeholders_or_ignored_tests() {
-    let banned = [concat!("todo", "!("), concat!("unimplemented", "!("), concat!("#[", "ignore")];
+    let banned = [
+        concat!("todo", "!("),
+        concat!("unimplemented", "!("),
+        concat!("#[", "ignore"),
+    ];
     let mut offenders = Vec::new();
     for path in rust_files() {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         for (number, line) in text.lines().enumerate() {
             if banned.iter().any(|needle| line.contains(needle)) {
-                offenders.push(format!("{}:{}: {}", relative(&path), number + 1, line.trim()));
+                offenders.push(format!(
+                    "{}:{}: {}",
+                    relative(&path),
+                    number + 1,
+                    line.trim()
+                ));
             }
         }
     }
@@ -66,7 +90,10 @@ fn every_package_uses_the_workspace_lints() {
         })
         .map(|path| relative(path))
         .collect();
-    fail_with("these packages do not have `[lints] workspace = true`", &offenders);
+    fail_with(
+        "these packages do not have `[lints] workspace = true`",
+        &offenders,
+    );
 }
 
 /// ARCHITECTURE.md's code map names every crate, so a new crate cannot arrive undocumented.
@@ -78,22 +105,37 @@ fn architecture_md_maps_every_crate() {
     let Ok(entries) = std::fs::read_dir(root.join("crates")) else {
         panic!("no crates/ folder under {}", root.display());
     };
-    let mut names: Vec<String> =
-        entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     for name in names {
         if !architecture.contains(&format!("`crates/{name}`")) {
             offenders.push(format!("crates/{name}"));
         }
     }
-    fail_with("ARCHITECTURE.md's code map does not mention these crates (as `crates/<name>`)", &offenders);
+    fail_with(
+        "ARCHITECTURE.md's code map does not mention these crates (as `crates/<name>`)",
+        &offenders,
+    );
 }
 
 /// Review is the point of snapshot tests: a pending, unreviewed snapshot must not land.
 #[test]
 fn no_pending_snapshots() {
     let root = workspace_root();
-    let mut offenders: Vec<String> = files_with_suffix(&root, ".snap.new").iter().map(|p| relative(p)).collect();
-    offenders.extend(files_with_suffix(&root, ".pending-snap").iter().map(|p| relative(p)));
-    fail_with("pending snapshots (review them with `cargo insta review`)", &offenders);
+    let mut offenders: Vec<String> = files_with_suffix(&root, ".snap.new")
+        .iter()
+        .map(|p| relative(p))
+        .collect();
+    offenders.extend(
+        files_with_suffix(&root, ".pending-snap")
+            .iter()
+            .map(|p| relative(p)),
+    );
+    fail_with(
+        "pending snapshots (review them with `cargo insta review`)",
+        &offenders,
+    );
 }

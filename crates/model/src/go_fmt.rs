@@ -1,5 +1,5 @@
-//! Go's text renderings that end up in kubelet and containerd messages (`time.Duration`
-//! printing and truncation, `%q` quoting), so pullsim's messages match byte for byte.
+//! Go's `time.Duration` printing and truncation, which end up in kubelet messages (the
+//! `Pulled` event), so pullsim's messages match byte for byte.
 
 use std::fmt;
 use std::time::Duration;
@@ -131,84 +131,6 @@ fn with_fraction(value: u64, precision: u32) -> String {
     }
 }
 
-/// Go's `strconv.Quote`, which is what `%q` prints for a string: double quotes, `\"` and
-/// `\\` escaped, printable characters kept as they are, `\a \b \f \n \r \t \v` for those
-/// controls, `\xNN` for other ASCII controls and DEL, `\uNNNN`/`\UNNNNNNNN` for other
-/// non-printable characters.
-///
-/// Printability follows Go's `unicode.IsPrint` (letters, marks, numbers, punctuation,
-/// symbols and U+0020) for every assigned character class pullsim can tell apart without a
-/// Unicode table: controls, separators, format characters and private use are escaped.
-/// Unassigned code points are kept as they are, where Go would escape them; image strings
-/// never contain them in practice.
-pub fn go_quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            c if is_go_printable(c) => quoted.push(c),
-            '\u{7}' => quoted.push_str("\\a"),
-            '\u{8}' => quoted.push_str("\\b"),
-            '\u{c}' => quoted.push_str("\\f"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            '\u{b}' => quoted.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                quoted.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if (c as u32) < 0x10000 => quoted.push_str(&format!("\\u{:04x}", c as u32)),
-            c => quoted.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    quoted.push('"');
-    quoted
-}
-
-/// Unicode format characters (category Cf, Unicode 15), which Go does not print as is.
-const FORMAT_CHARACTERS: &[(u32, u32)] = &[
-    (0x00AD, 0x00AD),
-    (0x0600, 0x0605),
-    (0x061C, 0x061C),
-    (0x06DD, 0x06DD),
-    (0x070F, 0x070F),
-    (0x0890, 0x0891),
-    (0x08E2, 0x08E2),
-    (0x180E, 0x180E),
-    (0x200B, 0x200F),
-    (0x202A, 0x202E),
-    (0x2060, 0x2064),
-    (0x2066, 0x206F),
-    (0xFEFF, 0xFEFF),
-    (0xFFF9, 0xFFFB),
-    (0x110BD, 0x110BD),
-    (0x110CD, 0x110CD),
-    (0x13430, 0x1343F),
-    (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A),
-    (0xE0001, 0xE0001),
-    (0xE0020, 0xE007F),
-];
-
-/// Whether Go's `strconv.IsPrint` keeps `c` unescaped (see [`go_quote`] for the limits).
-fn is_go_printable(c: char) -> bool {
-    let code = c as u32;
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let private_use = (0xE000..=0xF8FF).contains(&code) || code >= 0xF0000;
-    let noncharacter = (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE;
-    let format = FORMAT_CHARACTERS
-        .iter()
-        .any(|&(low, high)| (low..=high).contains(&code));
-    !(private_use || noncharacter || format)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,36 +233,6 @@ mod tests {
         assert_eq!(GoDuration::from_std(Duration::MAX).as_nanos(), i64::MAX);
     }
 
-    fn check_quote(rows: &[(&str, &str)]) {
-        for &(input, want) in rows {
-            assert_eq!(go_quote(input), want, "strconv.Quote({input:?})");
-        }
-    }
-
-    #[test]
-    fn quote_matches_go_strconv_quote() {
-        // golang/go src/strconv/quote_test.go `quotetests`, except the invalid-UTF-8 row
-        // (`abc\xffdef`), which a Rust `&str` cannot hold; then the strings pullsim quotes.
-        check_quote(&[
-            ("\u{7}\u{8}\u{c}\r\n\t\u{b}", r#""\a\b\f\r\n\t\v""#),
-            ("\\", r#""\\""#),
-            ("\u{263a}", "\"\u{263a}\""),
-            ("\u{10ffff}", r#""\U0010ffff""#),
-            ("\u{4}", r#""\x04""#),
-            ("!\u{a0}!\u{2000}!\u{3000}!", r#""!\u00a0!\u2000!\u3000!""#),
-            ("\u{7f}", r#""\x7f""#),
-            ("nginx", r#""nginx""#),
-            ("", r#""""#),
-            ("my image:latest", r#""my image:latest""#),
-            ("say \"hi\"", r#""say \"hi\"""#),
-            ("\u{ad}soft", r#""\u00adsoft""#),
-            ("\u{feff}bom", r#""\ufeffbom""#),
-            ("\u{e000}", r#""\ue000""#),
-            ("caf\u{e9}", "\"caf\u{e9}\""),
-            ("abc\u{ff}def", "\"abc\u{ff}def\""),
-        ]);
-    }
-
     proptest! {
         #[test]
         fn truncated_to_milliseconds_prints_at_most_three_decimals(nanos in 0i64..i64::MAX) {
@@ -349,12 +241,6 @@ mod tests {
                 let digits = fraction.trim_end_matches(|c: char| c.is_ascii_alphabetic());
                 prop_assert!(digits.len() <= 3, "{text}");
             }
-        }
-
-        #[test]
-        fn quoting_ascii_never_leaves_raw_controls(text in "[\\x00-\\x7f]{0,40}") {
-            let quoted = go_quote(&text);
-            prop_assert!(quoted.chars().all(|c| (' '..='~').contains(&c)), "{quoted}");
         }
     }
 }

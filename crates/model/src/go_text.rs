@@ -15,10 +15,21 @@
 /// `\xNN` for other runes below U+0020 and for U+007F, `\uNNNN` for other non-printable runes in
 /// the Basic Multilingual Plane and `\UNNNNNNNN` above it (lowercase hex).
 pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+    quote_bytes(s.as_bytes())
+}
+
+/// [`quote`] for bytes that may not be valid UTF-8 (Go strings hold arbitrary bytes, and
+/// `net/url` errors quote percent-decoded input): each invalid byte prints as `\xNN`.
+pub fn quote_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            push_escaped(&mut out, c);
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
     }
     out.push('"');
     out
@@ -322,6 +333,18 @@ mod tests {
             ),
             ("\u{31350}\u{fffd}", "\"\u{31350}\u{fffd}\""),
         ]);
+        // golang/go src/strconv/quote_test.go `quotetests`, row for row.
+        check_quote(&[
+            ("\u{7}\u{8}\u{c}\r\n\t\u{b}", r#""\a\b\f\r\n\t\v""#),
+            ("\\", r#""\\""#),
+            ("abc\u{ff}def", "\"abc\u{ff}def\""),
+            ("\u{263a}", "\"\u{263a}\""),
+            ("\u{10ffff}", r#""\U0010ffff""#),
+            ("\u{4}", r#""\x04""#),
+            ("!\u{a0}!\u{2000}!\u{3000}!", r#""!\u00a0!\u2000!\u3000!""#),
+            ("\u{7f}", r#""\x7f""#),
+        ]);
+        assert_eq!(quote_bytes(b"abc\xffdef"), r#""abc\xffdef""#);
     }
 
     #[test]

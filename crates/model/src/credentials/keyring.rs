@@ -21,9 +21,9 @@ use std::fmt;
 
 use super::config::{DockerConfig, DockerConfigEntry};
 use super::glob::glob_match;
-use super::go_quote::go_quote;
 use super::url::{UrlError, parse_go_url, parse_schemeless_url, split_url};
 use super::url_match::{UrlMatch, UrlMatchError, explain_urls_match_str};
+use crate::go_text::quote as go_quote;
 
 /// The key the kubelet files Docker Hub credentials under (`defaultRegistryHost`); the usual
 /// config location `https://index.docker.io/v1/` derives it.

@@ -25,7 +25,6 @@
 //!   [`ip_literal`] (`net/netip.ParseAddr`) for bracketed hosts.
 //! - [`go_base64`]: `encoding/base64` decoding with Go's error offsets.
 //! - [`go_json`]: JSON in document order with Go's field folding and type errors.
-//! - [`go_quote`]: `strconv.Quote`, for Go's `%q` in messages.
 //!
 //! ```
 //! use pullsim_model::credentials::{
@@ -65,7 +64,6 @@ pub mod config;
 pub mod glob;
 pub mod go_base64;
 pub mod go_json;
-pub mod go_quote;
 pub mod ip_literal;
 pub mod keyring;
 pub mod node_config;

@@ -20,8 +20,8 @@
 use std::fmt;
 
 use super::config::{ConfigError, DockerConfig, DockerConfigFormat, parse_docker_config};
-use super::go_quote::go_quote;
 use super::keyring::{AddedEntry, BasicDockerKeyring, CredentialSource};
+use crate::go_text::quote as go_quote;
 
 /// One file the kubelet may read, as found on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,7 +28,7 @@ use thiserror::Error;
 
 use super::config::{ConfigError, DockerConfig, DockerConfigFormat, parse_docker_config};
 use super::go_base64::{Base64Error, Base64Padding, go_base64_decode};
-use super::go_quote::go_quote;
+use crate::go_text::quote as go_quote;
 
 /// `kubernetes.io/dockerconfigjson`, the type of Secrets holding a `config.json`.
 pub const DOCKER_CONFIG_JSON_TYPE: &str = "kubernetes.io/dockerconfigjson";

@@ -21,8 +21,8 @@
 
 use thiserror::Error;
 
-use super::go_quote::{go_quote, go_quote_bytes};
 use super::ip_literal::{IpFamily, IpParseError, parse_ip_addr};
+use crate::go_text::{quote as go_quote, quote_bytes as go_quote_bytes};
 
 /// The fields of a Go `*url.URL` that the kubelet reads, after Go's decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

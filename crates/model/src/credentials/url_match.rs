@@ -14,8 +14,8 @@ use std::fmt;
 use thiserror::Error;
 
 use super::glob::{BadPattern, glob_match};
-use super::go_quote::go_quote;
 use super::url::{GoUrl, UrlError, parse_schemeless_url, split_url};
+use crate::go_text::quote as go_quote;
 
 /// Why `URLsMatchStr` failed; displays as the Go error it returns.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -3,7 +3,7 @@
 //! (SEMANTICS.md 3.2 steps 1-7.3 and the 3.7 decision matrix).
 
 use super::{EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
-use crate::go_fmt::go_quote;
+use crate::go_text::quote as go_quote;
 use crate::policy::PullPolicy;
 
 /// What the runtime's presence check (CRI `ImageStatus` via `GetImageRef`) found.
