@@ -18,6 +18,7 @@
 //! - [`credentials`]: docker configs, pull Secrets, the keyring and its URL glob matching.
 //! - [`platform`]: containerd's platform normalisation, matching and index-child choice.
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
+//! - [`verification`]: KEP-2535 credential verification of images already on the node.
 //! - [`admission`]: the `AlwaysPullImages` admission plugin.
 //! - [`go_text`] and [`go_fmt`]: Go's `%q` quoting, lowercasing and `Duration` printing, so messages match the Go binaries.
 
@@ -33,6 +34,7 @@ pub mod policy;
 pub mod pull;
 pub mod reference;
 pub mod time;
+pub mod verification;
 
 pub use admission::{AlwaysPullImages, PodView};
 pub use backoff::{Backoff, backoff_key};
@@ -51,3 +53,4 @@ pub use reference::{
     parse_docker_ref, parse_image_name,
 };
 pub use time::SimTime;
+pub use verification::{Allowlist, CredentialVerification, PullRecords, VerificationPolicy};

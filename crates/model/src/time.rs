@@ -4,10 +4,16 @@ use std::fmt;
 use std::ops::{Add, Sub};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 /// An instant on a simulation's virtual clock, counted in nanoseconds since the
 /// scenario's epoch. Every rule in this crate that depends on "now" takes one of these
 /// as an argument, so the same inputs always give the same answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// Serialized as the integer count of nanoseconds, so JSON output is exact.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct SimTime {
     since_epoch_ns: u64,
 }
