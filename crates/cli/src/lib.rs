@@ -1,16 +1,234 @@
 //! `pullsim-cli`: the command-line shell over pullsim's core crates.
+//!
+//! The shell parses arguments, reads files and standard input, asks `pullsim-model`, and
+//! prints text for people or JSON for programs. It holds no kubelet rule of its own.
+//!
+//! Module map:
+//! - [`reference`](mod@reference): `pullsim ref`.
+//! - [`creds`]: `pullsim creds match` and `pullsim creds lookup`.
+//! - [`credential_files`]: reading the docker config files and Secret manifests `creds` takes.
+//!
+//! Exit codes: 0 success; 1 when the answer is "no" (an invalid reference); 2 for bad usage
+//! or bad input, with a one-line error that names the file and what is wrong.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the CLI is a shell whose job is to print"
+)]
+
+mod credential_files;
+mod creds;
+mod reference;
+
+use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// pullsim: predict and test how Kubernetes pulls container images.
 #[derive(Debug, Parser)]
-#[command(name = "pullsim", version, about)]
-struct Cli {}
+#[command(
+    name = "pullsim",
+    version,
+    about,
+    long_about = "pullsim predicts and tests how Kubernetes pulls container images: how the \
+kubelet reads an image reference, which pull policy it defaults to, and which registry \
+credentials it tries in which order. Every answer comes from the same rules the kubelet, \
+the API server and containerd apply (distribution/reference v0.6.0, kubelet mainline).",
+    after_help = "Examples:\n  \
+pullsim ref nginx 'registry.example.com:5000/team/app:v1'\n  \
+pullsim ref --json - < images.txt\n  \
+pullsim creds match '*.example.com' registry.example.com/team/app\n  \
+pullsim creds lookup registry.example.com/team/app:v1 --pod-secret regcred.yaml --node-config config.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// How the kubelet, the API server and containerd read image references.
+    #[command(
+        long_about = "How the kubelet, the API server and containerd read image references: the \
+normalised name, domain, path, tag and digest (distribution/reference v0.6.0), the \
+imagePullPolicy the API server defaults to, the image string the kubelet sends to the runtime \
+(applyDefaultImageTag) and the reference containerd pulls (ParseDockerRef). Exits 1 if any \
+reference is invalid, printing distribution's error word for word.",
+        after_help = "Examples:\n  pullsim ref nginx nginx:latest@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n  \
+pullsim ref --json - < images.txt     (one reference per line; blank lines are skipped)"
+    )]
+    Ref {
+        /// Print one JSON object per reference, one per line, in input order.
+        #[arg(long)]
+        json: bool,
+        /// Image references; `-` reads one reference per line from standard input.
+        #[arg(value_name = "REF", required = true)]
+        refs: Vec<String>,
+    },
+    /// How the kubelet matches and orders registry credentials for an image.
+    #[command(subcommand)]
+    Creds(CredsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CredsCommand {
+    /// Does a credential key match an image's repository (the kubelet's URLsMatchStr)?
+    #[command(
+        long_about = "Prints true or false as the kubelet's URLsMatchStr decides whether a keyring \
+key (PATTERN, e.g. a config.json `auths` key after the kubelet strips its scheme and /v1/ or \
+/v2/) matches a repository name (TARGET, e.g. registry.example.com/team/app). Globs work per \
+dot-separated host label (`*` never spans a dot), ports must be equal as strings, the host must \
+have as many labels, and the path is a plain string prefix. A malformed pattern prints false \
+(the kubelet treats it as no match) with the reason on standard error.",
+        after_help = "Examples:\n  pullsim creds match '*.example.com' registry.example.com/app     -> true\n  \
+pullsim creds match '*.example.com' example.com/app              -> false (label count)\n  \
+pullsim creds match 'registry.example.com/team' registry.example.com/teamwork -> true (string prefix)"
+    )]
+    Match {
+        /// The keyring key, possibly with `*` globs in host labels.
+        #[arg(value_name = "PATTERN")]
+        pattern: String,
+        /// The repository name the kubelet looks up (no tag).
+        #[arg(value_name = "TARGET")]
+        target: String,
+    },
+    /// The credentials the kubelet would try for an image, in order.
+    #[command(
+        long_about = "The credentials the kubelet would try for IMAGE, in order: every pod pull \
+secret (merged into one keyring, in imagePullSecrets order) and then the node's config file. \
+Within each, more specific keys come first. The kubelet tries each credential in turn and does \
+not fall back to an anonymous pull once any matched; an empty list means one anonymous pull. \
+FILE may be a docker config.json (`{\"auths\": ...}`), a legacy .dockercfg map, or (for \
+--pod-secret) a Secret manifest in YAML or JSON of type kubernetes.io/dockerconfigjson or \
+kubernetes.io/dockercfg.",
+        after_help = "Examples:\n  pullsim creds lookup registry.example.com/team/app:v1 --pod-secret regcred.yaml\n  \
+pullsim creds lookup nginx --node-config /var/lib/kubelet/config.json --json"
+    )]
+    Lookup {
+        /// The container's `image`, as written in the pod spec.
+        #[arg(value_name = "IMAGE")]
+        image: String,
+        /// A pod pull secret, in `imagePullSecrets` order (repeatable).
+        #[arg(long = "pod-secret", value_name = "FILE")]
+        pod_secrets: Vec<String>,
+        /// A node docker config file, in the kubelet's search order (repeatable); the kubelet
+        /// reads only the first one that parses.
+        #[arg(long = "node-config", value_name = "FILE")]
+        node_configs: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How a command that ran to the end answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Exit 0.
+    Yes,
+    /// Exit 1: the command worked and the answer is "no" (for example an invalid reference).
+    No,
+}
+
+/// Why a command could not answer; every kind exits 2 except a closed output.
+#[derive(Debug)]
+pub(crate) enum CliError {
+    /// The arguments do not make sense together.
+    Usage(String),
+    /// A file or standard input could not be read or understood.
+    Input(String),
+    /// Standard output could not be written.
+    Output(io::Error),
+    /// A bug: something that cannot fail did.
+    Internal(String),
+}
+
+impl CliError {
+    pub(crate) fn usage(message: impl Into<String>) -> CliError {
+        CliError::Usage(message.into())
+    }
+    pub(crate) fn input(message: impl Into<String>) -> CliError {
+        CliError::Input(message.into())
+    }
+    pub(crate) fn internal(message: impl Into<String>) -> CliError {
+        CliError::Internal(message.into())
+    }
+    pub(crate) fn output(error: io::Error) -> CliError {
+        CliError::Output(error)
+    }
+}
 
 /// Runs the command line of this process and returns its exit code.
 pub fn main_from_env() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    let stdin = io::stdin();
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    run(
+        std::env::args_os(),
+        &mut stdin.lock(),
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+    )
+}
+
+/// Runs `pullsim` with these arguments (the first is the program name) and streams.
+pub fn run<I, T>(
+    args: I,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = error.exit_code();
+            let text = error.render().to_string();
+            let stream: &mut dyn Write = if error.use_stderr() { err } else { out };
+            // Nothing useful is left to do if the terminal is gone.
+            let _ = stream.write_all(text.as_bytes());
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+    };
+    let result = match cli.command {
+        Command::Ref { json, refs } => reference::run(&refs, json, stdin, out),
+        Command::Creds(CredsCommand::Match { pattern, target }) => {
+            creds::run_match(&pattern, &target, out, err)
+        }
+        Command::Creds(CredsCommand::Lookup {
+            image,
+            pod_secrets,
+            node_configs,
+            json,
+        }) => creds::run_lookup(&image, &pod_secrets, &node_configs, json, out),
+    };
+    let flushed = out.flush();
+    match (result, flushed) {
+        (Ok(Outcome::Yes), Ok(())) => ExitCode::SUCCESS,
+        (Ok(Outcome::No), Ok(())) => ExitCode::from(1),
+        // A reader that went away (`pullsim ref ... | head`) is not an error worth a message.
+        (Err(CliError::Output(error)), _) | (Ok(_), Err(error))
+            if error.kind() == io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
+        (Err(error), _) => {
+            let message = match error {
+                CliError::Usage(message) | CliError::Input(message) => message,
+                CliError::Output(error) => format!("cannot write output: {error}"),
+                CliError::Internal(message) => format!("internal error (please report): {message}"),
+            };
+            let _ = writeln!(err, "pullsim: error: {message}");
+            ExitCode::from(2)
+        }
+        (Ok(_), Err(error)) => {
+            let _ = writeln!(err, "pullsim: error: cannot write output: {error}");
+            ExitCode::from(2)
+        }
+    }
 }

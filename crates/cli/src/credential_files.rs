@@ -1,0 +1,154 @@
+//! Reading the files `pullsim creds lookup` takes: docker config files and Secret manifests,
+//! recognised by their content, with errors that name the file, line and column.
+
+use pullsim_model::credentials::{
+    DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, DOCKERCFG_KEY, DOCKERCFG_TYPE,
+    DockerConfigFormat, NodeConfigCandidate, Secret, SecretError, parse_docker_config,
+};
+
+use crate::CliError;
+
+/// What a credential file holds, judged from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// A `kind: Secret` manifest (YAML, or JSON with `kind`/`apiVersion`/`type`).
+    SecretManifest,
+    /// A docker config document of the given shape.
+    DockerConfig(DockerConfigFormat),
+}
+
+/// A JSON object with `auths` is a config.json; another JSON object with `kind`, `apiVersion`
+/// or `type` is a Secret; any other JSON object is a legacy `.dockercfg` map; anything that is
+/// not JSON is read as a YAML Secret manifest.
+fn kind_of(text: &str) -> FileKind {
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(text)
+    else {
+        // Invalid JSON that starts like JSON is reported as a JSON error, not a YAML one.
+        return if text.trim_start().starts_with('{') {
+            FileKind::DockerConfig(DockerConfigFormat::ConfigJson)
+        } else {
+            FileKind::SecretManifest
+        };
+    };
+    if object.contains_key("auths") {
+        FileKind::DockerConfig(DockerConfigFormat::ConfigJson)
+    } else if ["kind", "apiVersion", "type"]
+        .iter()
+        .any(|key| object.contains_key(*key))
+    {
+        FileKind::SecretManifest
+    } else {
+        FileKind::DockerConfig(DockerConfigFormat::Dockercfg)
+    }
+}
+
+fn read(path: &str) -> Result<String, CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|err| CliError::input(format!("{path}: cannot read: {err}")))?;
+    String::from_utf8(bytes).map_err(|err| {
+        CliError::input(format!(
+            "{path}: not UTF-8 text (invalid byte at offset {})",
+            err.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+fn secret_error(path: &str, error: &SecretError) -> CliError {
+    match error {
+        SecretError::Json { message, .. } => {
+            CliError::input(format!("{path}: invalid JSON: {message}"))
+        }
+        SecretError::Yaml {
+            message,
+            line: Some(line),
+            column: Some(column),
+        } => {
+            // serde-saphyr's text repeats the position and adds a source snippet below it;
+            // keep the one line that says what is wrong.
+            let first = message.lines().next().unwrap_or_default();
+            let what = first
+                .rsplit_once(&format!("line {line} column {column}: "))
+                .map_or(first, |(_, what)| what);
+            CliError::input(format!(
+                "{path}:{line}:{column}: invalid Secret manifest: {what}"
+            ))
+        }
+        SecretError::Yaml { message, .. } => CliError::input(format!(
+            "{path}: invalid Secret manifest: {}",
+            message.lines().next().unwrap_or_default()
+        )),
+        other => CliError::input(format!("{path}: invalid Secret manifest: {other}")),
+    }
+}
+
+/// Checks a docker config document now, so that a syntax error names the file with its line
+/// and column rather than a Secret's `data` key.
+fn check_docker_config(path: &str, text: &str, format: DockerConfigFormat) -> Result<(), String> {
+    parse_docker_config(text.as_bytes(), format)
+        .map(|_| ())
+        .map_err(|err| {
+            let what = match format {
+                DockerConfigFormat::ConfigJson => "docker config.json",
+                DockerConfigFormat::Dockercfg => "legacy .dockercfg",
+            };
+            format!("{path}: invalid {what}: {err}")
+        })
+}
+
+/// A file name without folders or extension, as the Secret name of a bare config file.
+fn stem(path: &str) -> String {
+    let name = std::path::Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned());
+    name.filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "pull-secret".to_owned())
+}
+
+/// Reads a `--pod-secret` file as the Secret the kubelet would fetch. A bare docker config
+/// file becomes a Secret of the matching type named after the file, in namespace `default`.
+pub(crate) fn pod_secret(path: &str) -> Result<Secret, CliError> {
+    let text = read(path)?;
+    match kind_of(&text) {
+        FileKind::SecretManifest => Secret::parse(&text).map_err(|err| secret_error(path, &err)),
+        FileKind::DockerConfig(format) => {
+            check_docker_config(path, &text, format).map_err(CliError::input)?;
+            let (secret_type, key) = match format {
+                DockerConfigFormat::ConfigJson => (DOCKER_CONFIG_JSON_TYPE, DOCKER_CONFIG_JSON_KEY),
+                DockerConfigFormat::Dockercfg => (DOCKERCFG_TYPE, DOCKERCFG_KEY),
+            };
+            Ok(Secret {
+                name: stem(path),
+                namespace: "default".to_owned(),
+                uid: None,
+                secret_type: secret_type.to_owned(),
+                data: [(key.to_owned(), text.into_bytes())].into_iter().collect(),
+            })
+        }
+    }
+}
+
+/// Reads a `--node-config` file as a candidate of the kubelet's search path. The kubelet would
+/// silently skip a file it cannot parse; here that is an error, because a file named on the
+/// command line that does not parse is almost always a mistake worth hearing about.
+pub(crate) fn node_config(path: &str) -> Result<NodeConfigCandidate, CliError> {
+    let text = read(path)?;
+    let format = match kind_of(&text) {
+        FileKind::DockerConfig(format) => format,
+        FileKind::SecretManifest => {
+            return Err(CliError::input(format!(
+                "{path}: a node config must be a docker config.json or .dockercfg file, not a Secret \
+                 manifest (pass Secrets with --pod-secret)"
+            )));
+        }
+    };
+    check_docker_config(path, &text, format).map_err(|message| {
+        CliError::input(format!(
+            "{message} (the kubelet would skip this file and read the next one)"
+        ))
+    })?;
+    Ok(NodeConfigCandidate {
+        path: path.to_owned(),
+        format,
+        contents: Some(text.into_bytes()),
+    })
+}
