@@ -21,8 +21,8 @@ use std::fmt;
 
 use super::config::{DockerConfig, DockerConfigEntry};
 use super::glob::glob_match;
-use super::url::{UrlError, parse_go_url, parse_schemeless_url, split_url};
-use super::url_match::{UrlMatch, UrlMatchError, explain_urls_match_str};
+use super::url::{GoUrl, UrlError, parse_go_url, parse_schemeless_url, split_url};
+use super::url_match::{UrlMatch, UrlMatchError, explain_urls_match, urls_match};
 use crate::go_text::quote as go_quote;
 
 /// The key the kubelet files Docker Hub credentials under (`defaultRegistryHost`); the usual
@@ -286,6 +286,9 @@ impl LookupExplanation {
 pub struct BasicDockerKeyring {
     index: Vec<String>,
     credentials: BTreeMap<String, Vec<FiledCredential>>,
+    /// `index[i]` parsed once as the glob URL `URLsMatchStr` would parse it on every lookup;
+    /// the answers are the same, and lookups stop re-parsing every key.
+    globs: Vec<Result<GoUrl, UrlError>>,
 }
 
 impl BasicDockerKeyring {
@@ -325,6 +328,11 @@ impl BasicDockerKeyring {
         self.index
             .sort_unstable_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
         self.index.dedup();
+        self.globs = self
+            .index
+            .iter()
+            .map(|key| parse_schemeless_url(key))
+            .collect();
         report
     }
 
@@ -345,15 +353,44 @@ impl BasicDockerKeyring {
 
     /// The kubelet's `Lookup(image)` for a normalised repository name such as
     /// `docker.io/library/nginx`: every matching credential in index order.
+    ///
+    /// The same answer as [`BasicDockerKeyring::explain_lookup`] without building the
+    /// explanation; this is the simulator's hot path.
     pub fn lookup(&self, image: &str) -> Vec<TrackedCredential> {
-        self.explain_lookup(image).credentials()
+        let mut found = Vec::new();
+        if let Ok(target) = parse_schemeless_url(image) {
+            for (key, glob) in self.index.iter().zip(&self.globs) {
+                let Ok(glob) = glob else { continue };
+                if urls_match(glob, &target) == Ok(true) {
+                    found.extend(self.filed(key).iter().map(|filed| tracked(filed, key)));
+                }
+            }
+        }
+        if found.is_empty() && is_default_registry_match(image) {
+            found.extend(
+                self.filed(DOCKER_HUB_KEY)
+                    .iter()
+                    .map(|filed| tracked(filed, DOCKER_HUB_KEY)),
+            );
+        }
+        found
     }
 
     /// [`BasicDockerKeyring::lookup`] with the reason for every credential and every miss.
     pub fn explain_lookup(&self, image: &str) -> LookupExplanation {
         let mut explanation = LookupExplanation::default();
-        for key in &self.index {
-            match explain_urls_match_str(key, image) {
+        // `URLsMatchStr` parses the glob first, then the target, for every key; parsing each
+        // once gives the same verdicts, errors included.
+        let target = parse_schemeless_url(image);
+        for (key, glob) in self.index.iter().zip(&self.globs) {
+            let verdict = match (glob, &target) {
+                (Ok(glob), Ok(target)) => {
+                    explain_urls_match(glob, target).map_err(UrlMatchError::Pattern)
+                }
+                (Err(error), _) => Err(UrlMatchError::Glob(error.clone())),
+                (Ok(_), Err(error)) => Err(UrlMatchError::Target(error.clone())),
+            };
+            match verdict {
                 Ok(verdict) if verdict.is_match() => {
                     for filed in self.filed(key) {
                         explanation.matches.push((

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::credentials::config::parse_dockercfg;
+use crate::credentials::url_match::explain_urls_match_str;
 
 fn entry(username: &str, password: &str, email: &str) -> DockerConfigEntry {
     DockerConfigEntry {
@@ -432,6 +433,21 @@ proptest! {
         let image = image.trim_start_matches("https://").trim_start_matches("http://");
         for credential in keyring.lookup(image) {
             prop_assert!(keyring.index().contains(&credential.key));
+        }
+        prop_assert_eq!(keyring.lookup(image), keyring.explain_lookup(image).credentials());
+        // Keys are parsed once at `add`; the verdicts must be those of `URLsMatchStr` itself.
+        for key in keyring.index() {
+            let direct = explain_urls_match_str(key, image);
+            let explained = keyring.explain_lookup(image);
+            let cached = explained
+                .matches
+                .iter()
+                .find_map(|(_, reason)| match reason {
+                    MatchReason::Key { key: matched, verdict } if matched == key => Some(Ok(verdict.clone())),
+                    _ => None,
+                })
+                .or_else(|| explained.misses.iter().find(|miss| &miss.key == key).map(|miss| miss.verdict.clone()));
+            prop_assert_eq!(cached, Some(direct), "key {}", key);
         }
     }
 }

@@ -138,11 +138,16 @@ pub struct HostLabels<'u> {
 /// The kubelet's `SplitURL(url)`: `net.SplitHostPort(url.Host)`; when that fails (no port,
 /// too many colons, stray brackets) the whole host is kept and the port is empty.
 pub fn split_url(url: &GoUrl) -> HostLabels<'_> {
-    let (host, port) = split_host_port(&url.host).unwrap_or((url.host.as_str(), ""));
+    let (host, port) = host_and_port(url);
     HostLabels {
         labels: host.split('.').collect(),
         port,
     }
+}
+
+/// [`split_url`] before the host is split into labels: `(host, port)`, without allocating.
+pub fn host_and_port(url: &GoUrl) -> (&str, &str) {
+    split_host_port(&url.host).unwrap_or((url.host.as_str(), ""))
 }
 
 /// Go's `net.SplitHostPort`, answering only whether it succeeds and with what.

@@ -14,7 +14,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::glob::{BadPattern, glob_match};
-use super::url::{GoUrl, UrlError, parse_schemeless_url, split_url};
+use super::url::{GoUrl, UrlError, host_and_port, parse_schemeless_url, split_url};
 use crate::go_text::quote as go_quote;
 
 /// Why `URLsMatchStr` failed; displays as the Go error it returns.
@@ -187,8 +187,24 @@ pub fn explain_urls_match(glob: &GoUrl, target: &GoUrl) -> Result<UrlMatch, BadP
 }
 
 /// The kubelet's `URLsMatch(globURL, targetURL)`: whether `target` matches the glob URL.
+///
+/// The same checks in the same order as [`explain_urls_match`] (a proptest holds them
+/// together), without allocating: keyring lookups run this for every key.
 pub fn urls_match(glob: &GoUrl, target: &GoUrl) -> Result<bool, BadPattern> {
-    explain_urls_match(glob, target).map(|verdict| verdict.is_match())
+    let (glob_host, glob_port) = host_and_port(glob);
+    let (target_host, target_port) = host_and_port(target);
+    if glob_port != target_port
+        || glob_host.split('.').count() != target_host.split('.').count()
+        || !target.path.starts_with(&glob.path)
+    {
+        return Ok(false);
+    }
+    for (glob_label, target_label) in glob_host.split('.').zip(target_host.split('.')) {
+        if !glob_match(glob_label, target_label)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The kubelet's `URLsMatchStr(glob, target)`: both sides parsed with `ParseSchemelessURL`
@@ -357,10 +373,32 @@ mod robustness {
         #[test]
         fn any_text_is_handled(glob in "\\PC{0,24}", target in "[a-z0-9.:/\\[\\]*?%@#-]{0,24}") {
             let _ = urls_match_str(&glob, &target);
+            // The fast matcher and the explaining one agree, errors included.
+            if let (Ok(glob), Ok(target)) = (parse_schemeless_url(&glob), parse_schemeless_url(&target)) {
+                prop_assert_eq!(
+                    urls_match(&glob, &target),
+                    explain_urls_match(&glob, &target).map(|verdict| verdict.is_match())
+                );
+            }
             if let Ok(verdict) = explain_urls_match_str(&target, &target)
                 && !target.contains(['*', '?', '[', ']'])
             {
                 prop_assert!(verdict.is_match(), "{} vs itself: {}", target, verdict);
+            }
+        }
+
+        /// On keys and images shaped like real ones (globbed labels, ports, paths), where most
+        /// pairs get past the early checks, the fast matcher agrees with the explaining one.
+        #[test]
+        fn fast_and_explaining_matchers_agree(
+            glob in "[a-c*\\[\\]]{1,3}(\\.[a-c*]{1,3}){0,2}(:[0-9]{0,2})?(/[a-c/]{0,4})?",
+            target in "[a-c]{1,3}(\\.[a-c]{1,3}){0,2}(:[0-9]{0,2})?(/[a-c/]{0,4})?",
+        ) {
+            if let (Ok(glob), Ok(target)) = (parse_schemeless_url(&glob), parse_schemeless_url(&target)) {
+                prop_assert_eq!(
+                    urls_match(&glob, &target),
+                    explain_urls_match(&glob, &target).map(|verdict| verdict.is_match())
+                );
             }
         }
     }
