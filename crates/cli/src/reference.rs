@@ -187,17 +187,12 @@ fn write_table(reports: &[Report], out: &mut dyn Write) -> std::io::Result<()> {
             *width = (*width).max(cell.chars().count());
         }
     }
-    for report in reports {
-        if let Report::Invalid(invalid) = report {
-            widths[0] = widths[0].max(invalid.input.chars().count());
-        }
-    }
     write_row(out, &HEADERS.map(str::to_owned), &widths)?;
     for (report, row) in reports.iter().zip(&rows) {
         match (report, row) {
             (_, Some(row)) => write_row(out, row, &widths)?,
             (Report::Invalid(invalid), None) => {
-                let pad = widths[0] - invalid.input.chars().count();
+                let pad = widths[0].saturating_sub(invalid.input.chars().count());
                 writeln!(
                     out,
                     "{}{}  invalid: {}",
