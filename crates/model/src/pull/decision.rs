@@ -5,6 +5,7 @@
 use super::{EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
 use crate::go_text::quote as go_quote;
 use crate::policy::PullPolicy;
+use crate::reference::apply_default_image_tag;
 
 /// What the runtime's presence check (CRI `ImageStatus` via `GetImageRef`) found.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -27,7 +28,7 @@ pub struct PullRequest {
     /// `container.image`, verbatim: events, messages and the back-off key use it.
     pub image: String,
     /// `applyDefaultImageTag(image)`: the tagged image to hand to the runtime, or the
-    /// parse error's text. The reference parser lives elsewhere; the caller passes its result.
+    /// parse error's text ([`PullRequest::new`] fills it in).
     pub tagged_image: Result<String, String>,
     /// The container's pull policy.
     pub policy: PullPolicy,
@@ -74,6 +75,22 @@ pub struct Decision {
     pub action: PullAction,
     /// Events in the order the kubelet records them.
     pub events: Vec<PullEvent>,
+}
+
+impl PullRequest {
+    /// A request for `image` under `policy` with the image's presence; the tagged image is
+    /// `applyDefaultImageTag(image)`, the gate is off, and the key is not in back-off.
+    pub fn new(image: &str, policy: PullPolicy, presence: Presence) -> PullRequest {
+        PullRequest {
+            image: image.to_owned(),
+            tagged_image: apply_default_image_tag(image).map_err(|err| err.to_string()),
+            policy,
+            presence,
+            verification: None,
+            in_backoff: false,
+            previous_error: None,
+        }
+    }
 }
 
 impl Decision {

@@ -549,3 +549,32 @@ fn worked_example_of_semantics_3_5() {
         );
     }
 }
+
+/// The whole InvalidImageName message as `kubectl describe` shows it: the kubelet's prefix,
+/// `ParseImageName`'s quoted wrapper and distribution's error (SEMANTICS.md 1.6 legend).
+#[test]
+fn invalid_image_message_is_the_kubelets_whole_text() {
+    let decision = decide(
+        &PullRequest::new("NGINX", PullPolicy::IfNotPresent, Presence::Absent),
+        &KubeletBehavior::default(),
+    );
+    let message = "Failed to apply default image tag \"NGINX\": couldn't parse image name \"NGINX\": \
+                   invalid reference format: repository name (library/NGINX) must be lowercase";
+    assert_eq!(
+        decision.action,
+        PullAction::Fail {
+            reason: WaitingReason::InvalidImageName,
+            message: message.to_owned()
+        }
+    );
+    let pull = decide(
+        &PullRequest::new("nginx", PullPolicy::Always, Presence::Absent),
+        &KubeletBehavior::default(),
+    );
+    assert_eq!(
+        pull.action,
+        PullAction::Pull {
+            image: "nginx:latest".to_owned()
+        }
+    );
+}
