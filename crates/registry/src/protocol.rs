@@ -1,0 +1,180 @@
+//! The registry's wire vocabulary without the wire: what a request and a response hold,
+//! so the simulator and the HTTP server speak to the core in the same terms.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// An HTTP method. Registries care about a handful; anything else is kept by name so the
+/// log can show it and the core can answer `405`/`UNSUPPORTED`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `HEAD`
+    Head,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// Any other method, upper-cased as received.
+    Other(String),
+}
+
+impl Method {
+    /// Reads a method name as HTTP does (case-sensitive: `get` is not `GET`).
+    pub fn parse(name: &str) -> Method {
+        match name {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            other => Method::Other(other.to_owned()),
+        }
+    }
+
+    /// The method's name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Other(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Header lines in the order received, names lower-cased, every line kept: clients such as
+/// containers/image send one `Accept` line per media type, and a registry that keeps only
+/// the last one answers the wrong thing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Headers {
+    lines: Vec<(String, String)>,
+}
+
+impl Headers {
+    /// No headers.
+    pub fn new() -> Headers {
+        Headers::default()
+    }
+
+    /// Appends a line; the name is lower-cased.
+    pub fn append(&mut self, name: &str, value: impl Into<String>) {
+        self.lines.push((name.to_ascii_lowercase(), value.into()));
+    }
+
+    /// Builder form of [`Headers::append`].
+    #[must_use]
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Headers {
+        self.append(name, value);
+        self
+    }
+
+    /// The first line with this name (any case).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.get_all(name).next()
+    }
+
+    /// Every line with this name (any case), in order.
+    pub fn get_all<'h, 'n>(&'h self, name: &'n str) -> impl Iterator<Item = &'h str> + use<'h, 'n> {
+        self.lines
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of every line with this name, split at commas and trimmed, in order: the
+    /// merged list HTTP says repeated lines mean (RFC 9110 5.3).
+    pub fn merged(&self, name: &str) -> Vec<&str> {
+        self.get_all(name)
+            .flat_map(|line| line.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// All lines, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.lines.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// How many lines there are.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// One request as the registry sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The request target as received: the path, percent-encoded as sent, then `?query` if
+    /// any (`/v2/demo/hello/tags/list?n=10`).
+    pub target: String,
+    /// Header lines.
+    pub headers: Headers,
+    /// The body (empty for GET/HEAD).
+    pub body: Bytes,
+    /// Who sent it: the peer address for the server, the node's name in the simulator. Fault
+    /// rules can match on it and the log records it.
+    pub client: String,
+}
+
+impl Request {
+    /// A request with no headers and no body.
+    pub fn new(method: Method, target: impl Into<String>, client: impl Into<String>) -> Request {
+        Request {
+            method,
+            target: target.into(),
+            headers: Headers::new(),
+            body: Bytes::new(),
+            client: client.into(),
+        }
+    }
+}
+
+/// How the transport should deliver a response; the core decides, the server (real time)
+/// or the simulator (virtual time) carries it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Delivery {
+    /// Wait this long before sending the status line (a fault's added latency).
+    pub delay: Duration,
+    /// Send the headers (with the full `Content-Length`) and only this many body bytes,
+    /// then drop the connection.
+    pub drop_after_bytes: Option<u64>,
+}
+
+/// One response in protocol terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Header lines (for `HEAD`, the headers a `GET` would have, `Content-Length` included).
+    pub headers: Headers,
+    /// The body; empty for `HEAD`. Shared with the content store, never copied.
+    pub body: Bytes,
+    /// How to deliver it.
+    pub delivery: Delivery,
+}
