@@ -20,6 +20,7 @@
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
 //! - [`verification`]: KEP-2535 credential verification of images already on the node.
 //! - [`admission`]: the `AlwaysPullImages` admission plugin.
+//! - [`units`]: sizes (`20MiB`) and durations (`1m30s`) as people write them in files.
 //! - [`go_text`] and [`go_fmt`]: Go's `%q` quoting, lowercasing and `Duration` printing, so messages match the Go binaries.
 
 pub mod admission;
@@ -34,6 +35,7 @@ pub mod policy;
 pub mod pull;
 pub mod reference;
 pub mod time;
+pub mod units;
 pub mod verification;
 
 pub use admission::{AlwaysPullImages, PodView};
@@ -53,4 +55,5 @@ pub use reference::{
     parse_docker_ref, parse_image_name,
 };
 pub use time::SimTime;
+pub use units::{ByteSize, UnitError};
 pub use verification::{Allowlist, CredentialVerification, PullRecords, VerificationPolicy};
