@@ -349,7 +349,7 @@ impl Registry {
         match fault {
             Some((_, Verdict::Delay(delay))) => response.delivery.delay += delay,
             Some((_, Verdict::DropAfter(bytes))) => {
-                response.delivery.drop_after_bytes = Some(bytes)
+                response.delivery.drop_after_bytes = Some(bytes);
             }
             Some((_, Verdict::Corrupt)) => response.body = corrupt(&response.body),
             _ => {}
