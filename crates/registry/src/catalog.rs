@@ -203,12 +203,17 @@ impl Catalog {
         })
     }
 
-    /// Reads JSON when the text starts with `{`, YAML otherwise.
+    /// Reads JSON, or YAML when the text is not JSON at all (YAML flow style such as
+    /// `{images: [...]}` included), so each format gets its own parser's messages.
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
-        if text.trim_start().starts_with('{') {
-            Catalog::from_json(text)
-        } else {
-            Catalog::from_yaml(text)
+        match serde_json::from_str(text) {
+            Ok(catalog) => Ok(catalog),
+            Err(err) if err.is_syntax() || err.is_eof() => Catalog::from_yaml(text),
+            Err(err) => Err(CatalogError::Parse {
+                message: err.to_string(),
+                line: Some(err.line() as u64),
+                column: Some(err.column() as u64),
+            }),
         }
     }
 

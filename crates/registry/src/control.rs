@@ -38,14 +38,6 @@ struct MoveTag {
     digest: Digest,
 }
 
-/// One rule or a list of rules.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Rules {
-    Many(Vec<FaultRule>),
-    One(FaultRule),
-}
-
 fn error(status: u16, message: impl Into<String>) -> Response {
     json_response(status, &json!({ "error": message.into() }))
 }
@@ -54,12 +46,27 @@ fn error(status: u16, message: impl Into<String>) -> Response {
 fn body<T: DeserializeOwned>(request: &Request) -> Result<T, Response> {
     let text =
         std::str::from_utf8(&request.body).map_err(|_| error(400, "the body is not UTF-8"))?;
-    let parsed = if text.trim_start().starts_with(['{', '[']) {
-        serde_json::from_str(text).map_err(|err| err.to_string())
-    } else {
-        serde_saphyr::from_str(text).map_err(|err| err.to_string())
+    // JSON first, for serde_json's messages; text that is not JSON at all is read as YAML
+    // (flow style such as `{status: 503}` included).
+    let parsed = match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(err) if err.is_syntax() || err.is_eof() => {
+            serde_saphyr::from_str(text).map_err(|err| err.to_string())
+        }
+        Err(err) => Err(err.to_string()),
     };
     parsed.map_err(|message| error(400, format!("invalid body: {message}")))
+}
+
+/// One rule, or a list of them (a body that starts with `[` or `-`), so each shape
+/// gets its own error messages.
+fn fault_rules(request: &Request) -> Result<Vec<FaultRule>, Response> {
+    let text = String::from_utf8_lossy(&request.body);
+    if text.trim_start().starts_with(['[', '-']) {
+        body::<Vec<FaultRule>>(request)
+    } else {
+        body::<FaultRule>(request).map(|rule| vec![rule])
+    }
 }
 
 /// Splits `<repo>/<tag>` at the last slash.
@@ -98,11 +105,7 @@ impl Registry {
                 self.control_tag(method, &path["tags/".len()..], request, now)
             }
             (Method::Get, "faults") => Ok(json_response(200, &json!(self.faults()))),
-            (Method::Post, "faults") => body::<Rules>(request).map(|rules| {
-                let rules = match rules {
-                    Rules::Many(rules) => rules,
-                    Rules::One(rule) => vec![rule],
-                };
+            (Method::Post, "faults") => fault_rules(request).map(|rules| {
                 let ids: Vec<FaultId> =
                     rules.into_iter().map(|rule| self.add_fault(rule)).collect();
                 json_response(200, &json!({ "ids": ids }))

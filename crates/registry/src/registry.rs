@@ -316,7 +316,11 @@ impl Registry {
     pub fn handle(&mut self, request: &Request, now: SimTime) -> Response {
         let target = route::parse(&request.target);
         if let Route::Control { rest } = &target.route {
-            return self.control(request, &target, rest, now);
+            let mut response = self.control(request, &target, rest, now);
+            if request.method == Method::Head {
+                response.body = Bytes::new();
+            }
+            return response;
         }
         let credentials = Credentials::from_headers(&request.headers);
         let mut caller = Caller {
