@@ -192,7 +192,7 @@ fn control_api_drives_tags_faults_log_and_reset() {
                 .contains("digst"),
             req("GET", "/_pullsim/tags/demo/hello/v1")
                 .expect(200)
-                .contains(&format!(r#""digest":"{build1}""#)),
+                .contains(format!(r#""digest":"{build1}""#)),
             req("DELETE", "/_pullsim/tags/demo/hello/v1")
                 .at_secs(9)
                 .expect(200),

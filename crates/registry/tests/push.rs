@@ -165,7 +165,7 @@ fn manifests_are_validated_and_pull_back_identical() {
                 .body(manifest.clone())
                 .expect(400)
                 .code("MANIFEST_BLOB_UNKNOWN")
-                .contains(&sha(&config)),
+                .contains(sha(&config)),
             req(
                 "POST",
                 format!("/v2/pushed/img/blobs/uploads/?digest={}", sha(&config)),
