@@ -112,10 +112,12 @@ impl Accepts {
     /// Reads every `Accept` line of `headers`, split at commas.
     pub(crate) fn from_headers(headers: &Headers) -> Accepts {
         let mut accepts = Accepts::default();
+        // The hot path of every manifest GET: compare without allocating.
         for entry in headers.get_all("accept").flat_map(|line| line.split(',')) {
-            if let Some(kind) = bare_media_type(entry)
-                .as_deref()
-                .and_then(ManifestKind::from_media_type)
+            let bare = entry.split(';').next().unwrap_or_default().trim();
+            if let Some(kind) = ManifestKind::ALL
+                .into_iter()
+                .find(|kind| kind.media_type().eq_ignore_ascii_case(bare))
             {
                 accepts.supports[kind.slot()] = true;
             }

@@ -38,11 +38,6 @@ impl Registry {
                 }
             }
         } else {
-            if !names::is_tag(reference) {
-                return ApiError::new(ErrorCode::TagInvalid)
-                    .detail(json!({"Tag": reference}))
-                    .into_response();
-            }
             None
         };
         let canonical = match &requested {
