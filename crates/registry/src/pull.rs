@@ -56,6 +56,13 @@ impl Registry {
                 .and_then(|tag| tag.current.clone())
             {
                 Some(target) => (target.clone(), target),
+                // A tag is checked only when it is not found, which keeps the grammar off
+                // the hot path: stored tags are valid by construction.
+                None if !names::is_tag(reference) => {
+                    return ApiError::new(ErrorCode::TagInvalid)
+                        .detail(json!({"Tag": reference}))
+                        .into_response();
+                }
                 None => {
                     return ApiError::new(ErrorCode::ManifestUnknown)
                         .detail(json!({"Tag": reference}))
