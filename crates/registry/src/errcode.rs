@@ -202,10 +202,13 @@ pub(crate) fn json_response(status: u16, value: &Value) -> Response {
     }
 }
 
-/// A response without a body (`Content-Length: 0`).
+/// A response without a body: `Content-Length: 0`, except for 204 and 304, which RFC
+/// 9110 (8.6) forbids to carry one.
 pub(crate) fn empty_response(status: u16) -> Response {
     let mut headers = Headers::new();
-    headers.append("Content-Length", "0");
+    if !matches!(status, 204 | 304) {
+        headers.append("Content-Length", "0");
+    }
     Response {
         status,
         headers,

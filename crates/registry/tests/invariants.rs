@@ -180,6 +180,18 @@ fn check_response(request: &Request, response: &pullsim_registry::Response, faul
     );
     if request.method == Method::Head {
         assert!(response.body.is_empty(), "{label}: HEAD with a body");
+    } else if matches!(response.status, 204 | 304) {
+        assert!(
+            response.body.is_empty(),
+            "{label}: {} with a body",
+            response.status
+        );
+        assert_eq!(
+            response.headers.get("content-length"),
+            None,
+            "{label}: Content-Length on {}",
+            response.status
+        );
     } else {
         assert_eq!(
             response.headers.get("content-length"),
