@@ -23,7 +23,9 @@ pub enum UnitError {
     #[error("invalid size {0}: too large")]
     SizeTooLarge(String),
     /// Not a Go-style duration such as `250ms`, `2s` or `1m30s`.
-    #[error("invalid duration {0}: want a sequence of numbers with units such as 250ms, 2s or 1m30s")]
+    #[error(
+        "invalid duration {0}: want a sequence of numbers with units such as 250ms, 2s or 1m30s"
+    )]
     Duration(String),
 }
 
@@ -103,7 +105,7 @@ impl fmt::Display for ByteSize {
             ("KiB", 1 << 10),
         ];
         for &(name, multiplier) in BINARY {
-            if self.0 != 0 && self.0 % multiplier == 0 {
+            if self.0 != 0 && self.0.is_multiple_of(multiplier) {
                 return write!(f, "{}{name}", self.0 / multiplier);
             }
         }
@@ -327,7 +329,10 @@ mod tests {
         let sizes: Vec<ByteSize> = serde_json::from_str(r#"["4KiB", 12, "1MiB"]"#).unwrap();
         assert_eq!(sizes, vec![ByteSize(4096), ByteSize(12), ByteSize(1 << 20)]);
         let err = serde_json::from_str::<ByteSize>(r#""4 parsecs""#).unwrap_err();
-        assert!(err.to_string().contains("invalid size \"4 parsecs\""), "{err}");
+        assert!(
+            err.to_string().contains("invalid size \"4 parsecs\""),
+            "{err}"
+        );
     }
 
     fn check_durations(rows: &[(&str, Option<Duration>)]) {

@@ -11,7 +11,50 @@
 //!
 //! Module map:
 //! - [`protocol`]: the request and response types `handle` speaks.
+//! - [`registry`]: [`Registry`] itself: `handle`, authentication, tag and fault operations.
+//! - [`catalog`]: catalogs, image specs, access rules and the built-in demo catalog.
+//! - `builder`: the deterministic synthetic image builder (layers, configs, manifests).
+//! - `store`: content by digest, repositories, tags with history.
+//! - `pull`, `push`: the distribution API's pull and push sides.
+//! - `access`, `token`: accounts, access rules, credentials and the Docker token flow.
+//! - [`fault`]: fault rules and verdicts.
+//! - [`log`]: the request log.
+//! - `control`: the `/_pullsim/` control API.
+//! - [`media`]: media types and `Accept` negotiation.
+//! - [`errcode`]: the spec's error codes and envelopes.
+//! - `route`, `range`, `names`: request targets, `Range` headers, names and globs.
+//! - [`error`]: errors of operations from outside the protocol.
+
+mod access;
+mod builder;
+pub mod catalog;
+mod control;
+pub mod errcode;
+pub mod error;
+pub mod fault;
+pub mod log;
+pub mod media;
+mod names;
+mod pull;
+mod push;
+mod range;
+pub mod registry;
+mod route;
+mod store;
+mod token;
 
 pub mod protocol;
 
+pub use access::{ANONYMOUS, AUTHENTICATED, AuthMode};
+pub use builder::LAYER_MAX_BYTES;
+pub use catalog::{AccessRule, Catalog, CatalogError, ImageFormat, ImageSpec, LoadedImage};
+pub use errcode::ErrorCode;
+pub use error::RegistryError;
+pub use fault::{FAULT_STATUSES, FaultId, FaultMatch, FaultRule, InstalledFault, Verdict};
+pub use log::LogEntry;
+pub use media::ManifestKind;
 pub use protocol::{Delivery, Headers, Method, Request, Response};
+pub use push::MANIFEST_MAX_BYTES;
+pub use registry::{Registry, RegistryConfig, TagSummary};
+pub use store::TagEvent;
+pub use token::TOKEN_LIFETIME;

@@ -1,0 +1,202 @@
+//! The synthetic image builder: from an [`ImageSpec`] it makes real layers, a real config
+//! (with `rootfs.diff_ids`, the platform and one history entry per layer) and real
+//! manifests, plus an index or manifest list when the spec names several platforms.
+//!
+//! Documents are written with `serde_json` in a fixed field order and no whitespace, so
+//! the same spec gives the same bytes, and so the same digests, everywhere.
+
+use bytes::Bytes;
+use pullsim_model::{Digest, Platform};
+use serde_json::{Map, Value, json};
+
+use super::layer::{LAYER_MAX_BYTES, build_layer};
+use crate::catalog::{ImageFormat, ImageSpec};
+use crate::error::RegistryError;
+use crate::media::{DOCKER_CONFIG, DOCKER_LAYER_GZIP, ManifestKind, OCI_CONFIG, OCI_LAYER_GZIP};
+use crate::names;
+
+/// The `created` time of every synthetic config and history entry: the Unix epoch, as
+/// reproducible builds write it.
+const CREATED: &str = "1970-01-01T00:00:00Z";
+
+/// Everything one spec produced, ready for the content store.
+#[derive(Debug, Clone)]
+pub(crate) struct BuiltImage {
+    /// Layers and configs, by digest.
+    pub(crate) blobs: Vec<(Digest, Bytes)>,
+    /// Manifests (children before the index that lists them), by digest.
+    pub(crate) manifests: Vec<(Digest, Bytes, ManifestKind)>,
+    /// The document the tag points at.
+    pub(crate) top: Digest,
+    /// Its kind.
+    pub(crate) top_kind: ManifestKind,
+    /// Each platform and its image manifest's digest, in the spec's order.
+    pub(crate) children: Vec<(Platform, Digest)>,
+}
+
+/// The text of `hello.txt` in one layer: the platform first (`hello from linux/arm64/v8`),
+/// then the image, the build and the layer's position.
+pub(crate) fn hello_text(spec: &ImageSpec, platform: &Platform, layer: usize) -> String {
+    format!(
+        "hello from {platform}\nimage: {}:{}\nbuild: {}\nlayer: {} of {}\n",
+        spec.repository,
+        spec.tag,
+        spec.build,
+        layer + 1,
+        spec.layers.len()
+    )
+}
+
+/// Builds the image `spec` describes, after checking it.
+pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
+    check(spec)?;
+    let (manifest_kind, config_type, layer_type) = match spec.format {
+        ImageFormat::Oci => (ManifestKind::OciManifest, OCI_CONFIG, OCI_LAYER_GZIP),
+        ImageFormat::Docker => (
+            ManifestKind::DockerManifest,
+            DOCKER_CONFIG,
+            DOCKER_LAYER_GZIP,
+        ),
+    };
+    let mut built = BuiltImage {
+        blobs: Vec::new(),
+        manifests: Vec::new(),
+        top: Digest::sha256_of(b""),
+        top_kind: manifest_kind,
+        children: Vec::new(),
+    };
+    let mut descriptors = Vec::new();
+    for platform in &spec.platforms {
+        let mut layer_descriptors = Vec::new();
+        let mut diff_ids = Vec::new();
+        let mut history = Vec::new();
+        for (index, size) in spec.layers.iter().enumerate() {
+            let layer = build_layer(&hello_text(spec, platform, index), size.bytes());
+            layer_descriptors.push(descriptor(layer_type, &layer.digest, layer.blob.len()));
+            diff_ids.push(Value::String(layer.diff_id.to_string()));
+            history.push(json!({
+                "created": CREATED,
+                "created_by": format!("pullsim build {}: layer {} of {}", spec.build, index + 1, spec.layers.len()),
+            }));
+            built.blobs.push((layer.digest, layer.blob));
+        }
+        let mut config = Map::new();
+        config.insert("created".into(), json!(CREATED));
+        insert_platform(&mut config, platform);
+        config.insert(
+            "config".into(),
+            json!({
+                "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                "Labels": {
+                    "dev.pullsim.image": format!("{}:{}", spec.repository, spec.tag),
+                    "dev.pullsim.build": spec.build.to_string(),
+                },
+            }),
+        );
+        config.insert(
+            "rootfs".into(),
+            json!({"type": "layers", "diff_ids": diff_ids}),
+        );
+        config.insert("history".into(), Value::Array(history));
+        let config_bytes = to_bytes(&Value::Object(config));
+        let config_digest = Digest::sha256_of(&config_bytes);
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": manifest_kind.media_type(),
+            "config": descriptor(config_type, &config_digest, config_bytes.len()),
+            "layers": layer_descriptors,
+        });
+        built.blobs.push((config_digest, config_bytes));
+        let manifest_bytes = to_bytes(&manifest);
+        let manifest_digest = Digest::sha256_of(&manifest_bytes);
+        let mut child = descriptor(
+            manifest_kind.media_type(),
+            &manifest_digest,
+            manifest_bytes.len(),
+        );
+        let mut platform_json = Map::new();
+        insert_platform(&mut platform_json, platform);
+        if let Value::Object(fields) = &mut child {
+            fields.insert("platform".into(), Value::Object(platform_json));
+        }
+        descriptors.push(child);
+        built
+            .children
+            .push((platform.clone(), manifest_digest.clone()));
+        built
+            .manifests
+            .push((manifest_digest.clone(), manifest_bytes, manifest_kind));
+        built.top = manifest_digest;
+    }
+    if spec.platforms.len() > 1 {
+        let index_kind = match spec.format {
+            ImageFormat::Oci => ManifestKind::OciIndex,
+            ImageFormat::Docker => ManifestKind::DockerManifestList,
+        };
+        let index = json!({
+            "schemaVersion": 2,
+            "mediaType": index_kind.media_type(),
+            "manifests": descriptors,
+        });
+        let index_bytes = to_bytes(&index);
+        let index_digest = Digest::sha256_of(&index_bytes);
+        built
+            .manifests
+            .push((index_digest.clone(), index_bytes, index_kind));
+        built.top = index_digest;
+        built.top_kind = index_kind;
+    }
+    Ok(built)
+}
+
+/// Refuses specs that would make an invalid or ambiguous image.
+fn check(spec: &ImageSpec) -> Result<(), RegistryError> {
+    names::check_repository(&spec.repository)?;
+    names::check_tag(&spec.tag)?;
+    if spec.platforms.is_empty() {
+        return Err(RegistryError::NoPlatforms);
+    }
+    if spec.layers.is_empty() {
+        return Err(RegistryError::NoLayers);
+    }
+    for (index, platform) in spec.platforms.iter().enumerate() {
+        if platform.os.is_empty() || platform.architecture.is_empty() {
+            return Err(RegistryError::IncompletePlatform(platform.to_string()));
+        }
+        let normalized = platform.normalize();
+        if spec.platforms[..index]
+            .iter()
+            .any(|earlier| earlier.normalize() == normalized)
+        {
+            return Err(RegistryError::DuplicatePlatform(platform.to_string()));
+        }
+    }
+    if let Some(size) = spec
+        .layers
+        .iter()
+        .find(|size| size.bytes() > LAYER_MAX_BYTES)
+    {
+        return Err(RegistryError::LayerTooLarge(size.bytes()));
+    }
+    Ok(())
+}
+
+/// An OCI descriptor: media type, digest, size, in that order.
+fn descriptor(media_type: &str, digest: &Digest, size: usize) -> Value {
+    json!({"mediaType": media_type, "digest": digest.to_string(), "size": size})
+}
+
+/// Adds `architecture`, `os` and (when present) `variant`, as OCI configs and index
+/// platforms spell them.
+fn insert_platform(fields: &mut Map<String, Value>, platform: &Platform) {
+    fields.insert("architecture".into(), json!(platform.architecture));
+    fields.insert("os".into(), json!(platform.os));
+    if !platform.variant.is_empty() {
+        fields.insert("variant".into(), json!(platform.variant));
+    }
+}
+
+/// Compact JSON bytes of `value`.
+fn to_bytes(value: &Value) -> Bytes {
+    Bytes::from(value.to_string().into_bytes())
+}

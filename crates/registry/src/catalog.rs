@@ -1,0 +1,330 @@
+//! Catalogs: what a registry holds, written for people. `pullsim registry serve --catalog`,
+//! the control API's `POST /_pullsim/catalog` and (later) scenario files describe
+//! registries this way: images as short specs the builder turns into real content,
+//! accounts, access rules and fault rules.
+//!
+//! ```yaml
+//! images:
+//!   - {repository: demo/multi, tag: v1, platforms: [linux/amd64, linux/arm64/v8], layers: [4KiB]}
+//!   - {repository: private/app, tag: v1, format: docker, layers: [20MiB, 500B], build: 2}
+//! accounts: {alice: wonderland}
+//! access:
+//!   - {repository: "private/*", read: [alice], write: [alice]}
+//! faults:
+//!   - {match: {path: "/v2/*/blobs/*"}, status: 503, uses: 1}
+//! ```
+//!
+//! Unknown fields are errors naming the field, and YAML errors carry line and column.
+
+use std::collections::BTreeMap;
+
+use pullsim_model::{ByteSize, Digest, Platform};
+use serde::{Deserialize, Serialize};
+
+use crate::error::RegistryError;
+use crate::fault::FaultRule;
+use crate::media::ManifestKind;
+
+/// A registry's content and rules, as a file describes them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// Images to build and tag, in order (a later spec for the same tag moves the tag).
+    #[serde(default)]
+    pub images: Vec<ImageSpec>,
+    /// Accounts: user name to password.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, String>,
+    /// Access rules, consulted in order; the first whose pattern matches a repository
+    /// decides. A repository no rule matches is open to everyone, anonymous included.
+    #[serde(default)]
+    pub access: Vec<AccessRule>,
+    /// Fault rules, installed after any already there.
+    #[serde(default)]
+    pub faults: Vec<FaultRule>,
+}
+
+/// A short description the synthetic builder turns into a real image: one image
+/// manifest for one platform, or an index (OCI) or manifest list (Docker) of one image
+/// manifest per platform when there are several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageSpec {
+    /// The repository, e.g. `demo/hello`.
+    pub repository: String,
+    /// The tag to point at the image.
+    pub tag: String,
+    /// Platforms as `os/arch[/variant]` (`linux/arm64/v8`); default `[linux/amd64]`.
+    #[serde(default = "default_platforms")]
+    pub platforms: Vec<Platform>,
+    /// OCI or Docker media types; default OCI.
+    #[serde(default)]
+    pub format: ImageFormat,
+    /// Compressed layer sizes (`4KiB`, `20MiB`, `500B`), base layer first; default `[1KiB]`.
+    /// Layers hit the size to the byte when it is above the smallest possible layer
+    /// (about 150 bytes).
+    #[serde(default = "default_layers")]
+    pub layers: Vec<ByteSize>,
+    /// The build number, written into every layer and the config, so pushing build 2 of
+    /// the same spec makes different digests; default 1.
+    #[serde(default = "default_build")]
+    pub build: u32,
+}
+
+impl ImageSpec {
+    /// A spec with the defaults: linux/amd64, OCI, one 1 KiB layer, build 1.
+    pub fn new(repository: impl Into<String>, tag: impl Into<String>) -> ImageSpec {
+        ImageSpec {
+            repository: repository.into(),
+            tag: tag.into(),
+            platforms: default_platforms(),
+            format: ImageFormat::default(),
+            layers: default_layers(),
+            build: default_build(),
+        }
+    }
+}
+
+fn default_platforms() -> Vec<Platform> {
+    vec![Platform::new("linux", "amd64", "")]
+}
+
+fn default_layers() -> Vec<ByteSize> {
+    vec![ByteSize(1024)]
+}
+
+fn default_build() -> u32 {
+    1
+}
+
+/// Which family of media types an image uses.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    /// OCI image manifests and indexes.
+    #[default]
+    Oci,
+    /// Docker schema 2 manifests and manifest lists.
+    Docker,
+}
+
+/// Who may read (pull) and write (push) the repositories a pattern matches.
+///
+/// Principals are user names, `anonymous` (everyone, without credentials) or
+/// `authenticated` (any account with the right password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRule {
+    /// A repository name or a glob (`private/*`; `*` also crosses `/`).
+    pub repository: String,
+    /// Who may pull.
+    #[serde(default)]
+    pub read: Vec<String>,
+    /// Who may push.
+    #[serde(default)]
+    pub write: Vec<String>,
+}
+
+/// What loading one image spec produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedImage {
+    /// The repository.
+    pub repository: String,
+    /// The tag.
+    pub tag: String,
+    /// The tag's target: the index or manifest list, or the single image manifest.
+    pub digest: Digest,
+    /// The target's media type.
+    pub media_type: String,
+    /// Each platform's image manifest, in the spec's order (one entry for a single manifest).
+    pub children: Vec<(Platform, Digest)>,
+}
+
+/// Why a catalog could not be read or loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// The text is not a valid catalog; YAML errors say where.
+    #[error("{}{message}", location(*line, *column))]
+    Parse {
+        /// What was wrong (serde's message names unknown fields and expected values).
+        message: String,
+        /// 1-based line, when known.
+        line: Option<u64>,
+        /// 1-based column, when known.
+        column: Option<u64>,
+    },
+    /// An image spec was refused.
+    #[error("image {index} ({repository}:{tag}): {source}")]
+    Image {
+        /// Its position in `images`, from 0.
+        index: usize,
+        /// Its repository.
+        repository: String,
+        /// Its tag.
+        tag: String,
+        /// Why.
+        source: RegistryError,
+    },
+    /// An account or access rule was refused.
+    #[error("{0}")]
+    Rules(RegistryError),
+}
+
+fn location(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!("line {line} column {column}: "),
+        (Some(line), None) => format!("line {line}: "),
+        _ => String::new(),
+    }
+}
+
+impl Catalog {
+    /// Reads a catalog from YAML (JSON is YAML too, but [`Catalog::from_json`] gives
+    /// serde_json's messages).
+    pub fn from_yaml(text: &str) -> Result<Catalog, CatalogError> {
+        serde_saphyr::from_str(text).map_err(|error| {
+            let location = error.location();
+            CatalogError::Parse {
+                message: error.to_string(),
+                line: location.map(|l| l.line()),
+                column: location.map(|l| l.column()),
+            }
+        })
+    }
+
+    /// Reads a catalog from JSON.
+    pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
+        serde_json::from_str(text).map_err(|error| CatalogError::Parse {
+            message: error.to_string(),
+            line: Some(error.line() as u64),
+            column: Some(error.column() as u64),
+        })
+    }
+
+    /// Reads JSON when the text starts with `{`, YAML otherwise.
+    pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
+        if text.trim_start().starts_with('{') {
+            Catalog::from_json(text)
+        } else {
+            Catalog::from_yaml(text)
+        }
+    }
+
+    /// The built-in demo catalog `pullsim registry serve` serves without `--catalog`:
+    /// - `demo/hello:v1`, one OCI image manifest for linux/amd64 with one gzip layer;
+    /// - `demo/multi:v1`, an OCI index of linux/amd64, linux/arm64/v8 and linux/arm/v7;
+    /// - `demo/multi-docker:v1`, the same three platforms as a Docker manifest list;
+    /// - `private/app:v1`, readable and writable only by `alice` (password `wonderland`);
+    /// - `tenant-b/app:v1`, readable and writable only by `bob` (password `builder`).
+    ///
+    /// Every other repository is open: anyone may read, and push anonymously.
+    pub fn demo() -> Catalog {
+        let three = || {
+            vec![
+                Platform::new("linux", "amd64", ""),
+                Platform::new("linux", "arm64", "v8"),
+                Platform::new("linux", "arm", "v7"),
+            ]
+        };
+        let image = |repository: &str, platforms: Vec<Platform>, format: ImageFormat| ImageSpec {
+            repository: repository.to_owned(),
+            tag: "v1".to_owned(),
+            platforms,
+            format,
+            layers: vec![ByteSize(4096)],
+            build: 1,
+        };
+        let amd64 = || vec![Platform::new("linux", "amd64", "")];
+        Catalog {
+            images: vec![
+                image("demo/hello", amd64(), ImageFormat::Oci),
+                image("demo/multi", three(), ImageFormat::Oci),
+                image("demo/multi-docker", three(), ImageFormat::Docker),
+                image("private/app", amd64(), ImageFormat::Oci),
+                image("tenant-b/app", amd64(), ImageFormat::Oci),
+            ],
+            accounts: BTreeMap::from([
+                ("alice".to_owned(), "wonderland".to_owned()),
+                ("bob".to_owned(), "builder".to_owned()),
+            ]),
+            access: vec![
+                AccessRule {
+                    repository: "private/*".to_owned(),
+                    read: vec!["alice".to_owned()],
+                    write: vec!["alice".to_owned()],
+                },
+                AccessRule {
+                    repository: "tenant-b/*".to_owned(),
+                    read: vec!["bob".to_owned()],
+                    write: vec!["bob".to_owned()],
+                },
+            ],
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// The media type of `kind`, as [`LoadedImage::media_type`] holds it.
+pub(crate) fn media_type_of(kind: ManifestKind) -> String {
+    kind.media_type().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_catalogs_read_with_defaults_and_units() {
+        let catalog = Catalog::from_yaml(
+            "images:\n  - {repository: demo/x, tag: v1, platforms: [linux/arm64/v8, linux/arm], layers: [4KiB, 20MiB]}\n  - {repository: demo/y, tag: v2, format: docker}\naccounts: {alice: wonderland}\naccess:\n  - {repository: 'private/*', read: [alice]}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            catalog.images[0].platforms[0],
+            Platform::new("linux", "arm64", "v8")
+        );
+        assert_eq!(
+            catalog.images[0].platforms[1],
+            Platform::new("linux", "arm", "")
+        );
+        assert_eq!(
+            catalog.images[0].layers,
+            vec![ByteSize(4096), ByteSize(20 << 20)]
+        );
+        assert_eq!(catalog.images[1].format, ImageFormat::Docker);
+        assert_eq!(catalog.images[1].layers, vec![ByteSize(1024)]);
+        assert_eq!(catalog.images[1].build, 1);
+        assert_eq!(catalog.access[0].write, Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_fields_are_named_with_their_line() {
+        let err =
+            Catalog::from_yaml("images:\n  - repository: demo/x\n    tag: v1\n    layrs: [1KiB]\n")
+                .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("layrs"), "{text}");
+        let CatalogError::Parse { line, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(line, Some(4), "{text}");
+        let err = Catalog::from_json(r#"{"imagez": []}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("imagez") && err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn catalogs_round_trip_through_json() {
+        let demo = Catalog::demo();
+        let json = serde_json::to_string(&demo).unwrap();
+        assert!(
+            json.contains(r#""platforms":["linux/amd64","linux/arm64/v8","linux/arm/v7"]"#),
+            "{json}"
+        );
+        assert!(json.contains(r#""layers":["4KiB"]"#), "{json}");
+        assert_eq!(Catalog::parse(&json).unwrap(), demo);
+    }
+}

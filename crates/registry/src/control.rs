@@ -1,0 +1,220 @@
+//! The control API under `/_pullsim/` (JSON in, JSON out), so tests and scripts drive
+//! a running registry the way the simulator drives the core directly:
+//!
+//! | request | does |
+//! | --- | --- |
+//! | `POST /_pullsim/catalog` | load a [`Catalog`] (JSON or YAML body); answers the loaded images |
+//! | `POST /_pullsim/push` | build and tag an [`ImageSpec`]; answers the loaded image |
+//! | `GET /_pullsim/tags` | every live tag |
+//! | `GET /_pullsim/tags/<repo>/<tag>` | one tag with its history |
+//! | `PUT /_pullsim/tags/<repo>/<tag>` | `{"digest": ...}`: move the tag |
+//! | `DELETE /_pullsim/tags/<repo>/<tag>` | delete the tag |
+//! | `GET /_pullsim/faults` | installed fault rules with their counters |
+//! | `POST /_pullsim/faults` | install one rule or a list; answers `{"ids": [...]}` |
+//! | `DELETE /_pullsim/faults` | remove every rule; `DELETE /_pullsim/faults/<id>` one |
+//! | `GET /_pullsim/log?since=N` | log entries from index N, as JSON lines |
+//! | `POST /_pullsim/reset` | empty content, tags, faults and the log |
+//!
+//! Errors are `{"error": "..."}` with a 4xx status. When the registry has a control
+//! token, every request needs `Authorization: Bearer <token>`.
+
+use bytes::Bytes;
+use pullsim_model::{Digest, SimTime};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::catalog::{Catalog, ImageSpec};
+use crate::errcode::json_response;
+use crate::fault::{FaultId, FaultRule};
+use crate::protocol::{Delivery, Headers, Method, Request, Response};
+use crate::registry::Registry;
+use crate::route::Target;
+
+/// The body of `PUT /_pullsim/tags/<repo>/<tag>`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveTag {
+    digest: Digest,
+}
+
+/// One rule or a list of rules.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Rules {
+    Many(Vec<FaultRule>),
+    One(FaultRule),
+}
+
+fn error(status: u16, message: impl Into<String>) -> Response {
+    json_response(status, &json!({ "error": message.into() }))
+}
+
+/// Reads a JSON (or YAML) body.
+fn body<T: DeserializeOwned>(request: &Request) -> Result<T, Response> {
+    let text =
+        std::str::from_utf8(&request.body).map_err(|_| error(400, "the body is not UTF-8"))?;
+    let parsed = if text.trim_start().starts_with(['{', '[']) {
+        serde_json::from_str(text).map_err(|err| err.to_string())
+    } else {
+        serde_saphyr::from_str(text).map_err(|err| err.to_string())
+    };
+    parsed.map_err(|message| error(400, format!("invalid body: {message}")))
+}
+
+/// Splits `<repo>/<tag>` at the last slash.
+fn repository_and_tag(path: &str) -> Option<(&str, &str)> {
+    path.rsplit_once('/')
+        .filter(|(repo, tag)| !repo.is_empty() && !tag.is_empty())
+}
+
+impl Registry {
+    /// Answers a control API request.
+    pub(crate) fn control(
+        &mut self,
+        request: &Request,
+        target: &Target,
+        rest: &str,
+        now: SimTime,
+    ) -> Response {
+        if let Some(token) = &self.config.control_token {
+            let expected = format!("Bearer {token}");
+            if request.headers.get("authorization") != Some(expected.as_str()) {
+                return error(
+                    401,
+                    "the control API needs Authorization: Bearer <control token>",
+                );
+            }
+        }
+        let result = match (&request.method, rest.trim_end_matches('/')) {
+            (Method::Post, "catalog") => self.control_catalog(request, now),
+            (Method::Post, "push") => body::<ImageSpec>(request).and_then(|spec| {
+                self.push_build(&spec, now)
+                    .map(|loaded| json_response(200, &json!(loaded)))
+                    .map_err(|err| error(400, err.to_string()))
+            }),
+            (Method::Get, "tags") => Ok(json_response(200, &json!(self.tags()))),
+            (method, path) if path.starts_with("tags/") => {
+                self.control_tag(method, &path["tags/".len()..], request, now)
+            }
+            (Method::Get, "faults") => Ok(json_response(200, &json!(self.faults()))),
+            (Method::Post, "faults") => body::<Rules>(request).map(|rules| {
+                let rules = match rules {
+                    Rules::Many(rules) => rules,
+                    Rules::One(rule) => vec![rule],
+                };
+                let ids: Vec<FaultId> =
+                    rules.into_iter().map(|rule| self.add_fault(rule)).collect();
+                json_response(200, &json!({ "ids": ids }))
+            }),
+            (Method::Delete, "faults") => {
+                self.clear_faults();
+                Ok(json_response(200, &json!({})))
+            }
+            (Method::Delete, path) if path.starts_with("faults/") => {
+                match path["faults/".len()..].parse::<u64>() {
+                    Ok(id) if self.remove_fault(FaultId(id)) => Ok(json_response(200, &json!({}))),
+                    _ => Err(error(
+                        404,
+                        format!("no fault rule {:?}", &path["faults/".len()..]),
+                    )),
+                }
+            }
+            (Method::Get, "log") => self.control_log(target),
+            (Method::Post, "reset") => {
+                self.reset();
+                Ok(json_response(200, &json!({})))
+            }
+            (_, "catalog" | "push" | "faults" | "log" | "reset") => Err(error(
+                405,
+                format!("{} is not allowed here", request.method),
+            )),
+            (_, path) => Err(error(404, format!("no control endpoint {path:?}"))),
+        };
+        result.unwrap_or_else(|response| response)
+    }
+
+    fn control_catalog(&mut self, request: &Request, now: SimTime) -> Result<Response, Response> {
+        let text =
+            std::str::from_utf8(&request.body).map_err(|_| error(400, "the body is not UTF-8"))?;
+        let catalog = Catalog::parse(text).map_err(|err| error(400, err.to_string()))?;
+        let loaded = self
+            .load(&catalog, now)
+            .map_err(|err| error(400, err.to_string()))?;
+        Ok(json_response(200, &json!(loaded)))
+    }
+
+    fn control_tag(
+        &mut self,
+        method: &Method,
+        path: &str,
+        request: &Request,
+        now: SimTime,
+    ) -> Result<Response, Response> {
+        let (repository, tag) = repository_and_tag(path).ok_or_else(|| {
+            error(
+                404,
+                format!("want /_pullsim/tags/<repository>/<tag>, got {path:?}"),
+            )
+        })?;
+        match method {
+            Method::Get => {
+                let history = self
+                    .tag_history(repository, tag)
+                    .ok_or_else(|| error(404, format!("tag {repository}:{tag} does not exist")))?;
+                let current = history.last().filter(|event| event.until.is_none());
+                Ok(json_response(
+                    200,
+                    &json!({
+                        "repository": repository,
+                        "tag": tag,
+                        "digest": current.map(|event| event.digest.to_string()),
+                        "history": history,
+                    }),
+                ))
+            }
+            Method::Put => {
+                let MoveTag { digest } = body(request)?;
+                self.move_tag(repository, tag, &digest, now)
+                    .map_err(|err| error(400, err.to_string()))?;
+                Ok(json_response(
+                    200,
+                    &json!({"repository": repository, "tag": tag, "digest": digest}),
+                ))
+            }
+            Method::Delete => {
+                self.delete_tag(repository, tag, now)
+                    .map_err(|err| error(404, err.to_string()))?;
+                Ok(json_response(200, &json!({})))
+            }
+            _ => Err(error(405, format!("{method} is not allowed here"))),
+        }
+    }
+
+    /// The log from `since` as JSON lines, with `Pullsim-Log-Next` naming the cursor of
+    /// the next call.
+    fn control_log(&self, target: &Target) -> Result<Response, Response> {
+        let since = match target.param("since") {
+            Some(text) => text
+                .parse::<u64>()
+                .map_err(|_| error(400, format!("since must be a log index, got {text:?}")))?,
+            None => 0,
+        };
+        let mut text = String::new();
+        for entry in self.log_since(since) {
+            text.push_str(&json!(entry).to_string());
+            text.push('\n');
+        }
+        let body = Bytes::from(text.into_bytes());
+        let mut headers = Headers::new();
+        headers.append("Content-Type", "application/x-ndjson");
+        headers.append("Content-Length", body.len().to_string());
+        headers.append("Pullsim-Log-Next", self.log_next_index().to_string());
+        Ok(Response {
+            status: 200,
+            headers,
+            body,
+            delivery: Delivery::default(),
+        })
+    }
+}

@@ -1,0 +1,703 @@
+//! The registry: all state, `handle` (the one entry point for protocol requests), the
+//! authentication decision every repository request goes through, and the operations
+//! the simulator and the control API use to change content from outside the protocol.
+//!
+//! `handle` runs in this order: control API requests go to [`crate::control`] (not
+//! logged, no faults); otherwise the fault rules are consulted; a status verdict answers
+//! at once, anything else lets the request be routed, authenticated and handled, and then
+//! shapes the response (delay, drop, corruption); `HEAD` responses lose their body but
+//! keep the `Content-Length` a `GET` would have; and the request is logged.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use pullsim_model::{Digest, SimTime};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::access::{Access, Action, AuthMode, Credentials};
+use crate::builder::build;
+use crate::catalog::{Catalog, CatalogError, ImageSpec, LoadedImage, media_type_of};
+use crate::errcode::{API_VERSION_HEADER, ApiError, ErrorCode, json_response};
+use crate::error::RegistryError;
+use crate::fault::{Facts, FaultId, FaultRule, FaultSet, InstalledFault, Verdict};
+use crate::log::{LogEntry, RequestLog};
+use crate::names;
+use crate::protocol::{Method, Request, Response};
+use crate::push::Uploads;
+use crate::route::{self, Route, Target};
+use crate::store::{Store, TagEvent};
+use crate::token::Tokens;
+
+/// How a registry authenticates and who may use the control API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistryConfig {
+    /// Which challenge protected repositories answer with.
+    pub auth: AuthMode,
+    /// When set, `/_pullsim/*` needs `Authorization: Bearer <token>`.
+    pub control_token: Option<String>,
+    /// The `service=` of Bearer challenges.
+    pub service: String,
+    /// The wall-clock time of [`SimTime::EPOCH`] in seconds since the Unix epoch, used
+    /// only to print the token endpoint's `issued_at` (clients compute token expiry from
+    /// it). The server sets it to its start time; the simulator may leave it at 0.
+    pub epoch_unix_seconds: u64,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> RegistryConfig {
+        RegistryConfig {
+            auth: AuthMode::Basic,
+            control_token: None,
+            service: "pullsim".to_owned(),
+            epoch_unix_seconds: 0,
+        }
+    }
+}
+
+/// One live tag, as `pullsim registry serve` prints them and `GET /_pullsim/tags` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagSummary {
+    /// The repository.
+    pub repository: String,
+    /// The tag.
+    pub tag: String,
+    /// Its target.
+    pub digest: Digest,
+    /// The target's media type.
+    pub media_type: String,
+}
+
+/// The fake registry: content, tags, accounts, tokens, fault rules, uploads and the log.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub(crate) config: RegistryConfig,
+    pub(crate) store: Store,
+    pub(crate) access: Access,
+    pub(crate) tokens: Tokens,
+    pub(crate) faults: FaultSet,
+    pub(crate) log: RequestLog,
+    pub(crate) uploads: Uploads,
+}
+
+/// Who a request turned out to be, for the log.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Caller {
+    pub(crate) scheme: Option<String>,
+    pub(crate) user: Option<String>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new(config: RegistryConfig) -> Registry {
+        Registry {
+            config,
+            store: Store::default(),
+            access: Access::default(),
+            tokens: Tokens::default(),
+            faults: FaultSet::default(),
+            log: RequestLog::default(),
+            uploads: Uploads::default(),
+        }
+    }
+
+    /// A registry holding [`Catalog::demo`], loaded at [`SimTime::EPOCH`].
+    pub fn with_demo_catalog(config: RegistryConfig) -> Registry {
+        let mut registry = Registry::new(config);
+        // The demo catalog is fixed and valid; a failure here would be a bug caught by
+        // the demo tests, and leaves an empty registry rather than a panic.
+        let _ = registry.load(&Catalog::demo(), SimTime::EPOCH);
+        registry
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RegistryConfig {
+        &self.config
+    }
+
+    /// Adds a catalog: builds and tags its images, adds its accounts, appends its access
+    /// and fault rules. Everything is checked and built first, so a refused catalog
+    /// changes nothing.
+    pub fn load(
+        &mut self,
+        catalog: &Catalog,
+        now: SimTime,
+    ) -> Result<Vec<LoadedImage>, CatalogError> {
+        Access::check(&catalog.accounts, &catalog.access).map_err(CatalogError::Rules)?;
+        let mut built = Vec::with_capacity(catalog.images.len());
+        for (index, spec) in catalog.images.iter().enumerate() {
+            let image = build(spec).map_err(|source| CatalogError::Image {
+                index,
+                repository: spec.repository.clone(),
+                tag: spec.tag.clone(),
+                source,
+            })?;
+            built.push((spec, image));
+        }
+        self.access.extend(&catalog.accounts, &catalog.access);
+        for rule in &catalog.faults {
+            self.faults.add(rule.clone());
+        }
+        Ok(built
+            .into_iter()
+            .map(|(spec, image)| self.install(spec, image, now))
+            .collect())
+    }
+
+    /// Builds `image` and points its tag at it (a new build of an existing tag moves it).
+    pub fn push_build(
+        &mut self,
+        image: &ImageSpec,
+        now: SimTime,
+    ) -> Result<LoadedImage, RegistryError> {
+        let built = build(image)?;
+        Ok(self.install(image, built, now))
+    }
+
+    fn install(
+        &mut self,
+        spec: &ImageSpec,
+        image: crate::builder::BuiltImage,
+        now: SimTime,
+    ) -> LoadedImage {
+        let repository = self.store.repository_mut(&spec.repository);
+        for (digest, _) in &image.blobs {
+            repository.blobs.insert(digest.clone());
+        }
+        for (digest, _, _) in &image.manifests {
+            repository.manifests.insert(digest.clone());
+        }
+        repository
+            .tags
+            .entry(spec.tag.clone())
+            .or_default()
+            .point(image.top.clone(), now);
+        for (digest, bytes) in image.blobs {
+            self.store.put(digest, bytes, None);
+        }
+        for (digest, bytes, kind) in image.manifests {
+            let facts = crate::push::manifest_facts(kind, &bytes);
+            self.store.put(digest, bytes, Some(facts));
+        }
+        LoadedImage {
+            repository: spec.repository.clone(),
+            tag: spec.tag.clone(),
+            digest: image.top,
+            media_type: media_type_of(image.top_kind),
+            children: image.children,
+        }
+    }
+
+    /// Points `repository:tag` at a manifest already in the repository.
+    pub fn move_tag(
+        &mut self,
+        repository: &str,
+        tag: &str,
+        digest: &Digest,
+        now: SimTime,
+    ) -> Result<(), RegistryError> {
+        names::check_repository(repository)?;
+        names::check_tag(tag)?;
+        let canonical = self.store.resolve(digest);
+        let unknown = || RegistryError::ManifestUnknown {
+            repository: repository.to_owned(),
+            digest: digest.clone(),
+        };
+        let canonical = canonical.ok_or_else(unknown)?;
+        let repo = self
+            .store
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(unknown)?;
+        if !repo.manifests.contains(&canonical) {
+            return Err(unknown());
+        }
+        repo.tags
+            .entry(tag.to_owned())
+            .or_default()
+            .point(canonical, now);
+        Ok(())
+    }
+
+    /// Deletes a tag (its history is kept).
+    pub fn delete_tag(
+        &mut self,
+        repository: &str,
+        tag: &str,
+        now: SimTime,
+    ) -> Result<(), RegistryError> {
+        let deleted = self
+            .store
+            .repositories
+            .get_mut(repository)
+            .and_then(|repo| repo.tags.get_mut(tag))
+            .is_some_and(|entry| entry.delete(now));
+        if deleted {
+            Ok(())
+        } else {
+            Err(RegistryError::TagUnknown {
+                repository: repository.to_owned(),
+                tag: tag.to_owned(),
+            })
+        }
+    }
+
+    /// Every span of a tag's history, oldest first, deleted tags included.
+    pub fn tag_history(&self, repository: &str, tag: &str) -> Option<&[TagEvent]> {
+        self.store
+            .repository(repository)
+            .and_then(|repo| repo.tags.get(tag))
+            .map(|entry| entry.history.as_slice())
+    }
+
+    /// Installs a fault rule after the others.
+    pub fn add_fault(&mut self, rule: FaultRule) -> FaultId {
+        self.faults.add(rule)
+    }
+
+    /// Removes one fault rule; whether it was installed.
+    pub fn remove_fault(&mut self, id: FaultId) -> bool {
+        self.faults.remove(id)
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&mut self) {
+        self.faults.clear();
+    }
+
+    /// The installed fault rules with their counters.
+    pub fn faults(&self) -> &[InstalledFault] {
+        self.faults.list()
+    }
+
+    /// Log entries from index `cursor` on.
+    pub fn log_since(&self, cursor: u64) -> &[LogEntry] {
+        self.log.since(cursor)
+    }
+
+    /// The index the next log entry will get.
+    pub fn log_next_index(&self) -> u64 {
+        self.log.next_index()
+    }
+
+    /// Every live tag, by repository then tag.
+    pub fn tags(&self) -> Vec<TagSummary> {
+        let mut out = Vec::new();
+        for (name, repository) in &self.store.repositories {
+            for (tag, digest) in repository.live_tags() {
+                let media_type = self
+                    .store
+                    .get(digest)
+                    .and_then(|content| content.manifest.as_ref())
+                    .map_or_else(String::new, |facts| facts.kind().media_type().to_owned());
+                out.push(TagSummary {
+                    repository: name.clone(),
+                    tag: tag.clone(),
+                    digest: digest.clone(),
+                    media_type,
+                });
+            }
+        }
+        out
+    }
+
+    /// Empties content, tags, uploads, tokens, fault rules and the log; keeps the
+    /// configuration, accounts and access rules. Log indexes keep counting.
+    pub fn reset(&mut self) {
+        self.store.clear();
+        self.uploads.clear();
+        self.tokens.clear();
+        self.faults.clear();
+        self.log.clear();
+    }
+
+    /// Answers one request at virtual time `now`.
+    pub fn handle(&mut self, request: &Request, now: SimTime) -> Response {
+        let target = route::parse(&request.target);
+        if let Route::Control { rest } = &target.route {
+            return self.control(request, &target, rest, now);
+        }
+        let credentials = Credentials::from_headers(&request.headers);
+        let mut caller = Caller {
+            scheme: credentials.scheme(),
+            user: None,
+        };
+        let facts = Facts {
+            method: request.method.as_str(),
+            path: &target.path,
+            repository: target.route.repository(),
+            client: &request.client,
+            now,
+        };
+        let fault = self.faults.consult(&facts);
+        let mut response = match fault {
+            Some((
+                _,
+                Verdict::Status {
+                    status,
+                    retry_after,
+                },
+            )) => fault_response(status, retry_after, &target, &self.config, request),
+            _ => self.dispatch(request, &target, &credentials, &mut caller, now),
+        };
+        if let Credentials::Basic { user, .. } = &credentials {
+            caller.user.get_or_insert_with(|| user.clone());
+        }
+        let (name, value) = API_VERSION_HEADER;
+        response.headers.append(name, value);
+        match fault {
+            Some((_, Verdict::Delay(delay))) => response.delivery.delay += delay,
+            Some((_, Verdict::DropAfter(bytes))) => {
+                response.delivery.drop_after_bytes = Some(bytes);
+            }
+            Some((_, Verdict::Corrupt)) => response.body = corrupt(&response.body),
+            _ => {}
+        }
+        if request.method == Method::Head {
+            response.body = Bytes::new();
+        }
+        let body_bytes = match response.delivery.drop_after_bytes {
+            Some(cut) => cut.min(response.body.len() as u64),
+            None => response.body.len() as u64,
+        };
+        let merged_accept = request.headers.merged("accept");
+        self.log.push(LogEntry {
+            index: self.log.next_index(),
+            time: now,
+            client: request.client.clone(),
+            method: request.method.as_str().to_owned(),
+            path: request.target.clone(),
+            accept: (!merged_accept.is_empty()).then(|| merged_accept.join(", ")),
+            range: request.headers.get("range").map(str::to_owned),
+            auth_scheme: caller.scheme,
+            auth_user: caller.user,
+            status: response.status,
+            body_bytes,
+            digest: response
+                .headers
+                .get("docker-content-digest")
+                .and_then(|text| Digest::parse(text).ok()),
+            fault: fault.map(|(id, _)| id),
+        });
+        response
+    }
+
+    /// Routes a request that no status fault answered.
+    fn dispatch(
+        &mut self,
+        request: &Request,
+        target: &Target,
+        credentials: &Credentials,
+        caller: &mut Caller,
+        now: SimTime,
+    ) -> Response {
+        let method = &request.method;
+        let route = &target.route;
+        if let Some(name) = route.repository()
+            && self.store.repository(name).is_none()
+            && !names::is_repository(name)
+        {
+            return ApiError::new(ErrorCode::NameInvalid)
+                .detail(json!({"name": name}))
+                .into_response();
+        }
+        let action = match (route, method) {
+            (Route::Manifest { .. } | Route::Blob { .. }, Method::Get | Method::Head)
+            | (Route::TagsList { .. }, Method::Get) => Some(Action::Pull),
+            (Route::Manifest { .. }, Method::Put)
+            | (Route::UploadStart { .. }, Method::Post)
+            | (Route::Upload { .. }, Method::Get | Method::Patch | Method::Put | Method::Delete) => {
+                Some(Action::Push)
+            }
+            _ => None,
+        };
+        if let (Some(action), Some(name)) = (action, route.repository())
+            && let Err(response) = self.authorize(request, credentials, caller, name, action, now)
+        {
+            return response;
+        }
+        match (route, method) {
+            (Route::Base, Method::Get | Method::Head) => {
+                self.base(request, credentials, caller, now)
+            }
+            (Route::Catalog, Method::Get) => self.catalog_list(target, credentials, caller, now),
+            (Route::TagsList { name }, Method::Get) => self.tags_list(name, target),
+            (Route::Manifest { name, reference }, Method::Get | Method::Head) => {
+                self.get_manifest(name, reference, request)
+            }
+            (Route::Blob { name, digest }, Method::Get | Method::Head) => {
+                self.get_blob(name, digest, request)
+            }
+            (Route::Manifest { name, reference }, Method::Put) => {
+                self.put_manifest(name, reference, request, now)
+            }
+            (Route::UploadStart { name }, Method::Post) => {
+                self.start_upload(name, target, request, credentials, now)
+            }
+            (Route::Upload { name, id }, _) if action.is_some() => {
+                self.upload(name, id, target, request)
+            }
+            (Route::Token, _) => self.token_endpoint(request, target, now),
+            (Route::Malformed, _) => ApiError::new(ErrorCode::NameInvalid)
+                .detail(json!({"path": request.target}))
+                .into_response(),
+            (Route::NotFound, _) => ApiError::new(ErrorCode::Unsupported)
+                .message("no such endpoint")
+                .detail(json!({"path": target.path}))
+                .status(404)
+                .into_response(),
+            _ => {
+                let mut response = ApiError::new(ErrorCode::Unsupported).into_response();
+                response.headers.append("Allow", allowed_methods(route));
+                response
+            }
+        }
+    }
+
+    /// `GET /v2/`: 200 with valid credentials (or none needed), else 401 with the
+    /// configured challenge, so clients learn the scheme before they pull.
+    fn base(
+        &mut self,
+        request: &Request,
+        credentials: &Credentials,
+        caller: &mut Caller,
+        now: SimTime,
+    ) -> Response {
+        let valid = match credentials {
+            Credentials::Basic { user, password } => {
+                let ok = self.access.password_ok(user, password);
+                if ok {
+                    caller.user = Some(user.clone());
+                }
+                ok
+            }
+            Credentials::Bearer(token) => match self.tokens.lookup(token, now) {
+                Some(grant) => {
+                    caller.user.clone_from(&grant.user);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        };
+        if valid || self.access_is_open() {
+            return json_response(200, &json!({}));
+        }
+        let invalid_token = matches!(credentials, Credentials::Bearer(_));
+        self.challenge(request, None, invalid_token, false)
+    }
+
+    /// Resolves the caller and decides whether it may do `action` on `repository`:
+    /// `Ok` to go on, or the 401/403 response.
+    ///
+    /// Basic mode: wrong credentials get 401; an anonymous caller without rights gets 401
+    /// with the Basic challenge; an authenticated caller without rights gets 403 `DENIED`.
+    /// (distribution's htpasswd controller has no per-repository rules at all; 403 for a
+    /// known user without rights is what registries with such rules, and the issue, ask.)
+    ///
+    /// Token mode: a request without a token may do what anonymous may; a valid token
+    /// that lacks the scope gets 401 with `error="insufficient_scope"`, an unknown or
+    /// expired one 401 with `error="invalid_token"`, as distribution's token controller
+    /// answers.
+    pub(crate) fn authorize(
+        &mut self,
+        request: &Request,
+        credentials: &Credentials,
+        caller: &mut Caller,
+        repository: &str,
+        action: Action,
+        now: SimTime,
+    ) -> Result<(), Response> {
+        let scope = Some((repository, action));
+        match (self.config.auth, credentials) {
+            (_, Credentials::Bearer(token)) => {
+                let Some(grant) = self.tokens.lookup(token, now) else {
+                    return Err(self.challenge(request, scope, true, false));
+                };
+                caller.user.clone_from(&grant.user);
+                if grant.covers(repository, action) || self.access.allows(None, repository, action)
+                {
+                    return Ok(());
+                }
+                let insufficient = self.config.auth == AuthMode::Token;
+                if insufficient || caller.user.is_none() {
+                    return Err(self.challenge(request, scope, false, insufficient));
+                }
+                Err(denied(repository, action))
+            }
+            (AuthMode::Basic, Credentials::Basic { user, password }) => {
+                if !self.access.password_ok(user, password) {
+                    return Err(self.challenge(request, scope, false, false));
+                }
+                caller.user = Some(user.clone());
+                if self.access.allows(Some(user), repository, action) {
+                    Ok(())
+                } else {
+                    Err(denied(repository, action))
+                }
+            }
+            (AuthMode::Basic, Credentials::Unusable { scheme }) if scheme == "basic" => {
+                Err(self.challenge(request, scope, false, false))
+            }
+            _ => {
+                if self.access.allows(None, repository, action) {
+                    Ok(())
+                } else {
+                    Err(self.challenge(request, scope, false, false))
+                }
+            }
+        }
+    }
+
+    /// 401 `UNAUTHORIZED` with the configured challenge (see [`challenge`]).
+    pub(crate) fn challenge(
+        &self,
+        request: &Request,
+        scope: Option<(&str, Action)>,
+        invalid_token: bool,
+        insufficient_scope: bool,
+    ) -> Response {
+        challenge(
+            &self.config,
+            request,
+            scope,
+            invalid_token,
+            insufficient_scope,
+        )
+    }
+
+    /// Whether no account exists, so `/v2/` has nobody to ask credentials of.
+    fn access_is_open(&self) -> bool {
+        !self.access.has_accounts()
+    }
+
+    /// The user a request's credentials prove, without refusing anything: for listings
+    /// that filter rather than fail.
+    pub(crate) fn identify(&self, credentials: &Credentials, now: SimTime) -> Option<String> {
+        match credentials {
+            Credentials::Basic { user, password } if self.access.password_ok(user, password) => {
+                Some(user.clone())
+            }
+            Credentials::Bearer(token) => self
+                .tokens
+                .lookup(token, now)
+                .and_then(|grant| grant.user.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// 401 `UNAUTHORIZED` with the configured challenge; the Bearer challenge carries the
+/// scope and, when asked, `error="invalid_token"` or `error="insufficient_scope"`.
+pub(crate) fn challenge(
+    config: &RegistryConfig,
+    request: &Request,
+    scope: Option<(&str, Action)>,
+    invalid_token: bool,
+    insufficient_scope: bool,
+) -> Response {
+    let mut error = ApiError::new(ErrorCode::Unauthorized);
+    if let Some((repository, action)) = scope {
+        error = error.detail(access_record(repository, action));
+    }
+    let mut response = error.into_response();
+    let value = match config.auth {
+        AuthMode::Basic => "Basic realm=\"pullsim\"".to_owned(),
+        AuthMode::Token => {
+            let host = request.headers.get("host").unwrap_or("pullsim.invalid");
+            let mut value = format!(
+                "Bearer realm=\"http://{host}/token\",service=\"{}\"",
+                config.service
+            );
+            if let Some((repository, action)) = scope {
+                let actions = match action {
+                    Action::Pull => "pull",
+                    Action::Push => "pull,push",
+                };
+                value.push_str(&format!(",scope=\"repository:{repository}:{actions}\""));
+            }
+            if invalid_token {
+                value.push_str(",error=\"invalid_token\"");
+            } else if insufficient_scope {
+                value.push_str(",error=\"insufficient_scope\"");
+            }
+            value
+        }
+    };
+    response.headers.append("WWW-Authenticate", value);
+    response
+}
+
+/// distribution's `auth.Access` record, the detail of 401 and 403 answers.
+fn access_record(repository: &str, action: Action) -> serde_json::Value {
+    json!([{"Type": "repository", "Class": "", "Name": repository, "Action": action.as_str()}])
+}
+
+/// 403 `DENIED` with the access record as detail.
+fn denied(repository: &str, action: Action) -> Response {
+    ApiError::new(ErrorCode::Denied)
+        .detail(access_record(repository, action))
+        .into_response()
+}
+
+/// The answer of a status fault: the code that status means for this route, with a
+/// `Retry-After` when given and the auth challenge for 401.
+fn fault_response(
+    status: u16,
+    retry_after: Option<Duration>,
+    target: &Target,
+    config: &RegistryConfig,
+    request: &Request,
+) -> Response {
+    let code = match (status, &target.route) {
+        (401, _) => ErrorCode::Unauthorized,
+        (403, _) => ErrorCode::Denied,
+        (404, Route::Manifest { .. }) => ErrorCode::ManifestUnknown,
+        (404, Route::Blob { .. }) => ErrorCode::BlobUnknown,
+        (404, Route::Upload { .. }) => ErrorCode::BlobUploadUnknown,
+        (404, _) => ErrorCode::NameUnknown,
+        (429, _) => ErrorCode::TooManyRequests,
+        (502 | 503, _) => ErrorCode::Unavailable,
+        _ => ErrorCode::Unknown,
+    };
+    let mut response = ApiError::new(code).status(status).into_response();
+    if let Some(after) = retry_after {
+        let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        response.headers.append("Retry-After", seconds.to_string());
+    }
+    if status == 401 {
+        let scope = target.route.repository().map(|name| (name, Action::Pull));
+        let answer = challenge(config, request, scope, false, false);
+        if let Some(value) = answer.headers.get("www-authenticate") {
+            response.headers.append("WWW-Authenticate", value);
+        }
+    }
+    response
+}
+
+/// The body with bytes flipped so no digest of it matches; same length.
+fn corrupt(body: &Bytes) -> Bytes {
+    if body.is_empty() {
+        return body.clone();
+    }
+    let mut bytes = body.to_vec();
+    let middle = bytes.len() / 2;
+    for index in [0, middle, bytes.len() - 1] {
+        bytes[index] ^= 0xff;
+    }
+    Bytes::from(bytes)
+}
+
+/// The `Allow` header of a route, for 405 answers.
+fn allowed_methods(route: &Route) -> &'static str {
+    match route {
+        Route::Base => "GET, HEAD",
+        Route::Catalog | Route::TagsList { .. } => "GET",
+        Route::Manifest { .. } => "GET, HEAD, PUT",
+        Route::Blob { .. } => "GET, HEAD",
+        Route::UploadStart { .. } => "POST",
+        Route::Upload { .. } => "GET, PATCH, PUT, DELETE",
+        _ => "GET",
+    }
+}
