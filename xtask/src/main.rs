@@ -2,13 +2,16 @@
 //!
 //! `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
 //! every check, in order, with a summary of what failed. `cargo xtask bench` runs the
-//! criterion benches and prints their figures.
+//! criterion benches and prints their figures; `cargo xtask bench registry` loads the
+//! fake registry over HTTP.
 
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "xtask is a shell whose job is to print"
 )]
+
+mod bench_registry;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -27,6 +30,7 @@ USAGE:
     cargo xtask demo            the main job on the built-in content: pullsim ref and creds on examples/
     cargo xtask test            run every check CI runs: rustfmt, clippy (-D warnings), all tests, the demo
     cargo xtask bench [FILTER]  run the criterion benches (optionally only those matching FILTER)
+    cargo xtask bench registry  load `pullsim registry serve` with wrk: manifest GETs/s and 1 MiB blob MiB/s
     cargo xtask help            print this message
 ";
 
@@ -35,6 +39,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test(),
         Some("demo") if args.len() == 1 => demo(),
+        Some("bench")
+            if args.get(1).is_some_and(|filter| filter == "registry") && args.len() == 2 =>
+        {
+            bench_registry::run(&workspace_root())
+        }
         Some("bench") if args.len() <= 2 => bench(args.get(1).map(String::as_str)),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");

@@ -7,6 +7,8 @@
 //! - [`reference`](mod@reference): `pullsim ref`.
 //! - [`creds`]: `pullsim creds match` and `pullsim creds lookup`.
 //! - [`credential_files`]: reading the docker config files and Secret manifests `creds` takes.
+//! - [`registry_serve`]: `pullsim registry serve`, the fake registry over HTTP (the only
+//!   command with a tokio runtime).
 //!
 //! Exit codes: 0 success; 1 when the answer is "no" (an invalid reference); 2 for bad usage
 //! or bad input, with a one-line error that names the file and what is wrong.
@@ -20,6 +22,7 @@
 mod credential_files;
 mod creds;
 mod reference;
+mod registry_serve;
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -70,6 +73,27 @@ pullsim ref --json - < images.txt     (one reference per line; blank lines are s
     /// How the kubelet matches and orders registry credentials for an image.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// The fake OCI registry.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RegistryCommand {
+    /// Serve the fake registry over HTTP for real pullers (skopeo, containerd, podman, ...).
+    #[command(
+        long_about = "Serves the fake OCI registry over HTTP/1.1 until Ctrl-C or SIGTERM. It \
+prints the address and the catalog (repository:tag, digest, media type, and each platform's \
+manifest for an index), then one line per request, or JSON lines into --log FILE. Without \
+--catalog it serves the built-in demo: demo/hello:v1, demo/multi:v1 (OCI index: linux/amd64, \
+linux/arm64/v8, linux/arm/v7), demo/multi-docker:v1 (the same as a Docker manifest list), \
+private/app:v1 (user alice, password wonderland) and tenant-b/app:v1 (bob, builder). The \
+control API under /_pullsim/ loads images, moves tags, installs faults and reads the log.",
+        after_help = "Examples:\n  pullsim registry serve\n  \
+pullsim registry serve --listen 127.0.0.1:0 --auth token --log requests.jsonl\n  \
+skopeo copy --src-tls-verify=false docker://127.0.0.1:5000/demo/hello:v1 oci:/tmp/hello:v1"
+    )]
+    Serve(registry_serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +230,7 @@ where
             node_configs,
             json,
         }) => creds::run_lookup(&image, &pod_secrets, &node_configs, json, out),
+        Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(&args, out),
     };
     let flushed = out.flush();
     match (result, flushed) {

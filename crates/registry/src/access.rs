@@ -56,6 +56,12 @@ impl Credentials {
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok());
             if let Some((user, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
+                // containers/image (skopeo, podman) answers a Basic challenge with
+                // `Basic Og==` (empty user and password) when it has no credentials: that
+                // is its anonymous pull, and public repositories must serve it.
+                if user.is_empty() && password.is_empty() {
+                    return Credentials::None;
+                }
                 return Credentials::Basic {
                     user: user.to_owned(),
                     password: password.to_owned(),
@@ -195,6 +201,14 @@ mod tests {
         assert_eq!(
             Credentials::from_headers(&Headers::new()),
             Credentials::None
+        );
+        assert_eq!(Credentials::from_headers(&basic(":")), Credentials::None);
+        assert_eq!(
+            Credentials::from_headers(&basic("alice:")),
+            Credentials::Basic {
+                user: "alice".into(),
+                password: String::new()
+            }
         );
         assert_eq!(
             Credentials::from_headers(&Headers::new().with("Authorization", "Basic !!!")),

@@ -1,0 +1,333 @@
+//! `pullsim registry serve`: the fake registry over real HTTP, for real pullers.
+//!
+//! The command builds a `Registry` (the built-in demo catalog, or a catalog file), binds
+//! the listen address, prints the address and the catalog, and hands the listener to
+//! `pullsim_server::serve`. While it runs it prints the core's request log, one line per
+//! request (or JSON lines into `--log FILE`), and it stops cleanly on Ctrl-C or SIGTERM.
+//! This is the only command that starts a tokio runtime.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use pullsim_model::SimTime;
+use pullsim_registry::{
+    AuthMode, Catalog, CatalogError, LoadedImage, LogEntry, Registry, RegistryConfig,
+};
+use tokio::sync::watch;
+
+use crate::{CliError, Outcome};
+
+/// How often the request log is copied out to the terminal or the log file: often enough
+/// to feel live, rarely enough that a busy server's lock is not contended for it.
+const LOG_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long a stopping server waits for requests in flight (a client held by a fault's
+/// delay, say) before it exits anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The challenge protected repositories answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AuthArg {
+    /// `WWW-Authenticate: Basic realm="pullsim"`.
+    Basic,
+    /// The Docker token flow: a Bearer challenge naming this server's `/token` endpoint.
+    Token,
+}
+
+/// The options of `pullsim registry serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The address to listen on; `127.0.0.1:0` picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5000")]
+    listen: SocketAddr,
+    /// A catalog to serve instead of the built-in demo (YAML, or JSON when the name ends
+    /// in `.json`).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Write the request log as JSON lines to FILE instead of one line per request on
+    /// standard output.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// How protected repositories challenge clients.
+    #[arg(long, value_enum, default_value = "basic")]
+    auth: AuthArg,
+    /// Require `Authorization: Bearer T` on the control API under `/_pullsim/`.
+    #[arg(long, value_name = "T")]
+    control_token: Option<String>,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let (registry, loaded) = build_registry(args)?;
+    let mut log_file = match &args.log {
+        Some(path) => Some(io::BufWriter::new(std::fs::File::create(path).map_err(
+            |err| {
+                CliError::input(format!(
+                    "{}: cannot create the log file: {err}",
+                    path.display()
+                ))
+            },
+        )?)),
+        None => None,
+    };
+    let listener = bind(args.listen)?;
+    let addr = listener
+        .local_addr()
+        .map_err(|err| CliError::internal(format!("listener without an address: {err}")))?;
+    print_banner(out, addr, &loaded, args).map_err(CliError::output)?;
+    out.flush().map_err(CliError::output)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| CliError::internal(format!("cannot start the tokio runtime: {err}")))?;
+    let registry = Arc::new(Mutex::new(registry));
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|err| CliError::internal(format!("listener: {err}")))?;
+        let (stop, stopped) = watch::channel(false);
+        let mut asked = stopped.clone();
+        let shutdown = async move {
+            let _ = asked.wait_for(|stop| *stop).await;
+        };
+        let mut server = tokio::spawn(pullsim_server::serve(
+            listener,
+            Arc::clone(&registry),
+            shutdown,
+        ));
+        let mut cursor = 0;
+        let mut ticks = tokio::time::interval(LOG_INTERVAL);
+        let signal = stop_signal();
+        tokio::pin!(signal);
+        let served = loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    cursor = copy_log(&registry, cursor, out, log_file.as_mut())?;
+                }
+                which = &mut signal => {
+                    writeln!(out, "pullsim registry: {which}, stopping").map_err(CliError::output)?;
+                    let _ = stop.send(true);
+                    break tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.ok();
+                }
+                result = &mut server => break Some(result),
+            }
+        };
+        copy_log(&registry, cursor, out, log_file.as_mut())?;
+        if let Some(file) = log_file.as_mut() {
+            file.flush().map_err(CliError::output)?;
+        }
+        match served {
+            Some(Ok(Ok(()))) | None => Ok(Outcome::Yes),
+            Some(Ok(Err(err))) => Err(CliError::internal(format!("the server stopped: {err}"))),
+            Some(Err(err)) => Err(CliError::internal(format!("the server task failed: {err}"))),
+        }
+    })
+}
+
+/// The registry to serve and what was loaded into it (for the banner).
+fn build_registry(args: &ServeArgs) -> Result<(Registry, Vec<LoadedImage>), CliError> {
+    let config = RegistryConfig {
+        auth: match args.auth {
+            AuthArg::Basic => AuthMode::Basic,
+            AuthArg::Token => AuthMode::Token,
+        },
+        control_token: args.control_token.clone(),
+        epoch_unix_seconds: unix_seconds_now(),
+        ..RegistryConfig::default()
+    };
+    let (catalog, source) = match &args.catalog {
+        None => (Catalog::demo(), "the built-in demo catalog".to_owned()),
+        Some(path) => (read_catalog(path)?, path.display().to_string()),
+    };
+    let mut registry = Registry::new(config);
+    let loaded = registry
+        .load(&catalog, SimTime::EPOCH)
+        .map_err(|err| CliError::input(format!("{source}: {err}")))?;
+    Ok((registry, loaded))
+}
+
+/// The wall-clock second the server's `SimTime` epoch stands for: the token endpoint
+/// prints `issued_at` from it, and clients compute token expiry from that.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the HTTP server runs in real time; its epoch is the wall-clock moment it starts"
+)]
+fn unix_seconds_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// Reads a catalog file: JSON when its name ends in `.json`, YAML otherwise. Errors name
+/// the file, the line and the column.
+fn read_catalog(path: &Path) -> Result<Catalog, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| CliError::input(format!("{}: {err}", path.display())))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let parsed = if is_json {
+        Catalog::from_json(&text)
+    } else {
+        Catalog::from_yaml(&text)
+    };
+    parsed.map_err(|err| CliError::input(catalog_error_text(path, &err)))
+}
+
+/// A catalog error as one line in the compiler's `FILE:LINE:COLUMN: message` form. The
+/// parsers' own messages repeat the location (and serde-saphyr adds a source snippet
+/// below), so only the first line is kept, without the repeated location.
+fn catalog_error_text(path: &Path, err: &CatalogError) -> String {
+    let CatalogError::Parse {
+        message,
+        line: Some(line),
+        column,
+    } = err
+    else {
+        return format!("{}: {err}", path.display());
+    };
+    let location = column.map_or_else(|| format!("{line}"), |column| format!("{line}:{column}"));
+    let repeated = column.map_or_else(
+        || format!("line {line}"),
+        |column| format!("line {line} column {column}"),
+    );
+    let first = message.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let first = first
+        .strip_prefix(&format!("{repeated}: "))
+        .unwrap_or(first);
+    let first = first
+        .strip_suffix(&format!(" at {repeated}"))
+        .unwrap_or(first);
+    format!("{}:{location}: {first}", path.display())
+}
+
+/// Binds the address, turning "in use" into advice.
+fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, CliError> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|err| {
+        if err.kind() == io::ErrorKind::AddrInUse {
+            CliError::input(format!(
+                "cannot listen on {addr}: the address is already in use (another registry?); \
+                 choose another with --listen, e.g. --listen 127.0.0.1:0 for any free port"
+            ))
+        } else {
+            CliError::input(format!("cannot listen on {addr}: {err}"))
+        }
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|err| CliError::internal(format!("listener: {err}")))?;
+    Ok(listener)
+}
+
+fn print_banner(
+    out: &mut dyn Write,
+    addr: SocketAddr,
+    loaded: &[LoadedImage],
+    args: &ServeArgs,
+) -> io::Result<()> {
+    writeln!(out, "pullsim registry listening on http://{addr}")?;
+    let source = args.catalog.as_ref().map_or_else(
+        || "the built-in demo catalog".to_owned(),
+        |p| p.display().to_string(),
+    );
+    let auth = match args.auth {
+        AuthArg::Basic => "basic",
+        AuthArg::Token => "token",
+    };
+    writeln!(out, "catalog: {source}; auth: {auth}")?;
+    for image in loaded {
+        writeln!(
+            out,
+            "  {addr}/{}:{} -> {}  {}",
+            image.repository, image.tag, image.digest, image.media_type
+        )?;
+        if image.children.len() > 1
+            || image
+                .children
+                .first()
+                .is_some_and(|(_, d)| *d != image.digest)
+        {
+            for (platform, digest) in &image.children {
+                writeln!(out, "      {platform:<16} {digest}")?;
+            }
+        } else if let Some((platform, _)) = image.children.first() {
+            writeln!(out, "      {platform}")?;
+        }
+    }
+    match &args.log {
+        Some(path) => writeln!(out, "request log: JSON lines in {}", path.display())?,
+        None => writeln!(out, "requests:")?,
+    }
+    Ok(())
+}
+
+/// Copies log entries from `cursor` on to the log file (JSON lines) or to `out` (one line
+/// each), and returns the next cursor. The lock is held only while the entries are
+/// formatted into a buffer, never while writing.
+fn copy_log(
+    registry: &Mutex<Registry>,
+    cursor: u64,
+    out: &mut dyn Write,
+    log_file: Option<&mut io::BufWriter<std::fs::File>>,
+) -> Result<u64, CliError> {
+    let mut text = Vec::new();
+    let next = {
+        let registry = registry.lock().unwrap_or_else(PoisonError::into_inner);
+        let entries = registry.log_since(cursor);
+        for entry in entries {
+            if log_file.is_some() {
+                serde_json::to_writer(&mut text, entry)
+                    .map_err(|err| CliError::internal(format!("log entry as JSON: {err}")))?;
+                text.push(b'\n');
+            } else {
+                write_line(&mut text, entry).map_err(CliError::output)?;
+            }
+        }
+        entries.last().map_or(cursor, |entry| entry.index + 1)
+    };
+    match log_file {
+        Some(file) => file.write_all(&text).map_err(CliError::output)?,
+        None => {
+            out.write_all(&text).map_err(CliError::output)?;
+            out.flush().map_err(CliError::output)?;
+        }
+    }
+    Ok(next)
+}
+
+/// One request as a line: `00:00:01.250 127.0.0.1:53412 GET /v2/demo/hello/manifests/v1 200 512B [fault 2]`.
+fn write_line(text: &mut Vec<u8>, entry: &LogEntry) -> io::Result<()> {
+    write!(
+        text,
+        "{} {} {} {} {} {}B",
+        entry.time, entry.client, entry.method, entry.path, entry.status, entry.body_bytes
+    )?;
+    if let Some(user) = &entry.auth_user {
+        write!(text, " user={user}")?;
+    }
+    if let Some(fault) = entry.fault {
+        write!(text, " fault={}", fault.0)?;
+    }
+    text.push(b'\n');
+    Ok(())
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM and says which.
+async fn stop_signal() -> &'static str {
+    let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        // Without a SIGTERM handler the default action (exit) still stops the server;
+        // Ctrl-C is then the only clean stop.
+        let _ = tokio::signal::ctrl_c().await;
+        return "interrupted";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = terminate.recv() => "terminated",
+    }
+}

@@ -1,0 +1,228 @@
+//! End-to-end tests of `pullsim registry serve`: the binary started on a free port of
+//! 127.0.0.1, its banner, one log line per request (or JSON lines into `--log`), a clean
+//! stop on SIGTERM and Ctrl-C (SIGINT), and one-line errors for a busy port and a bad
+//! catalog. Every server is stopped by its process id, also when a test fails.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running `pullsim registry serve`, killed by pid if still running when dropped.
+struct Served {
+    child: Child,
+    addr: String,
+    banner: Vec<String>,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pullsim"))
+        .args(["registry", "serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pullsim starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (send, lines) = mpsc::channel();
+    std::thread::Builder::new()
+        .spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("a reader thread");
+    let mut served = Served {
+        child,
+        addr: String::new(),
+        banner: Vec::new(),
+        lines,
+    };
+    loop {
+        let line = served.next_line();
+        let done = line == "requests:" || line.starts_with("request log:");
+        served.banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let first = served.banner[0].clone();
+    served.addr = first
+        .split("http://")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    served
+}
+
+impl Served {
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server printed a line in time")
+    }
+
+    fn get(&self, path: &str) -> u16 {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .expect("send");
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        response
+            .split(' ')
+            .nth(1)
+            .and_then(|status| status.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {response:?}"))
+    }
+
+    /// Sends a signal by pid and waits for the exit.
+    fn stop_with(&mut self, signal: &str) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+        panic!("pullsim registry serve did not stop after {signal}");
+    }
+}
+
+#[test]
+fn serve_prints_the_demo_catalog_and_one_line_per_request_then_stops_on_sigterm() {
+    let mut served = serve(&[]);
+    let banner = served.banner.join("\n");
+    for needle in [
+        "demo/hello:v1 -> sha256:",
+        "demo/multi:v1 -> sha256:",
+        "application/vnd.oci.image.index.v1+json",
+        "demo/multi-docker:v1 -> sha256:",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "linux/arm64/v8",
+        "linux/arm/v7",
+        "private/app:v1",
+        "tenant-b/app:v1",
+        "auth: basic",
+    ] {
+        assert!(
+            banner.contains(needle),
+            "{needle:?} not in the banner:\n{banner}"
+        );
+    }
+    assert_eq!(served.get("/v2/demo/hello/tags/list"), 200);
+    let line = served.next_line();
+    assert!(
+        line.contains("GET /v2/demo/hello/tags/list 200"),
+        "log line {line:?}"
+    );
+    let status = served.stop_with("-TERM");
+    assert!(status.success(), "exit {status:?}");
+}
+
+#[test]
+fn serve_writes_json_lines_to_the_log_file_and_stops_on_ctrl_c() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let log = folder.path().join("requests.jsonl");
+    let mut served = serve(&[
+        "--auth",
+        "token",
+        "--log",
+        log.to_str().expect("UTF-8 path"),
+    ]);
+    assert!(served.banner.join("\n").contains("auth: token"));
+    assert_eq!(served.get("/v2/private/app/manifests/v1"), 401);
+    let status = served.stop_with("-INT");
+    assert!(status.success(), "exit {status:?}");
+    let text = std::fs::read_to_string(&log).expect("the log file exists");
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(entries.len(), 1, "{text}");
+    assert_eq!(entries[0]["path"], "/v2/private/app/manifests/v1");
+    assert_eq!(entries[0]["status"], 401);
+}
+
+#[test]
+fn serve_loads_a_catalog_file() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let catalog = folder.path().join("catalog.yaml");
+    std::fs::write(
+        &catalog,
+        "images:\n  - {repository: team/app, tag: v2, platforms: [linux/arm64/v8], layers: [2KiB]}\n",
+    )
+    .expect("write the catalog");
+    let served = serve(&["--catalog", catalog.to_str().expect("UTF-8 path")]);
+    let banner = served.banner.join("\n");
+    assert!(banner.contains("team/app:v2 -> sha256:"), "{banner}");
+    assert!(!banner.contains("demo/hello"), "{banner}");
+    assert_eq!(served.get("/v2/team/app/tags/list"), 200);
+}
+
+/// Bad input: exit 2 and one line on standard error that says what and where.
+fn assert_refused(args: &[&str], needles: &[&str]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pullsim"))
+        .args(["registry", "serve"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("pullsim runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    }
+}
+
+#[test]
+fn a_busy_port_and_a_bad_catalog_are_one_line_errors() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("address").to_string();
+    assert_refused(
+        &["--listen", &addr],
+        &[&addr, "already in use", "--listen 127.0.0.1:0"],
+    );
+
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let catalog = folder.path().join("bad.yaml");
+    std::fs::write(
+        &catalog,
+        "images:\n  - repository: a/b\n    tag: v1\n    colour: blue\n",
+    )
+    .expect("write the catalog");
+    let path = catalog.to_str().expect("UTF-8 path");
+    assert_refused(
+        &["--catalog", path],
+        &[&format!("{path}:4:5: "), "unknown field `colour`"],
+    );
+
+    let json = folder.path().join("bad.json");
+    std::fs::write(&json, "{\"images\": [}").expect("write the catalog");
+    let path = json.to_str().expect("UTF-8 path");
+    assert_refused(
+        &["--catalog", path],
+        &[&format!("{path}:1:13: expected value")],
+    );
+}

@@ -1,0 +1,23 @@
+//! `pullsim-server`: the fake OCI registry over real HTTP, for real pullers (skopeo,
+//! containerd, podman, ...) to pull from and push to.
+//!
+//! The server is an adapter. It turns each HTTP request into a
+//! [`pullsim_registry::Request`], asks [`pullsim_registry::Registry::handle`] with the wall
+//! time since the server started, and writes the answer back, carrying out the answer's
+//! delivery (a delay, or a connection cut after some body bytes).
+//!
+//! Architecture Invariant: the server decides no protocol behaviour. Every status,
+//! header, body and error envelope comes from the core, so the simulator (which calls the
+//! same core in-process) sees exactly what real clients see. The server's only own
+//! answers are hyper's transport refusals (400 for an unparsable request, 431 for a header
+//! flood), which never reach the core.
+//!
+//! Module map:
+//! - [`serve`](mod@serve): the accept loop on a caller-bound listener, the clock, the handler.
+//! - [`exchange`]: HTTP request to core request, core response to HTTP response, body caps.
+
+pub mod exchange;
+pub mod serve;
+
+pub use exchange::{MANIFEST_BODY_LIMIT_BYTES, UPLOAD_BODY_LIMIT_BYTES, body_limit_bytes};
+pub use serve::serve;
