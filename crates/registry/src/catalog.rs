@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use pullsim_model::{ByteSize, Digest, Platform};
 use serde::{Deserialize, Serialize};
 
-use crate::error::RegistryError;
+use crate::error::CatalogError;
 use crate::fault::FaultRule;
 use crate::media::ManifestKind;
 
@@ -140,44 +140,6 @@ pub struct LoadedImage {
     pub media_type: String,
     /// Each platform's image manifest, in the spec's order (one entry for a single manifest).
     pub children: Vec<(Platform, Digest)>,
-}
-
-/// Why a catalog could not be read or loaded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CatalogError {
-    /// The text is not a valid catalog; YAML errors say where.
-    #[error("{}{message}", location(*line, *column))]
-    Parse {
-        /// What was wrong (serde's message names unknown fields and expected values).
-        message: String,
-        /// 1-based line, when known.
-        line: Option<u64>,
-        /// 1-based column, when known.
-        column: Option<u64>,
-    },
-    /// An image spec was refused.
-    #[error("image {index} ({repository}:{tag}): {source}")]
-    Image {
-        /// Its position in `images`, from 0.
-        index: usize,
-        /// Its repository.
-        repository: String,
-        /// Its tag.
-        tag: String,
-        /// Why.
-        source: RegistryError,
-    },
-    /// An account or access rule was refused.
-    #[error("{0}")]
-    Rules(RegistryError),
-}
-
-fn location(line: Option<u64>, column: Option<u64>) -> String {
-    match (line, column) {
-        (Some(line), Some(column)) => format!("line {line} column {column}: "),
-        (Some(line), None) => format!("line {line}: "),
-        _ => String::new(),
-    }
 }
 
 impl Catalog {

@@ -1,6 +1,6 @@
-//! Why a registry operation from outside the protocol (loading a catalog, pushing a
-//! synthetic build, moving or deleting a tag) was refused. Protocol requests never fail
-//! this way: they get a status and an error envelope instead.
+//! Why a registry operation from outside the protocol (reading or loading a catalog,
+//! pushing a synthetic build, moving or deleting a tag) was refused. Protocol requests
+//! never fail this way: they get a status and an error envelope instead.
 
 use pullsim_model::Digest;
 
@@ -52,4 +52,42 @@ pub enum RegistryError {
     /// An account name that Basic authentication cannot carry.
     #[error("account name {0:?} is empty or contains ':'")]
     InvalidAccount(String),
+}
+
+/// Why a catalog could not be read or loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// The text is not a valid catalog; YAML errors say where.
+    #[error("{}{message}", location(*line, *column))]
+    Parse {
+        /// What was wrong (serde's message names unknown fields and expected values).
+        message: String,
+        /// 1-based line, when known.
+        line: Option<u64>,
+        /// 1-based column, when known.
+        column: Option<u64>,
+    },
+    /// An image spec was refused.
+    #[error("image {index} ({repository}:{tag}): {source}")]
+    Image {
+        /// Its position in `images`, from 0.
+        index: usize,
+        /// Its repository.
+        repository: String,
+        /// Its tag.
+        tag: String,
+        /// Why.
+        source: RegistryError,
+    },
+    /// An account or access rule was refused.
+    #[error("{0}")]
+    Rules(RegistryError),
+}
+
+fn location(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!("line {line} column {column}: "),
+        (Some(line), None) => format!("line {line}: "),
+        _ => String::new(),
+    }
 }

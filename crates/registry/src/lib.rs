@@ -16,7 +16,7 @@
 //! - `builder`: the deterministic synthetic image builder (layers, configs, manifests).
 //! - `store`: content by digest, repositories, tags with history.
 //! - `pull`, `push`: the distribution API's pull and push sides.
-//! - `access`, `token`: accounts, access rules, credentials and the Docker token flow.
+//! - `access`, `auth`, `token`: accounts and access rules, the 401/403 decision and challenges, and the Docker token flow.
 //! - [`fault`]: fault rules and verdicts.
 //! - [`log`]: the request log.
 //! - `control`: the `/_pullsim/` control API.
@@ -26,6 +26,7 @@
 //! - [`error`]: errors of operations from outside the protocol.
 
 mod access;
+mod auth;
 mod builder;
 pub mod catalog;
 mod control;
@@ -47,9 +48,9 @@ pub mod protocol;
 
 pub use access::{ANONYMOUS, AUTHENTICATED, AuthMode};
 pub use builder::LAYER_MAX_BYTES;
-pub use catalog::{AccessRule, Catalog, CatalogError, ImageFormat, ImageSpec, LoadedImage};
+pub use catalog::{AccessRule, Catalog, ImageFormat, ImageSpec, LoadedImage};
 pub use errcode::ErrorCode;
-pub use error::RegistryError;
+pub use error::{CatalogError, RegistryError};
 pub use fault::{FAULT_STATUSES, FaultId, FaultMatch, FaultRule, InstalledFault, Verdict};
 pub use log::LogEntry;
 pub use media::ManifestKind;

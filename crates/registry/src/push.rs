@@ -24,7 +24,9 @@ use crate::registry::{Caller, Registry};
 use crate::route::Target;
 use crate::store::ManifestFacts;
 
-/// The largest manifest distribution accepts (`maxManifestBodySize`, 4 MiB).
+/// The largest manifest distribution accepts (`maxManifestBodySize`, 4 MiB). A larger
+/// body is 400 `MANIFEST_INVALID` with detail "http: request body too large", as
+/// distribution answers it (its `copyFullPayload` error lands in `MANIFEST_INVALID`; no 413).
 pub const MANIFEST_MAX_BYTES: usize = 4 << 20;
 
 /// An open upload.

@@ -70,6 +70,7 @@ fn challenges_name_realm_service_and_scope() {
                     "WWW-Authenticate",
                     "Bearer realm=\"http://h/token\",service=\"pullsim\",scope=\"repository:private/app:pull,push\"",
                 ),
+            req("GET", "/v2/").auth("alice", "wonderland").expect(401),
             req("GET", "/v2/demo/hello/manifests/v1").accept_all().expect(200),
             req("GET", "/v2/private/app/manifests/v1")
                 .accept_all()
