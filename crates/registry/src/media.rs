@@ -4,7 +4,7 @@
 //! distribution merges every `Accept` line, splits each at commas, parses each entry with
 //! Go's `mime.ParseMediaType` (so parameters such as `q=` are dropped and the type is
 //! lower-cased) and only asks whether each of the four manifest types is listed; `*/*` and
-//! anything else count for nothing. The decision itself lives in [`negotiate`].
+//! anything else count for nothing. The decision itself lives in `negotiate`.
 
 use serde::{Deserialize, Serialize};
 

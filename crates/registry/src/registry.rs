@@ -1,8 +1,8 @@
 //! The registry: all state, `handle` (the one entry point for protocol requests) with
 //! its routing, and the operations the simulator and the control API use to change
-//! content from outside the protocol. Authentication answers are in [`crate::auth`].
+//! content from outside the protocol. Authentication answers are in `auth.rs`.
 //!
-//! `handle` runs in this order: control API requests go to [`crate::control`] (not
+//! `handle` runs in this order: control API requests go to `control.rs` (not
 //! logged, no faults); otherwise the fault rules are consulted; a status verdict answers
 //! at once, anything else lets the request be routed, authenticated and handled, and then
 //! shapes the response (delay, drop, corruption); `HEAD` responses lose their body but
