@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{self, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{self, HeaderName, HeaderValue, StatusCode};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
@@ -149,9 +149,6 @@ pub async fn write_response(response: Response, method: &Method) -> http::Respon
         ) {
             out_headers.append(name, value);
         }
-    }
-    if !out_headers.contains_key(header::CONTENT_LENGTH) {
-        out_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full_length));
     }
     out
 }

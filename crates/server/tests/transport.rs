@@ -193,6 +193,24 @@ async fn head_keeps_content_length_and_sends_no_body() {
     );
 }
 
+/// A 204 (an upload's status) goes out as the core wrote it: no `Content-Length`, no body.
+#[tokio::test]
+async fn a_204_carries_no_content_length() {
+    let server = start().await;
+    let started = exchange(
+        server.addr,
+        b"POST /v2/demo/upload/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        false,
+    )
+    .await;
+    assert_eq!(started.status, 202, "{started:?}");
+    let location = started.header("location").expect("a Location").to_owned();
+    let status = exchange(server.addr, &get(&location, ""), true).await;
+    assert_eq!(status.status, 204, "{status:?}");
+    assert_eq!(status.header("content-length"), None, "{status:?}");
+    assert!(status.body.is_empty());
+}
+
 /// The index is only acceptable because of the second of six separate Accept lines.
 #[tokio::test]
 async fn separate_accept_lines_all_reach_the_core() {
