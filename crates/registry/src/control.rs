@@ -27,7 +27,7 @@ use serde_json::json;
 use crate::catalog::{Catalog, ImageSpec};
 use crate::errcode::json_response;
 use crate::fault::{FaultId, FaultRule};
-use crate::protocol::{Delivery, Headers, Method, Request, Response};
+use crate::protocol::{Method, Request, Response};
 use crate::registry::Registry;
 use crate::route::Target;
 
@@ -208,16 +208,11 @@ impl Registry {
             text.push_str(&json!(entry).to_string());
             text.push('\n');
         }
-        let body = Bytes::from(text.into_bytes());
-        let mut headers = Headers::new();
-        headers.append("Content-Type", "application/x-ndjson");
-        headers.append("Content-Length", body.len().to_string());
-        headers.append("Pullsim-Log-Next", self.log_next_index().to_string());
-        Ok(Response {
-            status: 200,
-            headers,
-            body,
-            delivery: Delivery::default(),
-        })
+        let mut response =
+            Response::with_body(200, "application/x-ndjson", Bytes::from(text.into_bytes()));
+        response
+            .headers
+            .append("Pullsim-Log-Next", self.log_next_index().to_string());
+        Ok(response)
     }
 }

@@ -190,16 +190,11 @@ impl From<ErrorCode> for ApiError {
 
 /// A response with a JSON body.
 pub(crate) fn json_response(status: u16, value: &Value) -> Response {
-    let body = Bytes::from(value.to_string().into_bytes());
-    let mut headers = Headers::new();
-    headers.append("Content-Type", "application/json");
-    headers.append("Content-Length", body.len().to_string());
-    Response {
+    Response::with_body(
         status,
-        headers,
-        body,
-        delivery: Delivery::default(),
-    }
+        "application/json",
+        Bytes::from(value.to_string().into_bytes()),
+    )
 }
 
 /// A response without a body: `Content-Length: 0`, except for 204 and 304, which RFC

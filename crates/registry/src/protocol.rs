@@ -178,3 +178,19 @@ pub struct Response {
     /// How to deliver it.
     pub delivery: Delivery,
 }
+
+impl Response {
+    /// A response carrying `body` as `content_type`, with its `Content-Length`, delivered
+    /// normally; callers append any further headers.
+    pub fn with_body(status: u16, content_type: &str, body: Bytes) -> Response {
+        let mut headers = Headers::new();
+        headers.append("Content-Type", content_type);
+        headers.append("Content-Length", body.len().to_string());
+        Response {
+            status,
+            headers,
+            body,
+            delivery: Delivery::default(),
+        }
+    }
+}

@@ -12,7 +12,7 @@ use crate::access::{Action, Credentials};
 use crate::errcode::{ApiError, ErrorCode, json_response};
 use crate::media::{Accepts, ManifestKind, Negotiation, negotiate};
 use crate::names;
-use crate::protocol::{Delivery, Headers, Request, Response};
+use crate::protocol::{Headers, Request, Response};
 use crate::range::{RangeAnswer, answer};
 use crate::registry::{Caller, Registry};
 use crate::route::Target;
@@ -180,14 +180,11 @@ impl Registry {
                 return response;
             }
         };
-        headers.append("Content-Type", "application/octet-stream");
-        headers.append("Content-Length", body.len().to_string());
-        Response {
-            status,
-            headers,
-            body,
-            delivery: Delivery::default(),
+        let mut response = Response::with_body(status, "application/octet-stream", body);
+        for (name, value) in headers.iter() {
+            response.headers.append(name, value);
         }
+        response
     }
 
     /// `GET /v2/<name>/tags/list[?n=&last=]`: tags in lexical order.
@@ -250,18 +247,11 @@ impl Registry {
 
 /// A manifest answer: 200 with the media type, length, digest and `Etag`.
 fn manifest_response(kind: ManifestKind, digest: &Digest, body: Bytes) -> Response {
-    let mut headers = Headers::new();
-    headers.append("Content-Type", kind.media_type());
-    headers.append("Content-Length", body.len().to_string());
+    let mut response = Response::with_body(200, kind.media_type(), body);
     let digest = digest.to_string();
-    headers.append("Etag", format!("\"{digest}\""));
-    headers.append("Docker-Content-Digest", digest);
-    Response {
-        status: 200,
-        headers,
-        body,
-        delivery: Delivery::default(),
-    }
+    response.headers.append("Etag", format!("\"{digest}\""));
+    response.headers.append("Docker-Content-Digest", digest);
+    response
 }
 
 /// Whether an `If-None-Match` line names `digest`, quoted or not (distribution's `etagMatch`).
