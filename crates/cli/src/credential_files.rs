@@ -2,7 +2,7 @@
 //! recognised by their content, with errors that name the file, line and column.
 
 use pullsim_model::credentials::{
-    DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, DOCKERCFG_KEY, DOCKERCFG_TYPE,
+    ConfigError, DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, DOCKERCFG_KEY, DOCKERCFG_TYPE,
     DockerConfigFormat, NodeConfigCandidate, Secret, SecretError, parse_docker_config,
 };
 
@@ -55,44 +55,25 @@ fn read(path: &str) -> Result<String, CliError> {
 
 fn secret_error(path: &str, error: &SecretError) -> CliError {
     match error {
-        SecretError::Json { message, .. } => {
-            CliError::input(format!("{path}: invalid JSON: {message}"))
+        SecretError::Document(document) => {
+            CliError::document(path, "invalid Secret manifest", document)
         }
-        SecretError::Yaml {
-            message,
-            line: Some(line),
-            column: Some(column),
-        } => {
-            // serde-saphyr's text repeats the position and adds a source snippet below it;
-            // keep the one line that says what is wrong.
-            let first = message.lines().next().unwrap_or_default();
-            let what = first
-                .rsplit_once(&format!("line {line} column {column}: "))
-                .map_or(first, |(_, what)| what);
-            CliError::input(format!(
-                "{path}:{line}:{column}: invalid Secret manifest: {what}"
-            ))
-        }
-        SecretError::Yaml { message, .. } => CliError::input(format!(
-            "{path}: invalid Secret manifest: {}",
-            message.lines().next().unwrap_or_default()
-        )),
         other => CliError::input(format!("{path}: invalid Secret manifest: {other}")),
     }
 }
 
 /// Checks a docker config document now, so that a syntax error names the file with its line
 /// and column rather than a Secret's `data` key.
-fn check_docker_config(path: &str, text: &str, format: DockerConfigFormat) -> Result<(), String> {
-    parse_docker_config(text.as_bytes(), format)
-        .map(|_| ())
-        .map_err(|err| {
-            let what = match format {
-                DockerConfigFormat::ConfigJson => "docker config.json",
-                DockerConfigFormat::Dockercfg => "legacy .dockercfg",
-            };
-            format!("{path}: invalid {what}: {err}")
-        })
+fn check_docker_config(path: &str, text: &str, format: DockerConfigFormat) -> Result<(), CliError> {
+    let what = match format {
+        DockerConfigFormat::ConfigJson => "invalid docker config.json",
+        DockerConfigFormat::Dockercfg => "invalid legacy .dockercfg",
+    };
+    match parse_docker_config(text.as_bytes(), format) {
+        Ok(_) => Ok(()),
+        Err(ConfigError::Syntax(document)) => Err(CliError::document(path, what, &document)),
+        Err(other) => Err(CliError::input(format!("{path}: {what}: {other}"))),
+    }
 }
 
 /// A file name without folders or extension, as the Secret name of a bare config file.
@@ -111,7 +92,7 @@ pub(crate) fn pod_secret(path: &str) -> Result<Secret, CliError> {
     match kind_of(&text) {
         FileKind::SecretManifest => Secret::parse(&text).map_err(|err| secret_error(path, &err)),
         FileKind::DockerConfig(format) => {
-            check_docker_config(path, &text, format).map_err(CliError::input)?;
+            check_docker_config(path, &text, format)?;
             let (secret_type, key) = match format {
                 DockerConfigFormat::ConfigJson => (DOCKER_CONFIG_JSON_TYPE, DOCKER_CONFIG_JSON_KEY),
                 DockerConfigFormat::Dockercfg => (DOCKERCFG_TYPE, DOCKERCFG_KEY),
@@ -141,10 +122,11 @@ pub(crate) fn node_config(path: &str) -> Result<NodeConfigCandidate, CliError> {
             )));
         }
     };
-    check_docker_config(path, &text, format).map_err(|message| {
-        CliError::input(format!(
+    check_docker_config(path, &text, format).map_err(|error| match error {
+        CliError::Input(message) => CliError::input(format!(
             "{message} (the kubelet would skip this file and read the next one)"
-        ))
+        )),
+        other => other,
     })?;
     Ok(NodeConfigCandidate {
         path: path.to_owned(),

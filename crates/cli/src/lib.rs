@@ -176,6 +176,19 @@ impl CliError {
     pub(crate) fn input(message: impl Into<String>) -> CliError {
         CliError::Input(message.into())
     }
+    /// A document error in the compiler's `FILE:LINE:COLUMN: what: message` form.
+    pub(crate) fn document(
+        path: &str,
+        what: &str,
+        error: &pullsim_model::DocumentError,
+    ) -> CliError {
+        let location = match (error.line, error.column) {
+            (Some(line), Some(column)) => format!("{path}:{line}:{column}"),
+            (Some(line), None) => format!("{path}:{line}"),
+            _ => path.to_owned(),
+        };
+        CliError::Input(format!("{location}: {what}: {}", error.message))
+    }
     pub(crate) fn internal(message: impl Into<String>) -> CliError {
         CliError::Internal(message.into())
     }

@@ -174,35 +174,16 @@ fn read_catalog(path: &Path) -> Result<Catalog, CliError> {
     } else {
         Catalog::from_yaml(&text)
     };
-    parsed.map_err(|err| CliError::input(catalog_error_text(path, &err)))
+    parsed.map_err(|err| catalog_error_text(path, &err))
 }
 
-/// A catalog error as one line in the compiler's `FILE:LINE:COLUMN: message` form. The
-/// parsers' own messages repeat the location (and serde-saphyr adds a source snippet
-/// below), so only the first line is kept, without the repeated location.
-fn catalog_error_text(path: &Path, err: &CatalogError) -> String {
-    let CatalogError::Parse {
-        message,
-        line: Some(line),
-        column,
-    } = err
-    else {
-        return format!("{}: {err}", path.display());
-    };
-    let location = column.map_or_else(|| format!("{line}"), |column| format!("{line}:{column}"));
-    let repeated = column.map_or_else(
-        || format!("line {line}"),
-        |column| format!("line {line} column {column}"),
-    );
-    let first = message.lines().next().unwrap_or_default();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    let first = first
-        .strip_prefix(&format!("{repeated}: "))
-        .unwrap_or(first);
-    let first = first
-        .strip_suffix(&format!(" at {repeated}"))
-        .unwrap_or(first);
-    format!("{}:{location}: {first}", path.display())
+/// A catalog error as one line in the compiler's `FILE:LINE:COLUMN: message` form.
+fn catalog_error_text(path: &Path, err: &CatalogError) -> CliError {
+    let path = path.display().to_string();
+    match err {
+        CatalogError::Parse(document) => CliError::document(&path, "invalid catalog", document),
+        other => CliError::input(format!("{path}: {other}")),
+    }
 }
 
 /// Binds the address, turning "in use" into advice.

@@ -360,7 +360,7 @@ fn creds_lookup_bad_input_names_the_file() {
         (
             "syntax.json",
             "{\"auths\": {\n  \"x.io\": {\"auth\" \"x\"}}}",
-            &["syntax.json", "line 2 column"],
+            &["syntax.json:2:19: invalid docker config.json: expected `:`"],
         ),
         (
             "nocolon.json",

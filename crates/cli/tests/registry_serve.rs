@@ -215,7 +215,9 @@ fn a_busy_port_and_a_bad_catalog_are_one_line_errors() {
     let path = catalog.to_str().expect("UTF-8 path");
     assert_refused(
         &["--catalog", path],
-        &[&format!("{path}:4:5: "), "unknown field `colour`"],
+        &[&format!(
+            "{path}:4:5: invalid catalog: unknown field `colour`"
+        )],
     );
 
     let json = folder.path().join("bad.json");
@@ -223,6 +225,6 @@ fn a_busy_port_and_a_bad_catalog_are_one_line_errors() {
     let path = json.to_str().expect("UTF-8 path");
     assert_refused(
         &["--catalog", path],
-        &[&format!("{path}:1:13: expected value")],
+        &[&format!("{path}:1:13: invalid catalog: expected value")],
     );
 }

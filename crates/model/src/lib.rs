@@ -21,12 +21,14 @@
 //! - [`verification`]: KEP-2535 credential verification of images already on the node.
 //! - [`admission`]: the `AlwaysPullImages` admission plugin.
 //! - [`units`]: sizes (`20MiB`) and durations (`1m30s`) as people write them in files.
+//! - [`document`]: YAML and JSON document errors as one line with a position.
 //! - [`go_text`] and [`go_fmt`]: Go's `%q` quoting, lowercasing and `Duration` printing, so messages match the Go binaries.
 
 pub mod admission;
 pub mod backoff;
 pub mod credentials;
 pub mod digest;
+pub mod document;
 pub mod go_fmt;
 pub mod go_text;
 pub mod kubelet_config;
@@ -45,6 +47,7 @@ pub use credentials::{
     TrackedCredential,
 };
 pub use digest::{Digest, DigestAlgorithm, DigestError};
+pub use document::DocumentError;
 pub use go_fmt::GoDuration;
 pub use kubelet_config::{KubeletPullConfig, KubeletPullSettings, Puller};
 pub use platform::{Platform, PlatformMatcher, PlatformsVersion};

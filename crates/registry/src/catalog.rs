@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use pullsim_model::document::{parse_json, parse_json_or_yaml, parse_yaml};
 use pullsim_model::{ByteSize, Digest, Platform};
 use serde::{Deserialize, Serialize};
 
@@ -146,37 +147,18 @@ impl Catalog {
     /// Reads a catalog from YAML (JSON is YAML too, but [`Catalog::from_json`] gives
     /// serde_json's messages).
     pub fn from_yaml(text: &str) -> Result<Catalog, CatalogError> {
-        serde_saphyr::from_str(text).map_err(|error| {
-            let location = error.location();
-            CatalogError::Parse {
-                message: error.to_string(),
-                line: location.map(|l| l.line()),
-                column: location.map(|l| l.column()),
-            }
-        })
+        parse_yaml(text).map_err(CatalogError::Parse)
     }
 
     /// Reads a catalog from JSON.
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
-        serde_json::from_str(text).map_err(|error| CatalogError::Parse {
-            message: error.to_string(),
-            line: Some(error.line() as u64),
-            column: Some(error.column() as u64),
-        })
+        parse_json(text).map_err(CatalogError::Parse)
     }
 
     /// Reads JSON, or YAML when the text is not JSON at all (YAML flow style such as
     /// `{images: [...]}` included), so each format gets its own parser's messages.
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
-        match serde_json::from_str(text) {
-            Ok(catalog) => Ok(catalog),
-            Err(err) if err.is_syntax() || err.is_eof() => Catalog::from_yaml(text),
-            Err(err) => Err(CatalogError::Parse {
-                message: err.to_string(),
-                line: Some(err.line() as u64),
-                column: Some(err.column() as u64),
-            }),
-        }
+        parse_json_or_yaml(text).map_err(CatalogError::Parse)
     }
 
     /// The built-in demo catalog `pullsim registry serve` serves without `--catalog`:
@@ -273,10 +255,10 @@ mod tests {
                 .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("layrs"), "{text}");
-        let CatalogError::Parse { line, .. } = err else {
+        let CatalogError::Parse(document) = err else {
             panic!("{err:?}")
         };
-        assert_eq!(line, Some(4), "{text}");
+        assert_eq!(document.line, Some(4), "{text}");
         let err = Catalog::from_json(r#"{"imagez": []}"#)
             .unwrap_err()
             .to_string();

@@ -19,6 +19,7 @@
 //! token, every request needs `Authorization: Bearer <token>`.
 
 use bytes::Bytes;
+use pullsim_model::document::parse_json_or_yaml;
 use pullsim_model::{Digest, SimTime};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -48,14 +49,7 @@ fn body<T: DeserializeOwned>(request: &Request) -> Result<T, Response> {
         std::str::from_utf8(&request.body).map_err(|_| error(400, "the body is not UTF-8"))?;
     // JSON first, for serde_json's messages; text that is not JSON at all is read as YAML
     // (flow style such as `{status: 503}` included).
-    let parsed = match serde_json::from_str(text) {
-        Ok(value) => Ok(value),
-        Err(err) if err.is_syntax() || err.is_eof() => {
-            serde_saphyr::from_str(text).map_err(|err| err.to_string())
-        }
-        Err(err) => Err(err.to_string()),
-    };
-    parsed.map_err(|message| error(400, format!("invalid body: {message}")))
+    parse_json_or_yaml(text).map_err(|err| error(400, format!("invalid body: {err}")))
 }
 
 /// One rule, or a list of them (a body that starts with `[` or `-`), so each shape

@@ -2,7 +2,7 @@
 //! pushing a synthetic build, moving or deleting a tag) was refused. Protocol requests
 //! never fail this way: they get a status and an error envelope instead.
 
-use pullsim_model::Digest;
+use pullsim_model::{Digest, DocumentError};
 
 /// A refused registry operation. Messages are lowercase sentences naming the offending value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,16 +57,10 @@ pub enum RegistryError {
 /// Why a catalog could not be read or loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
-    /// The text is not a valid catalog; YAML errors say where.
-    #[error("{}{message}", location(*line, *column))]
-    Parse {
-        /// What was wrong (serde's message names unknown fields and expected values).
-        message: String,
-        /// 1-based line, when known.
-        line: Option<u64>,
-        /// 1-based column, when known.
-        column: Option<u64>,
-    },
+    /// The text is not a valid catalog (serde's message names unknown fields and expected
+    /// values), with where.
+    #[error(transparent)]
+    Parse(DocumentError),
     /// An image spec was refused.
     #[error("image {index} ({repository}:{tag}): {source}")]
     Image {
@@ -82,12 +76,4 @@ pub enum CatalogError {
     /// An account or access rule was refused.
     #[error("{0}")]
     Rules(RegistryError),
-}
-
-fn location(line: Option<u64>, column: Option<u64>) -> String {
-    match (line, column) {
-        (Some(line), Some(column)) => format!("line {line} column {column}: "),
-        (Some(line), None) => format!("line {line}: "),
-        _ => String::new(),
-    }
 }

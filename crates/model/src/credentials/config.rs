@@ -23,6 +23,7 @@ use thiserror::Error;
 
 use super::go_base64::{Base64Error, Base64Padding, go_base64_decode};
 use super::go_json::{GoJson, GoTypeError, go_field_name_matches, parse_go_json};
+use crate::document::DocumentError;
 
 /// One registry's credentials: kubernetes `DockerConfigEntry` without the lazy `Provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,34 +104,12 @@ pub enum DockerConfigFormat {
     Dockercfg,
 }
 
-/// A JSON syntax error, with `serde_json`'s message, line and column.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{message}")]
-pub struct JsonSyntaxError {
-    /// `serde_json`'s text, ending in `at line L column C`.
-    pub message: String,
-    /// 1-based line of the error.
-    pub line: usize,
-    /// 1-based column of the error.
-    pub column: usize,
-}
-
-impl From<serde_json::Error> for JsonSyntaxError {
-    fn from(error: serde_json::Error) -> JsonSyntaxError {
-        JsonSyntaxError {
-            message: error.to_string(),
-            line: error.line(),
-            column: error.column(),
-        }
-    }
-}
-
 /// Why a docker config document was rejected; the texts are the kubelet's.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ConfigError {
     /// Not JSON at all.
     #[error(transparent)]
-    Syntax(JsonSyntaxError),
+    Syntax(Box<DocumentError>),
     /// JSON with a value of the wrong type somewhere Go decodes it.
     #[error(transparent)]
     Type(GoTypeError),
@@ -147,7 +126,8 @@ pub fn parse_docker_config(
     bytes: &[u8],
     format: DockerConfigFormat,
 ) -> Result<DockerConfig, ConfigError> {
-    let json = parse_go_json(bytes).map_err(|error| ConfigError::Syntax(error.into()))?;
+    let json = parse_go_json(bytes)
+        .map_err(|error| ConfigError::Syntax(Box::new(DocumentError::from_json(&error))))?;
     match format {
         DockerConfigFormat::ConfigJson => decode_config_json(&json),
         DockerConfigFormat::Dockercfg => decode_dockercfg(&json),
@@ -607,12 +587,12 @@ mod tests {
             (
                 DockerConfigFormat::Dockercfg,
                 "{\"r.io\": {\n  \"username\": \"u\",\n}}",
-                Err("trailing comma at line 3 column 1"),
+                Err("line 3 column 1: trailing comma"),
             ),
             (
                 DockerConfigFormat::Dockercfg,
                 "",
-                Err("EOF while parsing a value at line 1 column 0"),
+                Err("line 1 column 0: EOF while parsing a value"),
             ),
         ];
         for (format, input, expected) in rows {
@@ -639,6 +619,7 @@ mod tests {
         let ConfigError::Syntax(syntax) = error else {
             panic!("expected a syntax error, got {error:?}");
         };
-        assert_eq!((syntax.line, syntax.column), (3, 14));
+        assert_eq!((syntax.line, syntax.column), (Some(3), Some(14)));
+        assert_eq!(syntax.to_string(), "line 3 column 14: key must be a string");
     }
 }

@@ -73,8 +73,8 @@ pub mod url;
 pub mod url_match;
 
 pub use config::{
-    ConfigError, DockerConfig, DockerConfigEntry, DockerConfigFormat, JsonSyntaxError,
-    decode_auth_field, parse_docker_config, parse_docker_config_json, parse_dockercfg,
+    ConfigError, DockerConfig, DockerConfigEntry, DockerConfigFormat, decode_auth_field,
+    parse_docker_config, parse_docker_config_json, parse_dockercfg,
 };
 pub use glob::{BadPattern, glob_match};
 pub use keyring::{

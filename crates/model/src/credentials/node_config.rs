@@ -372,7 +372,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "\"/var/lib/kubelet/config.json\" skipped: cannot be parsed: EOF while parsing an object at line 1 column 1",
+                "\"/var/lib/kubelet/config.json\" skipped: cannot be parsed: line 1 column 1: EOF while parsing an object",
                 "\"/config.json\" skipped: no such file",
             ]
         );

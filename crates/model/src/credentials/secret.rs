@@ -16,7 +16,8 @@
 //! lookup fail with the decoding error.
 //!
 //! Choices: the manifest is read as JSON when its first non-blank character is `{` (errors carry
-//! `serde_json`'s line and column), otherwise as YAML (errors carry `serde-saphyr`'s). Unknown
+//! `serde_json`'s line and column), otherwise as YAML (errors carry `serde-saphyr`'s), both as a
+//! one-line [`DocumentError`]. Unknown
 //! fields are ignored, as the API server's non-strict decoding does; `kind`, when present, must be
 //! `Secret`; `metadata.name` is required, as the API server requires it.
 
@@ -28,6 +29,7 @@ use thiserror::Error;
 
 use super::config::{ConfigError, DockerConfig, DockerConfigFormat, parse_docker_config};
 use super::go_base64::{Base64Error, Base64Padding, go_base64_decode};
+use crate::document::{DocumentError, parse_json, parse_yaml};
 use crate::go_text::quote as go_quote;
 
 /// `kubernetes.io/dockerconfigjson`, the type of Secrets holding a `config.json`.
@@ -57,26 +59,9 @@ pub struct Secret {
 /// Why a manifest is not a storable Secret.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SecretError {
-    /// The manifest is not valid JSON (or has a field of the wrong type); `serde_json`'s message.
-    #[error("{message}")]
-    Json {
-        /// `serde_json`'s text, ending in `at line L column C`.
-        message: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-    },
-    /// The manifest is not valid YAML (or has a field of the wrong type); `serde-saphyr`'s message.
-    #[error("{message}")]
-    Yaml {
-        /// `serde-saphyr`'s text.
-        message: String,
-        /// 1-based line, when known.
-        line: Option<u64>,
-        /// 1-based column, when known.
-        column: Option<u64>,
-    },
+    /// The manifest is not valid JSON or YAML, or has a field of the wrong type.
+    #[error(transparent)]
+    Document(DocumentError),
     /// `kind` names another object.
     #[error("kind is {}, expected \"Secret\"", go_quote(.0))]
     WrongKind(String),
@@ -180,20 +165,9 @@ impl Secret {
     /// Reads a Secret manifest (YAML or JSON) and stores it as the API server would.
     pub fn parse(manifest: &str) -> Result<Secret, SecretError> {
         let parsed: Manifest = if manifest.trim_start().starts_with('{') {
-            serde_json::from_str(manifest).map_err(|error| SecretError::Json {
-                message: error.to_string(),
-                line: error.line(),
-                column: error.column(),
-            })?
+            parse_json(manifest).map_err(SecretError::Document)?
         } else {
-            serde_saphyr::from_str(manifest).map_err(|error| {
-                let location = error.location();
-                SecretError::Yaml {
-                    message: error.to_string(),
-                    line: location.map(|l| l.line()),
-                    column: location.map(|l| l.column()),
-                }
-            })?
+            parse_yaml(manifest).map_err(SecretError::Document)?
         };
         if let Some(kind) = parsed.kind.filter(|kind| kind != "Secret") {
             return Err(SecretError::WrongKind(kind));
@@ -420,7 +394,7 @@ mod tests {
                 DOCKER_CONFIG_JSON_TYPE,
                 ".dockerconfigjson",
                 "{",
-                Err("data[\".dockerconfigjson\"]: EOF while parsing an object at line 1 column 1"),
+                Err("data[\".dockerconfigjson\"]: line 1 column 1: EOF while parsing an object"),
             ),
         ];
         for (secret_type, key, payload, expected) in rows {
@@ -470,11 +444,11 @@ mod tests {
             ),
             (
                 "{\"metadata\": {\"name\": \"s\"}, \"data\": {\"k\": 5}}",
-                "invalid type: integer `5`, expected a string at line 1 column 43",
+                "line 1 column 43: invalid type: integer `5`, expected a string",
             ),
             (
                 "{\"metadata\": {\"name\": \"s\"},\n \"data\": }",
-                "expected value at line 2 column 10",
+                "line 2 column 10: expected value",
             ),
         ];
         for (manifest, expected) in rows {
@@ -488,11 +462,11 @@ mod tests {
         assert!(
             matches!(
                 yaml_error,
-                SecretError::Yaml {
+                SecretError::Document(DocumentError {
                     line: Some(2),
                     column: Some(9),
                     ..
-                }
+                })
             ),
             "{yaml_error:?}"
         );
