@@ -70,6 +70,13 @@ pub struct ImageSpec {
     /// the same spec makes different digests; default 1.
     #[serde(default = "default_build")]
     pub build: u32,
+    /// Sized only: layers get their declared sizes and deterministic digests derived from
+    /// the description, but no bytes are made, so an image of gigabytes costs nothing to
+    /// build. Configs and manifests stay real. For the in-process simulator only: the HTTP
+    /// server refuses to serve such a layer (it answers 500), since it has no bytes to
+    /// send; a real puller must be given materialised images. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sized: bool,
 }
 
 impl ImageSpec {
@@ -82,6 +89,7 @@ impl ImageSpec {
             format: ImageFormat::default(),
             layers: default_layers(),
             build: default_build(),
+            sized: false,
         }
     }
 }
@@ -184,6 +192,7 @@ impl Catalog {
             format,
             layers: vec![ByteSize(4096)],
             build: 1,
+            sized: false,
         };
         let amd64 = || vec![Platform::new("linux", "amd64", "")];
         Catalog {

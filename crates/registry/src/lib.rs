@@ -54,7 +54,7 @@ pub use error::{CatalogError, RegistryError};
 pub use fault::{FAULT_STATUSES, FaultId, FaultMatch, FaultRule, InstalledFault, Verdict};
 pub use log::LogEntry;
 pub use media::ManifestKind;
-pub use protocol::{Delivery, Headers, Method, Request, Response};
+pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
 pub use push::MANIFEST_MAX_BYTES;
 pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use store::TagEvent;

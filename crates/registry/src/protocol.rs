@@ -164,6 +164,20 @@ pub struct Delivery {
     /// Send the headers (with the full `Content-Length`) and only this many body bytes,
     /// then drop the connection.
     pub drop_after_bytes: Option<u64>,
+    /// The body is declared, not materialised: a sized blob (see
+    /// [`crate::ImageSpec::sized`]) whose `body` is empty while `Content-Length` gives its
+    /// length. Only an in-process caller can carry this out (the simulator counts the bytes
+    /// without having them); the HTTP server refuses to, because it has nothing to send.
+    pub declared_body: Option<DeclaredBody>,
+}
+
+/// The body of a sized blob, as far as an in-process caller needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeclaredBody {
+    /// How many bytes the body would have (the part asked for, for a `Range` request).
+    pub size_bytes: u64,
+    /// A corrupting fault fired: a client checking the digest would find it wrong.
+    pub corrupted: bool,
 }
 
 /// One response in protocol terms.

@@ -12,7 +12,7 @@ use crate::access::{Action, Credentials};
 use crate::errcode::{ApiError, ErrorCode, json_response};
 use crate::media::{Accepts, ManifestKind, Negotiation, negotiate};
 use crate::names;
-use crate::protocol::{Headers, Request, Response};
+use crate::protocol::{DeclaredBody, Headers, Request, Response};
 use crate::range::{RangeAnswer, answer};
 use crate::registry::{Caller, Registry};
 use crate::route::Target;
@@ -154,21 +154,27 @@ impl Registry {
             response.headers.append("Etag", format!("\"{requested}\""));
             return response;
         }
-        let size = content.bytes.len() as u64;
+        let declared = content.declared_bytes;
+        let size = declared.unwrap_or(content.bytes.len() as u64);
         let mut headers = Headers::new();
         headers.append("Accept-Ranges", "bytes");
         headers.append("Cache-Control", "max-age=31536000");
         headers.append("Docker-Content-Digest", requested.to_string());
         headers.append("Etag", format!("\"{requested}\""));
-        let (status, body) = match answer(request.headers.get("range"), size) {
-            RangeAnswer::Whole => (200, content.bytes.clone()),
+        let (status, body, body_bytes) = match answer(request.headers.get("range"), size) {
+            RangeAnswer::Whole => (200, content.bytes.clone(), size),
             RangeAnswer::Part { start, end } => {
                 headers.append("Content-Range", format!("bytes {start}-{end}/{size}"));
-                let (start, end) = (
-                    usize::try_from(start).unwrap_or(0),
-                    usize::try_from(end).unwrap_or(0),
-                );
-                (206, content.bytes.slice(start..=end))
+                let part = if declared.is_some() {
+                    Bytes::new()
+                } else {
+                    let (start, end) = (
+                        usize::try_from(start).unwrap_or(0),
+                        usize::try_from(end).unwrap_or(0),
+                    );
+                    content.bytes.slice(start..=end)
+                };
+                (206, part, end - start + 1)
             }
             RangeAnswer::Unsatisfiable => {
                 let mut response = ApiError::new(ErrorCode::RangeInvalid)
@@ -181,6 +187,20 @@ impl Registry {
             }
         };
         let mut response = Response::with_body(status, "application/octet-stream", body);
+        if declared.is_some() {
+            // A sized blob: the length is declared, the bytes never existed.
+            response.headers = Headers::new();
+            response
+                .headers
+                .append("Content-Type", "application/octet-stream");
+            response
+                .headers
+                .append("Content-Length", body_bytes.to_string());
+            response.delivery.declared_body = Some(DeclaredBody {
+                size_bytes: body_bytes,
+                corrupted: false,
+            });
+        }
         for (name, value) in headers.iter() {
             response.headers.append(name, value);
         }

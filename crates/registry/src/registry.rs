@@ -80,6 +80,8 @@ pub struct Registry {
     pub(crate) faults: FaultSet,
     pub(crate) log: RequestLog,
     pub(crate) uploads: Uploads,
+    /// Whether `handle` appends to the request log (see [`Registry::set_request_log`]).
+    pub(crate) log_requests: bool,
 }
 
 /// Who a request turned out to be, for the log.
@@ -100,6 +102,7 @@ impl Registry {
             faults: FaultSet::default(),
             log: RequestLog::default(),
             uploads: Uploads::default(),
+            log_requests: true,
         }
     }
 
@@ -166,6 +169,9 @@ impl Registry {
         for (digest, _) in &image.blobs {
             repository.blobs.insert(digest.clone());
         }
+        for (digest, _) in &image.declared {
+            repository.blobs.insert(digest.clone());
+        }
         for (digest, _, _) in &image.manifests {
             repository.manifests.insert(digest.clone());
         }
@@ -176,6 +182,9 @@ impl Registry {
             .point(image.top.clone(), now);
         for (digest, bytes) in image.blobs {
             self.store.put(digest, bytes, None);
+        }
+        for (digest, size_bytes) in image.declared {
+            self.store.put_declared(digest, size_bytes);
         }
         for (digest, bytes, kind) in image.manifests {
             let facts = crate::push::manifest_facts(kind, &bytes);
@@ -272,6 +281,42 @@ impl Registry {
         self.faults.list()
     }
 
+    /// Turns the request log on (the default) or off. A simulation that keeps its own
+    /// typed trace of every exchange turns it off, so millions of requests do not also
+    /// cost millions of log entries; indexes do not advance while it is off.
+    pub fn set_request_log(&mut self, enabled: bool) {
+        self.log_requests = enabled;
+    }
+
+    /// The manifest `repository:reference` names (a tag, or a digest linked into the
+    /// repository), read straight from the store: no request, no fault rule, no access
+    /// check, no log entry. For in-process callers that need content outside the protocol,
+    /// such as images loaded onto a simulated node before it starts.
+    pub fn stored_manifest(
+        &mut self,
+        repository: &str,
+        reference: &str,
+    ) -> Option<(Digest, Bytes)> {
+        let digest = if reference.contains(':') {
+            let requested = Digest::parse(reference).ok()?;
+            self.store.resolve(&requested)?
+        } else {
+            self.store
+                .repository(repository)?
+                .tags
+                .get(reference)?
+                .current
+                .clone()?
+        };
+        let repo = self.store.repository(repository)?;
+        if !repo.manifests.contains(&digest) {
+            return None;
+        }
+        let content = self.store.get(&digest)?;
+        content.manifest.as_ref()?;
+        Some((digest, content.bytes.clone()))
+    }
+
     /// Log entries from index `cursor` on.
     pub fn log_since(&self, cursor: u64) -> &[LogEntry] {
         self.log.since(cursor)
@@ -356,15 +401,28 @@ impl Registry {
             Some((_, Verdict::DropAfter(bytes))) => {
                 response.delivery.drop_after_bytes = Some(bytes);
             }
-            Some((_, Verdict::Corrupt)) => response.body = corrupt(&response.body),
+            Some((_, Verdict::Corrupt)) => {
+                response.body = corrupt(&response.body);
+                if let Some(declared) = &mut response.delivery.declared_body {
+                    declared.corrupted = true;
+                }
+            }
             _ => {}
         }
         if request.method == Method::Head {
             response.body = Bytes::new();
+            response.delivery.declared_body = None;
         }
+        if !self.log_requests {
+            return response;
+        }
+        let full_bytes = response
+            .delivery
+            .declared_body
+            .map_or(response.body.len() as u64, |declared| declared.size_bytes);
         let body_bytes = match response.delivery.drop_after_bytes {
-            Some(cut) => cut.min(response.body.len() as u64),
-            None => response.body.len() as u64,
+            Some(cut) => cut.min(full_bytes),
+            None => full_bytes,
         };
         let merged_accept = request.headers.merged("accept");
         self.log.push(LogEntry {

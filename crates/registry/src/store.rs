@@ -19,6 +19,9 @@ use crate::media::ManifestKind;
 #[derive(Debug, Clone)]
 pub(crate) struct Content {
     pub(crate) bytes: Bytes,
+    /// Set for sized content (see [`crate::ImageSpec::sized`]): the declared length of a
+    /// blob whose bytes were never made; `bytes` is then empty.
+    pub(crate) declared_bytes: Option<u64>,
     /// Set for manifests: their kind and what they reference.
     pub(crate) manifest: Option<ManifestFacts>,
 }
@@ -130,7 +133,24 @@ impl Store {
             return;
         }
         self.unaliased.push(digest.clone());
-        self.content.insert(digest, Content { bytes, manifest });
+        self.content.insert(
+            digest,
+            Content {
+                bytes,
+                declared_bytes: None,
+                manifest,
+            },
+        );
+    }
+
+    /// Stores a sized blob: its digest and declared length, no bytes. It gets no sha384 or
+    /// sha512 alias, because those would have to be computed over bytes that do not exist.
+    pub(crate) fn put_declared(&mut self, digest: Digest, size_bytes: u64) {
+        self.content.entry(digest).or_insert(Content {
+            bytes: Bytes::new(),
+            declared_bytes: Some(size_bytes),
+            manifest: None,
+        });
     }
 
     /// Records that `alias` (a sha384 or sha512 digest) names the content `canonical`.
@@ -147,7 +167,11 @@ impl Store {
         }
         if !self.aliases.contains_key(digest) && !self.unaliased.is_empty() {
             for canonical in std::mem::take(&mut self.unaliased) {
-                if let Some(content) = self.content.get(&canonical) {
+                if let Some(content) = self
+                    .content
+                    .get(&canonical)
+                    .filter(|content| content.declared_bytes.is_none())
+                {
                     for algorithm in [DigestAlgorithm::Sha384, DigestAlgorithm::Sha512] {
                         let alias = Digest::of_bytes(algorithm, &content.bytes);
                         self.aliases.insert(alias, canonical.clone());

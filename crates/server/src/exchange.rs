@@ -118,11 +118,16 @@ pub async fn write_response(response: Response, method: &Method) -> http::Respon
         status,
         headers,
         body,
-        delivery: Delivery {
-            delay,
-            drop_after_bytes,
-        },
+        delivery:
+            Delivery {
+                delay,
+                drop_after_bytes,
+                declared_body,
+            },
     } = response;
+    if declared_body.is_some() {
+        return sized_blob_refusal();
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -150,6 +155,23 @@ pub async fn write_response(response: Response, method: &Method) -> http::Respon
             out_headers.append(name, value);
         }
     }
+    out
+}
+
+/// The answer for a sized blob (`ImageSpec::sized`): the core declared its length but
+/// never made its bytes, so there is nothing to send. A 500 with a distribution-style error
+/// envelope tells the client plainly, rather than a `Content-Length` the body cannot keep.
+fn sized_blob_refusal() -> http::Response<Body> {
+    let body = concat!(
+        r#"{"errors":[{"code":"UNKNOWN","message":"#,
+        r#""this blob is sized only (declared, never materialised) and can be pulled only by the in-process simulator"}]}"#
+    );
+    let mut out = http::Response::new(Body::from(body));
+    *out.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    out.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     out
 }
 

@@ -404,3 +404,65 @@ proptest! {
         });
     }
 }
+
+/// A sized blob (declared length, no bytes) is for the in-process simulator only: the
+/// server refuses it with a 500 and an error envelope instead of promising a length it
+/// cannot send, while the same image's manifest and config are served normally.
+#[tokio::test]
+async fn sized_blobs_are_refused_over_http() {
+    let server = start().await;
+    let loaded = {
+        let mut registry = server.registry.lock().unwrap();
+        let spec = pullsim_registry::ImageSpec {
+            sized: true,
+            layers: vec![pullsim_model::ByteSize(300 << 20)],
+            ..pullsim_registry::ImageSpec::new("sized/app", "v1")
+        };
+        registry
+            .push_build(&spec, pullsim_model::SimTime::EPOCH)
+            .unwrap()
+    };
+    let manifest = exchange(
+        server.addr,
+        &get(
+            &format!("/v2/sized/app/manifests/{}", loaded.digest),
+            &format!("Accept: {OCI_MANIFEST}\r\n"),
+        ),
+        false,
+    )
+    .await;
+    assert_eq!(manifest.status, 200, "{manifest:?}");
+    let text = String::from_utf8_lossy(&manifest.body).into_owned();
+    let layer = text
+        .split("\"digest\":\"")
+        .nth(2)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let config = text
+        .split("\"digest\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let blob = exchange(
+        server.addr,
+        &get(&format!("/v2/sized/app/blobs/{layer}"), ""),
+        false,
+    )
+    .await;
+    assert_eq!(blob.status, 500, "{blob:?}");
+    assert!(!blob.cut, "{blob:?}");
+    assert_eq!(blob.content_length(), Some(blob.body.len()));
+    assert!(
+        String::from_utf8_lossy(&blob.body).contains("sized only"),
+        "{blob:?}"
+    );
+    let config = exchange(
+        server.addr,
+        &get(&format!("/v2/sized/app/blobs/{config}"), ""),
+        false,
+    )
+    .await;
+    assert_eq!(config.status, 200, "{config:?}");
+}

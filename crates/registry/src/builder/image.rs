@@ -24,6 +24,8 @@ const CREATED: &str = "1970-01-01T00:00:00Z";
 pub(crate) struct BuiltImage {
     /// Layers and configs, by digest.
     pub(crate) blobs: Vec<(Digest, Bytes)>,
+    /// Sized layers (no bytes), by digest, with their declared lengths.
+    pub(crate) declared: Vec<(Digest, u64)>,
     /// Manifests (children before the index that lists them), by digest.
     pub(crate) manifests: Vec<(Digest, Bytes, ManifestKind)>,
     /// The document the tag points at.
@@ -60,6 +62,7 @@ pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
     };
     let mut built = BuiltImage {
         blobs: Vec::new(),
+        declared: Vec::new(),
         manifests: Vec::new(),
         top: Digest::sha256_of(b""),
         top_kind: manifest_kind,
@@ -71,14 +74,27 @@ pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
         let mut diff_ids = Vec::new();
         let mut history = Vec::new();
         for (index, size) in spec.layers.iter().enumerate() {
-            let layer = build_layer(&hello_text(spec, platform, index), size.bytes());
-            layer_descriptors.push(descriptor(layer_type, &layer.digest, layer.blob.len()));
-            diff_ids.push(Value::String(layer.diff_id.to_string()));
+            let hello = hello_text(spec, platform, index);
+            let diff_id = if spec.sized {
+                let (digest, diff_id) = sized_layer_digests(&hello, size.bytes());
+                layer_descriptors.push(descriptor(layer_type, &digest, size.bytes()));
+                built.declared.push((digest, size.bytes()));
+                diff_id
+            } else {
+                let layer = build_layer(&hello, size.bytes());
+                layer_descriptors.push(descriptor(
+                    layer_type,
+                    &layer.digest,
+                    layer.blob.len() as u64,
+                ));
+                built.blobs.push((layer.digest, layer.blob));
+                layer.diff_id
+            };
+            diff_ids.push(Value::String(diff_id.to_string()));
             history.push(json!({
                 "created": CREATED,
                 "created_by": format!("pullsim build {}: layer {} of {}", spec.build, index + 1, spec.layers.len()),
             }));
-            built.blobs.push((layer.digest, layer.blob));
         }
         let mut config = Map::new();
         config.insert("created".into(), json!(CREATED));
@@ -103,7 +119,7 @@ pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
         let manifest = json!({
             "schemaVersion": 2,
             "mediaType": manifest_kind.media_type(),
-            "config": descriptor(config_type, &config_digest, config_bytes.len()),
+            "config": descriptor(config_type, &config_digest, config_bytes.len() as u64),
             "layers": layer_descriptors,
         });
         built.blobs.push((config_digest, config_bytes));
@@ -112,7 +128,7 @@ pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
         let mut child = descriptor(
             manifest_kind.media_type(),
             &manifest_digest,
-            manifest_bytes.len(),
+            manifest_bytes.len() as u64,
         );
         let mut platform_json = Map::new();
         insert_platform(&mut platform_json, platform);
@@ -171,18 +187,31 @@ fn check(spec: &ImageSpec) -> Result<(), RegistryError> {
             return Err(RegistryError::DuplicatePlatform(platform.to_string()));
         }
     }
+    // Sized layers hold no bytes, so only materialised ones are limited.
     if let Some(size) = spec
         .layers
         .iter()
-        .find(|size| size.bytes() > LAYER_MAX_BYTES)
+        .find(|size| !spec.sized && size.bytes() > LAYER_MAX_BYTES)
     {
         return Err(RegistryError::LayerTooLarge(size.bytes()));
     }
     Ok(())
 }
 
+/// The digest and `diff_id` of a sized layer: hashes of its description (the text its
+/// `hello.txt` would hold and its size), so the same spec always declares the same layer
+/// and different images, builds or platforms never share one by accident. The prefixes
+/// keep them apart from any real layer, whose digest is a hash of gzip bytes.
+fn sized_layer_digests(hello: &str, size_bytes: u64) -> (Digest, Digest) {
+    let digest =
+        Digest::sha256_of(format!("pullsim sized layer\n{size_bytes}\n{hello}").as_bytes());
+    let diff_id =
+        Digest::sha256_of(format!("pullsim sized diff_id\n{size_bytes}\n{hello}").as_bytes());
+    (digest, diff_id)
+}
+
 /// An OCI descriptor: media type, digest, size, in that order.
-fn descriptor(media_type: &str, digest: &Digest, size: usize) -> Value {
+fn descriptor(media_type: &str, digest: &Digest, size: u64) -> Value {
     json!({"mediaType": media_type, "digest": digest.to_string(), "size": size})
 }
 

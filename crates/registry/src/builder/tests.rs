@@ -21,6 +21,7 @@ fn spec(repository: &str, platforms: &[&str], format: ImageFormat, layers: &[u64
         format,
         layers: layers.iter().map(|&size| ByteSize(size)).collect(),
         build: 1,
+        sized: false,
     }
 }
 
