@@ -77,6 +77,22 @@ pub struct ImageSpec {
     /// send; a real puller must be given materialised images. Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sized: bool,
+    /// Base layers shared with every image naming the same base, below `layers`: their
+    /// content depends only on the base's name, the platform and the position, never on
+    /// this image's repository, tag or build, as images built `FROM` one base share its
+    /// layers. Default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseLayers>,
+}
+
+/// A named stack of base layers several images share (see [`ImageSpec::base`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseLayers {
+    /// The base's name, e.g. `debian-12`.
+    pub name: String,
+    /// Its compressed layer sizes, bottom first.
+    pub layers: Vec<ByteSize>,
 }
 
 impl ImageSpec {
@@ -90,6 +106,7 @@ impl ImageSpec {
             layers: default_layers(),
             build: default_build(),
             sized: false,
+            base: None,
         }
     }
 }
@@ -193,6 +210,7 @@ impl Catalog {
             layers: vec![ByteSize(4096)],
             build: 1,
             sized: false,
+            base: None,
         };
         let amd64 = || vec![Platform::new("linux", "amd64", "")];
         Catalog {

@@ -48,7 +48,7 @@ pub mod protocol;
 
 pub use access::{ANONYMOUS, AUTHENTICATED, AuthMode};
 pub use builder::LAYER_MAX_BYTES;
-pub use catalog::{AccessRule, Catalog, ImageFormat, ImageSpec, LoadedImage};
+pub use catalog::{AccessRule, BaseLayers, Catalog, ImageFormat, ImageSpec, LoadedImage};
 pub use errcode::ErrorCode;
 pub use error::{CatalogError, RegistryError};
 pub use fault::{FAULT_STATUSES, FaultId, FaultMatch, FaultRule, InstalledFault, Verdict};

@@ -184,3 +184,31 @@ fn request_log_can_be_turned_off() {
     get(&mut registry, "/v2/demo/hello/tags/list");
     assert_eq!(registry.log_since(0).len(), 1);
 }
+
+#[test]
+fn images_on_one_base_share_its_layers() {
+    let base = pullsim_registry::BaseLayers {
+        name: "debian-12".to_owned(),
+        layers: vec![ByteSize(30 << 20), ByteSize(2 << 20)],
+    };
+    for sized in [true, false] {
+        let mut registry = Registry::new(RegistryConfig::default());
+        let mut layers_of = |repository: &str, build: u32| {
+            let spec = ImageSpec {
+                sized,
+                base: Some(base.clone()),
+                layers: vec![ByteSize(4096)],
+                build,
+                ..ImageSpec::new(repository, "v1")
+            };
+            registry.push_build(&spec, SimTime::EPOCH).unwrap();
+            let (_, manifest) = registry.stored_manifest(repository, "v1").unwrap();
+            digests_of(&manifest)
+        };
+        let web = layers_of("team/web", 1);
+        let api = layers_of("team/api", 7);
+        assert_eq!(web.len(), 4, "config, two base layers, one own layer");
+        assert_eq!(web[1..3], api[1..3], "the base layers are shared");
+        assert_ne!(web[3], api[3], "the own layers are not");
+    }
+}

@@ -10,7 +10,7 @@ use pullsim_model::{Digest, Platform};
 use serde_json::{Map, Value, json};
 
 use super::layer::{LAYER_MAX_BYTES, build_layer};
-use crate::catalog::{ImageFormat, ImageSpec};
+use crate::catalog::{BaseLayers, ImageFormat, ImageSpec};
 use crate::error::RegistryError;
 use crate::media::{DOCKER_CONFIG, DOCKER_LAYER_GZIP, ManifestKind, OCI_CONFIG, OCI_LAYER_GZIP};
 use crate::names;
@@ -49,6 +49,17 @@ pub(crate) fn hello_text(spec: &ImageSpec, platform: &Platform, layer: usize) ->
     )
 }
 
+/// The text of `hello.txt` in a base layer: only the base, the platform and the position,
+/// so every image on this base gets the same layer.
+fn base_text(base: &BaseLayers, platform: &Platform, layer: usize) -> String {
+    format!(
+        "hello from {platform}\nbase: {}\nlayer: {} of {}\n",
+        base.name,
+        layer + 1,
+        base.layers.len()
+    )
+}
+
 /// Builds the image `spec` describes, after checking it.
 pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
     check(spec)?;
@@ -73,8 +84,20 @@ pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
         let mut layer_descriptors = Vec::new();
         let mut diff_ids = Vec::new();
         let mut history = Vec::new();
-        for (index, size) in spec.layers.iter().enumerate() {
-            let hello = hello_text(spec, platform, index);
+        let base_layers = spec.base.iter().flat_map(|base| {
+            base.layers
+                .iter()
+                .enumerate()
+                .map(|(index, size)| (base_text(base, platform, index), *size))
+        });
+        let own_layers = spec
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, size)| (hello_text(spec, platform, index), *size));
+        let layer_count =
+            spec.base.as_ref().map_or(0, |base| base.layers.len()) + spec.layers.len();
+        for (index, (hello, size)) in base_layers.chain(own_layers).enumerate() {
             let diff_id = if spec.sized {
                 let (digest, diff_id) = sized_layer_digests(&hello, size.bytes());
                 layer_descriptors.push(descriptor(layer_type, &digest, size.bytes()));
@@ -93,7 +116,7 @@ pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
             diff_ids.push(Value::String(diff_id.to_string()));
             history.push(json!({
                 "created": CREATED,
-                "created_by": format!("pullsim build {}: layer {} of {}", spec.build, index + 1, spec.layers.len()),
+                "created_by": format!("pullsim build {}: layer {} of {layer_count}", spec.build, index + 1),
             }));
         }
         let mut config = Map::new();
@@ -174,6 +197,14 @@ fn check(spec: &ImageSpec) -> Result<(), RegistryError> {
     }
     if spec.layers.is_empty() {
         return Err(RegistryError::NoLayers);
+    }
+    if let Some(base) = &spec.base
+        && let Some(size) = base
+            .layers
+            .iter()
+            .find(|size| !spec.sized && size.bytes() > LAYER_MAX_BYTES)
+    {
+        return Err(RegistryError::LayerTooLarge(size.bytes()));
     }
     for (index, platform) in spec.platforms.iter().enumerate() {
         if platform.os.is_empty() || platform.architecture.is_empty() {

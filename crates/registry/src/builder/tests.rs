@@ -22,6 +22,7 @@ fn spec(repository: &str, platforms: &[&str], format: ImageFormat, layers: &[u64
         layers: layers.iter().map(|&size| ByteSize(size)).collect(),
         build: 1,
         sized: false,
+        base: None,
     }
 }
 
