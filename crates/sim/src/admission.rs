@@ -1,0 +1,484 @@
+//! The API server's side of a pod's life: defaulting `imagePullPolicy` (SEMANTICS.md 2),
+//! admission (the ServiceAccount plugin's pull secrets, `AlwaysPullImages` from the model,
+//! and a digest-pinning webhook that resolves tags against the registry as it is at that
+//! moment), storage, scheduling, deletion, and workload replicas.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pullsim_model::admission::{AdmissionAttributes, AdmissionOperation, ContainerImage};
+use pullsim_model::{AlwaysPullImages, PodView, default_pull_policy, parse_docker_ref};
+use pullsim_registry::{Method, Request};
+
+use crate::api::{Pod, PodSpec};
+use crate::config::FailurePolicy;
+use crate::kubelet::PodState;
+use crate::resolver::{
+    MANIFEST_ACCEPT, USER_AGENT, basic_header, merged_scopes, parse_challenge, split_url,
+    token_from, token_request,
+};
+use crate::sim::{Event, PodRecord, Sim};
+use crate::trace::{NodeOrAdmission, PodId, RequestKind, TraceEvent, WorkloadId};
+
+/// The client name the digest-pinning webhook's requests carry.
+pub const ADMISSION_CLIENT: &str = "admission";
+
+/// Sets every empty `imagePullPolicy` with the API server's rule.
+pub(crate) fn default_policies(spec: &mut PodSpec) {
+    for container in spec.init_containers.iter_mut().chain(&mut spec.containers) {
+        if container.image_pull_policy.is_none() {
+            container.image_pull_policy = Some(default_pull_policy(&container.image));
+        }
+    }
+}
+
+impl Sim {
+    /// Creates a pod: defaulting, admission, storage, then scheduling. Returns the pod's id,
+    /// or `None` when the API server refused it (recorded as `PodRejected`).
+    pub(crate) fn admit_and_create(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        spec: Arc<PodSpec>,
+        workload: Option<(WorkloadId, u32)>,
+        node_hint: Option<crate::trace::NodeId>,
+    ) -> Option<PodId> {
+        let key = format!("{namespace}/{name}");
+        let reject = |sim: &mut Sim, message: String| {
+            sim.record(TraceEvent::PodRejected {
+                pod: key.clone(),
+                message,
+            });
+            None
+        };
+        if spec.containers.is_empty() {
+            return reject(
+                self,
+                format!("Pod {name:?} is invalid: spec.containers: Required value"),
+            );
+        }
+        if self
+            .pod_names
+            .contains_key(&(namespace.to_owned(), name.to_owned()))
+        {
+            return reject(self, format!("pods {name:?} already exists"));
+        }
+        let mut spec = spec;
+        let mut changes: Vec<(&'static str, String)> = Vec::new();
+        if spec
+            .init_containers
+            .iter()
+            .chain(&spec.containers)
+            .any(|c| c.image_pull_policy.is_none())
+        {
+            default_policies(Arc::make_mut(&mut spec));
+        }
+        // The ServiceAccount plugin: a pod without pull secrets gets its account's.
+        let account_name = spec
+            .service_account_name
+            .clone()
+            .unwrap_or_else(|| "default".to_owned());
+        let account = self
+            .service_accounts
+            .get(&(namespace.to_owned(), account_name.clone()));
+        match account {
+            Some(account)
+                if spec.image_pull_secrets.is_empty() && !account.image_pull_secrets.is_empty() =>
+            {
+                let secrets = account.image_pull_secrets.clone();
+                changes.push((
+                    "ServiceAccount",
+                    format!(
+                        "imagePullSecrets from serviceaccount {account_name}: {}",
+                        secrets.join(", ")
+                    ),
+                ));
+                Arc::make_mut(&mut spec).image_pull_secrets = secrets;
+            }
+            None if account_name != "default" => {
+                return reject(
+                    self,
+                    format!(
+                        "pods {name:?} is forbidden: error looking up service account {namespace}/{account_name}: serviceaccount {account_name:?} not found"
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if self.config.admission.always_pull_images {
+            let attributes = AdmissionAttributes::pods(AdmissionOperation::Create);
+            let mut view = pod_view(name, &spec);
+            if AlwaysPullImages::admit(&attributes, &mut view, None) {
+                let mutated = Arc::make_mut(&mut spec);
+                let policies = view.init_containers.iter().chain(&view.containers);
+                let containers = mutated
+                    .init_containers
+                    .iter_mut()
+                    .chain(&mut mutated.containers);
+                for (container, seen) in containers.zip(policies) {
+                    container.image_pull_policy = seen.pull_policy;
+                }
+                changes.push(("AlwaysPullImages", "imagePullPolicy: Always".to_owned()));
+            }
+            if let Err(denied) = AlwaysPullImages::validate(&attributes, &view, None) {
+                return reject(self, denied.to_string());
+            }
+        }
+        if let Some(pinning) = self.config.admission.digest_pinning {
+            let mut pinned = (*spec).clone();
+            let mut pins = Vec::new();
+            for container in pinned
+                .init_containers
+                .iter_mut()
+                .chain(&mut pinned.containers)
+            {
+                match self.pin_digest(namespace, &spec.image_pull_secrets, &container.image) {
+                    Ok(Some(image)) => {
+                        pins.push(format!("{} -> {image}", container.image));
+                        container.image = image;
+                    }
+                    Ok(None) => {}
+                    Err(error) => match pinning.failure_policy {
+                        FailurePolicy::Fail => {
+                            return reject(
+                                self,
+                                format!(
+                                    "admission webhook \"digest-pinning\" denied the request: {}: {error}",
+                                    container.image
+                                ),
+                            );
+                        }
+                        FailurePolicy::Ignore => {
+                            pins.push(format!("{}: not pinned: {error}", container.image));
+                        }
+                    },
+                }
+            }
+            if !pins.is_empty() {
+                for pin in pins {
+                    changes.push(("DigestPinning", pin));
+                }
+                spec = Arc::new(pinned);
+            }
+        }
+        let id = PodId(self.pods.len() as u32);
+        let containers = spec.init_containers.len() + spec.containers.len();
+        let uid = self.next_uid();
+        self.pods.push(PodRecord {
+            name: name.to_owned(),
+            namespace: namespace.to_owned(),
+            uid,
+            spec,
+            node: None,
+            workload,
+            state: PodState::new(containers),
+        });
+        self.pod_names
+            .insert((namespace.to_owned(), name.to_owned()), id);
+        self.record(TraceEvent::PodCreated {
+            pod: id,
+            workload: workload.map(|(w, _)| w),
+        });
+        for (plugin, change) in changes {
+            self.record(TraceEvent::Admitted {
+                pod: id,
+                plugin,
+                change,
+            });
+        }
+        match node_hint {
+            Some(node) => self.bind(id, node),
+            None => self.schedule_pod(id),
+        }
+        Some(id)
+    }
+
+    /// The digest-pinning webhook for one image: `Ok(None)` when it already has a digest,
+    /// else the image with `@<digest>` of what its tag points at now. It resolves as a
+    /// client would (`HEAD` with containerd's headers), with the pod's pull secrets'
+    /// credentials if the registry asks, at this very instant.
+    fn pin_digest(
+        &mut self,
+        namespace: &str,
+        secrets: &[String],
+        image: &str,
+    ) -> Result<Option<String>, String> {
+        let reference = parse_docker_ref(image).map_err(|err| err.to_string())?;
+        if reference.digest().is_some() {
+            return Ok(None);
+        }
+        let host = self
+            .host_for_domain(reference.domain())
+            .ok_or_else(|| format!("no registry {:?}", reference.domain()))?;
+        let repository = reference.path().to_owned();
+        let tag = reference.tag().unwrap_or("latest").to_owned();
+        let pull_secrets: Vec<_> = secrets
+            .iter()
+            .map(|name| {
+                self.secrets
+                    .get(&(namespace.to_owned(), name.clone()))
+                    .cloned()
+            })
+            .collect();
+        let node_keyring = pullsim_model::credentials::BasicDockerKeyring::new();
+        let credentials =
+            pullsim_model::credentials::make_pull_keyring(&pull_secrets, node_keyring)
+                .map(|keyring| keyring.lookup(&reference.name()))
+                .unwrap_or_default();
+        let mut attempts: Vec<Option<(String, String)>> = credentials
+            .into_iter()
+            .map(|c| Some((c.username, c.password)))
+            .collect();
+        if attempts.is_empty() {
+            attempts.push(None);
+        }
+        let mut last_error = String::new();
+        for credential in attempts {
+            match self.admission_head(host, &repository, &tag, credential.as_ref()) {
+                Ok(digest) => {
+                    return Ok(Some(format!("{image}@{digest}")));
+                }
+                Err(error) => last_error = error,
+            }
+        }
+        Err(last_error)
+    }
+
+    /// One synchronous `HEAD` of a tag by the webhook, answering a 401 once (Basic, or a
+    /// token from the challenge's realm).
+    fn admission_head(
+        &mut self,
+        host: crate::trace::HostId,
+        repository: &str,
+        tag: &str,
+        credential: Option<&(String, String)>,
+    ) -> Result<String, String> {
+        let host_name = self.hosts[host.0 as usize].name.clone();
+        let target = format!("/v2/{repository}/manifests/{tag}");
+        let mut authorization: Option<String> = None;
+        for _ in 0..2 {
+            let mut request = Request::new(Method::Head, target.clone(), ADMISSION_CLIENT);
+            request.headers.append("Host", host_name.clone());
+            request.headers.append("User-Agent", USER_AGENT);
+            request.headers.append("Accept", MANIFEST_ACCEPT);
+            if let Some(value) = &authorization {
+                request.headers.append("Authorization", value.clone());
+            }
+            let response = self.admission_exchange(host, &request)?;
+            if (200..300).contains(&response.status) {
+                return response
+                    .headers
+                    .get("docker-content-digest")
+                    .map(str::to_owned)
+                    .ok_or_else(|| "no digest in the response".to_owned());
+            }
+            if response.status != 401 || authorization.is_some() {
+                return Err(format!(
+                    "HEAD {target}: {}",
+                    crate::resolver::status_line(response.status)
+                ));
+            }
+            let challenge = response
+                .headers
+                .get("www-authenticate")
+                .map(parse_challenge)
+                .unwrap_or_default();
+            authorization = match challenge.scheme.as_str() {
+                "basic" => match credential {
+                    Some((user, password)) => Some(basic_header(user, password)),
+                    None => {
+                        return Err("authorization failed: no basic auth credentials".to_owned());
+                    }
+                },
+                "bearer" => {
+                    let realm = challenge.realm.clone().unwrap_or_default();
+                    let (realm_host, realm_target) =
+                        split_url(&realm).ok_or_else(|| format!("invalid realm {realm:?}"))?;
+                    let token_host = self
+                        .hosts
+                        .iter()
+                        .position(|h| h.name == realm_host)
+                        .ok_or_else(|| format!("no token host {realm_host:?}"))?;
+                    let scopes = merged_scopes(repository, &challenge);
+                    let request = token_request(
+                        realm_target,
+                        challenge.service.as_deref().unwrap_or_default(),
+                        &scopes,
+                        credential,
+                        false,
+                        realm_host,
+                        ADMISSION_CLIENT,
+                    );
+                    let answer =
+                        self.admission_exchange(crate::trace::HostId(token_host as u16), &request)?;
+                    let token = token_from(&answer.body).ok_or_else(|| {
+                        format!(
+                            "token request: {}",
+                            crate::resolver::status_line(answer.status)
+                        )
+                    })?;
+                    Some(format!("Bearer {token}"))
+                }
+                _ => return Err("failed to find supported auth scheme".to_owned()),
+            };
+        }
+        Err(format!("HEAD {target}: 401 Unauthorized"))
+    }
+
+    fn admission_exchange(
+        &mut self,
+        host: crate::trace::HostId,
+        request: &Request,
+    ) -> Result<pullsim_registry::Response, String> {
+        let now = self.now;
+        let state = &mut self.hosts[host.0 as usize];
+        if state
+            .unreachable
+            .iter()
+            .any(|(from, until)| *from <= now && now < *until)
+        {
+            return Err(format!(
+                "dial tcp {}: connect: connection refused",
+                state.name
+            ));
+        }
+        let response = state.registry.handle(request, now);
+        let method = if request.method == Method::Head {
+            "HEAD"
+        } else {
+            "GET"
+        };
+        self.record(TraceEvent::Registry {
+            host,
+            client: NodeOrAdmission::Admission,
+            method,
+            target: request.target.clone(),
+            kind: RequestKind::of_target(&request.target),
+            status: response.status,
+            body_bytes: response.body.len() as u64,
+        });
+        Ok(response)
+    }
+
+    /// Places a pod: on its `nodeName`, or on the matching node with the fewest pods (the
+    /// first such node in creation order on ties). A pod no node matches waits until
+    /// nodes are added.
+    pub(crate) fn schedule_pod(&mut self, pod: PodId) {
+        let spec = Arc::clone(&self.pods[pod.0 as usize].spec);
+        let chosen = self
+            .matching_nodes(&spec)
+            .into_iter()
+            .min_by_key(|node| (self.nodes[node.0 as usize].kubelet.pod_count, node.0));
+        match chosen {
+            Some(node) => self.bind(pod, node),
+            None => {
+                self.unschedulable.push(pod);
+                self.record(TraceEvent::PodUnschedulable { pod });
+            }
+        }
+    }
+
+    /// Binds a pod to a node; its kubelet syncs it at once.
+    pub(crate) fn bind(&mut self, pod: PodId, node: crate::trace::NodeId) {
+        self.pods[pod.0 as usize].node = Some(node);
+        self.nodes[node.0 as usize].kubelet.pod_count += 1;
+        self.record(TraceEvent::PodScheduled { pod, node });
+        if self.nodes[node.0 as usize].kubelet.up {
+            self.requeue(pod, Duration::ZERO);
+        }
+    }
+
+    /// Deletes a live pod: its worker stops and its containers stop running.
+    pub(crate) fn delete(&mut self, pod: PodId) {
+        let record = &mut self.pods[pod.0 as usize];
+        if record.state.deleted {
+            return;
+        }
+        record.state.deleted = true;
+        record.state.sync = None;
+        record.state.generation = record.state.generation.wrapping_add(1);
+        let key = (record.namespace.clone(), record.name.clone());
+        if let Some(node) = record.node {
+            let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+            kubelet.pod_count = kubelet.pod_count.saturating_sub(1);
+        }
+        if self.pod_names.get(&key) == Some(&pod) {
+            self.pod_names.remove(&key);
+        }
+        self.unschedulable.retain(|p| *p != pod);
+        self.record(TraceEvent::PodDeleted { pod });
+    }
+
+    /// Creates every replica of a workload.
+    pub(crate) fn create_replicas(&mut self, workload: WorkloadId) {
+        let record = &self.workloads[workload.0 as usize];
+        let replicas = record.workload.replicas;
+        let replace_every = record.workload.replace_every;
+        if record.nodes.is_empty() {
+            let nodes = self.matching_nodes(&record.workload.template.spec);
+            self.workloads[workload.0 as usize].nodes = nodes;
+        }
+        for replica in 0..replicas {
+            let created = self.create_replica(workload, replica);
+            if let (Some(pod), Some(period)) = (created, replace_every) {
+                let offset = period.mul_f64(f64::from(replica + 1) / f64::from(replicas.max(1)));
+                self.queue
+                    .push(self.now + offset, Event::ReplaceReplica(pod));
+            }
+        }
+    }
+
+    fn create_replica(&mut self, workload: WorkloadId, replica: u32) -> Option<PodId> {
+        let record = &self.workloads[workload.0 as usize];
+        let name = format!("{}-{replica}", record.workload.name);
+        let namespace = record.workload.template.namespace.clone();
+        let spec = Arc::clone(&record.template_spec);
+        let node =
+            (!record.nodes.is_empty()).then(|| record.nodes[replica as usize % record.nodes.len()]);
+        self.admit_and_create(&namespace, &name, spec, Some((workload, replica)), node)
+    }
+
+    /// A replica's turn to be replaced: the pod is deleted and a new one created on the
+    /// same node; the next replacement is one period later.
+    pub(crate) fn replace_replica(&mut self, pod: PodId) {
+        let record = &self.pods[pod.0 as usize];
+        if record.state.deleted {
+            return;
+        }
+        let Some((workload, replica)) = record.workload else {
+            return;
+        };
+        self.delete(pod);
+        if let Some(new_pod) = self.create_replica(workload, replica)
+            && let Some(period) = self.workloads[workload.0 as usize].workload.replace_every
+        {
+            self.queue
+                .push(self.now + period, Event::ReplaceReplica(new_pod));
+        }
+    }
+
+    /// Creates a single pod from the API.
+    pub(crate) fn create_single(&mut self, pod: Pod) {
+        let spec = Arc::new(pod.spec);
+        self.admit_and_create(&pod.namespace, &pod.name, spec, None, None);
+    }
+}
+
+/// The model's view of a pod for `AlwaysPullImages`.
+fn pod_view(name: &str, spec: &PodSpec) -> PodView {
+    let view = |containers: &[crate::api::Container]| {
+        containers
+            .iter()
+            .map(|c| ContainerImage {
+                image: c.image.clone(),
+                pull_policy: c.image_pull_policy,
+            })
+            .collect()
+    };
+    PodView {
+        name: name.to_owned(),
+        init_containers: view(&spec.init_containers),
+        containers: view(&spec.containers),
+        ..PodView::default()
+    }
+}

@@ -1,0 +1,79 @@
+//! What can go wrong while building or running a simulation. A run that hits a limit
+//! names its seed, so it can be replayed exactly.
+
+use std::time::Duration;
+
+use pullsim_model::SimTime;
+use pullsim_model::kubelet_config::KubeletConfigInvalid;
+use pullsim_registry::RegistryError;
+
+/// A simulation error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The run reached its virtual time limit.
+    #[error("the run reached its virtual time limit of {limit:?} at {at}; replay with seed {seed}")]
+    TimeLimit {
+        /// The limit.
+        limit: Duration,
+        /// When the next event was due.
+        at: SimTime,
+        /// The seed.
+        seed: u64,
+    },
+    /// The run reached its event count limit.
+    #[error("the run reached its limit of {limit} events at {at}; replay with seed {seed}")]
+    EventLimit {
+        /// The limit.
+        limit: u64,
+        /// The virtual time then.
+        at: SimTime,
+        /// The seed.
+        seed: u64,
+    },
+    /// A registry host was added twice.
+    #[error("registry host {0:?} is already defined")]
+    DuplicateHost(String),
+    /// A name refers to no registry host.
+    #[error("no registry host {0:?}")]
+    UnknownHost(String),
+    /// A name refers to no node.
+    #[error("no node {0:?}")]
+    UnknownNode(String),
+    /// A name refers to no node pool.
+    #[error("no node pool {0:?}")]
+    UnknownPool(String),
+    /// A pool's name is used twice.
+    #[error("node pool {0:?} is already defined")]
+    DuplicatePool(String),
+    /// A pool's kubelet configuration does not validate (the kubelet would not start).
+    #[error("node pool {pool:?}: {error}")]
+    KubeletConfig {
+        /// The pool.
+        pool: String,
+        /// The kubelet's validation errors.
+        error: KubeletConfigInvalid,
+    },
+    /// A pre-pulled image could not be found in any registry.
+    #[error("node pool {pool:?}: pre-pulled image {image:?}: {reason}")]
+    Prepulled {
+        /// The pool.
+        pool: String,
+        /// The image reference.
+        image: String,
+        /// Why.
+        reason: String,
+    },
+    /// A timeline action on a registry failed.
+    #[error("at {at}: registry {host:?}: {error}")]
+    Registry {
+        /// When.
+        at: SimTime,
+        /// The host.
+        host: String,
+        /// The registry's error.
+        error: RegistryError,
+    },
+    /// A pod's spec has no containers.
+    #[error("pod {0}: spec.containers: Required value")]
+    NoContainers(String),
+}

@@ -1,0 +1,727 @@
+//! The kubelet: pod workers that sync on the cadence of SEMANTICS.md 3.5, and the image
+//! manager's `EnsureImageExists` (3.2, 3.7), decided by the model's `pull::decide`, with
+//! the back-off of 3.4, the credentials of 3.3 and 4, and KEP-2535 records (5).
+//!
+//! A sync publishes the pod status from the reason cache (so the API shows the previous
+//! sync's outcome, as in the kubelet, which writes status before it acts), then starts the
+//! next init container or every regular container that is not running, one after another:
+//! a container whose image must be pulled suspends the sync until its pull ends. The
+//! pulls themselves go through the puller (`puller.rs`) and the runtime (`runtime.rs`).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use pullsim_model::credentials::{
+    CredentialSource, PullKeyring, TrackedCredential, make_pull_keyring,
+};
+use pullsim_model::pull::{EventType, Presence, PullAction, PullEvent, decide};
+use pullsim_model::verification::PullSecretRecord;
+use pullsim_model::{
+    Backoff, CredentialVerification, PullPolicy, PullRecords, PullRequest, PullThrottle, SimTime,
+    backoff_key, credentials::Secret, default_pull_policy, kubelet_config::KubeletPullSettings,
+    parse_docker_ref, parse_image_name, verification::credential_hash,
+};
+
+use crate::api::ContainerRef;
+use crate::config::{KubeletSettings, WorkerJitter};
+use crate::runtime::ImageRecord;
+use crate::sim::{Event, Sim};
+use crate::trace::{ContainerState, NodeId, PodId, TraceEvent, WaitReason};
+
+/// One node's kubelet state.
+#[derive(Debug)]
+pub(crate) struct KubeletState {
+    pub(crate) settings: KubeletPullSettings,
+    pub(crate) throttle: PullThrottle,
+    pub(crate) backoff: Backoff,
+    /// The stored `<reason>: <message>` of each back-off key's last failed pull.
+    pub(crate) previous_errors: BTreeMap<String, String>,
+    pub(crate) records: PullRecords,
+    pub(crate) gate: bool,
+    pub(crate) verification: CredentialVerification,
+    /// False while the kubelet is restarting.
+    pub(crate) up: bool,
+    /// Bumped by every restart, so work of the previous process is recognised as stale.
+    pub(crate) generation: u32,
+    pub(crate) puller: PullerQueues,
+    /// How many pods are bound here (for placement).
+    pub(crate) pod_count: u32,
+}
+
+/// The puller's queues (SEMANTICS.md 3.1).
+#[derive(Debug, Default)]
+pub(crate) struct PullerQueues {
+    /// Serial: the buffered channel (at most 10); parallel: callers waiting for a slot.
+    pub(crate) queue: VecDeque<u32>,
+    /// Serial: callers blocked because the channel is full.
+    pub(crate) blocked: VecDeque<u32>,
+    /// Pulls running now.
+    pub(crate) active: u32,
+}
+
+impl KubeletState {
+    pub(crate) fn new(settings: &KubeletSettings) -> KubeletState {
+        let pull = settings.pull.with_defaults();
+        KubeletState {
+            settings: pull,
+            throttle: pull.throttle(),
+            backoff: Backoff::image_pull(),
+            previous_errors: BTreeMap::new(),
+            records: PullRecords::new(),
+            gate: settings.ensure_secret_pulled_images,
+            verification: settings.verification.clone(),
+            up: true,
+            generation: 0,
+            puller: PullerQueues::default(),
+            pod_count: 0,
+        }
+    }
+}
+
+/// One container's kubelet-side state.
+#[derive(Debug, Clone)]
+pub(crate) struct ContainerSlot {
+    /// The reason cache entry of the last failed start.
+    pub(crate) reason: Option<(WaitReason, String)>,
+    /// The image it runs (or ran, for a completed init container).
+    pub(crate) started: Option<ImageRecord>,
+    /// The state last published in the pod status.
+    pub(crate) status: Option<ContainerState>,
+}
+
+/// A pod's kubelet-side state.
+#[derive(Debug)]
+pub(crate) struct PodState {
+    pub(crate) deleted: bool,
+    /// Bumped whenever pending syncs become stale.
+    pub(crate) generation: u32,
+    pub(crate) sandbox: bool,
+    pub(crate) init_done: u16,
+    /// Init containers first, then regular containers.
+    pub(crate) containers: Vec<ContainerSlot>,
+    pub(crate) sync: Option<SyncRun>,
+    pub(crate) running_reported: bool,
+}
+
+impl PodState {
+    pub(crate) fn new(containers: usize) -> PodState {
+        PodState {
+            deleted: false,
+            generation: 0,
+            sandbox: false,
+            init_done: 0,
+            containers: vec![
+                ContainerSlot {
+                    reason: None,
+                    started: None,
+                    status: None,
+                };
+                containers
+            ],
+            sync: None,
+            running_reported: false,
+        }
+    }
+}
+
+/// A sync in progress.
+#[derive(Debug)]
+pub(crate) struct SyncRun {
+    to_start: VecDeque<ContainerRef>,
+    pull_secrets: Arc<Vec<Option<Secret>>>,
+    errors: u16,
+    backoff_errors: u16,
+    successes: u16,
+    started_any: bool,
+    stop: bool,
+}
+
+/// One pull the image manager started (`EnsureImageExists` waiting on the puller).
+#[derive(Debug)]
+pub(crate) struct KubeletPull {
+    pub(crate) pod: PodId,
+    pub(crate) container: ContainerRef,
+    pub(crate) node: NodeId,
+    pub(crate) image: String,
+    pub(crate) tagged: String,
+    pub(crate) credentials: Result<Vec<TrackedCredential>, String>,
+    pub(crate) attempt: usize,
+    pub(crate) errors: Vec<String>,
+    pub(crate) submitted: SimTime,
+    pub(crate) started: Option<SimTime>,
+    pub(crate) content_hits: u32,
+    pub(crate) fetched: u32,
+}
+
+/// What `EnsureImageExists` returned, or that it is waiting on a pull.
+enum Ensure {
+    Ready(ImageRecord),
+    Failed {
+        reason: WaitReason,
+        message: String,
+        backoff: bool,
+    },
+    Pending,
+}
+
+impl Sim {
+    pub(crate) fn container_index(&self, pod: PodId, container: ContainerRef) -> usize {
+        let init = self.pods[pod.0 as usize].spec.init_containers.len();
+        if container.init {
+            usize::from(container.index)
+        } else {
+            init + usize::from(container.index)
+        }
+    }
+
+    /// A scheduled sync fires.
+    pub(crate) fn sync_event(&mut self, pod: PodId, generation: u32) {
+        let record = &self.pods[pod.0 as usize];
+        let Some(node) = record.node else { return };
+        if record.state.deleted
+            || record.state.generation != generation
+            || record.state.sync.is_some()
+            || !self.nodes[node.0 as usize].kubelet.up
+        {
+            return;
+        }
+        self.start_sync(pod);
+    }
+
+    /// Schedules a sync of `pod` after `delay`, making earlier scheduled syncs stale.
+    pub(crate) fn requeue(&mut self, pod: PodId, delay: Duration) {
+        let state = &mut self.pods[pod.0 as usize].state;
+        state.generation = state.generation.wrapping_add(1);
+        let generation = state.generation;
+        self.queue
+            .push(self.now + delay, Event::Sync { pod, generation });
+    }
+
+    fn start_sync(&mut self, pod: PodId) {
+        self.publish_status(pod);
+        let record = &self.pods[pod.0 as usize];
+        let spec = Arc::clone(&record.spec);
+        let state = &record.state;
+        let init_total = spec.init_containers.len() as u16;
+        let mut to_start = VecDeque::new();
+        if state.init_done < init_total {
+            to_start.push_back(ContainerRef {
+                init: true,
+                index: state.init_done,
+            });
+        } else {
+            for index in 0..spec.containers.len() {
+                let slot = init_total as usize + index;
+                if state.containers[slot].started.is_none() {
+                    to_start.push_back(ContainerRef {
+                        init: false,
+                        index: index as u16,
+                    });
+                }
+            }
+        }
+        if to_start.is_empty() {
+            return;
+        }
+        let namespace = record.namespace.clone();
+        let mut missing = Vec::new();
+        let pull_secrets: Vec<Option<Secret>> = spec
+            .image_pull_secrets
+            .iter()
+            .map(|name| {
+                let found = self
+                    .secrets
+                    .get(&(namespace.clone(), name.clone()))
+                    .cloned();
+                if found.is_none() {
+                    missing.push(name.clone());
+                }
+                found
+            })
+            .collect();
+        if !missing.is_empty() {
+            self.record(TraceEvent::Event {
+                pod,
+                container: None,
+                event_type: EventType::Warning,
+                reason: "FailedToRetrieveImagePullSecret".to_owned(),
+                message: format!(
+                    "Unable to retrieve some image pull secrets ({}); attempting to pull the image may not succeed.",
+                    missing.join(", ")
+                ),
+            });
+        }
+        let state = &mut self.pods[pod.0 as usize].state;
+        let mut run = SyncRun {
+            to_start,
+            pull_secrets: Arc::new(pull_secrets),
+            errors: 0,
+            backoff_errors: 0,
+            successes: 0,
+            started_any: false,
+            stop: false,
+        };
+        if !state.sandbox {
+            // The first sync creates the sandbox: a successful result of this sync.
+            state.sandbox = true;
+            run.successes += 1;
+        }
+        state.sync = Some(run);
+        self.continue_sync(pod);
+    }
+
+    /// Starts containers until one waits on a pull or none is left.
+    pub(crate) fn continue_sync(&mut self, pod: PodId) {
+        loop {
+            let Some(run) = self.pods[pod.0 as usize].state.sync.as_mut() else {
+                return;
+            };
+            if run.stop {
+                break;
+            }
+            let Some(container) = run.to_start.pop_front() else {
+                break;
+            };
+            match self.ensure_image(pod, container) {
+                Ensure::Pending => return,
+                outcome => self.container_started_or_failed(pod, container, outcome),
+            }
+        }
+        self.finish_sync(pod);
+    }
+
+    /// Applies `EnsureImageExists`' outcome to the container (the runtime starts it, or
+    /// the reason cache records why not).
+    fn container_started_or_failed(
+        &mut self,
+        pod: PodId,
+        container: ContainerRef,
+        outcome: Ensure,
+    ) {
+        let slot_index = self.container_index(pod, container);
+        let state = &mut self.pods[pod.0 as usize].state;
+        let Some(run) = state.sync.as_mut() else {
+            return;
+        };
+        match outcome {
+            Ensure::Ready(image) => {
+                run.successes += 1;
+                run.started_any = true;
+                state.containers[slot_index].started = Some(image);
+                state.containers[slot_index].reason = None;
+                if container.init {
+                    // One init container per sync; the next starts after it completes.
+                    state.init_done += 1;
+                    run.stop = true;
+                }
+            }
+            Ensure::Failed {
+                reason,
+                message,
+                backoff,
+            } => {
+                run.errors += 1;
+                if backoff {
+                    run.backoff_errors += 1;
+                }
+                state.containers[slot_index].reason = Some((reason, message));
+                if container.init {
+                    run.stop = true;
+                }
+            }
+            Ensure::Pending => {}
+        }
+    }
+
+    /// Ends a sync and schedules the next (SEMANTICS.md 3.5): after a container started,
+    /// at the next PLEG relist; after an error, `Jitter(10s, 0.5)`; otherwise (success, or
+    /// only back-off errors) `Jitter(1m, 0.5)`. A pod whose containers all run is not
+    /// resynced: its periodic syncs touch no image.
+    fn finish_sync(&mut self, pod: PodId) {
+        let Some(run) = self.pods[pod.0 as usize].state.sync.take() else {
+            return;
+        };
+        if run.started_any {
+            let period = self.config.pleg_relist.as_nanos().max(1) as u64;
+            let now = self.now.since_epoch().as_nanos() as u64;
+            let tick = (now / period + 1) * period;
+            let delay = Duration::from_nanos(tick - now);
+            self.requeue(pod, delay);
+            return;
+        }
+        let returned_error =
+            run.errors > 0 && !(run.errors == run.backoff_errors && run.successes == 0);
+        let delay = match (self.config.worker_jitter, returned_error) {
+            (WorkerJitter::Fixed { error_requeue, .. }, true) => error_requeue,
+            (WorkerJitter::Fixed { resync, .. }, false) => resync,
+            (WorkerJitter::Seeded, true) => self.rng.jitter(Duration::from_secs(10), 0.5),
+            (WorkerJitter::Seeded, false) => self.rng.jitter(Duration::from_secs(60), 0.5),
+        };
+        self.requeue(pod, delay);
+    }
+
+    /// Writes the pod status from the reason cache and the running containers, recording
+    /// every container whose state changed, and `PodRunning` once all regular ones run.
+    pub(crate) fn publish_status(&mut self, pod: PodId) {
+        let record = &self.pods[pod.0 as usize];
+        let init_total = record.spec.init_containers.len();
+        let init_pending = (record.state.init_done as usize) < init_total;
+        let mut changes = Vec::new();
+        for (slot_index, slot) in record.state.containers.iter().enumerate() {
+            let init = slot_index < init_total;
+            let state = match (&slot.started, &slot.reason) {
+                (Some(_), _) if init => ContainerState::Completed,
+                (Some(image), _) => ContainerState::Running {
+                    image_id: image.image_id,
+                    digest: image.digest,
+                },
+                (None, Some((reason, message))) => ContainerState::Waiting {
+                    reason: reason.clone(),
+                    message: message.clone(),
+                },
+                (None, None) => ContainerState::Waiting {
+                    reason: if !init && init_pending {
+                        WaitReason::PodInitializing
+                    } else {
+                        WaitReason::ContainerCreating
+                    },
+                    message: String::new(),
+                },
+            };
+            if slot.status.as_ref() != Some(&state) {
+                let container = if init {
+                    ContainerRef {
+                        init: true,
+                        index: slot_index as u16,
+                    }
+                } else {
+                    ContainerRef {
+                        init: false,
+                        index: (slot_index - init_total) as u16,
+                    }
+                };
+                changes.push((slot_index, container, state));
+            }
+        }
+        for (slot_index, container, state) in changes {
+            self.pods[pod.0 as usize].state.containers[slot_index].status = Some(state.clone());
+            self.record(TraceEvent::ContainerStatus {
+                pod,
+                container,
+                state,
+            });
+        }
+        let record = &self.pods[pod.0 as usize];
+        let all_running = record.state.containers[init_total..]
+            .iter()
+            .all(|slot| slot.started.is_some());
+        if all_running && !record.state.running_reported {
+            self.pods[pod.0 as usize].state.running_reported = true;
+            self.record(TraceEvent::PodRunning { pod });
+        }
+    }
+
+    fn container_event(&mut self, pod: PodId, container: ContainerRef, event: PullEvent) {
+        let path = container.field_path(&self.pods[pod.0 as usize].spec);
+        self.record(TraceEvent::Event {
+            pod,
+            container: Some(path),
+            event_type: event.event_type,
+            reason: event.reason.as_str().to_owned(),
+            message: event.message,
+        });
+    }
+
+    /// `EnsureImageExists` for one container (SEMANTICS.md 3.2): presence, KEP-2535
+    /// verification, back-off, then the model's decision; a pull is handed to the puller.
+    fn ensure_image(&mut self, pod: PodId, container: ContainerRef) -> Ensure {
+        let record = &self.pods[pod.0 as usize];
+        let Some(node) = record.node else {
+            return Ensure::Pending;
+        };
+        let spec = Arc::clone(&record.spec);
+        let Some(spec_container) = container.in_spec(&spec) else {
+            return Ensure::Pending;
+        };
+        let image = spec_container.image.as_str();
+        let policy = spec_container
+            .image_pull_policy
+            .unwrap_or_else(|| default_pull_policy(image));
+        let key = backoff_key(&record.uid, image);
+        let pull_secrets = record
+            .state
+            .sync
+            .as_ref()
+            .map(|run| Arc::clone(&run.pull_secrets))
+            .unwrap_or_default();
+        let mut request = PullRequest::new(image, policy, Presence::Absent);
+        let mut local = None;
+        if policy != PullPolicy::Always
+            && let Ok(tagged) = &request.tagged_image
+        {
+            local = self.lookup_local_image(node, tagged);
+            if let Some(found) = local {
+                request.presence = Presence::Present {
+                    image_ref: self.digests[found.image_id.0 as usize].to_string(),
+                };
+            }
+        }
+        let repo = parse_image_name(image).map(|name| name.repo).ok();
+        let mut keyring: Option<Result<PullKeyring, String>> = None;
+        let node_state = &self.nodes[node.0 as usize];
+        if node_state.kubelet.gate
+            && let (Some(found), Some(repo)) = (local, &repo)
+        {
+            let built = make_pull_keyring(&pull_secrets, node_state.node_keyring.clone())
+                .map_err(|err| err.to_string());
+            let credentials = match &built {
+                Ok(keyring) => keyring.lookup(repo),
+                Err(text) => {
+                    return Ensure::Failed {
+                        reason: WaitReason::Other(text.clone()),
+                        message: text.clone(),
+                        backoff: false,
+                    };
+                }
+            };
+            keyring = Some(built);
+            let pod_secrets: Vec<PullSecretRecord> =
+                credentials.iter().filter_map(secret_record).collect();
+            let image_ref = self.digests[found.image_id.0 as usize].to_string();
+            let now = self.now;
+            let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+            let verification = kubelet.verification.clone();
+            request.verification = Some(kubelet.records.must_attempt_image_pull(
+                &verification,
+                image,
+                &image_ref,
+                &pod_secrets,
+                None,
+                now,
+            ));
+        }
+        let kubelet = &self.nodes[node.0 as usize].kubelet;
+        request.in_backoff = kubelet.backoff.is_in_backoff_since_update(&key, self.now);
+        request.previous_error = kubelet.previous_errors.get(&key).cloned();
+        let decision = decide(&request, &self.config.kubelet_behavior);
+        for event in decision.events {
+            self.container_event(pod, container, event);
+        }
+        match decision.action {
+            PullAction::UseLocal { .. } => {
+                self.record(TraceEvent::PullAvoided { pod, node });
+                match local {
+                    Some(found) => Ensure::Ready(found),
+                    None => Ensure::Pending,
+                }
+            }
+            PullAction::Fail { reason, message } => Ensure::Failed {
+                backoff: reason == pullsim_model::WaitingReason::ImagePullBackOff,
+                reason: WaitReason::Pull(reason),
+                message,
+            },
+            PullAction::Pull { image: tagged } => {
+                let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+                kubelet.previous_errors.remove(&key);
+                if kubelet.gate {
+                    kubelet.records.record_pull_intent(image);
+                }
+                let keyring = keyring.unwrap_or_else(|| {
+                    make_pull_keyring(
+                        &pull_secrets,
+                        self.nodes[node.0 as usize].node_keyring.clone(),
+                    )
+                    .map_err(|err| err.to_string())
+                });
+                let credentials = keyring.map(|keyring| {
+                    repo.as_deref()
+                        .map(|repo| keyring.lookup(repo))
+                        .unwrap_or_default()
+                });
+                let pull = KubeletPull {
+                    pod,
+                    container,
+                    node,
+                    image: image.to_owned(),
+                    tagged,
+                    credentials,
+                    attempt: 0,
+                    errors: Vec::new(),
+                    submitted: self.now,
+                    started: None,
+                    content_hits: 0,
+                    fetched: 0,
+                };
+                self.record(TraceEvent::PullQueued {
+                    pod,
+                    node,
+                    image: image.to_owned(),
+                });
+                let id = self.kubelet_pulls.insert(pull);
+                self.submit_pull(id);
+                Ensure::Pending
+            }
+        }
+    }
+
+    /// containerd's `LocalResolve` for the CRI `ImageStatus`: the image stored under the
+    /// reference `ParseDockerRef` makes of the kubelet's image string.
+    pub(crate) fn lookup_local_image(&self, node: NodeId, tagged: &str) -> Option<ImageRecord> {
+        let reference = parse_docker_ref(tagged).ok()?;
+        self.nodes[node.0 as usize]
+            .images
+            .get(reference.to_string().as_str())
+            .copied()
+    }
+
+    /// A pull the kubelet started has ended (SEMANTICS.md 3.2 steps 7.4, 7.5): events,
+    /// back-off, KEP-2535 records, and the pod's sync resumes.
+    pub(crate) fn kubelet_pull_done(
+        &mut self,
+        id: u32,
+        outcome: Result<(ImageRecord, Option<usize>), String>,
+    ) {
+        let Some(pull) = self.kubelet_pulls.remove(id) else {
+            return;
+        };
+        self.release_puller_slot(pull.node);
+        let now = self.now;
+        let started = pull.started.unwrap_or(now);
+        self.record(TraceEvent::PullFinished {
+            pod: pull.pod,
+            node: pull.node,
+            image: pull.image.clone(),
+            pull_duration: now.saturating_since(started),
+            total_duration: now.saturating_since(pull.submitted),
+            succeeded: outcome.is_ok(),
+            content_hits: pull.content_hits,
+            fetched: pull.fetched,
+        });
+        let behavior = self.config.kubelet_behavior;
+        let pod_uid = self.pods[pull.pod.0 as usize].uid.clone();
+        let key = backoff_key(&pod_uid, &pull.image);
+        let ensure = match outcome {
+            Ok((image, credential)) => {
+                let success = pullsim_model::pull::pull_succeeded(
+                    &pull.image,
+                    now.saturating_since(started),
+                    now.saturating_since(pull.submitted),
+                    image.size_bytes,
+                    &behavior,
+                );
+                let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
+                success.backoff.apply(&mut kubelet.backoff, &key, now);
+                if kubelet.gate {
+                    let mapping = credential
+                        .and_then(|index| pull.credentials.as_ref().ok()?.get(index))
+                        .and_then(secret_record)
+                        .map_or_else(
+                            pullsim_model::verification::PullCredentials::node_wide,
+                            pullsim_model::verification::PullCredentials::secret,
+                        );
+                    let image_ref = self.digests[image.image_id.0 as usize].to_string();
+                    self.nodes[pull.node.0 as usize]
+                        .kubelet
+                        .records
+                        .record_image_pulled(&pull.image, &image_ref, Some(mapping), now);
+                }
+                for event in success.events {
+                    self.container_event(pull.pod, pull.container, event);
+                }
+                Ensure::Ready(image)
+            }
+            Err(text) => {
+                let failure = pullsim_model::pull::pull_failed(&pull.image, &text, &behavior);
+                let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
+                failure.backoff.apply(&mut kubelet.backoff, &key, now);
+                kubelet
+                    .previous_errors
+                    .insert(key, failure.stored_error.clone());
+                if kubelet.gate {
+                    kubelet.records.record_image_pull_failed(&pull.image);
+                }
+                for event in failure.events {
+                    self.container_event(pull.pod, pull.container, event);
+                }
+                Ensure::Failed {
+                    reason: WaitReason::Pull(failure.reason),
+                    message: failure.message,
+                    backoff: false,
+                }
+            }
+        };
+        let pod = &self.pods[pull.pod.0 as usize];
+        if pod.state.deleted || pod.state.sync.is_none() {
+            return;
+        }
+        self.container_started_or_failed(pull.pod, pull.container, ensure);
+        self.continue_sync(pull.pod);
+    }
+
+    /// A kubelet restart (SEMANTICS.md 3.4, 5.4): in-flight pulls are cancelled, the
+    /// back-off and reason cache are lost, KEP-2535 records are kept (intents of images now
+    /// present become records without credentials), and every pod is synced again once the
+    /// kubelet is back after `downtime`.
+    pub(crate) fn restart_kubelet(&mut self, node: NodeId, downtime: Duration) {
+        self.record(TraceEvent::KubeletRestarted { node });
+        for id in self.kubelet_pulls.ids_where(|pull| pull.node == node) {
+            self.kubelet_pulls.remove(id);
+        }
+        self.cancel_runtime_pulls(node);
+        let runtime_images = self.runtime_images(node);
+        let now = self.now;
+        let state = &mut self.nodes[node.0 as usize];
+        state.in_flight.clear();
+        let kubelet = &mut state.kubelet;
+        kubelet.up = false;
+        kubelet.generation = kubelet.generation.wrapping_add(1);
+        kubelet.backoff = Backoff::image_pull();
+        kubelet.previous_errors.clear();
+        kubelet.throttle = kubelet.settings.throttle();
+        kubelet.puller = PullerQueues::default();
+        kubelet.records.restart(&runtime_images, now);
+        for pod in &mut self.pods {
+            if pod.node == Some(node) {
+                pod.state.sync = None;
+                pod.state.generation = pod.state.generation.wrapping_add(1);
+                for slot in &mut pod.state.containers {
+                    slot.reason = None;
+                }
+            }
+        }
+        self.queue.push(now + downtime, Event::KubeletUp(node));
+    }
+
+    pub(crate) fn kubelet_up(&mut self, node: NodeId) {
+        self.nodes[node.0 as usize].kubelet.up = true;
+        let pods: Vec<PodId> = (0..self.pods.len())
+            .filter(|&index| {
+                let pod = &self.pods[index];
+                pod.node == Some(node) && !pod.state.deleted
+            })
+            .map(|index| PodId(index as u32))
+            .collect();
+        for pod in pods {
+            self.requeue(pod, Duration::ZERO);
+        }
+    }
+}
+
+/// The KEP-2535 record of a credential that came from a pod Secret.
+fn secret_record(credential: &TrackedCredential) -> Option<PullSecretRecord> {
+    match &credential.source {
+        CredentialSource::PodSecret {
+            namespace,
+            name,
+            uid,
+            ..
+        } => Some(PullSecretRecord {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            uid: uid.clone().unwrap_or_default(),
+            credential_hash: credential_hash(&credential.username, &credential.password),
+        }),
+        CredentialSource::NodeConfig { .. } => None,
+    }
+}

@@ -1,0 +1,60 @@
+//! `pullsim-sim`: a deterministic discrete-event simulator of Kubernetes nodes pulling
+//! images, exactly as the kubelet and containerd do, from registries driven in-process.
+//!
+//! Architecture Invariant: no I/O, no clock, no environment, no threads, no async, no
+//! OS randomness, and no hash-ordered maps. Time is a virtual [`SimTime`](pullsim_model::SimTime);
+//! every random choice comes from one seeded ChaCha8 stream ([`engine::SimRng`]); events
+//! are ordered by `(time, sequence)`. The same world and seed give the same trace.
+//!
+//! Architecture Invariant: every kubelet and containerd rule comes from `pullsim-model`
+//! (decision, back-off, keyring, verification, admission, platforms); every registry
+//! answer comes from `pullsim_registry::Registry::handle` with a real request.
+//!
+//! Module map:
+//! - [`sim`]: [`Sim`], the world, the builder API and the event loop.
+//! - [`engine`]: the event queue, the seeded RNG, the limits.
+//! - [`config`]: [`SimConfig`], node pools, links, kubelet settings, admission plugins.
+//! - [`api`]: Pods, containers, ServiceAccounts, workloads.
+//! - [`timeline`]: timeline [`Action`]s.
+//! - `admission`: defaulting, admission plugins, digest pinning, scheduling.
+//! - `kubelet`: pod workers and `EnsureImageExists`; `puller`: serial and parallel pullers,
+//!   the QPS throttle, credential attempts.
+//! - `runtime`: containerd's pull (resolve, platform choice, content store);
+//!   `resolver`: its requests, retries, auth and error texts; `network`: links shared fairly.
+//! - `manifest`: manifests and indexes as containerd reads them.
+//! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
+//!   from the trace.
+//! - [`error`]: the simulation's error type, [`SimError`].
+
+mod admission;
+pub mod api;
+pub mod config;
+pub mod engine;
+pub mod error;
+mod kubelet;
+mod manifest;
+pub mod metrics;
+mod network;
+mod puller;
+mod render;
+mod resolver;
+mod runtime;
+pub mod sim;
+pub mod timeline;
+pub mod trace;
+
+pub use admission::ADMISSION_CLIENT;
+pub use api::{Container, ContainerRef, Pod, PodSpec, ServiceAccount, Workload};
+pub use config::{
+    AdmissionConfig, DigestPinning, FailurePolicy, KubeletSettings, Link, NodePool, SimConfig,
+    TraceLevel, WorkerJitter,
+};
+pub use engine::{EventQueue, Limits, SimRng};
+pub use error::SimError;
+pub use metrics::{Metrics, MetricsRecorder};
+pub use sim::Sim;
+pub use timeline::{Action, OutageKind};
+pub use trace::{
+    AttemptOutcome, ContainerState, DigestId, HostId, NodeId, NodeOrAdmission, PodId, RequestKind,
+    TraceEvent, TraceRecord, WaitReason, WorkloadId,
+};

@@ -1,0 +1,411 @@
+//! Metrics, computed as a fold over the trace: every record the simulation makes passes
+//! through [`MetricsRecorder::observe`] whether or not the trace keeps it, so a benchmark
+//! that keeps no trace still gets every figure, and folding a kept trace again gives the
+//! same figures (a test checks it).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use pullsim_model::SimTime;
+
+use crate::sim::Sim;
+use crate::trace::{
+    ContainerState, DigestId, HostId, PodId, RequestKind, TraceEvent, TraceRecord, WaitReason,
+    WorkloadId,
+};
+
+/// Registry requests of one kind: `(host, method, kind, status)`.
+pub type RegistryKey = (HostId, &'static str, RequestKind, u16);
+
+/// The running fold.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsRecorder {
+    pods: Vec<PodTally>,
+    registry: BTreeMap<RegistryKey, (u64, u64)>,
+    second: u64,
+    second_requests: u32,
+    peak: Option<(u64, u32)>,
+    content_hits: u64,
+    fetched: u64,
+    pulls_queued: u64,
+    pulls_succeeded: u64,
+    pulls_failed: u64,
+    pulls_avoided: u64,
+    workloads: Vec<DriftTally>,
+    backoff_pods: u32,
+    backoff_series: Vec<(SimTime, u32)>,
+    now: SimTime,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PodTally {
+    created: SimTime,
+    running_at: Option<SimTime>,
+    workload: Option<WorkloadId>,
+    /// Per container slot: the digest it runs, or whether it waits in back-off.
+    running: Vec<(u16, DigestId)>,
+    backoff: Vec<u16>,
+    deleted: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DriftTally {
+    /// Per container index: running containers per digest.
+    running: BTreeMap<(u16, DigestId), u32>,
+    series: Vec<(SimTime, u32)>,
+    max_distinct: u32,
+    mixed_since: Option<SimTime>,
+    mixed: Duration,
+}
+
+impl DriftTally {
+    fn distinct(&self) -> u32 {
+        let mut best = 0;
+        let mut current: Option<(u16, u32)> = None;
+        for (container, _) in self.running.keys() {
+            current = match current {
+                Some((index, count)) if index == *container => Some((index, count + 1)),
+                _ => Some((*container, 1)),
+            };
+            best = best.max(current.map_or(0, |(_, count)| count));
+        }
+        best
+    }
+
+    fn update(&mut self, now: SimTime) {
+        let distinct = self.distinct();
+        self.max_distinct = self.max_distinct.max(distinct);
+        match self.series.last_mut() {
+            Some((time, value)) if *time == now => *value = distinct,
+            Some((_, value)) if *value == distinct => {}
+            _ => self.series.push((now, distinct)),
+        }
+        match (distinct > 1, self.mixed_since) {
+            (true, None) => self.mixed_since = Some(now),
+            (false, Some(since)) => {
+                self.mixed += now.saturating_since(since);
+                self.mixed_since = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+impl MetricsRecorder {
+    /// A recorder that knows `workloads` workloads (more are added as they appear).
+    pub(crate) fn workload_added(&mut self, workload: WorkloadId) {
+        let index = workload.0 as usize;
+        if self.workloads.len() <= index {
+            self.workloads.resize(index + 1, DriftTally::default());
+        }
+    }
+
+    /// Moves the clock (for durations still open at a snapshot).
+    pub(crate) fn advance(&mut self, now: SimTime) {
+        self.now = self.now.max(now);
+    }
+
+    /// Folds a whole trace, as if observed live.
+    pub fn from_trace(trace: &[TraceRecord]) -> MetricsRecorder {
+        let mut recorder = MetricsRecorder::default();
+        for record in trace {
+            recorder.observe(record.time, &record.event);
+        }
+        recorder
+    }
+
+    fn pod(&mut self, pod: PodId) -> &mut PodTally {
+        let index = pod.0 as usize;
+        if self.pods.len() <= index {
+            self.pods.resize(index + 1, PodTally::default());
+        }
+        &mut self.pods[index]
+    }
+
+    fn set_backoff(&mut self, now: SimTime, delta: i64) {
+        self.backoff_pods = (i64::from(self.backoff_pods) + delta).max(0) as u32;
+        let count = self.backoff_pods;
+        match self.backoff_series.last_mut() {
+            Some((time, value)) if *time == now => *value = count,
+            _ => self.backoff_series.push((now, count)),
+        }
+    }
+
+    /// Observes one trace record.
+    pub fn observe(&mut self, now: SimTime, event: &TraceEvent) {
+        self.now = self.now.max(now);
+        match event {
+            TraceEvent::PodCreated { pod, workload } => {
+                let tally = self.pod(*pod);
+                tally.created = now;
+                tally.workload = *workload;
+                if let Some(workload) = workload {
+                    self.workload_added(*workload);
+                }
+            }
+            TraceEvent::PodRunning { pod } => {
+                self.pod(*pod).running_at.get_or_insert(now);
+            }
+            TraceEvent::ContainerStatus {
+                pod,
+                container,
+                state,
+            } => {
+                let slot = if container.init {
+                    u16::MAX - container.index
+                } else {
+                    container.index
+                };
+                let tally = self.pod(*pod);
+                let was_backoff = !tally.backoff.is_empty();
+                tally.backoff.retain(|s| *s != slot);
+                if let ContainerState::Waiting {
+                    reason: WaitReason::Pull(pullsim_model::WaitingReason::ImagePullBackOff),
+                    ..
+                } = state
+                {
+                    tally.backoff.push(slot);
+                }
+                let is_backoff = !tally.backoff.is_empty();
+                let workload = tally.workload;
+                let mut started = None;
+                if let ContainerState::Running { digest, .. } = state
+                    && !container.init
+                    && !tally.running.iter().any(|(s, _)| *s == slot)
+                {
+                    tally.running.push((slot, *digest));
+                    started = Some(*digest);
+                }
+                if was_backoff != is_backoff {
+                    self.set_backoff(now, if is_backoff { 1 } else { -1 });
+                }
+                if let (Some(digest), Some(workload)) = (started, workload) {
+                    let drift = &mut self.workloads[workload.0 as usize];
+                    *drift.running.entry((slot, digest)).or_insert(0) += 1;
+                    drift.update(now);
+                }
+            }
+            TraceEvent::PodDeleted { pod } => {
+                let tally = self.pod(*pod);
+                tally.deleted = true;
+                let was_backoff = !tally.backoff.is_empty();
+                tally.backoff.clear();
+                let running = std::mem::take(&mut tally.running);
+                let workload = tally.workload;
+                if was_backoff {
+                    self.set_backoff(now, -1);
+                }
+                if let Some(workload) = workload {
+                    let drift = &mut self.workloads[workload.0 as usize];
+                    for key in running {
+                        if let Some(count) = drift.running.get_mut(&key) {
+                            *count -= 1;
+                            if *count == 0 {
+                                drift.running.remove(&key);
+                            }
+                        }
+                    }
+                    drift.update(now);
+                }
+            }
+            TraceEvent::Registry {
+                host,
+                method,
+                kind,
+                status,
+                body_bytes,
+                ..
+            } => {
+                let entry = self
+                    .registry
+                    .entry((*host, method, *kind, *status))
+                    .or_insert((0, 0));
+                entry.0 += 1;
+                entry.1 += body_bytes;
+                let second = now.since_epoch().as_secs();
+                if second != self.second {
+                    self.second = second;
+                    self.second_requests = 0;
+                }
+                self.second_requests += 1;
+                if self
+                    .peak
+                    .is_none_or(|(_, peak)| self.second_requests > peak)
+                {
+                    self.peak = Some((second, self.second_requests));
+                }
+            }
+            TraceEvent::PullQueued { .. } => self.pulls_queued += 1,
+            TraceEvent::PullAvoided { .. } => self.pulls_avoided += 1,
+            TraceEvent::PullFinished {
+                succeeded,
+                content_hits,
+                fetched,
+                ..
+            } => {
+                if *succeeded {
+                    self.pulls_succeeded += 1;
+                } else {
+                    self.pulls_failed += 1;
+                }
+                self.content_hits += u64::from(*content_hits);
+                self.fetched += u64::from(*fetched);
+            }
+            _ => {}
+        }
+    }
+
+    /// The figures, with names from the simulation.
+    pub(crate) fn snapshot(&self, sim: &Sim) -> Metrics {
+        let pods = self
+            .pods
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index < sim.pods.len())
+            .map(|(index, tally)| PodMetrics {
+                pod: sim.pod_key(PodId(index as u32)),
+                node: sim.pods[index]
+                    .node
+                    .map(|node| sim.node_name(node).to_owned()),
+                created: tally.created,
+                time_to_running: tally
+                    .running_at
+                    .map(|at| at.saturating_since(tally.created)),
+                deleted: tally.deleted,
+            })
+            .collect();
+        let registry = self
+            .registry
+            .iter()
+            .map(
+                |((host, method, kind, status), (requests, bytes))| RegistryCount {
+                    host: sim.host_name(*host).to_owned(),
+                    method,
+                    kind: *kind,
+                    status: *status,
+                    requests: *requests,
+                    bytes: *bytes,
+                },
+            )
+            .collect::<Vec<_>>();
+        let workloads = self
+            .workloads
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index < sim.workloads.len())
+            .map(|(index, drift)| WorkloadDrift {
+                workload: sim.workloads[index].workload.name.clone(),
+                distinct_digests: drift.series.clone(),
+                max_distinct_digests: drift.max_distinct,
+                mixed_duration: drift.mixed
+                    + drift
+                        .mixed_since
+                        .map_or(Duration::ZERO, |since| self.now.saturating_since(since)),
+            })
+            .collect();
+        Metrics {
+            requests: registry.iter().map(|r| r.requests).sum(),
+            bytes_served: registry.iter().map(|r| r.bytes).sum(),
+            registry,
+            content_hits: self.content_hits,
+            fetched: self.fetched,
+            pulls_started: self.pulls_queued,
+            pulls_succeeded: self.pulls_succeeded,
+            pulls_failed: self.pulls_failed,
+            pulls_avoided: self.pulls_avoided,
+            peak_requests_per_second: self.peak.map(|(second, requests)| PeakRate {
+                second: SimTime::from_secs(second),
+                requests,
+            }),
+            pods_in_backoff: self.backoff_series.clone(),
+            pods,
+            workloads,
+        }
+    }
+}
+
+/// The figures of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metrics {
+    /// Every pod ever created, in creation order.
+    pub pods: Vec<PodMetrics>,
+    /// Registry requests by host, method, kind and status, with bytes served.
+    pub registry: Vec<RegistryCount>,
+    /// All registry requests.
+    pub requests: u64,
+    /// All body bytes the registries delivered.
+    pub bytes_served: u64,
+    /// Manifests and blobs a pull found in its node's content store (or got from another
+    /// pull's download).
+    pub content_hits: u64,
+    /// Manifests and blobs downloaded.
+    pub fetched: u64,
+    /// Pulls the kubelet started.
+    pub pulls_started: u64,
+    /// Of those, how many succeeded.
+    pub pulls_succeeded: u64,
+    /// And how many failed.
+    pub pulls_failed: u64,
+    /// `EnsureImageExists` calls that used the image already on the node.
+    pub pulls_avoided: u64,
+    /// The busiest second of registry traffic.
+    pub peak_requests_per_second: Option<PeakRate>,
+    /// Pods with a container in `ImagePullBackOff`, at every change.
+    pub pods_in_backoff: Vec<(SimTime, u32)>,
+    /// Tag drift per workload.
+    pub workloads: Vec<WorkloadDrift>,
+}
+
+/// One pod's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodMetrics {
+    /// `namespace/name`.
+    pub pod: String,
+    /// Its node.
+    pub node: Option<String>,
+    /// When it was created.
+    pub created: SimTime,
+    /// From creation to every regular container running.
+    pub time_to_running: Option<Duration>,
+    /// Whether it was deleted.
+    pub deleted: bool,
+}
+
+/// Requests of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryCount {
+    /// The registry host.
+    pub host: String,
+    /// The method.
+    pub method: &'static str,
+    /// What it hit.
+    pub kind: RequestKind,
+    /// The status answered.
+    pub status: u16,
+    /// How many.
+    pub requests: u64,
+    /// Body bytes delivered.
+    pub bytes: u64,
+}
+
+/// The busiest second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeakRate {
+    /// The second's start.
+    pub second: SimTime,
+    /// Requests in it.
+    pub requests: u32,
+}
+
+/// How many versions of its images a workload ran at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadDrift {
+    /// The workload.
+    pub workload: String,
+    /// The most distinct digests running for one container of the workload, at every change.
+    pub distinct_digests: Vec<(SimTime, u32)>,
+    /// The most ever.
+    pub max_distinct_digests: u32,
+    /// How long more than one digest ran at once.
+    pub mixed_duration: Duration,
+}

@@ -1,0 +1,169 @@
+//! The kubelet's image puller and what it wraps (SEMANTICS.md 3.1, 3.3): the serial puller
+//! (a FIFO channel of 10, callers blocking beyond it, one pull at a time) or the parallel
+//! puller (bounded by `maxParallelImagePulls`), the `registryPullQPS` throttle checked when a
+//! pull starts, and the runtime called once per credential, in keyring order, with no
+//! anonymous attempt after credentials that all failed.
+
+use pullsim_model::Puller;
+use pullsim_model::pull::aggregate_error_text;
+
+use crate::runtime::ImageRecord;
+use crate::sim::Sim;
+use crate::trace::{AttemptOutcome, NodeId, TraceEvent};
+
+impl Sim {
+    /// Hands a pull to the node's puller.
+    pub(crate) fn submit_pull(&mut self, id: u32) {
+        let Some(pull) = self.kubelet_pulls.get(id) else {
+            return;
+        };
+        let node = pull.node;
+        let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+        match kubelet.settings.puller() {
+            Puller::Serial => {
+                if kubelet.puller.queue.len() < Puller::SERIAL_QUEUE_CAPACITY {
+                    kubelet.puller.queue.push_back(id);
+                } else {
+                    kubelet.puller.blocked.push_back(id);
+                }
+            }
+            Puller::Parallel { .. } => kubelet.puller.queue.push_back(id),
+        }
+        self.pump_puller(node);
+    }
+
+    /// Starts queued pulls while the puller has room.
+    fn pump_puller(&mut self, node: NodeId) {
+        loop {
+            let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+            let limit = match kubelet.settings.puller() {
+                Puller::Serial => 1,
+                Puller::Parallel { max } => max.unwrap_or(u32::MAX),
+            };
+            if kubelet.puller.active >= limit {
+                return;
+            }
+            let Some(id) = kubelet.puller.queue.pop_front() else {
+                return;
+            };
+            // Dequeuing makes room in the serial channel for a blocked caller.
+            if let Some(blocked) = kubelet.puller.blocked.pop_front() {
+                kubelet.puller.queue.push_back(blocked);
+            }
+            let deleted = self
+                .kubelet_pulls
+                .get(id)
+                .is_none_or(|pull| self.pods[pull.pod.0 as usize].state.deleted);
+            if deleted {
+                // The caller's context ended with its pod; the request is dropped.
+                self.kubelet_pulls.remove(id);
+                continue;
+            }
+            self.nodes[node.0 as usize].kubelet.puller.active += 1;
+            self.start_pull(id);
+        }
+    }
+
+    /// A pull ended: its slot frees up for the next.
+    pub(crate) fn release_puller_slot(&mut self, node: NodeId) {
+        let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+        kubelet.puller.active = kubelet.puller.active.saturating_sub(1);
+        self.pump_puller(node);
+    }
+
+    /// The puller starts a pull: the throttle first, then the first credential.
+    fn start_pull(&mut self, id: u32) {
+        let now = self.now;
+        let Some(pull) = self.kubelet_pulls.get_mut(id) else {
+            return;
+        };
+        pull.started = Some(now);
+        let node = pull.node;
+        let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+        if !kubelet.throttle.try_accept(now) {
+            let text = self
+                .config
+                .kubelet_behavior
+                .pull_qps_exceeded_text()
+                .to_owned();
+            self.kubelet_pull_done(id, Err(text));
+            return;
+        }
+        self.next_attempt(id);
+    }
+
+    /// Tries the next credential, or ends the pull with the aggregate of every failure.
+    fn next_attempt(&mut self, id: u32) {
+        let Some(pull) = self.kubelet_pulls.get(id) else {
+            return;
+        };
+        let credentials = match &pull.credentials {
+            Ok(credentials) => credentials,
+            Err(text) => {
+                let text = text.clone();
+                self.kubelet_pull_done(id, Err(text));
+                return;
+            }
+        };
+        let attempts = credentials.len().max(1);
+        if pull.attempt >= attempts {
+            let text = aggregate_error_text(&pull.errors).unwrap_or_default();
+            self.kubelet_pull_done(id, Err(text));
+            return;
+        }
+        let credential = credentials
+            .get(pull.attempt)
+            .map(|c| (c.username.clone(), c.password.clone()));
+        let (node, tagged) = (pull.node, pull.tagged.clone());
+        self.start_runtime_pull(node, id, &tagged, credential);
+    }
+
+    /// The runtime's answer to one credential attempt.
+    pub(crate) fn runtime_pull_done(
+        &mut self,
+        id: u32,
+        outcome: Result<ImageRecord, String>,
+        content_hits: u32,
+        fetched: u32,
+    ) {
+        let Some(pull) = self.kubelet_pulls.get_mut(id) else {
+            return;
+        };
+        pull.content_hits += content_hits;
+        pull.fetched += fetched;
+        let attempt = pull.attempt;
+        let (source, username) = match pull.credentials.as_ref().ok().and_then(|c| c.get(attempt)) {
+            Some(credential) => (credential.source.to_string(), credential.username.clone()),
+            None => ("anonymous".to_owned(), String::new()),
+        };
+        let (pod, node) = (pull.pod, pull.node);
+        let recorded = match &outcome {
+            Ok(_) => AttemptOutcome::Pulled,
+            Err(text) => AttemptOutcome::Failed(text.clone()),
+        };
+        self.record(TraceEvent::CredentialAttempt {
+            pod,
+            node,
+            source,
+            username,
+            outcome: recorded,
+        });
+        match outcome {
+            Ok(image) => {
+                let has_credential = self
+                    .kubelet_pulls
+                    .get(id)
+                    .and_then(|pull| pull.credentials.as_ref().ok())
+                    .is_some_and(|c| attempt < c.len());
+                self.kubelet_pull_done(id, Ok((image, has_credential.then_some(attempt))));
+            }
+            Err(text) => {
+                if let Some(pull) = self.kubelet_pulls.get_mut(id) {
+                    pull.errors.push(text);
+                    pull.attempt += 1;
+                }
+                self.next_attempt(id);
+            }
+        }
+    }
+}

@@ -1,0 +1,674 @@
+//! [`Sim`]: the world (registries, nodes, API objects), the event loop, and the builder
+//! API a scenario runner calls. The cluster's behaviour lives in the modules named after
+//! its parts (`kubelet`, `runtime`, `admission`, `timeline`); they extend `Sim` with
+//! methods because every part acts on the one world.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use pullsim_model::credentials::{BasicDockerKeyring, select_node_config};
+use pullsim_model::{Digest, PlatformMatcher, Secret, SimTime, parse_docker_ref};
+use pullsim_registry::Registry;
+
+use crate::api::{
+    LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL, Pod, PodSpec, ServiceAccount, Workload,
+};
+use crate::config::{NodePool, SimConfig, TraceLevel};
+use crate::engine::{EventQueue, SimRng};
+use crate::error::SimError;
+use crate::kubelet::{KubeletPull, KubeletState, PodState};
+use crate::manifest::Manifest;
+use crate::metrics::{Metrics, MetricsRecorder};
+use crate::network::LinkState;
+use crate::resolver::Exchange;
+use crate::runtime::{ImageRecord, RuntimePull};
+use crate::timeline::Action;
+use crate::trace::{DigestId, HostId, NodeId, PodId, TraceEvent, TraceRecord, WorkloadId};
+
+/// What the queue holds. Payloads are ids (or boxed, for the rare large ones) so the
+/// queue stays small and cache-friendly.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// A timeline action (pod creation included) takes effect.
+    Action(Box<Action>),
+    /// A workload's replica is due to be replaced.
+    ReplaceReplica(PodId),
+    /// A pod worker sync; stale when the generation moved on.
+    Sync { pod: PodId, generation: u32 },
+    /// A request reaches its registry.
+    Arrive(u32),
+    /// A response's headers reach the node.
+    Respond(u32),
+    /// A link may have finished transfers; stale when the version moved on.
+    LinkCheck {
+        node: NodeId,
+        host: HostId,
+        version: u32,
+    },
+    /// A restarted kubelet is up again.
+    KubeletUp(NodeId),
+}
+
+/// One registry host.
+#[derive(Debug)]
+pub(crate) struct Host {
+    pub(crate) name: String,
+    pub(crate) registry: Registry,
+    /// Windows in which the host cannot be reached at all (connection refused).
+    pub(crate) unreachable: Vec<(SimTime, SimTime)>,
+}
+
+/// One node.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub(crate) name: String,
+    pub(crate) pool: usize,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) matcher: PlatformMatcher,
+    /// Links by host id (grown as hosts are used).
+    pub(crate) links: Vec<LinkState>,
+    /// containerd's content store: blobs and manifests by digest.
+    pub(crate) content: BTreeSet<DigestId>,
+    /// Blobs being downloaded, with the pulls waiting for them (the first is the fetcher).
+    pub(crate) in_flight: BTreeMap<DigestId, Vec<u32>>,
+    /// The CRI image store: `name:tag` and `name@digest` references to images.
+    pub(crate) images: BTreeMap<String, ImageRecord>,
+    pub(crate) kubelet: KubeletState,
+    pub(crate) node_keyring: BasicDockerKeyring,
+}
+
+/// One pod as stored (deleted pods stay, marked, so ids never move).
+#[derive(Debug)]
+pub(crate) struct PodRecord {
+    pub(crate) name: String,
+    pub(crate) namespace: String,
+    pub(crate) uid: String,
+    pub(crate) spec: Arc<PodSpec>,
+    pub(crate) node: Option<NodeId>,
+    pub(crate) workload: Option<(WorkloadId, u32)>,
+    pub(crate) state: PodState,
+}
+
+/// A workload's template and settings.
+#[derive(Debug)]
+pub(crate) struct WorkloadRecord {
+    pub(crate) workload: Workload,
+    /// The template's spec with pull policies defaulted, shared by replicas that
+    /// admission does not change.
+    pub(crate) template_spec: Arc<PodSpec>,
+    /// The nodes its replicas go to, in order.
+    pub(crate) nodes: Vec<NodeId>,
+}
+
+/// A deterministic simulation of Kubernetes nodes pulling images from registries.
+///
+/// Build the world with [`Sim::add_registry`], [`Sim::add_node_pool`], [`Sim::add_secret`],
+/// [`Sim::add_service_account`], then create pods ([`Sim::create_pod`], [`Sim::add_workload`])
+/// and timeline actions ([`Sim::schedule`]), and run it ([`Sim::run_until`],
+/// [`Sim::run_until_idle`], [`Sim::step`]). Read the [`Sim::trace`] and [`Sim::metrics`].
+#[derive(Debug)]
+pub struct Sim {
+    pub(crate) config: SimConfig,
+    pub(crate) now: SimTime,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) rng: SimRng,
+    pub(crate) events_processed: u64,
+    pub(crate) hosts: Vec<Host>,
+    pub(crate) pools: Vec<NodePool>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) secrets: BTreeMap<(String, String), Secret>,
+    pub(crate) service_accounts: BTreeMap<(String, String), ServiceAccount>,
+    pub(crate) pods: Vec<PodRecord>,
+    /// Live pods by namespace and name.
+    pub(crate) pod_names: BTreeMap<(String, String), PodId>,
+    /// Pods no node could take yet.
+    pub(crate) unschedulable: Vec<PodId>,
+    pub(crate) workloads: Vec<WorkloadRecord>,
+    pub(crate) digest_ids: BTreeMap<Digest, DigestId>,
+    pub(crate) digests: Vec<Digest>,
+    /// Parsed manifests by digest id.
+    pub(crate) manifests: Vec<Option<Arc<Manifest>>>,
+    pub(crate) kubelet_pulls: Slab<KubeletPull>,
+    pub(crate) runtime_pulls: Slab<RuntimePull>,
+    pub(crate) exchanges: Slab<Exchange>,
+    pub(crate) trace: Vec<TraceRecord>,
+    pub(crate) metrics: MetricsRecorder,
+    pub(crate) uids_issued: u64,
+    pub(crate) secret_uids_issued: u64,
+}
+
+/// A vector of optional slots with a free list, so ids of finished work are reused and
+/// lookups are an index.
+#[derive(Debug)]
+pub(crate) struct Slab<T> {
+    slots: Vec<Option<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab {
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T> Slab<T> {
+    pub(crate) fn insert(&mut self, value: T) -> u32 {
+        if let Some(id) = self.free.pop() {
+            self.slots[id as usize] = Some(value);
+            id
+        } else {
+            self.slots.push(Some(value));
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    pub(crate) fn get(&self, id: u32) -> Option<&T> {
+        self.slots.get(id as usize).and_then(Option::as_ref)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: u32) -> Option<&mut T> {
+        self.slots.get_mut(id as usize).and_then(Option::as_mut)
+    }
+
+    pub(crate) fn remove(&mut self, id: u32) -> Option<T> {
+        let value = self.slots.get_mut(id as usize).and_then(Option::take);
+        if value.is_some() {
+            self.free.push(id);
+        }
+        value
+    }
+
+    /// The ids of every live entry the predicate accepts, in id order.
+    pub(crate) fn ids_where(&self, keep: impl Fn(&T) -> bool) -> Vec<u32> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(id, slot)| slot.as_ref().filter(|v| keep(v)).map(|_| id as u32))
+            .collect()
+    }
+}
+
+impl Sim {
+    /// An empty world with these settings.
+    pub fn new(config: SimConfig) -> Sim {
+        let rng = SimRng::new(config.seed);
+        Sim {
+            config,
+            now: SimTime::EPOCH,
+            queue: EventQueue::new(),
+            rng,
+            events_processed: 0,
+            hosts: Vec::new(),
+            pools: Vec::new(),
+            nodes: Vec::new(),
+            secrets: BTreeMap::new(),
+            service_accounts: BTreeMap::new(),
+            pods: Vec::new(),
+            pod_names: BTreeMap::new(),
+            unschedulable: Vec::new(),
+            workloads: Vec::new(),
+            digest_ids: BTreeMap::new(),
+            digests: Vec::new(),
+            manifests: Vec::new(),
+            kubelet_pulls: Slab::default(),
+            runtime_pulls: Slab::default(),
+            exchanges: Slab::default(),
+            trace: Vec::new(),
+            metrics: MetricsRecorder::default(),
+            uids_issued: 0,
+            secret_uids_issued: 0,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// How many events have been processed.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// Adds a registry under its host name (`registry.example.com`, `localhost:5000`,
+    /// `docker.io`). Its own request log is turned off: the trace records every exchange.
+    pub fn add_registry(&mut self, host: &str, mut registry: Registry) -> Result<HostId, SimError> {
+        if self.hosts.iter().any(|h| h.name == host) {
+            return Err(SimError::DuplicateHost(host.to_owned()));
+        }
+        registry.set_request_log(false);
+        self.hosts.push(Host {
+            name: host.to_owned(),
+            registry,
+            unreachable: Vec::new(),
+        });
+        Ok(HostId((self.hosts.len() - 1) as u16))
+    }
+
+    /// The registry of `host`, to inspect it (tags, history) or change it directly.
+    pub fn registry_mut(&mut self, host: &str) -> Option<&mut Registry> {
+        self.hosts
+            .iter_mut()
+            .find(|h| h.name == host)
+            .map(|h| &mut h.registry)
+    }
+
+    /// Adds a pool of nodes at the current time. The kubelet configuration is defaulted and
+    /// validated (an invalid one is an error: that kubelet would not start), node config
+    /// files are read in the kubelet's order, and pre-pulled images are loaded from the
+    /// registries' current content.
+    pub fn add_node_pool(&mut self, pool: NodePool) -> Result<Vec<NodeId>, SimError> {
+        if self.pools.iter().any(|p| p.name == pool.name) {
+            return Err(SimError::DuplicatePool(pool.name));
+        }
+        let settings = pool.kubelet.pull.with_defaults();
+        settings
+            .validate()
+            .map_err(|error| SimError::KubeletConfig {
+                pool: pool.name.clone(),
+                error,
+            })?;
+        let count = pool.count;
+        self.pools.push(pool);
+        let index = self.pools.len() - 1;
+        self.add_nodes(index, count)
+    }
+
+    /// Creates `count` more nodes in pool `pool`.
+    pub(crate) fn add_nodes(&mut self, pool: usize, count: u32) -> Result<Vec<NodeId>, SimError> {
+        let spec = self.pools[pool].clone();
+        let existing = self.nodes.iter().filter(|n| n.pool == pool).count();
+        let (node_keyring, _) = select_node_config(&spec.node_config_files).keyring();
+        let prepulled = self.resolve_prepulled(&spec)?;
+        let mut ids = Vec::with_capacity(count as usize);
+        for offset in 0..count as usize {
+            let name = format!("{}-{}", spec.name, existing + offset);
+            let mut labels = spec.labels.clone();
+            let normalized = spec.platform.normalize();
+            labels.insert(LABEL_OS.to_owned(), normalized.os.clone());
+            labels.insert(LABEL_ARCH.to_owned(), normalized.architecture.clone());
+            labels.insert(LABEL_HOSTNAME.to_owned(), name.clone());
+            labels.insert(LABEL_POOL.to_owned(), spec.name.clone());
+            let mut node = Node {
+                name,
+                pool,
+                labels,
+                matcher: self.config.platforms_version.only(&spec.platform),
+                links: Vec::new(),
+                content: BTreeSet::new(),
+                in_flight: BTreeMap::new(),
+                images: BTreeMap::new(),
+                kubelet: KubeletState::new(&spec.kubelet),
+                node_keyring: node_keyring.clone(),
+            };
+            for (names, record, blobs) in &prepulled {
+                node.content.extend(blobs.iter().copied());
+                for name in names {
+                    node.images.insert(name.clone(), *record);
+                }
+            }
+            self.nodes.push(node);
+            ids.push(NodeId((self.nodes.len() - 1) as u32));
+        }
+        if !self.unschedulable.is_empty() {
+            let waiting = std::mem::take(&mut self.unschedulable);
+            for pod in waiting {
+                self.schedule_pod(pod);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Loads each pre-pulled image of a pool: resolved through the stored content of its
+    /// registry (no request is made: the image came by other means), the platform chosen as
+    /// containerd would. Returns the image's names, record and content.
+    #[allow(clippy::type_complexity)]
+    fn resolve_prepulled(
+        &mut self,
+        spec: &NodePool,
+    ) -> Result<Vec<(Vec<String>, ImageRecord, Vec<DigestId>)>, SimError> {
+        let matcher = self.config.platforms_version.only(&spec.platform);
+        let mut out = Vec::new();
+        for image in &spec.prepulled {
+            let fail = |reason: String| SimError::Prepulled {
+                pool: spec.name.clone(),
+                image: image.clone(),
+                reason,
+            };
+            let reference = parse_docker_ref(image).map_err(|err| fail(err.to_string()))?;
+            let host = self
+                .host_for_domain(reference.domain())
+                .ok_or_else(|| fail(format!("no registry host {:?}", reference.domain())))?;
+            let lookup = reference
+                .digest()
+                .map(ToString::to_string)
+                .or_else(|| reference.tag().map(str::to_owned))
+                .unwrap_or_default();
+            let path = reference.path().to_owned();
+            let (top, bytes) = self.hosts[host.0 as usize]
+                .registry
+                .stored_manifest(&path, &lookup)
+                .ok_or_else(|| fail("not found in its registry".to_owned()))?;
+            let top_id = self.intern(top);
+            let mut blobs = vec![top_id];
+            let mut manifest = self.parse_manifest(top_id, &bytes).map_err(fail)?;
+            let mut size_bytes = bytes.len() as u64;
+            if let Manifest::Index { children } = manifest.as_ref() {
+                let chosen = matcher
+                    .choose(children, |child| child.0.as_ref())
+                    .map_err(|err| fail(err.to_string()))?;
+                let (_, child, _) = children[chosen].clone();
+                let child_digest = self.digests[child.0 as usize].to_string();
+                let (_, child_bytes) = self.hosts[host.0 as usize]
+                    .registry
+                    .stored_manifest(&path, &child_digest)
+                    .ok_or_else(|| fail("child manifest not found".to_owned()))?;
+                size_bytes += child_bytes.len() as u64;
+                blobs.push(child);
+                manifest = self.parse_manifest(child, &child_bytes).map_err(fail)?;
+            }
+            let Manifest::Image { config, layers } = manifest.as_ref() else {
+                return Err(fail("an index inside an index".to_owned()));
+            };
+            blobs.push(config.0);
+            size_bytes += config.1;
+            for (layer, size) in layers {
+                blobs.push(*layer);
+                size_bytes += size;
+            }
+            let name = reference.name();
+            let mut names = vec![format!("{name}@{}", self.digests[top_id.0 as usize])];
+            if let Some(tag) = reference.tag() {
+                names.push(format!("{name}:{tag}"));
+            }
+            let record = ImageRecord {
+                image_id: config.0,
+                digest: top_id,
+                size_bytes,
+            };
+            out.push((names, record, blobs));
+        }
+        Ok(out)
+    }
+
+    /// Adds (or replaces) a Secret now. A Secret without a UID gets a deterministic one.
+    pub fn add_secret(&mut self, mut secret: Secret) {
+        let key = (secret.namespace.clone(), secret.name.clone());
+        if secret.uid.is_none() {
+            secret.uid = match self.secrets.get(&key) {
+                Some(existing) => existing.uid.clone(),
+                None => {
+                    self.secret_uids_issued += 1;
+                    Some(format!("secret-uid-{}", self.secret_uids_issued))
+                }
+            };
+        }
+        self.secrets.insert(key, secret);
+    }
+
+    /// Adds (or replaces) a ServiceAccount now.
+    pub fn add_service_account(&mut self, account: ServiceAccount) {
+        let key = (account.namespace.clone(), account.name.clone());
+        self.service_accounts.insert(key, account);
+    }
+
+    /// Creates `pod` at `at` (admission, then scheduling, then the node's kubelet).
+    pub fn create_pod(&mut self, at: SimTime, pod: Pod) {
+        self.schedule(at, Action::CreatePod(pod));
+    }
+
+    /// Deletes the pod `namespace/name` at `at`.
+    pub fn delete_pod(&mut self, at: SimTime, namespace: &str, name: &str) {
+        self.schedule(
+            at,
+            Action::DeletePod {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+            },
+        );
+    }
+
+    /// Adds a workload whose replicas are created at `at`.
+    pub fn add_workload(&mut self, at: SimTime, workload: Workload) -> WorkloadId {
+        let id = WorkloadId(self.workloads.len() as u32);
+        let nodes = self.matching_nodes(&workload.template.spec);
+        let mut spec = workload.template.spec.clone();
+        crate::admission::default_policies(&mut spec);
+        self.workloads.push(WorkloadRecord {
+            workload,
+            template_spec: Arc::new(spec),
+            nodes,
+        });
+        self.metrics.workload_added(id);
+        self.schedule(at, Action::CreateReplicas(id));
+        id
+    }
+
+    /// Schedules a timeline action at `at`.
+    pub fn schedule(&mut self, at: SimTime, action: Action) {
+        self.queue
+            .push(at.max(self.now), Event::Action(Box::new(action)));
+    }
+
+    /// Processes the next event. Returns `Ok(false)` when nothing is left to do.
+    pub fn step(&mut self) -> Result<bool, SimError> {
+        let Some(at) = self.queue.peek_time() else {
+            return Ok(false);
+        };
+        if at.since_epoch() > self.config.limits.time_max {
+            return Err(SimError::TimeLimit {
+                limit: self.config.limits.time_max,
+                at,
+                seed: self.config.seed,
+            });
+        }
+        if self.events_processed >= self.config.limits.events_max {
+            return Err(SimError::EventLimit {
+                limit: self.config.limits.events_max,
+                at: self.now,
+                seed: self.config.seed,
+            });
+        }
+        let Some((at, event)) = self.queue.pop() else {
+            return Ok(false);
+        };
+        self.now = at;
+        self.events_processed += 1;
+        self.dispatch(event)?;
+        Ok(true)
+    }
+
+    /// Runs every event due at or before `until`, then sets the clock to `until`.
+    pub fn run_until(&mut self, until: SimTime) -> Result<(), SimError> {
+        while self.queue.peek_time().is_some_and(|at| at <= until) {
+            self.step()?;
+        }
+        self.now = self.now.max(until);
+        self.metrics.advance(self.now);
+        Ok(())
+    }
+
+    /// Runs until no event is left (pods in back-off keep syncing, so this ends only when
+    /// every pod is running, or at a limit).
+    pub fn run_until_idle(&mut self) -> Result<(), SimError> {
+        while self.step()? {}
+        self.metrics.advance(self.now);
+        Ok(())
+    }
+
+    fn dispatch(&mut self, event: Event) -> Result<(), SimError> {
+        match event {
+            Event::Action(action) => self.apply(*action)?,
+            Event::ReplaceReplica(pod) => self.replace_replica(pod),
+            Event::Sync { pod, generation } => self.sync_event(pod, generation),
+            Event::Arrive(exchange) => self.arrive(exchange),
+            Event::Respond(exchange) => self.respond(exchange),
+            Event::LinkCheck {
+                node,
+                host,
+                version,
+            } => self.link_check(node, host, version),
+            Event::KubeletUp(node) => self.kubelet_up(node),
+        }
+        Ok(())
+    }
+
+    /// Records a trace event: metrics always see it; the trace keeps it at its level.
+    pub(crate) fn record(&mut self, event: TraceEvent) {
+        self.metrics.observe(self.now, &event);
+        let keep = match self.config.trace_level {
+            TraceLevel::Off => false,
+            TraceLevel::Events => !matches!(event, TraceEvent::Registry { .. }),
+            TraceLevel::Full => true,
+        };
+        if keep {
+            self.trace.push(TraceRecord {
+                time: self.now,
+                event,
+            });
+        }
+    }
+
+    /// The trace kept so far.
+    pub fn trace(&self) -> &[TraceRecord] {
+        &self.trace
+    }
+
+    /// The metrics so far.
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.snapshot(self)
+    }
+
+    /// The id of a digest, interning it.
+    pub(crate) fn intern(&mut self, digest: Digest) -> DigestId {
+        if let Some(id) = self.digest_ids.get(&digest) {
+            return *id;
+        }
+        let id = DigestId(self.digests.len() as u32);
+        self.digests.push(digest.clone());
+        self.digest_ids.insert(digest, id);
+        id
+    }
+
+    /// The digest behind an id.
+    pub fn digest(&self, id: DigestId) -> &Digest {
+        &self.digests[id.0 as usize]
+    }
+
+    /// Parses (once) the manifest with this digest.
+    pub(crate) fn parse_manifest(
+        &mut self,
+        id: DigestId,
+        bytes: &Bytes,
+    ) -> Result<Arc<Manifest>, String> {
+        if let Some(Some(parsed)) = self.manifests.get(id.0 as usize) {
+            return Ok(Arc::clone(parsed));
+        }
+        let parsed =
+            Manifest::parse(bytes, |digest| self.intern(digest)).map_err(|err| err.to_string())?;
+        let parsed = Arc::new(parsed);
+        let index = id.0 as usize;
+        if self.manifests.len() <= index {
+            self.manifests.resize(index + 1, None);
+        }
+        self.manifests[index] = Some(Arc::clone(&parsed));
+        Ok(parsed)
+    }
+
+    /// The registry serving a reference's domain: the host of that name, and for
+    /// `docker.io` also `registry-1.docker.io` (containerd's default mapping).
+    pub(crate) fn host_for_domain(&self, domain: &str) -> Option<HostId> {
+        let position = |name: &str| self.hosts.iter().position(|h| h.name == name);
+        position(domain)
+            .or_else(|| (domain == "docker.io").then(|| position("registry-1.docker.io"))?)
+            .map(|index| HostId(index as u16))
+    }
+
+    /// A host's name.
+    pub fn host_name(&self, host: HostId) -> &str {
+        &self.hosts[host.0 as usize].name
+    }
+
+    /// A node's name.
+    pub fn node_name(&self, node: NodeId) -> &str {
+        &self.nodes[node.0 as usize].name
+    }
+
+    /// A node by name.
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|index| NodeId(index as u32))
+    }
+
+    /// `namespace/name` of a pod.
+    pub fn pod_key(&self, pod: PodId) -> String {
+        let record = &self.pods[pod.0 as usize];
+        format!("{}/{}", record.namespace, record.name)
+    }
+
+    /// The live pod `namespace/name`, or the last one of that name that was deleted.
+    pub fn pod_id(&self, namespace: &str, name: &str) -> Option<PodId> {
+        self.pod_names
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .copied()
+            .or_else(|| {
+                self.pods
+                    .iter()
+                    .rposition(|p| p.namespace == namespace && p.name == name)
+                    .map(|index| PodId(index as u32))
+            })
+    }
+
+    /// A pod's UID.
+    pub fn pod_uid(&self, pod: PodId) -> &str {
+        &self.pods[pod.0 as usize].uid
+    }
+
+    /// The node a pod was bound to.
+    pub fn pod_node(&self, pod: PodId) -> Option<NodeId> {
+        self.pods[pod.0 as usize].node
+    }
+
+    /// A pod's spec as admitted (policies defaulted, images pinned, secrets added).
+    pub fn pod_spec(&self, pod: PodId) -> &PodSpec {
+        &self.pods[pod.0 as usize].spec
+    }
+
+    /// The digest ids of the blobs and manifests in a node's content store.
+    pub fn node_content(&self, node: NodeId) -> &BTreeSet<DigestId> {
+        &self.nodes[node.0 as usize].content
+    }
+
+    /// Nodes whose labels satisfy the spec (its `nodeName`, or every selector pair).
+    pub(crate) fn matching_nodes(&self, spec: &PodSpec) -> Vec<NodeId> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| match &spec.node_name {
+                Some(name) => &node.name == name,
+                None => spec
+                    .node_selector
+                    .iter()
+                    .all(|(key, value)| node.labels.get(key) == Some(value)),
+            })
+            .map(|(index, _)| NodeId(index as u32))
+            .collect()
+    }
+
+    /// A fresh, deterministic pod UID.
+    pub(crate) fn next_uid(&mut self) -> String {
+        self.uids_issued += 1;
+        format!("uid-{:06}", self.uids_issued)
+    }
+}

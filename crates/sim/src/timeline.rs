@@ -1,0 +1,250 @@
+//! Timeline actions: what a scenario changes while the cluster runs (pods created and
+//! deleted, builds pushed, tags moved, registry outages and fault rules, secrets rotated,
+//! kubelets restarted, nodes added), each taking effect at its virtual time.
+
+use std::time::Duration;
+
+use pullsim_model::{Digest, Secret, SimTime};
+use pullsim_registry::{FaultMatch, FaultRule, ImageSpec, Verdict};
+
+use crate::api::Pod;
+use crate::error::SimError;
+use crate::sim::Sim;
+use crate::trace::{TraceEvent, WorkloadId};
+
+/// How a registry is out during an outage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageKind {
+    /// Every request is answered with this status (503, 500, 429, ...), through a fault
+    /// rule of the registry limited to the outage's window.
+    Status(u16),
+    /// Connections are refused: no request reaches the registry.
+    Unreachable,
+}
+
+/// One timeline action.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Create a pod.
+    CreatePod(Pod),
+    /// Delete the pod `namespace/name` (nothing happens if there is none).
+    DeletePod {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// Delete the pod of the same name, if any, and create this one (with a new UID).
+    ReplacePod(Pod),
+    /// Create the replicas of a workload added with [`Sim::add_workload`].
+    CreateReplicas(WorkloadId),
+    /// Build an image and point its tag at it (a new build of an existing tag moves it).
+    PushBuild {
+        /// The registry host.
+        host: String,
+        /// What to build.
+        image: ImageSpec,
+    },
+    /// Point a tag at a manifest already in its repository.
+    MoveTag {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The tag.
+        tag: String,
+        /// The target.
+        digest: Digest,
+    },
+    /// Delete a tag.
+    DeleteTag {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The tag.
+        tag: String,
+    },
+    /// The registry is out for `duration` from now.
+    Outage {
+        /// The registry host.
+        host: String,
+        /// How long.
+        duration: Duration,
+        /// How it fails.
+        kind: OutageKind,
+    },
+    /// Install a fault rule on a registry (after its existing rules).
+    InstallFault {
+        /// The registry host.
+        host: String,
+        /// The rule.
+        rule: FaultRule,
+    },
+    /// Create or replace a Secret (a rotation keeps the UID of the Secret it replaces).
+    PutSecret(Secret),
+    /// Delete a Secret.
+    DeleteSecret {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// Restart a node's kubelet; it is back after `downtime`.
+    RestartKubelet {
+        /// The node's name.
+        node: String,
+        /// How long it is down.
+        downtime: Duration,
+    },
+    /// Add nodes to a pool.
+    AddNodes {
+        /// The pool.
+        pool: String,
+        /// How many.
+        count: u32,
+    },
+}
+
+impl Sim {
+    /// Applies an action now.
+    pub(crate) fn apply(&mut self, action: Action) -> Result<(), SimError> {
+        let now = self.now;
+        match action {
+            Action::CreatePod(pod) => self.create_single(pod),
+            Action::DeletePod { namespace, name } => {
+                if let Some(pod) = self.pod_names.get(&(namespace, name)).copied() {
+                    self.delete(pod);
+                }
+            }
+            Action::ReplacePod(pod) => {
+                let key = (pod.namespace.clone(), pod.name.clone());
+                if let Some(old) = self.pod_names.get(&key).copied() {
+                    self.delete(old);
+                }
+                self.create_single(pod);
+            }
+            Action::CreateReplicas(workload) => self.create_replicas(workload),
+            Action::PushBuild { host, image } => {
+                let registry = self.registry_for(&host)?;
+                let loaded =
+                    registry
+                        .push_build(&image, now)
+                        .map_err(|error| SimError::Registry {
+                            at: now,
+                            host: host.clone(),
+                            error,
+                        })?;
+                self.timeline(format!(
+                    "{host}: pushed {}:{} build {} ({})",
+                    image.repository, image.tag, image.build, loaded.digest
+                ));
+            }
+            Action::MoveTag {
+                host,
+                repository,
+                tag,
+                digest,
+            } => {
+                let registry = self.registry_for(&host)?;
+                registry
+                    .move_tag(&repository, &tag, &digest, now)
+                    .map_err(|error| SimError::Registry {
+                        at: now,
+                        host: host.clone(),
+                        error,
+                    })?;
+                self.timeline(format!("{host}: tag {repository}:{tag} -> {digest}"));
+            }
+            Action::DeleteTag {
+                host,
+                repository,
+                tag,
+            } => {
+                let registry = self.registry_for(&host)?;
+                registry
+                    .delete_tag(&repository, &tag, now)
+                    .map_err(|error| SimError::Registry {
+                        at: now,
+                        host: host.clone(),
+                        error,
+                    })?;
+                self.timeline(format!("{host}: tag {repository}:{tag} deleted"));
+            }
+            Action::Outage {
+                host,
+                duration,
+                kind,
+            } => {
+                let until = now + duration;
+                let index = self
+                    .hosts
+                    .iter()
+                    .position(|h| h.name == host)
+                    .ok_or_else(|| SimError::UnknownHost(host.clone()))?;
+                match kind {
+                    OutageKind::Status(status) => {
+                        let rule = FaultRule::new(
+                            FaultMatch {
+                                from: Some(now.since_epoch()),
+                                until: Some(until.since_epoch()),
+                                ..FaultMatch::default()
+                            },
+                            Verdict::Status {
+                                status,
+                                retry_after: None,
+                            },
+                        );
+                        self.hosts[index].registry.add_fault(rule);
+                    }
+                    OutageKind::Unreachable => self.hosts[index].unreachable.push((now, until)),
+                }
+                self.timeline(format!("{host}: outage ({kind:?}) until {until}"));
+            }
+            Action::InstallFault { host, rule } => {
+                let registry = self.registry_for(&host)?;
+                let id = registry.add_fault(rule);
+                self.timeline(format!("{host}: fault rule {} installed", id.0));
+            }
+            Action::PutSecret(secret) => {
+                let what = format!("secret {}/{} written", secret.namespace, secret.name);
+                self.add_secret(secret);
+                self.timeline(what);
+            }
+            Action::DeleteSecret { namespace, name } => {
+                self.secrets.remove(&(namespace.clone(), name.clone()));
+                self.timeline(format!("secret {namespace}/{name} deleted"));
+            }
+            Action::RestartKubelet { node, downtime } => {
+                let id = self
+                    .node_id(&node)
+                    .ok_or_else(|| SimError::UnknownNode(node.clone()))?;
+                self.restart_kubelet(id, downtime);
+            }
+            Action::AddNodes { pool, count } => {
+                let index = self
+                    .pools
+                    .iter()
+                    .position(|p| p.name == pool)
+                    .ok_or_else(|| SimError::UnknownPool(pool.clone()))?;
+                self.add_nodes(index, count)?;
+                self.timeline(format!("pool {pool}: {count} nodes added"));
+            }
+        }
+        Ok(())
+    }
+
+    fn registry_for(&mut self, host: &str) -> Result<&mut pullsim_registry::Registry, SimError> {
+        self.registry_mut(host)
+            .ok_or_else(|| SimError::UnknownHost(host.to_owned()))
+    }
+
+    fn timeline(&mut self, what: String) {
+        self.record(TraceEvent::Timeline { what });
+    }
+
+    /// When the simulation stands now, for callers scheduling relative actions.
+    pub fn at(&self, offset: Duration) -> SimTime {
+        self.now + offset
+    }
+}
