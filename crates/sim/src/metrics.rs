@@ -255,8 +255,10 @@ impl MetricsRecorder {
         }
     }
 
-    /// The figures, with names from the simulation.
-    pub(crate) fn snapshot(&self, sim: &Sim) -> Metrics {
+    /// The figures, with names from the simulation `sim` whose trace was folded; durations
+    /// still open run to the simulation's current time.
+    pub fn snapshot(&self, sim: &Sim) -> Metrics {
+        let now = self.now.max(sim.now());
         let pods = self
             .pods
             .iter()
@@ -300,7 +302,7 @@ impl MetricsRecorder {
                 mixed_duration: drift.mixed
                     + drift
                         .mixed_since
-                        .map_or(Duration::ZERO, |since| self.now.saturating_since(since)),
+                        .map_or(Duration::ZERO, |since| now.saturating_since(since)),
             })
             .collect();
         Metrics {
