@@ -26,7 +26,7 @@ use pullsim_model::{
 use crate::api::ContainerRef;
 use crate::config::{KubeletSettings, WorkerJitter};
 use crate::runtime::ImageRecord;
-use crate::sim::{Event, Sim};
+use crate::sim::{Event, Key, Sim};
 use crate::trace::{ContainerState, NodeId, PodId, TraceEvent, WaitReason};
 
 /// One node's kubelet state.
@@ -53,9 +53,9 @@ pub(crate) struct KubeletState {
 #[derive(Debug, Default)]
 pub(crate) struct PullerQueues {
     /// Serial: the buffered channel (at most 10); parallel: callers waiting for a slot.
-    pub(crate) queue: VecDeque<u32>,
+    pub(crate) queue: VecDeque<Key>,
     /// Serial: callers blocked because the channel is full.
-    pub(crate) blocked: VecDeque<u32>,
+    pub(crate) blocked: VecDeque<Key>,
     /// Pulls running now.
     pub(crate) active: u32,
 }
@@ -579,7 +579,7 @@ impl Sim {
     /// back-off, KEP-2535 records, and the pod's sync resumes.
     pub(crate) fn kubelet_pull_done(
         &mut self,
-        id: u32,
+        id: Key,
         outcome: Result<(ImageRecord, Option<usize>), String>,
     ) {
         let Some(pull) = self.kubelet_pulls.remove(id) else {

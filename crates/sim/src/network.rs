@@ -8,13 +8,16 @@
 //! checks that a later change made stale.
 
 use pullsim_model::SimTime;
+
+/// Who a transfer is for (a simulation key).
+pub(crate) type Key = u64;
 use std::time::Duration;
 
 /// One body being received.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Transfer {
     /// Who is waiting for it (an exchange id of the simulation).
-    owner: u32,
+    owner: Key,
     /// Bytes still to come.
     remaining_bytes: f64,
 }
@@ -58,7 +61,7 @@ impl LinkState {
         &mut self,
         now: SimTime,
         bandwidth_bytes_per_sec: u64,
-        owner: u32,
+        owner: Key,
         bytes: u64,
     ) -> SimTime {
         self.advance(now, bandwidth_bytes_per_sec);
@@ -76,7 +79,7 @@ impl LinkState {
         &mut self,
         now: SimTime,
         bandwidth_bytes_per_sec: u64,
-        cancelled: impl Fn(u32) -> bool,
+        cancelled: impl Fn(Key) -> bool,
     ) -> Option<SimTime> {
         self.advance(now, bandwidth_bytes_per_sec);
         let before = self.transfers.len();
@@ -94,7 +97,7 @@ impl LinkState {
         &mut self,
         now: SimTime,
         bandwidth_bytes_per_sec: u64,
-        done: &mut Vec<u32>,
+        done: &mut Vec<Key>,
     ) -> Option<SimTime> {
         self.advance(now, bandwidth_bytes_per_sec);
         self.transfers.retain(|transfer| {
@@ -129,7 +132,7 @@ mod tests {
 
     const MB: u64 = 1_000_000;
 
-    fn finish_all(link: &mut LinkState, mut next: SimTime) -> Vec<(u32, SimTime)> {
+    fn finish_all(link: &mut LinkState, mut next: SimTime) -> Vec<(Key, SimTime)> {
         let mut finished = Vec::new();
         loop {
             let mut done = Vec::new();

@@ -8,12 +8,12 @@ use pullsim_model::Puller;
 use pullsim_model::pull::aggregate_error_text;
 
 use crate::runtime::ImageRecord;
-use crate::sim::Sim;
+use crate::sim::{Key, Sim};
 use crate::trace::{AttemptOutcome, NodeId, TraceEvent};
 
 impl Sim {
     /// Hands a pull to the node's puller.
-    pub(crate) fn submit_pull(&mut self, id: u32) {
+    pub(crate) fn submit_pull(&mut self, id: Key) {
         let Some(pull) = self.kubelet_pulls.get(id) else {
             return;
         };
@@ -72,7 +72,7 @@ impl Sim {
     }
 
     /// The puller starts a pull: the throttle first, then the first credential.
-    fn start_pull(&mut self, id: u32) {
+    fn start_pull(&mut self, id: Key) {
         let now = self.now;
         let Some(pull) = self.kubelet_pulls.get_mut(id) else {
             return;
@@ -93,7 +93,7 @@ impl Sim {
     }
 
     /// Tries the next credential, or ends the pull with the aggregate of every failure.
-    fn next_attempt(&mut self, id: u32) {
+    fn next_attempt(&mut self, id: Key) {
         let Some(pull) = self.kubelet_pulls.get(id) else {
             return;
         };
@@ -121,7 +121,7 @@ impl Sim {
     /// The runtime's answer to one credential attempt.
     pub(crate) fn runtime_pull_done(
         &mut self,
-        id: u32,
+        id: Key,
         outcome: Result<ImageRecord, String>,
         content_hits: u32,
         fetched: u32,

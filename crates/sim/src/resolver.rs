@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use pullsim_registry::{Method, Request, Response};
 
-use crate::sim::{Event, Sim};
+use crate::sim::{Event, Key, Sim};
 use crate::trace::{HostId, NodeId, NodeOrAdmission, RequestKind, TraceEvent};
 
 /// containerd's `Accept` for manifest requests.
@@ -52,7 +52,7 @@ pub(crate) struct Pending {
 /// One request in flight.
 #[derive(Debug)]
 pub(crate) struct Exchange {
-    pub(crate) pull: u32,
+    pub(crate) pull: Key,
     pub(crate) node: NodeId,
     pub(crate) host: HostId,
     pub(crate) purpose: Purpose,
@@ -339,7 +339,7 @@ impl Sim {
     }
 
     /// A request reaches its registry: the core answers (or the host is unreachable).
-    pub(crate) fn arrive(&mut self, id: u32) {
+    pub(crate) fn arrive(&mut self, id: Key) {
         let now = self.now;
         let Some(exchange) = self.exchanges.get(id) else {
             return;

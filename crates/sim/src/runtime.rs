@@ -21,7 +21,7 @@ use crate::resolver::{
     connect_host, go_op, merged_scopes, parse_challenge, split_url, token_from, token_request,
     unexpected_status,
 };
-use crate::sim::{Event, Sim};
+use crate::sim::{Event, Key, Sim};
 use crate::trace::{DigestId, HostId, NodeId};
 
 /// An image in a node's CRI image store.
@@ -40,7 +40,7 @@ pub(crate) struct ImageRecord {
 pub(crate) struct RuntimePull {
     node: NodeId,
     /// The kubelet pull this attempt belongs to.
-    owner: u32,
+    owner: Key,
     reference: Reference,
     ref_text: String,
     host: HostId,
@@ -85,7 +85,7 @@ impl Sim {
     pub(crate) fn start_runtime_pull(
         &mut self,
         node: NodeId,
-        owner: u32,
+        owner: Key,
         image: &str,
         credential: Option<(String, String)>,
     ) {
@@ -149,7 +149,7 @@ impl Sim {
     /// Sends a request of pull `id` to its registry, with containerd's headers.
     fn send_for(
         &mut self,
-        id: u32,
+        id: Key,
         purpose: Purpose,
         method: Method,
         target: String,
@@ -185,7 +185,7 @@ impl Sim {
     }
 
     /// A response's headers are back at the node.
-    pub(crate) fn respond(&mut self, id: u32) {
+    pub(crate) fn respond(&mut self, id: Key) {
         let Some(exchange) = self.exchanges.get_mut(id) else {
             return;
         };
@@ -305,7 +305,7 @@ impl Sim {
     }
 
     /// containerd's `dockerAuthorizer.AddResponses` for the 401 of pull `id`.
-    fn authorize(&mut self, id: u32, response: &Response, after_401: bool) -> AuthStep {
+    fn authorize(&mut self, id: Key, response: &Response, after_401: bool) -> AuthStep {
         let Some(pull) = self.runtime_pulls.get_mut(id) else {
             return AuthStep::NotImplemented;
         };
@@ -356,7 +356,7 @@ impl Sim {
     }
 
     /// Asks the challenge's realm for a token, then sends `pending` again with it.
-    fn fetch_token(&mut self, id: u32, pending: Pending) {
+    fn fetch_token(&mut self, id: Key, pending: Pending) {
         let Some(pull) = self.runtime_pulls.get(id) else {
             return;
         };
@@ -405,7 +405,7 @@ impl Sim {
     /// The token endpoint answered.
     fn token_answered(
         &mut self,
-        id: u32,
+        id: Key,
         pending: Pending,
         method: &Method,
         url: &str,
@@ -462,7 +462,7 @@ impl Sim {
     /// fails the request the token was for.
     fn fail_request(
         &mut self,
-        id: u32,
+        id: Key,
         purpose: &Purpose,
         text: String,
         invalid_authorization: bool,
@@ -496,7 +496,7 @@ impl Sim {
     }
 
     /// Resolution's final answer.
-    fn resolved(&mut self, id: u32, method: &Method, url: &str, response: &Response) {
+    fn resolved(&mut self, id: Key, method: &Method, url: &str, response: &Response) {
         let Some(pull) = self.runtime_pulls.get(id) else {
             return;
         };
@@ -537,7 +537,7 @@ impl Sim {
     }
 
     /// The pull needs manifest `digest` (the root, or the chosen child of an index).
-    fn need_manifest(&mut self, id: u32, digest: DigestId, size: u64) {
+    fn need_manifest(&mut self, id: Key, digest: DigestId, size: u64) {
         let Some(pull) = self.runtime_pulls.get_mut(id) else {
             return;
         };
@@ -547,7 +547,7 @@ impl Sim {
     }
 
     /// Fetches `digest` for pull `id` unless the node has it or is already fetching it.
-    fn need_content(&mut self, id: u32, digest: DigestId) {
+    fn need_content(&mut self, id: Key, digest: DigestId) {
         let Some(pull) = self.runtime_pulls.get_mut(id) else {
             return;
         };
@@ -566,7 +566,7 @@ impl Sim {
         self.send_fetch(id, digest);
     }
 
-    fn send_fetch(&mut self, id: u32, digest: DigestId) {
+    fn send_fetch(&mut self, id: Key, digest: DigestId) {
         let Some(pull) = self.runtime_pulls.get(id) else {
             return;
         };
@@ -580,7 +580,7 @@ impl Sim {
     }
 
     /// A fetch answered 2xx: its body crosses the link.
-    fn start_body(&mut self, exchange: u32, pull: u32, response: &Response) {
+    fn start_body(&mut self, exchange: Key, pull: Key, response: &Response) {
         let full = response
             .delivery
             .declared_body
@@ -651,7 +651,7 @@ impl Sim {
     }
 
     /// A body arrived whole (or was cut): containerd checks it and commits it.
-    fn body_done(&mut self, id: u32) {
+    fn body_done(&mut self, id: Key) {
         let Some(exchange) = self.exchanges.remove(id) else {
             return;
         };
@@ -723,7 +723,7 @@ impl Sim {
 
     /// Fetching `digest` failed for pull `id`: the pull fails; pulls that were waiting for
     /// the same content fetch it themselves.
-    fn content_failed(&mut self, id: u32, digest: DigestId, error: RuntimeError) {
+    fn content_failed(&mut self, id: Key, digest: DigestId, error: RuntimeError) {
         let Some(pull) = self.runtime_pulls.get(id) else {
             return;
         };
@@ -732,7 +732,7 @@ impl Sim {
             .in_flight
             .remove(&digest)
             .unwrap_or_default();
-        let others: Vec<u32> = waiters.into_iter().filter(|w| *w != id).collect();
+        let others: Vec<Key> = waiters.into_iter().filter(|w| *w != id).collect();
         if let Some(&next) = others.first() {
             self.nodes[node.0 as usize]
                 .in_flight
@@ -743,7 +743,7 @@ impl Sim {
     }
 
     /// Content the pull needed is in the store.
-    fn content_ready(&mut self, id: u32, digest: DigestId) {
+    fn content_ready(&mut self, id: Key, digest: DigestId) {
         let Some(pull) = self.runtime_pulls.get_mut(id) else {
             return;
         };
@@ -801,7 +801,7 @@ impl Sim {
 
     /// Starts blob fetches up to `max_concurrent_downloads`; finishes the pull when none
     /// is left.
-    fn pump_fetches(&mut self, id: u32) {
+    fn pump_fetches(&mut self, id: Key) {
         let limit = self.config.max_concurrent_downloads.max(1) as u32;
         loop {
             let Some(pull) = self.runtime_pulls.get_mut(id) else {
@@ -822,7 +822,7 @@ impl Sim {
     }
 
     /// Everything is in the store: the image is recorded under its names.
-    fn finish_pull(&mut self, id: u32) {
+    fn finish_pull(&mut self, id: Key) {
         let Some(pull) = self.runtime_pulls.remove(id) else {
             return;
         };
@@ -845,7 +845,7 @@ impl Sim {
     }
 
     /// The pull failed: its requests and transfers stop, and the kubelet gets the error.
-    fn fail_pull(&mut self, id: u32, error: RuntimeError) {
+    fn fail_pull(&mut self, id: Key, error: RuntimeError) {
         let Some(pull) = self.runtime_pulls.remove(id) else {
             return;
         };
@@ -861,7 +861,7 @@ impl Sim {
     }
 
     /// Removes the exchanges of the pulls `owned` accepts, and their transfers.
-    fn drop_exchanges_of(&mut self, node: NodeId, owned: impl Fn(u32) -> bool) {
+    fn drop_exchanges_of(&mut self, node: NodeId, owned: impl Fn(Key) -> bool) {
         let ids = self
             .exchanges
             .ids_where(|e| e.node == node && owned(e.pull));

@@ -37,9 +37,9 @@ pub(crate) enum Event {
     /// A pod worker sync; stale when the generation moved on.
     Sync { pod: PodId, generation: u32 },
     /// A request reaches its registry.
-    Arrive(u32),
+    Arrive(Key),
     /// A response's headers reach the node.
-    Respond(u32),
+    Respond(Key),
     /// A link may have finished transfers; stale when the version moved on.
     LinkCheck {
         node: NodeId,
@@ -71,7 +71,7 @@ pub(crate) struct Node {
     /// containerd's content store: blobs and manifests by digest.
     pub(crate) content: BTreeSet<DigestId>,
     /// Blobs being downloaded, with the pulls waiting for them (the first is the fetcher).
-    pub(crate) in_flight: BTreeMap<DigestId, Vec<u32>>,
+    pub(crate) in_flight: BTreeMap<DigestId, Vec<Key>>,
     /// The CRI image store: `name:tag` and `name@digest` references to images.
     pub(crate) images: BTreeMap<String, ImageRecord>,
     pub(crate) kubelet: KubeletState,
@@ -138,11 +138,13 @@ pub struct Sim {
     pub(crate) secret_uids_issued: u64,
 }
 
-/// A vector of optional slots with a free list, so ids of finished work are reused and
-/// lookups are an index.
+/// A vector of optional slots with a free list, so lookups are an index. A key carries
+/// the slot's generation in its high half: once an entry is removed, its key never finds
+/// the entry that reuses the slot (work that finished while a caller up the stack still
+/// held its key must look stale, not like someone else's).
 #[derive(Debug)]
 pub(crate) struct Slab<T> {
-    slots: Vec<Option<T>>,
+    slots: Vec<(u32, Option<T>)>,
     free: Vec<u32>,
 }
 
@@ -155,39 +157,65 @@ impl<T> Default for Slab<T> {
     }
 }
 
+/// A [`Slab`] key: generation in the high 32 bits, slot index in the low 32.
+pub(crate) type Key = u64;
+
+fn split(key: Key) -> (usize, u32) {
+    ((key & 0xffff_ffff) as usize, (key >> 32) as u32)
+}
+
 impl<T> Slab<T> {
-    pub(crate) fn insert(&mut self, value: T) -> u32 {
-        if let Some(id) = self.free.pop() {
-            self.slots[id as usize] = Some(value);
-            id
-        } else {
-            self.slots.push(Some(value));
-            (self.slots.len() - 1) as u32
-        }
+    pub(crate) fn insert(&mut self, value: T) -> Key {
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.slots.push((0, None));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        slot.1 = Some(value);
+        (u64::from(slot.0) << 32) | u64::from(index)
     }
 
-    pub(crate) fn get(&self, id: u32) -> Option<&T> {
-        self.slots.get(id as usize).and_then(Option::as_ref)
+    pub(crate) fn get(&self, key: Key) -> Option<&T> {
+        let (index, generation) = split(key);
+        self.slots
+            .get(index)
+            .filter(|slot| slot.0 == generation)
+            .and_then(|slot| slot.1.as_ref())
     }
 
-    pub(crate) fn get_mut(&mut self, id: u32) -> Option<&mut T> {
-        self.slots.get_mut(id as usize).and_then(Option::as_mut)
+    pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut T> {
+        let (index, generation) = split(key);
+        self.slots
+            .get_mut(index)
+            .filter(|slot| slot.0 == generation)
+            .and_then(|slot| slot.1.as_mut())
     }
 
-    pub(crate) fn remove(&mut self, id: u32) -> Option<T> {
-        let value = self.slots.get_mut(id as usize).and_then(Option::take);
-        if value.is_some() {
-            self.free.push(id);
-        }
-        value
+    pub(crate) fn remove(&mut self, key: Key) -> Option<T> {
+        let (index, generation) = split(key);
+        let slot = self
+            .slots
+            .get_mut(index)
+            .filter(|slot| slot.0 == generation)?;
+        let value = slot.1.take()?;
+        slot.0 = slot.0.wrapping_add(1);
+        self.free.push(index as u32);
+        Some(value)
     }
 
-    /// The ids of every live entry the predicate accepts, in id order.
-    pub(crate) fn ids_where(&self, keep: impl Fn(&T) -> bool) -> Vec<u32> {
+    /// The keys of every live entry the predicate accepts, in slot order.
+    pub(crate) fn ids_where(&self, keep: impl Fn(&T) -> bool) -> Vec<Key> {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(|(id, slot)| slot.as_ref().filter(|v| keep(v)).map(|_| id as u32))
+            .filter_map(|(index, (generation, slot))| {
+                slot.as_ref()
+                    .filter(|v| keep(v))
+                    .map(|_| (u64::from(*generation) << 32) | index as u64)
+            })
             .collect()
     }
 }
