@@ -12,15 +12,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pullsim_model::credentials::{
-    CredentialSource, PullKeyring, TrackedCredential, make_pull_keyring,
-};
+use pullsim_model::credentials::{CredentialSource, TrackedCredential};
 use pullsim_model::pull::{EventType, Presence, PullAction, PullEvent, decide};
 use pullsim_model::verification::PullSecretRecord;
 use pullsim_model::{
     Backoff, CredentialVerification, PullPolicy, PullRecords, PullRequest, PullThrottle, SimTime,
-    backoff_key, credentials::Secret, default_pull_policy, kubelet_config::KubeletPullSettings,
-    parse_docker_ref, parse_image_name, verification::credential_hash,
+    backoff_key, default_pull_policy, kubelet_config::KubeletPullSettings,
+    verification::credential_hash,
 };
 
 use crate::api::ContainerRef;
@@ -129,7 +127,6 @@ impl PodState {
 #[derive(Debug)]
 pub(crate) struct SyncRun {
     to_start: VecDeque<ContainerRef>,
-    pull_secrets: Arc<Vec<Option<Secret>>>,
     errors: u16,
     backoff_errors: u16,
     successes: u16,
@@ -145,7 +142,7 @@ pub(crate) struct KubeletPull {
     pub(crate) node: NodeId,
     pub(crate) image: String,
     pub(crate) tagged: String,
-    pub(crate) credentials: Result<Vec<TrackedCredential>, String>,
+    pub(crate) credentials: crate::memo::Credentials,
     pub(crate) attempt: usize,
     pub(crate) errors: Vec<String>,
     pub(crate) submitted: SimTime,
@@ -224,21 +221,15 @@ impl Sim {
         if to_start.is_empty() {
             return;
         }
-        let namespace = record.namespace.clone();
-        let mut missing = Vec::new();
-        let pull_secrets: Vec<Option<Secret>> = spec
+        let missing: Vec<String> = spec
             .image_pull_secrets
             .iter()
-            .map(|name| {
-                let found = self
+            .filter(|name| {
+                !self
                     .secrets
-                    .get(&(namespace.clone(), name.clone()))
-                    .cloned();
-                if found.is_none() {
-                    missing.push(name.clone());
-                }
-                found
+                    .contains_key(&(record.namespace.clone(), (*name).clone()))
             })
+            .cloned()
             .collect();
         if !missing.is_empty() {
             self.record(TraceEvent::Event {
@@ -255,7 +246,6 @@ impl Sim {
         let state = &mut self.pods[pod.0 as usize].state;
         let mut run = SyncRun {
             to_start,
-            pull_secrets: Arc::new(pull_secrets),
             errors: 0,
             backoff_errors: 0,
             successes: 0,
@@ -423,6 +413,10 @@ impl Sim {
     }
 
     fn container_event(&mut self, pod: PodId, container: ContainerRef, event: PullEvent) {
+        if !self.keeps_events() {
+            // Kubernetes events feed no metric; with no trace kept they need not be built.
+            return;
+        }
         let path = container.field_path(&self.pods[pod.0 as usize].spec);
         self.record(TraceEvent::Event {
             pod,
@@ -431,6 +425,34 @@ impl Sim {
             reason: event.reason.as_str().to_owned(),
             message: event.message,
         });
+    }
+
+    /// The credentials the kubelet would try for `repo` on behalf of `pod` (its pull
+    /// secrets as they are now, then its node's config), or the secret-decoding error.
+    fn pod_credentials(
+        &mut self,
+        pod: PodId,
+        node: NodeId,
+        repo: &str,
+    ) -> crate::memo::Credentials {
+        let record = &self.pods[pod.0 as usize];
+        let pool = self.nodes[node.0 as usize].pool;
+        let namespace = record.namespace.clone();
+        let names = record.spec.image_pull_secrets.clone();
+        let secrets = &self.secrets;
+        let node_keyring = &self.nodes[node.0 as usize].node_keyring;
+        self.memo.credentials(
+            (pool, &namespace, &names),
+            self.secrets_version,
+            repo,
+            || {
+                names
+                    .iter()
+                    .map(|name| secrets.get(&(namespace.clone(), name.clone())).cloned())
+                    .collect()
+            },
+            || node_keyring.clone(),
+        )
     }
 
     /// `EnsureImageExists` for one container (SEMANTICS.md 3.2): presence, KEP-2535
@@ -449,34 +471,34 @@ impl Sim {
             .image_pull_policy
             .unwrap_or_else(|| default_pull_policy(image));
         let key = backoff_key(&record.uid, image);
-        let pull_secrets = record
-            .state
-            .sync
-            .as_ref()
-            .map(|run| Arc::clone(&run.pull_secrets))
-            .unwrap_or_default();
-        let mut request = PullRequest::new(image, policy, Presence::Absent);
+        let info = self.memo.image(image);
+        let mut request = PullRequest {
+            image: image.to_owned(),
+            tagged_image: info.tagged.clone(),
+            policy,
+            presence: Presence::Absent,
+            verification: None,
+            in_backoff: false,
+            previous_error: None,
+        };
         let mut local = None;
         if policy != PullPolicy::Always
-            && let Ok(tagged) = &request.tagged_image
+            && let Some(name) = &info.store_name
         {
-            local = self.lookup_local_image(node, tagged);
+            local = self.nodes[node.0 as usize].images.get(name).copied();
             if let Some(found) = local {
                 request.presence = Presence::Present {
                     image_ref: self.digests[found.image_id.0 as usize].to_string(),
                 };
             }
         }
-        let repo = parse_image_name(image).map(|name| name.repo).ok();
-        let mut keyring: Option<Result<PullKeyring, String>> = None;
-        let node_state = &self.nodes[node.0 as usize];
-        if node_state.kubelet.gate
-            && let (Some(found), Some(repo)) = (local, &repo)
+        let mut credentials = None;
+        if self.nodes[node.0 as usize].kubelet.gate
+            && let (Some(found), Some(repo)) = (local, &info.repo)
         {
-            let built = make_pull_keyring(&pull_secrets, node_state.node_keyring.clone())
-                .map_err(|err| err.to_string());
-            let credentials = match &built {
-                Ok(keyring) => keyring.lookup(repo),
+            let looked_up = self.pod_credentials(pod, node, repo);
+            let pod_secrets: Vec<PullSecretRecord> = match looked_up.as_ref() {
+                Ok(found) => found.iter().filter_map(secret_record).collect(),
                 Err(text) => {
                     return Ensure::Failed {
                         reason: WaitReason::Other(text.clone()),
@@ -485,9 +507,7 @@ impl Sim {
                     };
                 }
             };
-            keyring = Some(built);
-            let pod_secrets: Vec<PullSecretRecord> =
-                credentials.iter().filter_map(secret_record).collect();
+            credentials = Some(looked_up);
             let image_ref = self.digests[found.image_id.0 as usize].to_string();
             let now = self.now;
             let kubelet = &mut self.nodes[node.0 as usize].kubelet;
@@ -527,18 +547,11 @@ impl Sim {
                 if kubelet.gate {
                     kubelet.records.record_pull_intent(image);
                 }
-                let keyring = keyring.unwrap_or_else(|| {
-                    make_pull_keyring(
-                        &pull_secrets,
-                        self.nodes[node.0 as usize].node_keyring.clone(),
-                    )
-                    .map_err(|err| err.to_string())
-                });
-                let credentials = keyring.map(|keyring| {
-                    repo.as_deref()
-                        .map(|repo| keyring.lookup(repo))
-                        .unwrap_or_default()
-                });
+                let credentials = match (credentials, &info.repo) {
+                    (Some(found), _) => found,
+                    (None, Some(repo)) => self.pod_credentials(pod, node, repo),
+                    (None, None) => Arc::new(Ok(Vec::new())),
+                };
                 let pull = KubeletPull {
                     pod,
                     container,
@@ -553,26 +566,20 @@ impl Sim {
                     content_hits: 0,
                     fetched: 0,
                 };
-                self.record(TraceEvent::PullQueued {
-                    pod,
-                    node,
-                    image: image.to_owned(),
-                });
+                if self.keeps_events() {
+                    self.record(TraceEvent::PullQueued {
+                        pod,
+                        node,
+                        image: image.to_owned(),
+                    });
+                } else {
+                    self.metrics.pull_queued();
+                }
                 let id = self.kubelet_pulls.insert(pull);
                 self.submit_pull(id);
                 Ensure::Pending
             }
         }
-    }
-
-    /// containerd's `LocalResolve` for the CRI `ImageStatus`: the image stored under the
-    /// reference `ParseDockerRef` makes of the kubelet's image string.
-    pub(crate) fn lookup_local_image(&self, node: NodeId, tagged: &str) -> Option<ImageRecord> {
-        let reference = parse_docker_ref(tagged).ok()?;
-        self.nodes[node.0 as usize]
-            .images
-            .get(reference.to_string().as_str())
-            .copied()
     }
 
     /// A pull the kubelet started has ended (SEMANTICS.md 3.2 steps 7.4, 7.5): events,
@@ -614,7 +621,7 @@ impl Sim {
                 success.backoff.apply(&mut kubelet.backoff, &key, now);
                 if kubelet.gate {
                     let mapping = credential
-                        .and_then(|index| pull.credentials.as_ref().ok()?.get(index))
+                        .and_then(|index| pull.credentials.as_ref().as_ref().ok()?.get(index))
                         .and_then(secret_record)
                         .map_or_else(
                             pullsim_model::verification::PullCredentials::node_wide,

@@ -21,7 +21,8 @@
 //!   the QPS throttle, credential attempts.
 //! - `runtime`: containerd's pull (resolve, platform choice, content store);
 //!   `resolver`: its requests, retries, auth and error texts; `network`: links shared fairly.
-//! - `manifest`: manifests and indexes as containerd reads them.
+//! - `manifest`: manifests and indexes as containerd reads them; `memo`: pure answers
+//!   computed once (image strings, keyrings and their lookups).
 //! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
 //!   from the trace.
 //! - [`error`]: the simulation's error type, [`SimError`].
@@ -33,6 +34,7 @@ pub mod engine;
 pub mod error;
 mod kubelet;
 mod manifest;
+mod memo;
 pub mod metrics;
 mod network;
 mod puller;

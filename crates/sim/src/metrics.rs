@@ -100,6 +100,11 @@ impl MetricsRecorder {
         }
     }
 
+    /// Counts a pull whose `PullQueued` record was not built (no trace kept).
+    pub(crate) fn pull_queued(&mut self) {
+        self.pulls_queued += 1;
+    }
+
     /// Moves the clock (for durations still open at a snapshot).
     pub(crate) fn advance(&mut self, now: SimTime) {
         self.now = self.now.max(now);

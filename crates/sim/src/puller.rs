@@ -97,7 +97,7 @@ impl Sim {
         let Some(pull) = self.kubelet_pulls.get(id) else {
             return;
         };
-        let credentials = match &pull.credentials {
+        let credentials = match pull.credentials.as_ref() {
             Ok(credentials) => credentials,
             Err(text) => {
                 let text = text.clone();
@@ -132,7 +132,13 @@ impl Sim {
         pull.content_hits += content_hits;
         pull.fetched += fetched;
         let attempt = pull.attempt;
-        let (source, username) = match pull.credentials.as_ref().ok().and_then(|c| c.get(attempt)) {
+        let (source, username) = match pull
+            .credentials
+            .as_ref()
+            .as_ref()
+            .ok()
+            .and_then(|c| c.get(attempt))
+        {
             Some(credential) => (credential.source.to_string(), credential.username.clone()),
             None => ("anonymous".to_owned(), String::new()),
         };
@@ -153,7 +159,7 @@ impl Sim {
                 let has_credential = self
                     .kubelet_pulls
                     .get(id)
-                    .and_then(|pull| pull.credentials.as_ref().ok())
+                    .and_then(|pull| pull.credentials.as_ref().as_ref().ok())
                     .is_some_and(|c| attempt < c.len());
                 self.kubelet_pull_done(id, Ok((image, has_credential.then_some(attempt))));
             }

@@ -284,7 +284,7 @@ impl Sim {
             }
             Purpose::Fetch(digest) => {
                 if (200..300).contains(&response.status) {
-                    self.start_body(id, pull_id, &response);
+                    self.start_body(id, pull_id, response);
                 } else {
                     self.exchanges.remove(id);
                     let text = if response.status == 404 {
@@ -580,7 +580,7 @@ impl Sim {
     }
 
     /// A fetch answered 2xx: its body crosses the link.
-    fn start_body(&mut self, exchange: Key, pull: Key, response: &Response) {
+    fn start_body(&mut self, exchange: Key, pull: Key, response: Response) {
         let full = response
             .delivery
             .declared_body
@@ -590,7 +590,7 @@ impl Sim {
             .drop_after_bytes
             .map_or(full, |cut| cut.min(full));
         if let Some(stored) = self.exchanges.get_mut(exchange) {
-            stored.response = Some(response.clone());
+            stored.response = Some(response);
         }
         let Some(state) = self.runtime_pulls.get(pull) else {
             return;

@@ -136,6 +136,9 @@ pub struct Sim {
     pub(crate) metrics: MetricsRecorder,
     pub(crate) uids_issued: u64,
     pub(crate) secret_uids_issued: u64,
+    pub(crate) memo: crate::memo::Memo,
+    /// Bumped by every Secret change, so memoized keyrings are rebuilt.
+    pub(crate) secrets_version: u64,
 }
 
 /// A vector of optional slots with a free list, so lookups are an index. A key carries
@@ -249,6 +252,8 @@ impl Sim {
             metrics: MetricsRecorder::default(),
             uids_issued: 0,
             secret_uids_issued: 0,
+            memo: crate::memo::Memo::default(),
+            secrets_version: 0,
         }
     }
 
@@ -441,6 +446,7 @@ impl Sim {
             };
         }
         self.secrets.insert(key, secret);
+        self.secrets_version += 1;
     }
 
     /// Adds (or replaces) a ServiceAccount now.
@@ -564,6 +570,12 @@ impl Sim {
                 event,
             });
         }
+    }
+
+    /// Whether records that feed no metric (Kubernetes events, pulls queued) are kept, so
+    /// they are worth building.
+    pub(crate) fn keeps_events(&self) -> bool {
+        self.config.trace_level != TraceLevel::Off
     }
 
     /// The trace kept so far.

@@ -213,6 +213,7 @@ impl Sim {
             }
             Action::DeleteSecret { namespace, name } => {
                 self.secrets.remove(&(namespace.clone(), name.clone()));
+                self.secrets_version += 1;
                 self.timeline(format!("secret {namespace}/{name} deleted"));
             }
             Action::RestartKubelet { node, downtime } => {

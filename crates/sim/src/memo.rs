@@ -1,0 +1,102 @@
+//! Answers the simulation computes once and reuses, because they are pure functions of
+//! their inputs: what the kubelet and containerd make of an image string, and the keyring
+//! (and its lookups) of a pod's pull secrets on a pool's nodes. A fleet asks the same
+//! questions millions of times; the kubelet would compute them again each time, with the
+//! same result.
+//!
+//! The keyring memo is keyed by the pool, the namespace and the secret names, and
+//! invalidated by a counter that every Secret change bumps, so a rotated secret is seen at
+//! the next pull exactly as without the memo.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use pullsim_model::credentials::{BasicDockerKeyring, TrackedCredential, make_pull_keyring};
+use pullsim_model::{Secret, apply_default_image_tag, parse_docker_ref, parse_image_name};
+
+/// The credentials to try for one repository, or the error decoding a pull secret.
+pub(crate) type Credentials = Arc<Result<Vec<TrackedCredential>, String>>;
+
+/// What one image string means to the kubelet and to containerd.
+#[derive(Debug)]
+pub(crate) struct ImageInfo {
+    /// `applyDefaultImageTag`: the string handed to the runtime, or the parse error's text.
+    pub(crate) tagged: Result<String, String>,
+    /// `ParseImageName(image).repo`, the keyring's lookup key.
+    pub(crate) repo: Option<String>,
+    /// `ParseDockerRef(tagged)` as a string: the name the CRI image store is searched by.
+    pub(crate) store_name: Option<String>,
+}
+
+/// The memo tables.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    images: BTreeMap<String, Arc<ImageInfo>>,
+    keyrings: BTreeMap<(usize, String, Vec<String>), (u64, u64)>,
+    lookups: BTreeMap<(u64, String), Credentials>,
+    keyrings_built: u64,
+    built: BTreeMap<u64, Result<pullsim_model::credentials::PullKeyring, String>>,
+}
+
+impl Memo {
+    /// What `image` means.
+    pub(crate) fn image(&mut self, image: &str) -> Arc<ImageInfo> {
+        if let Some(info) = self.images.get(image) {
+            return Arc::clone(info);
+        }
+        let tagged = apply_default_image_tag(image).map_err(|err| err.to_string());
+        let store_name = tagged
+            .as_ref()
+            .ok()
+            .and_then(|tagged| parse_docker_ref(tagged).ok())
+            .map(|reference| reference.to_string());
+        let info = Arc::new(ImageInfo {
+            repo: parse_image_name(image).ok().map(|name| name.repo),
+            tagged,
+            store_name,
+        });
+        self.images.insert(image.to_owned(), Arc::clone(&info));
+        info
+    }
+
+    /// The credentials the kubelet tries for `repo`, from the pod's pull secrets (fetched
+    /// by `fetch`) and the pool's node keyring (`node`), or the secret-decoding error.
+    /// `secrets_version` changes whenever any Secret does.
+    pub(crate) fn credentials(
+        &mut self,
+        key: (usize, &str, &[String]),
+        secrets_version: u64,
+        repo: &str,
+        fetch: impl FnOnce() -> Vec<Option<Secret>>,
+        node: impl FnOnce() -> BasicDockerKeyring,
+    ) -> Credentials {
+        let (pool, namespace, names) = key;
+        let owned_key = (pool, namespace.to_owned(), names.to_vec());
+        let id = match self.keyrings.get(&owned_key) {
+            Some((version, id)) if *version == secrets_version => *id,
+            _ => {
+                self.keyrings_built += 1;
+                let id = self.keyrings_built;
+                let built = make_pull_keyring(&fetch(), node()).map_err(|err| err.to_string());
+                self.built.insert(id, built);
+                if let Some((_, old)) = self.keyrings.insert(owned_key, (secrets_version, id)) {
+                    self.built.remove(&old);
+                    self.lookups.retain(|(keyring, _), _| *keyring != old);
+                }
+                id
+            }
+        };
+        let lookup_key = (id, repo.to_owned());
+        if let Some(found) = self.lookups.get(&lookup_key) {
+            return Arc::clone(found);
+        }
+        let result = match self.built.get(&id) {
+            Some(Ok(keyring)) => Ok(keyring.lookup(repo)),
+            Some(Err(text)) => Err(text.clone()),
+            None => Ok(Vec::new()),
+        };
+        let result = Arc::new(result);
+        self.lookups.insert(lookup_key, Arc::clone(&result));
+        result
+    }
+}
