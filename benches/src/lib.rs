@@ -1,7 +1,10 @@
-//! Inputs shared by pullsim's criterion benches (the benches themselves are in `benches/`).
+//! Inputs shared by pullsim's criterion benches (the benches themselves are in `benches/`),
+//! and the simulator's fleet ([`fleet`]) that `cargo xtask bench sim` runs.
 //!
 //! Keeping the inputs here lets a test check that they are what the benches claim: valid
 //! references of realistic shapes, and a keyring of realistic size.
+
+pub mod fleet;
 
 use pullsim_model::credentials::{
     BasicDockerKeyring, CredentialSource, DockerConfig, DockerConfigEntry,

@@ -3,7 +3,7 @@
 //! `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
 //! every check, in order, with a summary of what failed. `cargo xtask bench` runs the
 //! criterion benches and prints their figures; `cargo xtask bench registry` loads the
-//! fake registry over HTTP.
+//! fake registry over HTTP; `cargo xtask bench sim` runs the simulator's fleet.
 
 #![allow(
     clippy::print_stdout,
@@ -12,6 +12,7 @@
 )]
 
 mod bench_registry;
+mod bench_sim;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -31,6 +32,7 @@ USAGE:
     cargo xtask test            run every check CI runs: rustfmt, clippy (-D warnings), all tests, the demo
     cargo xtask bench [FILTER]  run the criterion benches (optionally only those matching FILTER)
     cargo xtask bench registry  load `pullsim registry serve` with wrk: manifest GETs/s and 1 MiB blob MiB/s
+    cargo xtask bench sim       the simulator's fleet (5,000 nodes x 20 pods, 6 virtual hours), then twice the nodes
     cargo xtask help            print this message
 ";
 
@@ -43,6 +45,9 @@ fn main() -> ExitCode {
             if args.get(1).is_some_and(|filter| filter == "registry") && args.len() == 2 =>
         {
             bench_registry::run(&workspace_root())
+        }
+        Some("bench") if args.get(1).is_some_and(|filter| filter == "sim") && args.len() == 2 => {
+            bench_sim::run(&workspace_root())
         }
         Some("bench") if args.len() <= 2 => bench(args.get(1).map(String::as_str)),
         Some("help" | "-h" | "--help") => {

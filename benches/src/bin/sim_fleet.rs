@@ -1,0 +1,87 @@
+//! `sim-fleet`: runs the fleet of `cargo xtask bench sim` once and prints one line with
+//! the event count, wall time, event rate and peak memory (the process's `VmHWM`).
+//!
+//! Usage: `sim-fleet [--nodes N] [--hours H] [--seed S] [--metrics]` (defaults 5000, 6,
+//! 1); `--metrics` also prints the run's headline metrics to standard error.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark binary's job is to print its figures"
+)]
+
+use std::process::ExitCode;
+
+use pullsim_benches::fleet::{WORKLOADS, fleet};
+use pullsim_model::SimTime;
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the bench times the simulator with the wall clock, outside the core"
+)]
+fn now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+fn main() -> ExitCode {
+    let mut nodes = 5000u32;
+    let mut hours = 6u64;
+    let mut seed = 1u64;
+    let mut show_metrics = false;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        if flag == "--metrics" {
+            show_metrics = true;
+            continue;
+        }
+        let value = iter.next().and_then(|v| v.parse::<u64>().ok());
+        match (flag.as_str(), value) {
+            ("--nodes", Some(v)) => nodes = u32::try_from(v).unwrap_or(u32::MAX),
+            ("--hours", Some(v)) => hours = v,
+            ("--seed", Some(v)) => seed = v,
+            _ => {
+                eprintln!("usage: sim-fleet [--nodes N] [--hours H] [--seed S]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let started = now();
+    let mut sim = fleet(nodes, hours, seed);
+    if let Err(err) = sim.run_until(SimTime::from_secs(hours * 3600)) {
+        eprintln!("sim-fleet: {err}");
+        return ExitCode::FAILURE;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let events = sim.events_processed();
+    let pods = u64::from(nodes) * u64::from(WORKLOADS);
+    println!(
+        "sim fleet: {nodes} nodes, {pods} pods, {hours} virtual hours: {events} events in {secs:.2} s wall = {:.0} events/s, peak RSS {} MiB",
+        events as f64 / secs,
+        peak_rss_mib().map_or_else(|| "?".to_owned(), |mib| mib.to_string())
+    );
+    if show_metrics {
+        let metrics = sim.metrics();
+        eprintln!(
+            "requests {} bytes {} pulls {}/{} ok, {} failed, {} avoided, content hits {}, fetched {}, peak {:?}",
+            metrics.requests,
+            metrics.bytes_served,
+            metrics.pulls_succeeded,
+            metrics.pulls_started,
+            metrics.pulls_failed,
+            metrics.pulls_avoided,
+            metrics.content_hits,
+            metrics.fetched,
+            metrics.peak_requests_per_second
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// `VmHWM` of this process in MiB (Linux), the peak resident set size.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
