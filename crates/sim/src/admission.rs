@@ -409,8 +409,40 @@ impl Sim {
         self.record(TraceEvent::PodDeleted { pod });
     }
 
+    /// The digest-pinning webhook on the workload itself (as it mutates a Deployment's pod
+    /// template): the template's images are pinned once, when the workload is created, so
+    /// every replica, replacements included, runs the same digest. Images it cannot resolve
+    /// stay as they are and are handled pod by pod.
+    fn pin_template(&mut self, workload: WorkloadId) {
+        let record = &self.workloads[workload.0 as usize];
+        let namespace = record.workload.template.namespace.clone();
+        let name = record.workload.name.clone();
+        let mut spec = (*record.template_spec).clone();
+        let secrets = spec.image_pull_secrets.clone();
+        let mut pins = Vec::new();
+        for container in spec.init_containers.iter_mut().chain(&mut spec.containers) {
+            if let Ok(Some(image)) = self.pin_digest(&namespace, &secrets, &container.image) {
+                pins.push(format!("{} -> {image}", container.image));
+                container.image = image;
+            }
+        }
+        let record = &mut self.workloads[workload.0 as usize];
+        record.pinned = true;
+        record.template_spec = Arc::new(spec);
+        for pin in pins {
+            self.record(TraceEvent::Timeline {
+                what: format!("workload {namespace}/{name}: DigestPinning {pin}"),
+            });
+        }
+    }
+
     /// Creates every replica of a workload.
     pub(crate) fn create_replicas(&mut self, workload: WorkloadId) {
+        if self.config.admission.digest_pinning.is_some()
+            && !self.workloads[workload.0 as usize].pinned
+        {
+            self.pin_template(workload);
+        }
         let record = &self.workloads[workload.0 as usize];
         let replicas = record.workload.replicas;
         let replace_every = record.workload.replace_every;

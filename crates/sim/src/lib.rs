@@ -23,12 +23,14 @@
 //!   `resolver`: its requests, retries, auth and error texts; `network`: links shared fairly.
 //! - `manifest`: manifests and indexes as containerd reads them; `memo`: pure answers
 //!   computed once (image strings, keyrings and their lookups).
+//! - `audit`: invariant checks a test can run at any moment.
 //! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
 //!   from the trace.
 //! - [`error`]: the simulation's error type, [`SimError`].
 
 mod admission;
 pub mod api;
+mod audit;
 pub mod config;
 pub mod engine;
 pub mod error;

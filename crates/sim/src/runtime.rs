@@ -31,6 +31,8 @@ pub(crate) struct ImageRecord {
     pub(crate) image_id: DigestId,
     /// The top-level digest it was pulled (or loaded) by.
     pub(crate) digest: DigestId,
+    /// The image manifest (the top-level digest itself, or the child chosen from an index).
+    pub(crate) manifest: DigestId,
     /// Manifests, config and layers, in bytes (what `ImageStatus` reports).
     pub(crate) size_bytes: u64,
 }
@@ -52,6 +54,7 @@ pub(crate) struct RuntimePull {
     bearer: bool,
     top: Option<DigestId>,
     config: Option<DigestId>,
+    image_manifest: Option<DigestId>,
     /// The manifest this pull waits for, while it is not at the blob stage.
     manifest: Option<DigestId>,
     size_bytes: u64,
@@ -135,6 +138,7 @@ impl Sim {
             bearer: false,
             top: None,
             config: None,
+            image_manifest: None,
             manifest: None,
             size_bytes: 0,
             queue: VecDeque::new(),
@@ -784,6 +788,7 @@ impl Sim {
                         return;
                     };
                     pull.config = Some(config.0);
+                    pull.image_manifest = Some(digest);
                     pull.size_bytes += config.1;
                     pull.queue.push_back(*config);
                     for layer in layers {
@@ -826,12 +831,15 @@ impl Sim {
         let Some(pull) = self.runtime_pulls.remove(id) else {
             return;
         };
-        let (Some(top), Some(config)) = (pull.top, pull.config) else {
+        let (Some(top), Some(config), Some(manifest)) =
+            (pull.top, pull.config, pull.image_manifest)
+        else {
             return;
         };
         let record = ImageRecord {
             image_id: config,
             digest: top,
+            manifest,
             size_bytes: pull.size_bytes,
         };
         let name = pull.reference.name();

@@ -97,6 +97,8 @@ pub(crate) struct WorkloadRecord {
     /// The template's spec with pull policies defaulted, shared by replicas that
     /// admission does not change.
     pub(crate) template_spec: Arc<PodSpec>,
+    /// Whether the digest-pinning webhook already pinned the template.
+    pub(crate) pinned: bool,
     /// The nodes its replicas go to, in order.
     pub(crate) nodes: Vec<NodeId>,
 }
@@ -395,6 +397,7 @@ impl Sim {
             let mut blobs = vec![top_id];
             let mut manifest = self.parse_manifest(top_id, &bytes).map_err(fail)?;
             let mut size_bytes = bytes.len() as u64;
+            let mut image_manifest = top_id;
             if let Manifest::Index { children } = manifest.as_ref() {
                 let chosen = matcher
                     .choose(children, |child| child.0.as_ref())
@@ -407,6 +410,7 @@ impl Sim {
                     .ok_or_else(|| fail("child manifest not found".to_owned()))?;
                 size_bytes += child_bytes.len() as u64;
                 blobs.push(child);
+                image_manifest = child;
                 manifest = self.parse_manifest(child, &child_bytes).map_err(fail)?;
             }
             let Manifest::Image { config, layers } = manifest.as_ref() else {
@@ -426,6 +430,7 @@ impl Sim {
             let record = ImageRecord {
                 image_id: config.0,
                 digest: top_id,
+                manifest: image_manifest,
                 size_bytes,
             };
             out.push((names, record, blobs));
@@ -480,6 +485,7 @@ impl Sim {
         self.workloads.push(WorkloadRecord {
             workload,
             template_spec: Arc::new(spec),
+            pinned: false,
             nodes,
         });
         self.metrics.workload_added(id);
