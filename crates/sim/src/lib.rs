@@ -17,9 +17,11 @@
 //! - [`api`]: Pods, containers, ServiceAccounts, workloads.
 //! - [`timeline`]: timeline [`Action`]s.
 //! - `admission`: defaulting, admission plugins, digest pinning, scheduling.
-//! - `kubelet`: pod workers and `EnsureImageExists`; `puller`: serial and parallel pullers,
+//! - `kubelet`: pod workers; `image_manager`: `EnsureImageExists`; `puller`: serial and
+//!   parallel pullers,
 //!   the QPS throttle, credential attempts.
-//! - `runtime`: containerd's pull (resolve, platform choice, content store);
+//! - `runtime`: containerd's pull (resolve, platform choice, image records); `content`:
+//!   the node's content store (fetch once, wait for fetches in flight, verify digests);
 //!   `resolver`: its requests, retries, auth and error texts; `network`: links shared fairly.
 //! - `manifest`: manifests and indexes as containerd reads them; `memo`: pure answers
 //!   computed once (image strings, keyrings and their lookups).
@@ -32,8 +34,10 @@ mod admission;
 pub mod api;
 mod audit;
 pub mod config;
+mod content;
 pub mod engine;
 pub mod error;
+mod image_manager;
 mod kubelet;
 mod manifest;
 mod memo;

@@ -169,6 +169,22 @@ pub(crate) fn go_op(method: &Method) -> String {
     out
 }
 
+/// What the authorizer makes of a 401 (`AddResponses`).
+pub(crate) enum AuthStep {
+    /// Send the request again (with what the authorizer now holds).
+    Retry,
+    /// Fetch a token from the challenge's realm first.
+    FetchToken {
+        realm: String,
+        service: String,
+        scopes: Vec<String>,
+    },
+    /// `ErrInvalidAuthorization` (or a challenge that cannot work), with its text.
+    Invalid(String),
+    /// No scheme it supports: the 401 stands as the answer.
+    NotImplemented,
+}
+
 /// One parsed `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Challenge {
@@ -387,5 +403,158 @@ impl Sim {
     pub(crate) fn url_of(&self, host: HostId, target: &str) -> String {
         let name = connect_host(&self.hosts[host.0 as usize].name);
         format!("{}://{name}{target}", scheme_of(name))
+    }
+
+    /// containerd's `dockerAuthorizer.AddResponses` for the 401 of pull `id`.
+    pub(crate) fn authorize(&mut self, id: Key, response: &Response, after_401: bool) -> AuthStep {
+        let Some(pull) = self.runtime_pulls.get_mut(id) else {
+            return AuthStep::NotImplemented;
+        };
+        for value in response.headers.get_all("www-authenticate") {
+            let challenge = parse_challenge(value);
+            match challenge.scheme.as_str() {
+                "bearer" => {
+                    if let Some(error) = &challenge.error {
+                        if after_401 {
+                            pull.bearer = false;
+                            return AuthStep::Invalid(format!(
+                                "server message: {error}: authorization failed"
+                            ));
+                        }
+                        pull.bearer = false;
+                    }
+                    if pull.bearer {
+                        return AuthStep::Retry;
+                    }
+                    let Some(realm) = challenge.realm.clone() else {
+                        return AuthStep::Invalid(
+                            "no realm specified for token auth challenge".to_owned(),
+                        );
+                    };
+                    return AuthStep::FetchToken {
+                        realm,
+                        service: challenge.service.clone().unwrap_or_default(),
+                        scopes: merged_scopes(&pull.repository, &challenge),
+                    };
+                }
+                "basic" => {
+                    return match &pull.credential {
+                        Some((username, password))
+                            if !username.is_empty() && !password.is_empty() =>
+                        {
+                            pull.auth = Some(basic_header(username, password));
+                            AuthStep::Retry
+                        }
+                        _ => AuthStep::Invalid(
+                            "authorization failed: no basic auth credentials".to_owned(),
+                        ),
+                    };
+                }
+                _ => {}
+            }
+        }
+        AuthStep::NotImplemented
+    }
+
+    /// Asks the challenge's realm for a token, then sends `pending` again with it.
+    pub(crate) fn fetch_token(&mut self, id: Key, pending: Pending) {
+        let Some(pull) = self.runtime_pulls.get(id) else {
+            return;
+        };
+        let node = pull.node;
+        let client = self.nodes[node.0 as usize].name.clone();
+        let Some((realm_host, realm_target)) = split_url(&pending.realm) else {
+            let text = format!("failed to authorize: invalid realm {:?}", pending.realm);
+            self.fail_request(id, &pending.purpose, text, false);
+            return;
+        };
+        let Some(token_host) = self.hosts.iter().position(|h| h.name == realm_host) else {
+            let prefix = if pull.credential.is_some() {
+                "failed to fetch oauth token"
+            } else {
+                "failed to fetch anonymous token"
+            };
+            let text = format!(
+                "failed to authorize: {prefix}: Get {}: dial tcp: lookup {}: no such host",
+                pullsim_model::go_text::quote(&pending.realm),
+                realm_host.split(':').next().unwrap_or(realm_host)
+            );
+            self.fail_request(id, &pending.purpose, text, false);
+            return;
+        };
+        let request = token_request(
+            realm_target,
+            &pending.service,
+            &pending.scopes,
+            pull.credential.as_ref(),
+            pending.posted,
+            realm_host,
+            &client,
+        );
+        self.send(Exchange {
+            pull: id,
+            node,
+            host: HostId(token_host as u16),
+            purpose: Purpose::Token(Box::new(pending)),
+            request,
+            responses: 0,
+            after_401: false,
+            response: None,
+        });
+    }
+
+    /// The token endpoint answered.
+    pub(crate) fn token_answered(
+        &mut self,
+        id: Key,
+        pending: Pending,
+        method: &Method,
+        url: &str,
+        response: &Response,
+    ) {
+        let Some(pull) = self.runtime_pulls.get_mut(id) else {
+            return;
+        };
+        let with_secret = pull.credential.is_some();
+        if (200..300).contains(&response.status) {
+            let Some(token) = token_from(&response.body) else {
+                let text = "failed to authorize: authorization server did not include a token in the response".to_owned();
+                self.fail_request(id, &pending.purpose, text, false);
+                return;
+            };
+            pull.auth = Some(format!("Bearer {token}"));
+            pull.bearer = true;
+            self.send_for(
+                id,
+                pending.purpose,
+                pending.method,
+                pending.target,
+                pending.responses,
+                true,
+            );
+            return;
+        }
+        let username = pull.credential.as_ref().is_some_and(|(u, _)| !u.is_empty());
+        if pending.posted
+            && (matches!(response.status, 400 | 401 | 404) || (response.status == 405 && username))
+        {
+            // Registries without the OAuth POST get the GET flow with Basic credentials.
+            let retry = Pending {
+                posted: false,
+                ..pending
+            };
+            self.fetch_token(id, retry);
+            return;
+        }
+        let prefix = if with_secret {
+            "failed to fetch oauth token"
+        } else {
+            "failed to fetch anonymous token"
+        };
+        let text = format!(
+            "failed to authorize: {prefix}: {}",
+            unexpected_status(method, url, response.status)
+        );
+        self.fail_request(id, &pending.purpose, text, false);
     }
 }
