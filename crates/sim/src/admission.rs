@@ -57,10 +57,7 @@ impl Sim {
                 format!("Pod {name:?} is invalid: spec.containers: Required value"),
             );
         }
-        if self
-            .pod_names
-            .contains_key(&(namespace.to_owned(), name.to_owned()))
-        {
+        if self.live_pod(namespace, name).is_some() {
             return reject(self, format!("pods {name:?} already exists"));
         }
         let mut spec = spec;
@@ -174,12 +171,15 @@ impl Sim {
             state: PodState::new(containers),
         });
         self.pod_names
-            .insert((namespace.to_owned(), name.to_owned()), id);
+            .entry(namespace.to_owned())
+            .or_default()
+            .insert(name.to_owned(), id);
         self.record(TraceEvent::PodCreated {
             pod: id,
             workload: workload.map(|(w, _)| w),
         });
-        for (plugin, change) in changes {
+        let keep = self.keeps_events();
+        for (plugin, change) in changes.into_iter().filter(|_| keep) {
             self.record(TraceEvent::Admitted {
                 pod: id,
                 plugin,
@@ -382,7 +382,9 @@ impl Sim {
     pub(crate) fn bind(&mut self, pod: PodId, node: crate::trace::NodeId) {
         self.pods[pod.0 as usize].node = Some(node);
         self.nodes[node.0 as usize].kubelet.pod_count += 1;
-        self.record(TraceEvent::PodScheduled { pod, node });
+        if self.keeps_events() {
+            self.record(TraceEvent::PodScheduled { pod, node });
+        }
         if self.nodes[node.0 as usize].kubelet.up {
             self.requeue(pod, Duration::ZERO);
         }
@@ -402,8 +404,10 @@ impl Sim {
             let kubelet = &mut self.nodes[node.0 as usize].kubelet;
             kubelet.pod_count = kubelet.pod_count.saturating_sub(1);
         }
-        if self.pod_names.get(&key) == Some(&pod) {
-            self.pod_names.remove(&key);
+        if self.live_pod(&key.0, &key.1) == Some(pod)
+            && let Some(names) = self.pod_names.get_mut(&key.0)
+        {
+            names.remove(&key.1);
         }
         self.unschedulable.retain(|p| *p != pod);
         self.record(TraceEvent::PodDeleted { pod });
@@ -411,8 +415,9 @@ impl Sim {
 
     /// The digest-pinning webhook on the workload itself (as it mutates a Deployment's pod
     /// template): the template's images are pinned once, when the workload is created, so
-    /// every replica, replacements included, runs the same digest. Images it cannot resolve
-    /// stay as they are and are handled pod by pod.
+    /// every replica, replacements included, runs the same digest. While some image cannot
+    /// be resolved (a registry outage), the template stays unpinned, replicas are admitted
+    /// pod by pod, and pinning is tried again at the next replica's creation.
     fn pin_template(&mut self, workload: WorkloadId) {
         let record = &self.workloads[workload.0 as usize];
         let namespace = record.workload.template.namespace.clone();
@@ -420,11 +425,21 @@ impl Sim {
         let mut spec = (*record.template_spec).clone();
         let secrets = spec.image_pull_secrets.clone();
         let mut pins = Vec::new();
+        let mut complete = true;
         for container in spec.init_containers.iter_mut().chain(&mut spec.containers) {
-            if let Ok(Some(image)) = self.pin_digest(&namespace, &secrets, &container.image) {
-                pins.push(format!("{} -> {image}", container.image));
-                container.image = image;
+            match self.pin_digest(&namespace, &secrets, &container.image) {
+                Ok(Some(image)) => {
+                    pins.push(format!("{} -> {image}", container.image));
+                    container.image = image;
+                }
+                Ok(None) => {}
+                Err(_) => complete = false,
             }
+        }
+        if !complete {
+            // Tried again at the next replica's creation; meanwhile replicas are admitted
+            // pod by pod.
+            return;
         }
         let record = &mut self.workloads[workload.0 as usize];
         record.pinned = true;
@@ -438,11 +453,6 @@ impl Sim {
 
     /// Creates every replica of a workload.
     pub(crate) fn create_replicas(&mut self, workload: WorkloadId) {
-        if self.config.admission.digest_pinning.is_some()
-            && !self.workloads[workload.0 as usize].pinned
-        {
-            self.pin_template(workload);
-        }
         let record = &self.workloads[workload.0 as usize];
         let replicas = record.workload.replicas;
         let replace_every = record.workload.replace_every;
@@ -461,6 +471,11 @@ impl Sim {
     }
 
     fn create_replica(&mut self, workload: WorkloadId, replica: u32) -> Option<PodId> {
+        if self.config.admission.digest_pinning.is_some()
+            && !self.workloads[workload.0 as usize].pinned
+        {
+            self.pin_template(workload);
+        }
         let record = &self.workloads[workload.0 as usize];
         let name = format!("{}-{replica}", record.workload.name);
         let namespace = record.workload.template.namespace.clone();

@@ -206,10 +206,15 @@ impl Sim {
         self.release_puller_slot(pull.node);
         let now = self.now;
         let started = pull.started.unwrap_or(now);
+        let image = if self.keeps_events() {
+            pull.image.clone()
+        } else {
+            String::new()
+        };
         self.record(TraceEvent::PullFinished {
             pod: pull.pod,
             node: pull.node,
-            image: pull.image.clone(),
+            image,
             pull_duration: now.saturating_since(started),
             total_duration: now.saturating_since(pull.submitted),
             succeeded: outcome.is_ok(),

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pullsim_model::credentials::{BasicDockerKeyring, TrackedCredential, make_pull_keyring};
-use pullsim_model::{Secret, apply_default_image_tag, parse_docker_ref, parse_image_name};
+use pullsim_model::{
+    Reference, Secret, apply_default_image_tag, parse_docker_ref, parse_image_name,
+};
 
 /// The credentials to try for one repository, or the error decoding a pull secret.
 pub(crate) type Credentials = Arc<Result<Vec<TrackedCredential>, String>>;
@@ -26,6 +28,9 @@ pub(crate) struct ImageInfo {
     pub(crate) repo: Option<String>,
     /// `ParseDockerRef(tagged)` as a string: the name the CRI image store is searched by.
     pub(crate) store_name: Option<String>,
+    /// `ParseDockerRef(image)`, as containerd parses the string it is asked to pull, or
+    /// the error's text.
+    pub(crate) docker_ref: Result<Reference, String>,
 }
 
 /// The memo tables.
@@ -51,6 +56,7 @@ impl Memo {
             .and_then(|tagged| parse_docker_ref(tagged).ok())
             .map(|reference| reference.to_string());
         let info = Arc::new(ImageInfo {
+            docker_ref: parse_docker_ref(image).map_err(|err| err.to_string()),
             repo: parse_image_name(image).ok().map(|name| name.repo),
             tagged,
             store_name,

@@ -132,28 +132,28 @@ impl Sim {
         pull.content_hits += content_hits;
         pull.fetched += fetched;
         let attempt = pull.attempt;
-        let (source, username) = match pull
-            .credentials
-            .as_ref()
-            .as_ref()
-            .ok()
-            .and_then(|c| c.get(attempt))
-        {
-            Some(credential) => (credential.source.to_string(), credential.username.clone()),
-            None => ("anonymous".to_owned(), String::new()),
-        };
         let (pod, node) = (pull.pod, pull.node);
-        let recorded = match &outcome {
-            Ok(_) => AttemptOutcome::Pulled,
-            Err(text) => AttemptOutcome::Failed(text.clone()),
-        };
-        self.record(TraceEvent::CredentialAttempt {
-            pod,
-            node,
-            source,
-            username,
-            outcome: recorded,
-        });
+        if self.keeps_events() {
+            let pull = self.kubelet_pulls.get(id);
+            let (source, username) = match pull
+                .and_then(|pull| pull.credentials.as_ref().as_ref().ok())
+                .and_then(|c| c.get(attempt))
+            {
+                Some(credential) => (credential.source.to_string(), credential.username.clone()),
+                None => ("anonymous".to_owned(), String::new()),
+            };
+            let recorded = match &outcome {
+                Ok(_) => AttemptOutcome::Pulled,
+                Err(text) => AttemptOutcome::Failed(text.clone()),
+            };
+            self.record(TraceEvent::CredentialAttempt {
+                pod,
+                node,
+                source,
+                username,
+                outcome: recorded,
+            });
+        }
         match outcome {
             Ok(image) => {
                 let has_credential = self

@@ -380,12 +380,18 @@ impl Sim {
                 Method::Post => "POST",
                 _ => "GET",
             };
-            let target = exchange.request.target.clone();
+            let kind = RequestKind::of_target(&exchange.request.target);
+            // Metrics need only the kind; the target is copied only when it is kept.
+            let target = if self.keeps_exchanges() {
+                exchange.request.target.clone()
+            } else {
+                String::new()
+            };
             self.record(TraceEvent::Registry {
                 host,
                 client: NodeOrAdmission::Node(node),
                 method,
-                kind: RequestKind::of_target(&target),
+                kind,
                 target,
                 status: response.status,
                 body_bytes,

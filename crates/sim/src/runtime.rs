@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use pullsim_model::verification::RuntimeImage;
-use pullsim_model::{Digest, Reference, parse_docker_ref};
+use pullsim_model::{Digest, Reference};
 use pullsim_registry::{Method, Request, Response};
 
 use crate::config::Link;
@@ -78,8 +78,9 @@ impl Sim {
         image: &str,
         credential: Option<(String, String)>,
     ) {
-        let reference = match parse_docker_ref(image) {
-            Ok(reference) => reference,
+        let info = self.memo.image(image);
+        let reference = match &info.docker_ref {
+            Ok(reference) => reference.clone(),
             Err(err) => {
                 let text = format!(
                     "failed to parse image reference {}: {err}",

@@ -124,7 +124,7 @@ pub struct Sim {
     pub(crate) service_accounts: BTreeMap<(String, String), ServiceAccount>,
     pub(crate) pods: Vec<PodRecord>,
     /// Live pods by namespace and name.
-    pub(crate) pod_names: BTreeMap<(String, String), PodId>,
+    pub(crate) pod_names: BTreeMap<String, BTreeMap<String, PodId>>,
     /// Pods no node could take yet.
     pub(crate) unschedulable: Vec<PodId>,
     pub(crate) workloads: Vec<WorkloadRecord>,
@@ -497,6 +497,11 @@ impl Sim {
         }
     }
 
+    /// Whether registry exchanges are kept in the trace.
+    pub(crate) fn keeps_exchanges(&self) -> bool {
+        self.config.trace_level == TraceLevel::Full
+    }
+
     /// Whether records that feed no metric (Kubernetes events, pulls queued) are kept, so
     /// they are worth building.
     pub(crate) fn keeps_events(&self) -> bool {
@@ -584,15 +589,17 @@ impl Sim {
 
     /// The live pod `namespace/name`, or the last one of that name that was deleted.
     pub fn pod_id(&self, namespace: &str, name: &str) -> Option<PodId> {
-        self.pod_names
-            .get(&(namespace.to_owned(), name.to_owned()))
-            .copied()
-            .or_else(|| {
-                self.pods
-                    .iter()
-                    .rposition(|p| p.namespace == namespace && p.name == name)
-                    .map(|index| PodId(index as u32))
-            })
+        self.live_pod(namespace, name).or_else(|| {
+            self.pods
+                .iter()
+                .rposition(|p| p.namespace == namespace && p.name == name)
+                .map(|index| PodId(index as u32))
+        })
+    }
+
+    /// The live pod `namespace/name`.
+    pub(crate) fn live_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
+        self.pod_names.get(namespace)?.get(name).copied()
     }
 
     /// A pod's UID.

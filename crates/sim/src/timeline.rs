@@ -113,13 +113,13 @@ impl Sim {
         match action {
             Action::CreatePod(pod) => self.create_single(pod),
             Action::DeletePod { namespace, name } => {
-                if let Some(pod) = self.pod_names.get(&(namespace, name)).copied() {
+                if let Some(pod) = self.live_pod(&namespace, &name) {
                     self.delete(pod);
                 }
             }
             Action::ReplacePod(pod) => {
                 let key = (pod.namespace.clone(), pod.name.clone());
-                if let Some(old) = self.pod_names.get(&key).copied() {
+                if let Some(old) = self.live_pod(&key.0, &key.1) {
                     self.delete(old);
                 }
                 self.create_single(pod);
