@@ -51,7 +51,8 @@ impl Sim {
         let kind = if is_manifest { "manifests" } else { "blobs" };
         let target = format!(
             "/v2/{}/{kind}/{}",
-            pull.repository, self.digests[digest.0 as usize]
+            pull.repository,
+            self.digest_text(digest)
         );
         self.send_for(id, Purpose::Fetch(digest), Method::Get, target, 0, false);
     }

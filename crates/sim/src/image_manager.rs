@@ -99,7 +99,7 @@ impl Sim {
             local = self.nodes[node.0 as usize].images.get(name).copied();
             if let Some(found) = local {
                 request.presence = Presence::Present {
-                    image_ref: self.digests[found.image_id.0 as usize].to_string(),
+                    image_ref: self.digest_text(found.image_id).to_owned(),
                 };
             }
         }
@@ -119,7 +119,7 @@ impl Sim {
                 }
             };
             credentials = Some(looked_up);
-            let image_ref = self.digests[found.image_id.0 as usize].to_string();
+            let image_ref = self.digest_text(found.image_id).to_owned();
             let now = self.now;
             let kubelet = &mut self.nodes[node.0 as usize].kubelet;
             let verification = kubelet.verification.clone();
@@ -243,7 +243,7 @@ impl Sim {
                             pullsim_model::verification::PullCredentials::node_wide,
                             pullsim_model::verification::PullCredentials::secret,
                         );
-                    let image_ref = self.digests[image.image_id.0 as usize].to_string();
+                    let image_ref = self.digest_text(image.image_id).to_owned();
                     self.nodes[pull.node.0 as usize]
                         .kubelet
                         .records

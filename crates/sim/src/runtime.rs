@@ -43,6 +43,8 @@ pub(crate) struct RuntimePull {
     pub(crate) owner: Key,
     pub(crate) reference: Reference,
     pub(crate) ref_text: String,
+    /// The `name:tag` the image store knows the image by, for a tagged reference.
+    pub(crate) store_name: Option<String>,
     pub(crate) host: HostId,
     pub(crate) repository: String,
     pub(crate) credential: Option<(String, String)>,
@@ -91,6 +93,7 @@ impl Sim {
             }
         };
         let ref_text = reference.to_string();
+        let store_name = reference.tag().is_some().then(|| ref_text.clone());
         let Some(host) = self.host_for_domain(reference.domain()) else {
             let domain = connect_host(reference.domain()).to_owned();
             let url = format!(
@@ -118,6 +121,7 @@ impl Sim {
             owner,
             reference,
             ref_text,
+            store_name,
             host,
             repository,
             credential,
@@ -390,12 +394,22 @@ impl Sim {
             manifest,
             size_bytes: pull.size_bytes,
         };
-        let name = pull.reference.name();
         let node = &mut self.nodes[pull.node.0 as usize];
-        node.images
-            .insert(format!("{name}@{}", self.digests[top.0 as usize]), record);
-        if let Some(tag) = pull.reference.tag() {
-            node.images.insert(format!("{name}:{tag}"), record);
+        // A tag that already names this very image (an `Always` pull of an unchanged
+        // digest) needs no new names: both were written together.
+        let unchanged = pull
+            .store_name
+            .as_ref()
+            .is_some_and(|name| node.images.get(name.as_str()) == Some(&record));
+        if !unchanged {
+            let name = pull.reference.name();
+            node.images.insert(
+                format!("{name}@{}", self.digest_texts[top.0 as usize]),
+                record,
+            );
+            if let Some(tag) = pull.reference.tag() {
+                node.images.insert(format!("{name}:{tag}"), record);
+            }
         }
         self.runtime_pull_done(pull.owner, Ok(record), pull.content_hits, pull.fetched);
     }
@@ -464,7 +478,7 @@ impl Sim {
             let entry = by_id
                 .entry(record.image_id)
                 .or_insert_with(|| RuntimeImage {
-                    id: self.digests[record.image_id.0 as usize].to_string(),
+                    id: self.digest_text(record.image_id).to_owned(),
                     ..RuntimeImage::default()
                 });
             if name.contains('@') {

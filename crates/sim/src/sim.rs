@@ -130,6 +130,8 @@ pub struct Sim {
     pub(crate) workloads: Vec<WorkloadRecord>,
     pub(crate) digest_ids: BTreeMap<Digest, DigestId>,
     pub(crate) digests: Vec<Digest>,
+    /// Each digest's text, printed once.
+    pub(crate) digest_texts: Vec<String>,
     /// Parsed manifests by digest id.
     pub(crate) manifests: Vec<Option<Arc<Manifest>>>,
     pub(crate) kubelet_pulls: Slab<KubeletPull>,
@@ -165,6 +167,7 @@ impl Sim {
             workloads: Vec::new(),
             digest_ids: BTreeMap::new(),
             digests: Vec::new(),
+            digest_texts: Vec::new(),
             manifests: Vec::new(),
             kubelet_pulls: Slab::default(),
             runtime_pulls: Slab::default(),
@@ -322,7 +325,7 @@ impl Sim {
                     .choose(children, |child| child.0.as_ref())
                     .map_err(|err| fail(err.to_string()))?;
                 let (_, child, _) = children[chosen].clone();
-                let child_digest = self.digests[child.0 as usize].to_string();
+                let child_digest = self.digest_text(child).to_owned();
                 let (_, child_bytes) = self.hosts[host.0 as usize]
                     .registry
                     .stored_manifest(&path, &child_digest)
@@ -524,9 +527,15 @@ impl Sim {
             return *id;
         }
         let id = DigestId(self.digests.len() as u32);
+        self.digest_texts.push(digest.to_string());
         self.digests.push(digest.clone());
         self.digest_ids.insert(digest, id);
         id
+    }
+
+    /// The text of a digest (`sha256:...`).
+    pub(crate) fn digest_text(&self, id: DigestId) -> &str {
+        &self.digest_texts[id.0 as usize]
     }
 
     /// The digest behind an id.
