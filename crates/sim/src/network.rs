@@ -79,7 +79,7 @@ impl LinkState {
         &mut self,
         now: SimTime,
         bandwidth_bytes_per_sec: u64,
-        cancelled: impl Fn(Key) -> bool,
+        mut cancelled: impl FnMut(Key) -> bool,
     ) -> Option<SimTime> {
         self.advance(now, bandwidth_bytes_per_sec);
         let before = self.transfers.len();

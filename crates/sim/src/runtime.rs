@@ -430,22 +430,28 @@ impl Sim {
         self.runtime_pull_done(pull.owner, Err(text), pull.content_hits, pull.fetched);
     }
 
-    /// Removes the exchanges of the pulls `owned` accepts, and their transfers.
+    /// Stops the body transfers of the pulls `owned` accepts on a node's links and drops
+    /// their exchanges. Requests still on their way are dropped when they arrive back,
+    /// since their pull is gone; only the node's own transfers are looked at, so a failure
+    /// costs nothing proportional to the fleet.
     pub(crate) fn drop_exchanges_of(&mut self, node: NodeId, owned: impl Fn(Key) -> bool) {
-        let ids = self
-            .exchanges
-            .ids_where(|e| e.node == node && owned(e.pull));
-        if ids.is_empty() {
-            return;
-        }
         let now = self.now;
+        let mut cancelled = Vec::new();
         for host_index in 0..self.nodes[node.0 as usize].links.len() {
             let host = HostId(host_index as u16);
             let Some(bandwidth) = self.link_of(node, host).bandwidth_bytes_per_sec else {
                 continue;
             };
+            let exchanges = &self.exchanges;
             let state = &mut self.nodes[node.0 as usize].links[host_index];
-            if let Some(next) = state.cancel(now, bandwidth, |owner| ids.contains(&owner)) {
+            let next = state.cancel(now, bandwidth, |owner| {
+                let mine = exchanges.get(owner).is_some_and(|e| owned(e.pull));
+                if mine {
+                    cancelled.push(owner);
+                }
+                mine
+            });
+            if let Some(next) = next {
                 let version = state.version;
                 self.queue.push(
                     next,
@@ -457,7 +463,7 @@ impl Sim {
                 );
             }
         }
-        for id in ids {
+        for id in cancelled {
             self.exchanges.remove(id);
         }
     }
