@@ -30,8 +30,14 @@ pub struct UnionDockerKeyring {
 
 impl UnionDockerKeyring {
     /// Every sub-keyring's lookup, concatenated in order (each one's "found" flag is ignored).
+    /// The same answer as [`UnionDockerKeyring::explain_lookup`] without building the
+    /// explanation of every key that missed, which costs far more than the lookup.
     pub fn lookup(&self, image: &str) -> Vec<TrackedCredential> {
-        self.explain_lookup(image).credentials()
+        let mut found = Vec::new();
+        for keyring in &self.keyrings {
+            found.extend(keyring.lookup(image));
+        }
+        found
     }
 
     /// [`UnionDockerKeyring::lookup`] with reasons, concatenated the same way.
@@ -416,5 +422,50 @@ mod tests {
         let keyring = make_pull_keyring(&[None], default_keyring()).expect("valid");
         assert_eq!(keyring.union.keyrings.len(), 1);
         assert_eq!(keyring.lookup("other.io/x"), Vec::new());
+    }
+
+    /// `lookup` is `explain_lookup` without the explanation: same credentials, same order,
+    /// for matches, misses, globs, the Docker Hub fallback and an empty pod keyring.
+    #[test]
+    fn lookup_agrees_with_explain_lookup() {
+        let secrets = [
+            Some(config_json(
+                "a",
+                &[
+                    ("registry.example.com/team", "team"),
+                    ("*.example.com", "glob"),
+                    ("https://index.docker.io/v1/", "hub"),
+                ],
+            )),
+            None,
+            Some(config_json("b", &[("registry.example.com", "host")])),
+        ];
+        let with_secrets = make_pull_keyring(&secrets, default_keyring()).unwrap();
+        let node_only = make_pull_keyring(&[], default_keyring()).unwrap();
+        for keyring in [&with_secrets, &node_only] {
+            for image in [
+                "registry.example.com/team/app",
+                "registry.example.com/other",
+                "eu.example.com/app",
+                "docker.io/library/nginx",
+                "test.registry.io/x",
+                "quay.io/nothing",
+                "",
+            ] {
+                assert_eq!(
+                    keyring.lookup(image),
+                    keyring.explain_lookup(image).credentials(),
+                    "{image}"
+                );
+            }
+        }
+        assert_eq!(
+            users(&with_secrets.lookup("registry.example.com/team/app")),
+            [
+                ("team".to_owned(), "pod-secret[0]".to_owned()),
+                ("host".to_owned(), "pod-secret[2]".to_owned()),
+                ("glob".to_owned(), "pod-secret[0]".to_owned()),
+            ]
+        );
     }
 }
