@@ -73,7 +73,4 @@ pub enum SimError {
         /// The registry's error.
         error: RegistryError,
     },
-    /// A pod's spec has no containers.
-    #[error("pod {0}: spec.containers: Required value")]
-    NoContainers(String),
 }
