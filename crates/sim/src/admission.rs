@@ -398,6 +398,8 @@ impl Sim {
         }
         record.state.deleted = true;
         record.state.sync = None;
+        // A deleted pod's containers are never read again; their memory goes back.
+        record.state.containers = Vec::new();
         record.state.generation = record.state.generation.wrapping_add(1);
         let key = (record.namespace.clone(), record.name.clone());
         if let Some(node) = record.node {
