@@ -44,6 +44,13 @@ pub struct RegistryConfig {
     /// only to print the token endpoint's `issued_at` (clients compute token expiry from
     /// it). The server sets it to its start time; the simulator may leave it at 0.
     pub epoch_unix_seconds: u64,
+    /// When set (a URL prefix such as `http://127.0.0.1:5001`), blob `GET`/`HEAD` requests
+    /// that would be answered 200 get `307 Temporary Redirect` to
+    /// `<origin>/v2/<name>/blobs/<digest>` instead, as distribution does when its storage
+    /// driver hands out URLs (a CDN in front of object storage). Clients then fetch the
+    /// bytes from that other origin, which must not receive the registry's credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_redirect: Option<String>,
 }
 
 impl Default for RegistryConfig {
@@ -53,6 +60,7 @@ impl Default for RegistryConfig {
             control_token: None,
             service: "pullsim".to_owned(),
             epoch_unix_seconds: 0,
+            blob_redirect: None,
         }
     }
 }
