@@ -6,7 +6,8 @@
 //! logged, no faults); otherwise the fault rules are consulted; a status verdict answers
 //! at once, anything else lets the request be routed, authenticated and handled, and then
 //! shapes the response (delay, drop, corruption); `HEAD` responses lose their body but
-//! keep the `Content-Length` a `GET` would have; and the request is logged.
+//! keep the `Content-Length` a `GET` would have; triggers that a successful answer sets
+//! off apply their change; and the request is logged.
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ use crate::push::Uploads;
 use crate::route::{self, Route, Target};
 use crate::store::{Store, TagEvent};
 use crate::token::Tokens;
+use crate::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
 
 /// How a registry authenticates and who may use the control API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +88,7 @@ pub struct Registry {
     pub(crate) access: Access,
     pub(crate) tokens: Tokens,
     pub(crate) faults: FaultSet,
+    pub(crate) triggers: TriggerSet,
     pub(crate) log: RequestLog,
     pub(crate) uploads: Uploads,
 }
@@ -106,6 +109,7 @@ impl Registry {
             access: Access::default(),
             tokens: Tokens::default(),
             faults: FaultSet::default(),
+            triggers: TriggerSet::default(),
             log: RequestLog::default(),
             uploads: Uploads::default(),
         }
@@ -280,6 +284,40 @@ impl Registry {
         self.faults.list()
     }
 
+    /// Installs a trigger after the others; it fires once, after the n-th successful
+    /// request that matches it. A tag move is checked now: its manifest must already be in
+    /// the repository.
+    pub fn add_trigger(&mut self, trigger: Trigger) -> Result<(), RegistryError> {
+        match &trigger.action {
+            TriggerAction::MoveTag {
+                repository,
+                tag,
+                digest,
+            } => {
+                names::check_repository(repository)?;
+                names::check_tag(tag)?;
+                let linked = self
+                    .store
+                    .resolve(digest)
+                    .zip(self.store.repository(repository))
+                    .is_some_and(|(canonical, repo)| repo.manifests.contains(&canonical));
+                if !linked {
+                    return Err(RegistryError::ManifestUnknown {
+                        repository: repository.clone(),
+                        digest: digest.clone(),
+                    });
+                }
+            }
+        }
+        self.triggers.add(trigger);
+        Ok(())
+    }
+
+    /// The installed triggers with their counters.
+    pub fn triggers(&self) -> &[InstalledTrigger] {
+        self.triggers.list()
+    }
+
     /// Log entries from index `cursor` on.
     pub fn log_since(&self, cursor: u64) -> &[LogEntry] {
         self.log.since(cursor)
@@ -318,6 +356,7 @@ impl Registry {
         self.uploads.clear();
         self.tokens.clear();
         self.faults.clear();
+        self.triggers.clear();
         self.log.clear();
     }
 
@@ -369,6 +408,9 @@ impl Registry {
         }
         if request.method == Method::Head {
             response.body = Bytes::new();
+        }
+        for action in self.triggers.observe(&facts, response.status) {
+            self.apply(action, now);
         }
         let body_bytes = match response.delivery.drop_after_bytes {
             Some(cut) => cut.min(response.body.len() as u64),
@@ -464,6 +506,23 @@ impl Registry {
                 let mut response = ApiError::new(ErrorCode::Unsupported).into_response();
                 response.headers.append("Allow", allowed_methods(route));
                 response
+            }
+        }
+    }
+}
+
+impl Registry {
+    /// Carries out a trigger's action. The move was checked when the trigger was added; if
+    /// the content has since been reset away, the move is dropped, since a protocol request
+    /// must not fail because of it.
+    fn apply(&mut self, action: TriggerAction, now: SimTime) {
+        match action {
+            TriggerAction::MoveTag {
+                repository,
+                tag,
+                digest,
+            } => {
+                let _ = self.move_tag(&repository, &tag, &digest, now);
             }
         }
     }
