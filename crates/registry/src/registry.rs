@@ -264,6 +264,20 @@ impl Registry {
             .map(|entry| entry.history.as_slice())
     }
 
+    /// Makes the registry serve `bytes` wherever the content `digest` is asked for, with
+    /// the same `Docker-Content-Digest`, as a compromised registry or a broken mirror
+    /// would: a puller that checks what it receives must refuse it. Unlike a `corrupt`
+    /// fault, the bytes can be a valid document (another build's manifest), so only the
+    /// digest gives the lie away.
+    pub fn tamper(&mut self, digest: &Digest, bytes: Bytes) -> Result<(), RegistryError> {
+        let canonical = self
+            .store
+            .resolve(digest)
+            .ok_or_else(|| RegistryError::ContentUnknown(digest.clone()))?;
+        self.store.replace_bytes(&canonical, bytes);
+        Ok(())
+    }
+
     /// Installs a fault rule after the others.
     pub fn add_fault(&mut self, rule: FaultRule) -> FaultId {
         self.faults.add(rule)
