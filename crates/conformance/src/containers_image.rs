@@ -15,7 +15,7 @@ use crate::programs::{self, Outcome};
 /// A generous limit for one pull of a small image; a warm skopeo copy takes about 30 ms.
 pub const PULL_LIMIT: Duration = Duration::from_secs(60);
 
-/// Accept any image: the fake registry signs nothing, and the tests check digests
+/// Accept any image: the fake registry signs nothing, and the harness checks digests
 /// themselves.
 const POLICY: &str = r#"{"default":[{"type":"insecureAcceptAnything"}]}"#;
 
@@ -114,7 +114,7 @@ impl Skopeo {
         Ok((self.run(global, &args)?, layout))
     }
 
-    /// A folder of this sandbox, for layouts the test writes itself.
+    /// A folder of this sandbox, for layouts the caller writes itself.
     pub fn folder(&self, name: &str) -> PathBuf {
         self.sandbox.path(name)
     }

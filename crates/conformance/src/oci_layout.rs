@@ -1,6 +1,6 @@
 //! OCI image layouts on disk, as skopeo writes them (`oci:DIR:TAG`): reading what a real
 //! client pulled (the manifest digest, the unpacked `/hello.txt`), and writing a small
-//! image of the test's own for skopeo to push.
+//! image of the caller's own for skopeo to push.
 
 use std::io::Read;
 use std::path::Path;
@@ -92,7 +92,7 @@ pub fn file_in_layer(gzipped: &[u8], name: &str) -> anyhow::Result<Option<String
 
 /// Writes an OCI layout at `layout` holding one linux/amd64 image tagged `tag`, whose one
 /// layer holds `/hello.txt` with `text`; returns the manifest's digest. The image is the
-/// test's own (not from the registry), so pushing it really uploads every blob.
+/// caller's own (not from the registry), so pushing it really uploads every blob.
 ///
 /// # Errors
 ///
