@@ -57,7 +57,20 @@ impl RegistryServer {
     ///
     /// When no port can be bound or the runtime cannot start.
     pub fn start(registry: Registry, images: Vec<LoadedImage>) -> anyhow::Result<RegistryServer> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
+        RegistryServer::start_on(free_listener()?, registry, images)
+    }
+
+    /// Serves `registry` on a listener the caller bound (so it could learn the address
+    /// first, to point another registry's redirects at it).
+    ///
+    /// # Errors
+    ///
+    /// When the listener is unusable or the runtime cannot start.
+    pub fn start_on(
+        listener: std::net::TcpListener,
+        registry: Registry,
+        images: Vec<LoadedImage>,
+    ) -> anyhow::Result<RegistryServer> {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let registry = Arc::new(Mutex::new(registry));
@@ -162,6 +175,15 @@ impl Drop for RegistryServer {
     }
 }
 
+/// A listener on a free port of 127.0.0.1.
+///
+/// # Errors
+///
+/// When no port can be bound.
+pub fn free_listener() -> anyhow::Result<std::net::TcpListener> {
+    std::net::TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")
+}
+
 /// Log entries as text, one request a line, for failure messages.
 pub fn log_lines(log: &[LogEntry]) -> String {
     log.iter()
@@ -178,12 +200,12 @@ pub fn log_lines(log: &[LogEntry]) -> String {
         .join("\n")
 }
 
-/// The wall-clock second of the server's epoch (token `issued_at` is printed from it).
+/// The wall-clock second now, for a server's epoch (token `issued_at` is printed from it).
 #[expect(
     clippy::disallowed_methods,
     reason = "the server runs in real time; its epoch is the wall-clock moment it starts"
 )]
-fn unix_seconds_now() -> u64 {
+pub fn unix_seconds_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
