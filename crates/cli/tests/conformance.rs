@@ -21,7 +21,8 @@ fn text(bytes: &[u8]) -> String {
 
 /// The naive puller as a `--cmd` template, with extra switches.
 fn naive(flags: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/python/naive_puller.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/python/naive_puller.py");
     format!(
         "python3 '{}' --ref {{ref}} --platform {{os}}/{{arch}}/{{variant}} --authfile {{authfile}} \
          --out {{out}} {flags}",
@@ -36,7 +37,13 @@ fn the_list_names_every_case_by_group() {
     let listed = text(&output.stdout);
     assert!(listed.lines().count() >= 25, "{listed}");
     for group in [
-        "basics", "platforms", "drift", "integrity", "auth", "faults", "protocol",
+        "basics",
+        "platforms",
+        "drift",
+        "integrity",
+        "auth",
+        "faults",
+        "protocol",
     ] {
         assert!(
             listed.lines().any(|line| line.starts_with(group)),
@@ -61,8 +68,14 @@ fn usage_errors_exit_2() {
     for (args, says) in [
         (&["conformance"][..], "--puller"),
         (&["conformance", "--puller", "docker"], "--cmd"),
-        (&["conformance", "--cmd", "pull {ref} {usrname}"], "{usrname}"),
-        (&["conformance", "--puller", "skopeo", "--case", "nothing"], "no case"),
+        (
+            &["conformance", "--cmd", "pull {ref} {usrname}"],
+            "{usrname}",
+        ),
+        (
+            &["conformance", "--puller", "skopeo", "--case", "nothing"],
+            "no case",
+        ),
         (&["conformance", "--read-result", "cat x"], "--cmd"),
         (&["conformance", "--cmd", "x", "--timeout", "soon"], "soon"),
     ] {
@@ -130,7 +143,10 @@ fn a_careful_command_puller_passes_with_json_junit_and_progress_lines() {
     assert_eq!(lines[0]["version"], serde_json::Value::Null);
     let cases = lines[0]["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 7);
-    assert!(cases.iter().all(|case| case["result"] == "pass"), "{cases:?}");
+    assert!(
+        cases.iter().all(|case| case["result"] == "pass"),
+        "{cases:?}"
+    );
     assert!(err.contains("naive: running 7 cases"), "{err}");
     assert!(err.contains("[7/7]"), "{err}");
     let xml = std::fs::read_to_string(&junit).unwrap();
@@ -141,11 +157,22 @@ fn a_careful_command_puller_passes_with_json_junit_and_progress_lines() {
 #[test]
 fn a_puller_that_ignores_digests_exits_1_with_the_failures_in_every_format() {
     let template = naive("--ignore-digests");
-    let args = ["conformance", "--cmd", &template, "--name", "careless", "--case", "integrity"];
+    let args = [
+        "conformance",
+        "--cmd",
+        &template,
+        "--name",
+        "careless",
+        "--case",
+        "integrity",
+    ];
     let table = pullsim(&args);
     assert_eq!(table.status.code(), Some(1), "{}", text(&table.stderr));
     let shown = text(&table.stdout);
-    assert!(shown.contains("corrupt-blob") && shown.contains("FAIL"), "{shown}");
+    assert!(
+        shown.contains("corrupt-blob") && shown.contains("FAIL"),
+        "{shown}"
+    );
     assert!(
         shown.contains("MUST keeps no content under a digest it does not match"),
         "{shown}"
@@ -155,6 +182,49 @@ fn a_puller_that_ignores_digests_exits_1_with_the_failures_in_every_format() {
     let matrix = pullsim(&with_matrix);
     assert_eq!(matrix.status.code(), Some(1));
     let shown = text(&matrix.stdout);
-    assert!(shown.starts_with("| case | behaviour | careless |"), "{shown}");
-    assert!(shown.contains("| integrity/corrupt-blob | MUST | **FAIL**"), "{shown}");
+    assert!(
+        shown.starts_with("| case | behaviour | careless |"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("| integrity/corrupt-blob | MUST | **FAIL**"),
+        "{shown}"
+    );
+}
+
+/// A `--cmd` puller whose store the harness cannot read (it keeps its layout outside
+/// `{out}`) is judged by the digest `--read-result` prints: the careful naive puller still
+/// passes, and one that ignores digests is still caught where its exit status or the
+/// digest it reports gives it away.
+#[test]
+fn read_result_alone_is_enough_to_judge_a_puller() {
+    for (flags, code) in [("", 0), ("--ignore-digests", 1)] {
+        let template = naive(flags).replace("--out {out}", "--out {out}/../private")
+            + " > {out}/../digest.txt";
+        let output = pullsim(&[
+            "conformance",
+            "--cmd",
+            &template,
+            "--read-result",
+            "cat {out}/../digest.txt",
+            "--case",
+            "basics",
+            "--case",
+            "integrity",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{flags}: {}",
+            text(&output.stdout)
+        );
+        let report: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+        let pulled = &report["cases"][0];
+        assert_eq!(pulled["id"], "oci-manifest-by-tag");
+        assert_eq!(pulled["result"], "pass", "{flags}: {pulled}");
+        let detail = pulled["must"][1]["detail"].as_str().unwrap();
+        assert!(detail.starts_with("manifest sha256:"), "{detail}");
+    }
 }

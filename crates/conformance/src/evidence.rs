@@ -146,8 +146,6 @@ pub struct Evidence {
     pub runs: Vec<Run>,
     /// The requests the second origin logged (empty without one).
     pub mirror_log: Vec<LogEntry>,
-    /// The time limit of each pull.
-    pub limit: Duration,
 }
 
 impl Evidence {

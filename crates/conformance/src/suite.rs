@@ -189,7 +189,6 @@ fn attempt(
         plan,
         runs,
         mirror_log,
-        limit: options.limit,
     };
     let findings = (case.judge)(&evidence);
     report.requests = evidence.requests();
