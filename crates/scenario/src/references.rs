@@ -356,10 +356,8 @@ impl Known {
         let names: Vec<&str> = containers.iter().map(String::as_str).collect();
         match container {
             Some(name) if !names.contains(&name) => {
-                diagnostics.error(
-                    at,
-                    unknown_value_message(&format!("container of pod {pod}:"), name, &names),
-                );
+                let message = unknown_value_message("container", name, &names);
+                diagnostics.error(at, format!("pod {}: {message}", quote(pod)));
             }
             None if names.len() > 1 => diagnostics.error(
                 at,

@@ -147,6 +147,113 @@ mod tests {
         ]);
     }
 
+    /// Every field of a real Pod that pullsim ignores must stay ignored: none may be close
+    /// to a field that pullsim reads at the same place.
+    #[test]
+    fn real_kubernetes_fields_are_not_taken_for_misspellings() {
+        let places: [(&[&str], &[&str]); 4] = [
+            (
+                &["apiVersion", "kind", "metadata", "replicas", "at", "spec"],
+                &["status"],
+            ),
+            (
+                &["name", "namespace", "uid"],
+                &[
+                    "generateName",
+                    "labels",
+                    "annotations",
+                    "ownerReferences",
+                    "finalizers",
+                    "resourceVersion",
+                    "creationTimestamp",
+                    "deletionTimestamp",
+                    "managedFields",
+                    "generation",
+                    "selfLink",
+                    "deletionGracePeriodSeconds",
+                ],
+            ),
+            (
+                &[
+                    "containers",
+                    "initContainers",
+                    "imagePullSecrets",
+                    "serviceAccountName",
+                    "serviceAccount",
+                    "nodeName",
+                    "nodeSelector",
+                ],
+                &[
+                    "volumes",
+                    "ephemeralContainers",
+                    "restartPolicy",
+                    "terminationGracePeriodSeconds",
+                    "activeDeadlineSeconds",
+                    "dnsPolicy",
+                    "automountServiceAccountToken",
+                    "hostNetwork",
+                    "hostPID",
+                    "hostIPC",
+                    "shareProcessNamespace",
+                    "securityContext",
+                    "hostname",
+                    "subdomain",
+                    "affinity",
+                    "schedulerName",
+                    "tolerations",
+                    "hostAliases",
+                    "priorityClassName",
+                    "priority",
+                    "dnsConfig",
+                    "readinessGates",
+                    "runtimeClassName",
+                    "enableServiceLinks",
+                    "preemptionPolicy",
+                    "overhead",
+                    "topologySpreadConstraints",
+                    "setHostnameAsFQDN",
+                    "os",
+                    "hostUsers",
+                    "schedulingGates",
+                    "resourceClaims",
+                    "resources",
+                ],
+            ),
+            (
+                &["name", "image", "imagePullPolicy"],
+                &[
+                    "command",
+                    "args",
+                    "workingDir",
+                    "ports",
+                    "envFrom",
+                    "env",
+                    "resources",
+                    "resizePolicy",
+                    "restartPolicy",
+                    "restartPolicyRules",
+                    "volumeMounts",
+                    "volumeDevices",
+                    "livenessProbe",
+                    "readinessProbe",
+                    "startupProbe",
+                    "lifecycle",
+                    "terminationMessagePath",
+                    "terminationMessagePolicy",
+                    "securityContext",
+                    "stdin",
+                    "stdinOnce",
+                    "tty",
+                ],
+            ),
+        ];
+        for (read, ignored) in places {
+            for field in ignored {
+                assert_eq!(suggestion(field, read), None, "{field} among {read:?}");
+            }
+        }
+    }
+
     #[test]
     fn messages_suggest_or_list() {
         assert_eq!(

@@ -468,6 +468,16 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_refused_by_the_parser_not_the_stack() {
+        let text = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let (node, errors) = parse(&text);
+        assert!(node.is_none());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let text = format!("a: {}1{}\n", "[".repeat(200), "]".repeat(200));
+        assert_eq!(parse(&text).1, Vec::<String>::new());
+    }
+
+    #[test]
     fn alias_bombs_are_refused() {
         let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_owned();
         for level in 1..8 {

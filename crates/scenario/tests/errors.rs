@@ -384,3 +384,77 @@ fn every_mistake_in_a_file_is_reported_in_file_order() {
         ],
     );
 }
+
+#[test]
+fn a_section_with_a_mistake_does_not_cascade_into_unknown_names() {
+    // The registry's host is wrong, so images on it are not reported as undescribed.
+    check(
+        &edit(
+            "  - host: registry.example.com",
+            "  - host: https://registry.example.com",
+        ),
+        &[
+            "x.yaml:4:11: invalid registry host \"https://registry.example.com\" (expected a host name such as registry.example.com or localhost:5000)",
+        ],
+    );
+    // A misspelled section is not read, so names it describes are not checked either.
+    check(
+        &(edit("workloads:", "workload:") + "expect:\n  - {pod: web, state: Running}\n"),
+        &["x.yaml:9:1: unknown field \"workload\" (did you mean \"workloads\"?)"],
+    );
+}
+
+#[test]
+fn pods_must_be_placeable_and_their_service_accounts_must_exist() {
+    check(
+        &edit(
+            "    spec:\n",
+            "    spec:\n      nodeSelector: {kubernetes.io/arch: arm64}\n      serviceAccountName: builder\n",
+        ),
+        &[
+            "x.yaml:14:21: nodeSelector matches no node of any pool (the pod would stay Pending)",
+            "x.yaml:15:27: unknown service account \"builder\" in namespace \"default\" (the API server refuses such a pod)",
+        ],
+    );
+    check(
+        &edit(
+            "    spec:\n",
+            "    spec:\n      nodeSelector: {kubernetes.io/hostname: workers-1}\n      serviceAccountName: default\n",
+        ),
+        &[],
+    );
+}
+
+#[test]
+fn pre_pulled_images_must_be_in_a_registry_at_the_start() {
+    check(
+        &edit(
+            "    count: 2",
+            "    count: 2\n    prepulled: [registry.example.com/app:v2, quay.io/x:v1, 'Bad:Name']",
+        ),
+        &[
+            "x.yaml:9:17: pre-pulled image \"registry.example.com/app:v2\": registry registry.example.com has no image app:v2 at the start",
+            "x.yaml:9:46: pre-pulled image \"quay.io/x:v1\" is on registry \"quay.io\", which the scenario does not describe (described: registry.example.com)",
+            "x.yaml:9:60: invalid pre-pulled image: couldn't parse image name \"Bad:Name\": invalid reference format: repository name (library/Bad) must be lowercase",
+        ],
+    );
+}
+
+#[test]
+fn expectations_about_containers_and_credentials_name_existing_ones() {
+    let two = edit(
+        "          image: registry.example.com/app:v1",
+        "          image: registry.example.com/app:v1\n        - {name: side, image: registry.example.com/app:v1}",
+    );
+    check(
+        &format!(
+            "{two}expect:\n  - {{pod: web, events: [Pulling]}}\n  - {{pod: web, container: sidecar, state: Running}}\n  - {{pod: web, container: app, credentialsTried: [secret/regcred, nobody]}}\n"
+        ),
+        &[
+            "x.yaml:20:11: pod \"web\" has several containers (app, side); name one with container:",
+            "x.yaml:21:27: pod \"web\": unknown container \"sidecar\" (expected app or side)",
+            "x.yaml:22:51: unknown secret \"regcred\" in namespace \"default\"",
+            "x.yaml:22:67: unknown credential \"nobody\" (expected secret/<name>, node or anonymous; the first two may end with \"as <user>\")",
+        ],
+    );
+}
