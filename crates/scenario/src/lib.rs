@@ -48,6 +48,6 @@ pub use fields::Bounds;
 pub use nodes::{KubeletSettings, Link, NodeConfigFile, NodePool};
 pub use objects::ServiceAccount;
 pub use registries::RegistryHost;
-pub use scenario::{Admission, Kubernetes, Run, Scenario, Stop};
+pub use scenario::{Admission, FailurePolicy, Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
 pub use timeline::{Action, TagTarget, TimedAction};
 pub use workloads::{Container, PodSpec, Workload};

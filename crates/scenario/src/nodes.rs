@@ -9,7 +9,7 @@
 //!     platform: linux/arm64/v8          # default linux/amd64
 //!     labels: {disk: ssd}
 //!     bandwidth: 100Mbit/s              # default 1Gbit/s
-//!     latency: 20ms                     # default 1ms
+//!     latency: 20ms                     # round trip; default 10ms
 //!     links:
 //!       registry.example.com: {bandwidth: 1Gbit/s, latency: 2ms}
 //!     prepulled: [registry.example.com/team/app:v1]
@@ -86,16 +86,16 @@ pub struct NodePool {
 pub struct Link {
     /// Bytes cross the link at this rate (shared by the transfers on it).
     pub bandwidth: Bandwidth,
-    /// Added to every request's round trip once.
+    /// The round-trip time of one request.
     pub latency: Duration,
 }
 
 impl Link {
-    /// The link of a node that says nothing: 1 Gbit/s, 1 ms.
+    /// The link of a node that says nothing: 1 Gbit/s, 10 ms round trip.
     pub fn default_link() -> Link {
         Link {
             bandwidth: Bandwidth::GIGABIT_PER_SECOND,
-            latency: Duration::from_millis(1),
+            latency: Duration::from_millis(10),
         }
     }
 }

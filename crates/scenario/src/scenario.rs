@@ -14,7 +14,9 @@
 //!   featureGates: {KubeletEnsureSecretPulledImages: true}
 //!   platforms: v0.2                    # containerd/platforms rules: v0.2 or v1
 //!   allowlistNormalizes: true
-//! admission: {alwaysPullImages: false, digestPinning: false}
+//!   maxConcurrentDownloads: 3          # containerd's layers fetched at once per pull
+//!   podWorker: {errorRequeue: 10s, resync: 1m}   # fixed delays; default: jittered, seeded
+//! admission: {alwaysPullImages: false, digestPinning: {failurePolicy: Fail}}   # or true/false
 //! run: {for: 30m}                      # or {until: allRunning, limit: 1h}
 //! ```
 
@@ -79,6 +81,22 @@ pub struct Kubernetes {
     /// Whether `preloadedImagesVerificationAllowlist` matching normalises the image first
     /// (mainline, the default) or compares the raw string (older releases).
     pub allowlist_normalizes: bool,
+    /// containerd's `max_concurrent_downloads`: layers of one pull fetched at once (3, the
+    /// CRI default).
+    pub max_concurrent_downloads: u32,
+    /// The pod worker's requeue delays: `None` draws them as the kubelet does (10 s and
+    /// 1 m with jitter, from the seed); fixed delays reproduce a worked example to the
+    /// second.
+    pub pod_worker: Option<PodWorkerDelays>,
+}
+
+/// Fixed pod worker requeue delays instead of the kubelet's jittered ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodWorkerDelays {
+    /// After a sync that failed (the kubelet draws from 10 s to 15 s).
+    pub error_requeue: Duration,
+    /// After a sync that succeeded (the kubelet draws from 1 m to 1 m 30 s).
+    pub resync: Duration,
 }
 
 impl Default for Kubernetes {
@@ -88,18 +106,31 @@ impl Default for Kubernetes {
             ensure_secret_pulled_images: true,
             platforms: PlatformsVersion::V0_2,
             allowlist_normalizes: true,
+            max_concurrent_downloads: 3,
+            pod_worker: None,
         }
     }
 }
 
-/// Admission steps applied to every pod when it is created.
+/// Admission steps applied to every pod when it is created (after the ServiceAccount
+/// plugin, which is always on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Admission {
     /// The `AlwaysPullImages` plugin: every container's policy becomes `Always`.
     pub always_pull_images: bool,
     /// A digest-pinning step (a third-party mutating webhook): each tag is resolved to the
     /// digest it points at in the registry at that moment, and the image rewritten to it.
-    pub digest_pinning: bool,
+    /// `None` when off; otherwise what happens when a tag cannot be resolved.
+    pub digest_pinning: Option<FailurePolicy>,
+}
+
+/// A webhook's `failurePolicy`: what happens to a pod the webhook cannot handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailurePolicy {
+    /// The pod is rejected (the API default).
+    Fail,
+    /// The pod is admitted unchanged.
+    Ignore,
 }
 
 /// How long the run goes on.
@@ -373,12 +404,46 @@ fn read_kubernetes(node: &Node, diagnostics: &mut Diagnostics) -> Option<Kuberne
         .map_or(Some(defaults.allowlist_normalizes), |n| {
             boolean(n, diagnostics)
         });
+    let downloads =
+        fields
+            .get("maxConcurrentDownloads")
+            .map_or(Some(defaults.max_concurrent_downloads), |n| {
+                number::<u32>(n, diagnostics).filter(|count| {
+                    let positive = *count > 0;
+                    if !positive {
+                        diagnostics.error(n.position, "maxConcurrentDownloads must be at least 1");
+                    }
+                    positive
+                })
+            });
+    let pod_worker = match fields.get("podWorker") {
+        None => Some(None),
+        Some(n) => read_pod_worker(n, diagnostics).map(Some),
+    };
     fields.finish(diagnostics);
     Some(Kubernetes {
         behavior: behavior?,
         ensure_secret_pulled_images: gate?,
         platforms: platforms?,
         allowlist_normalizes: normalizes?,
+        max_concurrent_downloads: downloads?,
+        pod_worker: pod_worker?,
+    })
+}
+
+/// `podWorker: {errorRequeue: 10s, resync: 1m}`: fixed delays instead of the seeded jitter.
+fn read_pod_worker(node: &Node, diagnostics: &mut Diagnostics) -> Option<PodWorkerDelays> {
+    let mut fields = Fields::of(node, "fixed pod worker delays", diagnostics)?;
+    let error_requeue = fields
+        .require("errorRequeue", diagnostics)
+        .and_then(|n| duration(n, diagnostics));
+    let resync = fields
+        .require("resync", diagnostics)
+        .and_then(|n| duration(n, diagnostics));
+    fields.finish(diagnostics);
+    Some(PodWorkerDelays {
+        error_requeue: error_requeue?,
+        resync: resync?,
     })
 }
 
@@ -415,14 +480,39 @@ fn read_admission(node: &Node, diagnostics: &mut Diagnostics) -> Option<Admissio
     let always = fields
         .get("alwaysPullImages")
         .map_or(Some(false), |n| boolean(n, diagnostics));
-    let pinning = fields
-        .get("digestPinning")
-        .map_or(Some(false), |n| boolean(n, diagnostics));
+    let pinning = match fields.get("digestPinning") {
+        None => Some(None),
+        Some(n) if n.entries().is_some() => read_webhook(n, diagnostics).map(Some),
+        Some(n) => boolean(n, diagnostics).map(|on| on.then_some(FailurePolicy::Fail)),
+    };
     fields.finish(diagnostics);
     Some(Admission {
         always_pull_images: always?,
         digest_pinning: pinning?,
     })
+}
+
+/// `digestPinning: {failurePolicy: Fail|Ignore}`; `Fail` is the API's default.
+fn read_webhook(node: &Node, diagnostics: &mut Diagnostics) -> Option<FailurePolicy> {
+    let mut fields = Fields::of(node, "the digest-pinning webhook", diagnostics)?;
+    let policy = fields
+        .get("failurePolicy")
+        .map_or(Some(FailurePolicy::Fail), |p| {
+            match text(p, diagnostics).as_deref() {
+                Some("Fail") => Some(FailurePolicy::Fail),
+                Some("Ignore") => Some(FailurePolicy::Ignore),
+                Some(other) => {
+                    diagnostics.error(
+                        p.position,
+                        unknown_value_message("failure policy", other, &["Fail", "Ignore"]),
+                    );
+                    None
+                }
+                None => None,
+            }
+        });
+    fields.finish(diagnostics);
+    policy
 }
 
 fn read_run(node: &Node, diagnostics: &mut Diagnostics) -> Option<Run> {

@@ -13,7 +13,8 @@ use pullsim_model::{
 };
 use pullsim_registry::{AuthMode, Verdict};
 use pullsim_scenario::{
-    Action, Bounds, Check, CredentialRef, Order, RequestKind, Scenario, State, Stop, TagTarget,
+    Action, Admission, Bounds, Check, CredentialRef, FailurePolicy, Order, PodWorkerDelays,
+    RequestKind, Scenario, State, Stop, TagTarget,
 };
 
 fn read(text: &str) -> Scenario {
@@ -29,7 +30,14 @@ fn a_minimal_scenario_gets_every_default() {
     assert_eq!(scenario.kubernetes.behavior, KubeletBehavior::MAINLINE);
     assert!(scenario.kubernetes.ensure_secret_pulled_images);
     assert_eq!(scenario.kubernetes.platforms, PlatformsVersion::V0_2);
-    assert!(!scenario.admission.always_pull_images && !scenario.admission.digest_pinning);
+    assert!(!scenario.admission.always_pull_images && scenario.admission.digest_pinning.is_none());
+    assert_eq!(
+        (
+            scenario.kubernetes.max_concurrent_downloads,
+            scenario.kubernetes.pod_worker
+        ),
+        (3, None)
+    );
     assert_eq!(
         scenario.run.stop,
         Stop::AllRunning {
@@ -38,6 +46,37 @@ fn a_minimal_scenario_gets_every_default() {
     );
     assert_eq!(scenario.run.end(), SimTime::from_secs(3600));
     assert!(scenario.registries.is_empty() && scenario.workloads.is_empty());
+}
+
+#[test]
+fn kubernetes_and_admission_switches_read() {
+    let scenario = read(
+        "name: r\ndescription: d\nkubernetes:\n  behavior: {pullQpsErrorHasPeriod: true}\n  featureGates: {KubeletEnsureSecretPulledImages: false}\n  platforms: v1\n  maxConcurrentDownloads: 1\n  podWorker: {errorRequeue: 10s, resync: 1m}\nadmission: {alwaysPullImages: true, digestPinning: {failurePolicy: Ignore}}\n",
+    );
+    let kubernetes = scenario.kubernetes;
+    assert!(
+        kubernetes.behavior.pull_qps_error_has_period
+            && kubernetes.behavior.registry_error_by_prefix
+    );
+    assert!(!kubernetes.ensure_secret_pulled_images);
+    assert_eq!(kubernetes.platforms, PlatformsVersion::V1);
+    assert_eq!(kubernetes.max_concurrent_downloads, 1);
+    assert_eq!(
+        kubernetes.pod_worker,
+        Some(PodWorkerDelays {
+            error_requeue: Duration::from_secs(10),
+            resync: Duration::from_secs(60)
+        })
+    );
+    assert_eq!(
+        scenario.admission,
+        Admission {
+            always_pull_images: true,
+            digest_pinning: Some(FailurePolicy::Ignore)
+        }
+    );
+    let pinned = read("name: r\ndescription: d\nadmission: {digestPinning: true}\n");
+    assert_eq!(pinned.admission.digest_pinning, Some(FailurePolicy::Fail));
 }
 
 #[test]
@@ -127,7 +166,7 @@ fn node_pools_read_links_kubelet_settings_and_config_files() {
     let link = pool.link_to("registry.example.com");
     assert_eq!(link.bandwidth, Bandwidth::parse("50MiB/s").unwrap());
     assert_eq!(link.latency, Duration::from_millis(30));
-    assert_eq!(pool.link_to("elsewhere").latency, Duration::from_millis(1));
+    assert_eq!(pool.link_to("elsewhere").latency, Duration::from_millis(10));
     assert_eq!(pool.prepulled, ["registry.example.com/app:v1"]);
     let candidates = pool.node_config_candidates();
     assert_eq!(candidates[0].path, "/var/lib/kubelet/config.json");
