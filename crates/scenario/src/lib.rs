@@ -49,5 +49,5 @@ pub use nodes::{KubeletSettings, Link, NodeConfigFile, NodePool};
 pub use objects::ServiceAccount;
 pub use registries::RegistryHost;
 pub use scenario::{Admission, FailurePolicy, Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
-pub use timeline::{Action, TagTarget, TimedAction};
+pub use timeline::{Action, OutageFailure, TagTarget, TimedAction};
 pub use workloads::{Container, PodSpec, Workload};

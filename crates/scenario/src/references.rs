@@ -440,7 +440,7 @@ pub(crate) fn check_scenario(
     for timed in &scenario.timeline {
         let at = timed.position;
         match &timed.action {
-            Action::RestartKubelet { node } => {
+            Action::RestartKubelet { node, .. } => {
                 known.node(node, at, diagnostics);
             }
             Action::DeleteSecret { namespace, name } => {

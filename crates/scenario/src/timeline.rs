@@ -5,12 +5,12 @@
 //!   - {at: 2m, push: {registry: registry.example.com, repository: team/app, tag: v1, build: 2}}
 //!   - {at: 3m, moveTag: {registry: registry.example.com, repository: team/app, tag: latest, to: v1}}
 //!   - {at: 4m, deleteTag: {registry: registry.example.com, repository: team/app, tag: old}}
-//!   - {at: 5m, outage: {registry: registry.example.com, until: 25m, status: 503}}
+//!   - {at: 5m, outage: {registry: registry.example.com, until: 25m, status: 503}}  # or unreachable
 //!   - {at: 6m, fault: {registry: registry.example.com, match: {method: GET}, status: 429, retry_after: 5s, uses: 10}}
 //!   - at: 7m
 //!     secret: {apiVersion: v1, kind: Secret, metadata: {name: regcred}, type: kubernetes.io/dockerconfigjson, stringData: {.dockerconfigjson: '{"auths": {}}'}}
 //!   - {at: 8m, deleteSecret: {name: regcred}}
-//!   - {at: 9m, restartKubelet: workers-0}
+//!   - {at: 9m, restartKubelet: workers-0}            # or {node: workers-0, downtime: 30s}
 //!   - {at: 10m, addNodes: {pool: workers, count: 5}}
 //!   - {at: 11m, deletePod: web-0}
 //!   - {at: 12m, createPod: {metadata: {name: late}, spec: {containers: [{name: c, image: registry.example.com/team/app:v1}]}}}
@@ -22,12 +22,14 @@
 //! the same as a workload with `at`, and becomes one of the scenario's workloads. Actions are
 //! kept in time order; actions at the same time keep file order.
 
+use std::time::Duration;
+
 use pullsim_model::go_text::quote;
 use pullsim_model::{Digest, Secret, SimTime};
 use pullsim_registry::{FAULT_STATUSES, FaultRule, ImageSpec};
 
 use crate::diagnostics::{Diagnostics, Position};
-use crate::fields::{Fields, list, number, text, time};
+use crate::fields::{Fields, duration, list, number, text, time};
 use crate::objects::read_secret;
 use crate::references::Known;
 use crate::registries::one;
@@ -82,8 +84,8 @@ pub enum Action {
         registry: String,
         /// When the registry answers again.
         until: Option<SimTime>,
-        /// The status every request gets (503 unless written).
-        status: u16,
+        /// How it fails (503 unless written).
+        failure: OutageFailure,
     },
     /// Install a fault rule after the registry's others.
     Fault {
@@ -105,6 +107,8 @@ pub enum Action {
     RestartKubelet {
         /// The node's name.
         node: String,
+        /// How long the kubelet is down before it is back (0 s unless written).
+        downtime: Duration,
     },
     /// Add nodes to a pool; they are numbered after the pool's existing nodes.
     AddNodes {
@@ -118,6 +122,15 @@ pub enum Action {
         /// A pod's or a workload's name.
         pod: String,
     },
+}
+
+/// How a registry fails during an outage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageFailure {
+    /// Every request gets this status (a fault rule limited to the outage's window).
+    Status(u16),
+    /// Connections are refused; no request reaches the registry (`status: unreachable`).
+    Unreachable,
 }
 
 /// The target of a tag move.
@@ -293,15 +306,16 @@ fn read_action(
                     }
                 }),
             };
-            let status = match status_node {
-                None => Some(503),
+            let failure = match status_node {
+                None => Some(OutageFailure::Status(503)),
+                Some(node) if node.scalar() == Some("unreachable") => Some(OutageFailure::Unreachable),
                 Some(node) => number::<u16>(node, diagnostics).and_then(|status| {
                     if FAULT_STATUSES.contains(&status) {
-                        Some(status)
+                        Some(OutageFailure::Status(status))
                     } else {
                         diagnostics.error(
                             node.position,
-                            format!("status {status} is not a fault status: want 401, 403, 404, 429, 500, 502 or 503"),
+                            format!("status {status} is not an outage status: want 401, 403, 404, 429, 500, 502, 503 or unreachable"),
                         );
                         None
                     }
@@ -310,7 +324,7 @@ fn read_action(
             Some(Action::Outage {
                 registry: registry?,
                 until: until?,
-                status: status?,
+                failure: failure?,
             })
         }
         "secret" => read_secret(node, diagnostics).map(Action::ApplySecret),
@@ -329,7 +343,24 @@ fn read_action(
                 name: name?,
             })
         }
-        "restartKubelet" => text(node, diagnostics).map(|node| Action::RestartKubelet { node }),
+        "restartKubelet" if node.entries().is_some() => {
+            let mut fields = Fields::of(node, "a kubelet restart", diagnostics)?;
+            let name = fields
+                .require("node", diagnostics)
+                .and_then(|n| text(n, diagnostics));
+            let downtime = fields
+                .get("downtime")
+                .map_or(Some(Duration::ZERO), |n| duration(n, diagnostics));
+            fields.finish(diagnostics);
+            Some(Action::RestartKubelet {
+                node: name?,
+                downtime: downtime?,
+            })
+        }
+        "restartKubelet" => text(node, diagnostics).map(|node| Action::RestartKubelet {
+            node,
+            downtime: Duration::ZERO,
+        }),
         "addNodes" => {
             let mut fields = Fields::of(node, "nodes to add", diagnostics)?;
             let pool = fields.require("pool", diagnostics).and_then(|n| {

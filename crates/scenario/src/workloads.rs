@@ -7,6 +7,7 @@
 //!     metadata: {name: web, namespace: team-a}
 //!     replicas: 3                # pods web-0, web-1, web-2; without it, one pod "web"
 //!     at: 30s                    # created 30 s into the run; default 0s
+//!     replaceEvery: 10m          # optional churn: each pod deleted and created again
 //!     spec:
 //!       nodeSelector: {kubernetes.io/arch: arm64}
 //!       serviceAccountName: builder
@@ -32,12 +33,13 @@
 //! refuses it.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use pullsim_model::go_text::quote;
 use pullsim_model::{PullPolicy, SimTime, default_pull_policy};
 
 use crate::diagnostics::{Diagnostics, Position};
-use crate::fields::{Fields, list, number, text, text_map, time};
+use crate::fields::{Fields, duration, list, number, text, text_map, time};
 use crate::nodes::NodePool;
 use crate::objects::{read_name_and_namespace, read_object_header, read_secret_references};
 use crate::references::Known;
@@ -54,6 +56,9 @@ pub struct Workload {
     pub replicas: Option<u32>,
     /// When the pods are created.
     pub at: SimTime,
+    /// When set, every pod is deleted and created again (a new pod, on the same node)
+    /// this often, as pods churn in a long-running cluster.
+    pub replace_every: Option<Duration>,
     /// What the pods run.
     pub spec: PodSpec,
     /// Where the manifest is.
@@ -175,6 +180,17 @@ pub(crate) fn read_workload(
         }),
         (None, at) => Some(at.unwrap_or(SimTime::EPOCH)),
     };
+    let replace_every = match fields.get("replaceEvery") {
+        None => Some(None),
+        Some(node) => duration(node, diagnostics).and_then(|every| {
+            if every.is_zero() {
+                diagnostics.error(node.position, "replaceEvery must be longer than 0s");
+                None
+            } else {
+                Some(Some(every))
+            }
+        }),
+    };
     let spec = fields
         .require("spec", diagnostics)
         .and_then(|spec| read_spec(spec, &namespace, context, diagnostics));
@@ -184,6 +200,7 @@ pub(crate) fn read_workload(
         namespace,
         replicas: replicas?,
         at: created?,
+        replace_every: replace_every?,
         spec: spec?,
         position: node.position,
     })

@@ -13,8 +13,8 @@ use pullsim_model::{
 };
 use pullsim_registry::{AuthMode, Verdict};
 use pullsim_scenario::{
-    Action, Admission, Bounds, Check, CredentialRef, FailurePolicy, Order, PodWorkerDelays,
-    RequestKind, Scenario, State, Stop, TagTarget,
+    Action, Admission, Bounds, Check, CredentialRef, FailurePolicy, Order, OutageFailure,
+    PodWorkerDelays, RequestKind, Scenario, State, Stop, TagTarget,
 };
 
 fn read(text: &str) -> Scenario {
@@ -210,8 +210,9 @@ timeline:
   - {{at: 1m, moveTag: {{registry: registry.example.com, repository: app, tag: latest, to: v1}}}}
   - {{at: 2m, fault: {{registry: registry.example.com, match: {{method: GET}}, status: 429, retry_after: 5s}}}}
   - {{at: 3m, addNodes: {{pool: n, count: 2}}}}
-  - {{at: 4m, restartKubelet: n-2}}
-  - {{at: 30s, createPod: {{metadata: {{name: late}}, spec: {{containers: [{{name: c, image: registry.example.com/app:v1}}]}}}}}}
+  - {{at: 4m, restartKubelet: {{node: n-2, downtime: 20s}}}}
+  - {{at: 9m, outage: {{registry: registry.example.com, status: unreachable}}}}
+  - {{at: 30s, createPod: {{metadata: {{name: late}}, replaceEvery: 5m, spec: {{containers: [{{name: c, image: registry.example.com/app:v1}}]}}}}}}
 run: {{for: 10m}}
 "
     ));
@@ -220,7 +221,22 @@ run: {{for: 10m}}
         .iter()
         .map(|action| action.at.since_epoch().as_secs())
         .collect();
-    assert_eq!(times, [60, 60, 120, 180, 240, 300]);
+    assert_eq!(times, [60, 60, 120, 180, 240, 300, 540]);
+    assert_eq!(
+        scenario.timeline[4].action,
+        Action::RestartKubelet {
+            node: "n-2".to_owned(),
+            downtime: Duration::from_secs(20)
+        }
+    );
+    assert!(matches!(
+        scenario.timeline[6].action,
+        Action::Outage {
+            until: None,
+            failure: OutageFailure::Unreachable,
+            ..
+        }
+    ));
     assert!(matches!(&scenario.timeline[0].action, Action::Push { image, .. } if image.build == 2));
     assert!(
         matches!(&scenario.timeline[1].action, Action::MoveTag { to: TagTarget::Tag(tag), .. } if tag == "v1")
@@ -234,11 +250,15 @@ run: {{for: 10m}}
         Action::Outage {
             registry: "registry.example.com".to_owned(),
             until: Some(SimTime::from_secs(420)),
-            status: 503
+            failure: OutageFailure::Status(503),
         }
     );
     assert_eq!(scenario.workloads[0].name, "late");
     assert_eq!(scenario.workloads[0].at, SimTime::from_secs(30));
+    assert_eq!(
+        scenario.workloads[0].replace_every,
+        Some(Duration::from_secs(300))
+    );
     assert_eq!(scenario.registries[0].auth, AuthMode::Basic);
 }
 
