@@ -180,12 +180,47 @@ pub(crate) fn integer(node: &Node, diagnostics: &mut Diagnostics) -> Option<i64>
     parsed
 }
 
+/// The whole-number types fields are read as, with their ranges for messages.
+pub(crate) trait WholeNumber: TryFrom<i64> {
+    /// The smallest value.
+    const MIN: i64;
+    /// The largest value that fits an `i64`.
+    const MAX: i64;
+}
+
+impl WholeNumber for u16 {
+    const MIN: i64 = 0;
+    const MAX: i64 = u16::MAX as i64;
+}
+
+impl WholeNumber for u32 {
+    const MIN: i64 = 0;
+    const MAX: i64 = u32::MAX as i64;
+}
+
+impl WholeNumber for u64 {
+    const MIN: i64 = 0;
+    const MAX: i64 = i64::MAX;
+}
+
+impl WholeNumber for i32 {
+    const MIN: i64 = i32::MIN as i64;
+    const MAX: i64 = i32::MAX as i64;
+}
+
 /// A whole number in the range of `T` (for counts: `u32`, `u64`; for kubelet fields: `i32`).
-pub(crate) fn number<T: TryFrom<i64>>(node: &Node, diagnostics: &mut Diagnostics) -> Option<T> {
+pub(crate) fn number<T: WholeNumber>(node: &Node, diagnostics: &mut Diagnostics) -> Option<T> {
     let value = integer(node, diagnostics)?;
     let converted = T::try_from(value).ok();
     if converted.is_none() {
-        diagnostics.error(node.position, format!("{value} is out of range here"));
+        diagnostics.error(
+            node.position,
+            format!(
+                "{value} is out of range (expected a whole number from {} to {})",
+                T::MIN,
+                T::MAX
+            ),
+        );
     }
     converted
 }

@@ -59,7 +59,7 @@ pub(crate) fn unknown_field_message(field: &str, candidates: &[&str]) -> String 
 /// `unknown <what> "x" (expected a, b or c)`, with a suggestion when one is close.
 pub(crate) fn unknown_value_message(what: &str, value: &str, candidates: &[&str]) -> String {
     let expected = match candidates {
-        [] => String::new(),
+        [] => return format!("unknown {what} {} (the scenario has none)", quote(value)),
         [only] => (*only).to_owned(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     };

@@ -458,3 +458,43 @@ fn expectations_about_containers_and_credentials_name_existing_ones() {
         ],
     );
 }
+
+#[test]
+fn registry_content_is_checked_as_the_registry_would_check_it() {
+    check(
+        &edit(
+            "    images: [{repository: app, tag: v1}]",
+            "    images: [{repository: app, tag: v1, platforms: [linux/amd64, linux/amd64]}]\n    access: [{repository: app, read: [bob]}]\n    faults: [{status: 503, delay: 1s}]",
+        ),
+        &[
+            "x.yaml:5:14: image app:v1: platform linux/amd64 is listed twice",
+            "x.yaml:6:39: unknown account \"bob\" (expected anonymous or authenticated)",
+            "x.yaml:7:14: a fault rule needs exactly one verdict: status, delay, drop_after or corrupt",
+        ],
+    );
+}
+
+#[test]
+fn manifests_of_the_wrong_kind_or_shape_are_refused() {
+    check(
+        &edit("    kind: Pod", "    kind: Deployment")
+            .replace("    metadata: {name: web}\n", "")
+            .replace("          image: registry.example.com/app:v1\n", ""),
+        &[
+            "x.yaml:10:5: missing field \"metadata\"",
+            "x.yaml:11:11: kind \"Deployment\" does not belong here (expected Pod)",
+            "x.yaml:14:11: image: Required value (a container needs an image)",
+        ],
+    );
+    check(
+        &edit(
+            "nodes:\n  - pool: workers\n    count: 2",
+            "nodes: {pool: workers, count: -2}",
+        ),
+        &["x.yaml:6:8: expected a list, found a mapping"],
+    );
+    check(
+        &edit("    count: 2", "    count: -2"),
+        &["x.yaml:8:12: -2 is out of range (expected a whole number from 0 to 4294967295)"],
+    );
+}
