@@ -1,18 +1,9 @@
 //! Shared helpers for pullsim's whole-project tests.
 //!
-//! Module map:
-//! - this file: the workspace root and file listing the tidy tests use.
-//! - [`registry_server`]: the fake registry on 127.0.0.1 for one test, stopped on drop.
-//! - [`programs`]: real programs (skopeo, containerd, podman): `require`, time limits, kill by pid.
-//! - [`pullers`]: skopeo and podman configured from a temporary folder only.
-//! - [`containerd`]: a containerd daemon living in a temporary folder.
-//! - [`oci_layout`]: reading what skopeo pulled (`/hello.txt`, digests) and writing images to push.
-
-pub mod containerd;
-pub mod oci_layout;
-pub mod programs;
-pub mod pullers;
-pub mod registry_server;
+//! The real-program harness the registry tests use (the fake registry on 127.0.0.1,
+//! processes killed by pid, containerd, skopeo and podman sandboxes, OCI layouts) lives in
+//! `pullsim-conformance`, which the conformance suite shares; this file keeps only the
+//! workspace root and file listing the tidy tests use.
 
 use std::path::{Path, PathBuf};
 

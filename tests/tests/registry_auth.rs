@@ -2,9 +2,9 @@
 //! Docker token flow, anonymous and wrong-password pulls of `private/app:v1` fail, alice's
 //! succeeds, alice cannot read `tenant-b/app:v1`, and the log names who did what.
 
+use pullsim_conformance::containers_image::Skopeo;
+use pullsim_conformance::server::{RegistryServer, log_lines};
 use pullsim_registry::AuthMode;
-use pullsim_tests::pullers::Skopeo;
-use pullsim_tests::registry_server::{TestServer, log_lines};
 
 /// One pull attempt: who, what, and whether it may succeed.
 struct Row {
@@ -62,7 +62,7 @@ fn token_auth_keeps_each_tenant_to_its_own_repositories() -> anyhow::Result<()> 
 }
 
 fn check_mode(mode: AuthMode) -> anyhow::Result<()> {
-    let server = TestServer::demo(mode)?;
+    let server = RegistryServer::demo(mode)?;
     let skopeo = Skopeo::new()?;
     for (number, row) in ROWS.iter().enumerate() {
         check(&server, &skopeo, mode, number, row).map_err(|err| {
@@ -77,7 +77,7 @@ fn check_mode(mode: AuthMode) -> anyhow::Result<()> {
 }
 
 fn check(
-    server: &TestServer,
+    server: &RegistryServer,
     skopeo: &Skopeo,
     mode: AuthMode,
     number: usize,

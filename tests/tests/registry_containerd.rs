@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
+use pullsim_conformance::containerd::Containerd;
+use pullsim_conformance::oci_layout;
+use pullsim_conformance::server::{RegistryServer, log_lines};
 use pullsim_registry::AuthMode;
-use pullsim_tests::containerd::Containerd;
-use pullsim_tests::oci_layout;
-use pullsim_tests::registry_server::{TestServer, log_lines};
 use serde_json::Value;
 
 const PULL_LIMIT: Duration = Duration::from_secs(60);
@@ -49,7 +49,7 @@ fn containerd_pulls_the_requested_platform() -> anyhow::Result<()> {
     let containerd = Containerd::start()?;
     // Token mode, so containerd's own token flow (POST /token with the password grant)
     // is exercised by the private image.
-    let server = TestServer::demo(AuthMode::Token)?;
+    let server = RegistryServer::demo(AuthMode::Token)?;
     for row in ROWS {
         check(&containerd, &server, row).map_err(|err| {
             err.context(format!(
@@ -64,7 +64,7 @@ fn containerd_pulls_the_requested_platform() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check(containerd: &Containerd, server: &TestServer, row: &Row) -> anyhow::Result<()> {
+fn check(containerd: &Containerd, server: &RegistryServer, row: &Row) -> anyhow::Result<()> {
     let cursor = server.log_cursor();
     let reference = server.image(row.image);
     let mut args = vec!["image", "pull", "--plain-http", "--platform", row.platform];

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
+use pullsim_conformance::containers_image::Skopeo;
+use pullsim_conformance::server::{RegistryServer, log_lines};
 use pullsim_model::SimTime;
 use pullsim_registry::{
     AuthMode, FaultId, FaultMatch, FaultRule, LogEntry, Method, Request, Verdict,
 };
-use pullsim_tests::pullers::Skopeo;
-use pullsim_tests::registry_server::{TestServer, log_lines};
 
 /// What the request should be: the manifest by tag, or the image's one layer.
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +130,7 @@ const CASES: &[Case] = &[
 
 #[test]
 fn each_fault_verdict_is_seen_by_skopeo_and_logged() -> anyhow::Result<()> {
-    let server = TestServer::demo(AuthMode::Basic)?;
+    let server = RegistryServer::demo(AuthMode::Basic)?;
     let skopeo = Skopeo::new()?;
     for (number, case) in CASES.iter().enumerate() {
         check(&server, &skopeo, number, case)
@@ -139,7 +139,12 @@ fn each_fault_verdict_is_seen_by_skopeo_and_logged() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check(server: &TestServer, skopeo: &Skopeo, number: usize, case: &Case) -> anyhow::Result<()> {
+fn check(
+    server: &RegistryServer,
+    skopeo: &Skopeo,
+    number: usize,
+    case: &Case,
+) -> anyhow::Result<()> {
     let path = match case.target {
         Target::Manifest => "/v2/demo/hello/manifests/v1".to_owned(),
         Target::Layer => format!("/v2/demo/hello/blobs/{}", layer_digest(server)?),
@@ -237,7 +242,7 @@ fn check_retry_after(
 
 /// The digest of `demo/hello:v1`'s one layer, asked of the core directly (as a client
 /// named `test`, so the request is in the log but matches no client-specific rule).
-fn layer_digest(server: &TestServer) -> anyhow::Result<String> {
+fn layer_digest(server: &RegistryServer) -> anyhow::Result<String> {
     let mut request = Request::new(Method::Get, "/v2/demo/hello/manifests/v1", "test");
     request
         .headers

@@ -2,9 +2,9 @@
 //! a temporary folder) pulling `demo/multi:v1` for arm64, and a private image with
 //! credentials over the token flow.
 
+use pullsim_conformance::containers_image::Podman;
+use pullsim_conformance::server::{RegistryServer, log_lines};
 use pullsim_registry::AuthMode;
-use pullsim_tests::pullers::Podman;
-use pullsim_tests::registry_server::{TestServer, log_lines};
 use serde_json::Value;
 
 /// One pull: the image, podman's flags, the architecture the stored image must have, and
@@ -39,7 +39,7 @@ const ROWS: &[Row] = &[
 
 #[test]
 fn podman_pulls_the_requested_architecture() -> anyhow::Result<()> {
-    let server = TestServer::demo(AuthMode::Token)?;
+    let server = RegistryServer::demo(AuthMode::Token)?;
     let podman = Podman::new()?;
     for row in ROWS {
         check(&server, &podman, row)
@@ -48,7 +48,7 @@ fn podman_pulls_the_requested_architecture() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check(server: &TestServer, podman: &Podman, row: &Row) -> anyhow::Result<()> {
+fn check(server: &RegistryServer, podman: &Podman, row: &Row) -> anyhow::Result<()> {
     let cursor = server.log_cursor();
     let reference = server.image(row.image);
     let pulled = podman.pull(&reference, row.flags)?.expect_success()?;

@@ -2,10 +2,10 @@
 //! images and unpacks the right `/hello.txt`, and it pushes an image of its own and pulls
 //! it back with the same digest.
 
+use pullsim_conformance::containers_image::Skopeo;
+use pullsim_conformance::oci_layout;
+use pullsim_conformance::server::{RegistryServer, log_lines};
 use pullsim_registry::AuthMode;
-use pullsim_tests::oci_layout;
-use pullsim_tests::pullers::Skopeo;
-use pullsim_tests::registry_server::{TestServer, log_lines};
 
 /// One pull: an image, the platform skopeo is told to pick, and the text `/hello.txt`
 /// must start with.
@@ -57,7 +57,7 @@ const PULLS: &[PullRow] = &[
 /// fetched by digest) and the unpacked `/hello.txt` names that platform.
 #[test]
 fn skopeo_pulls_every_platform_of_the_demo_images() -> anyhow::Result<()> {
-    let server = TestServer::demo(AuthMode::Basic)?;
+    let server = RegistryServer::demo(AuthMode::Basic)?;
     let skopeo = Skopeo::new()?;
     for (number, row) in PULLS.iter().enumerate() {
         check_pull(&server, &skopeo, number, row)?;
@@ -66,7 +66,7 @@ fn skopeo_pulls_every_platform_of_the_demo_images() -> anyhow::Result<()> {
 }
 
 fn check_pull(
-    server: &TestServer,
+    server: &RegistryServer,
     skopeo: &Skopeo,
     number: usize,
     row: &PullRow,
@@ -111,7 +111,7 @@ fn check_pull(
 /// back: the same manifest digest, and the same `/hello.txt`.
 #[test]
 fn skopeo_pushes_an_image_and_pulls_it_back_unchanged() -> anyhow::Result<()> {
-    let server = TestServer::demo(AuthMode::Basic)?;
+    let server = RegistryServer::demo(AuthMode::Basic)?;
     let skopeo = Skopeo::new()?;
     let source = skopeo.folder("source");
     let text = "hello from a pushed image\n";

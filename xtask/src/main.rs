@@ -3,7 +3,8 @@
 //! `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
 //! every check, in order, with a summary of what failed. `cargo xtask bench` runs the
 //! criterion benches and prints their figures; `cargo xtask bench registry` loads the
-//! fake registry over HTTP; `cargo xtask bench sim` runs the simulator's fleet.
+//! fake registry over HTTP; `cargo xtask bench sim` runs the simulator's fleet;
+//! `cargo xtask conformance` prints the behaviour matrix of the real pullers.
 
 #![allow(
     clippy::print_stdout,
@@ -33,6 +34,9 @@ USAGE:
     cargo xtask bench [FILTER]  run the criterion benches (optionally only those matching FILTER)
     cargo xtask bench registry  load `pullsim registry serve` with wrk: manifest GETs/s and 1 MiB blob MiB/s
     cargo xtask bench sim       the simulator's fleet (5,000 nodes x 20 pods, 6 virtual hours), then twice the nodes
+    cargo xtask conformance [PULLER...]
+                                the conformance suite against real pullers (default: skopeo, ctr,
+                                podman, oras-py) with the release binary, as the README's matrix
     cargo xtask help            print this message
 ";
 
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
             bench_sim::run(&workspace_root())
         }
         Some("bench") if args.len() <= 2 => bench(args.get(1).map(String::as_str)),
+        Some("conformance") => conformance(&args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -209,6 +214,45 @@ fn bench(filter: Option<&str>) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("cargo bench failed")
     }
+}
+
+/// The README's behaviour matrix: `pullsim conformance --matrix` (release build) against
+/// the named pullers, or every puller the harness knows. Exit 1 from the suite (a MUST
+/// failed) is a finding, not an error of this command.
+fn conformance(pullers: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let defaults = ["skopeo", "ctr", "podman", "oras-py"].map(String::from);
+    let pullers = if pullers.is_empty() {
+        &defaults[..]
+    } else {
+        pullers
+    };
+    let mut args = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "--package",
+        "pullsim-cli",
+        "--bin",
+        "pullsim",
+        "--",
+        "conformance",
+        "--matrix",
+    ];
+    for puller in pullers {
+        args.extend(["--puller", puller.as_str()]);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(&args)
+        .current_dir(&root)
+        .status()
+        .map_err(|err| anyhow::anyhow!("could not start cargo run: {err}"))?;
+    anyhow::ensure!(
+        matches!(status.code(), Some(0 | 1)),
+        "pullsim conformance exited with {status}"
+    );
+    Ok(())
 }
 
 fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<bool> {

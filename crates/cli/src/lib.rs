@@ -9,6 +9,7 @@
 //! - [`credential_files`]: reading the docker config files and Secret manifests `creds` takes.
 //! - [`registry_serve`]: `pullsim registry serve`, the fake registry over HTTP (the only
 //!   command with a tokio runtime).
+//! - [`conformance`]: `pullsim conformance`, the conformance suite against real pullers.
 //!
 //! Exit codes: 0 success; 1 when the answer is "no" (an invalid reference); 2 for bad usage
 //! or bad input, with a one-line error that names the file and what is wrong.
@@ -19,6 +20,7 @@
     reason = "the CLI is a shell whose job is to print"
 )]
 
+mod conformance;
 mod credential_files;
 mod creds;
 mod reference;
@@ -76,6 +78,21 @@ pullsim ref --json - < images.txt     (one reference per line; blank lines are s
     /// The fake OCI registry.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Run the conformance suite against real image pullers.
+    #[command(
+        long_about = "Runs the conformance suite (30 cases in 7 groups: basics, platforms, \
+drift, integrity, auth, faults, protocol) against real image pullers. Each case starts a fresh \
+fake registry on 127.0.0.1, runs the puller with a time limit, and judges what it did from its \
+exit status, what it stored and the registry's request log: MUST checks pass or fail, observed \
+behaviours (retries, waits, HEAD before GET) are reported. Exits 0 when every MUST check \
+passed, 1 when one failed, 2 when a puller cannot be run at all.",
+        after_help = "Examples:\n  pullsim conformance --puller skopeo\n  \
+pullsim conformance --puller skopeo --puller ctr --puller podman --matrix\n  \
+pullsim conformance --cmd 'my-puller pull {ref} --platform {os}/{arch} --auth {authfile} --out {out}' \\\n      \
+--read-result 'cat {out}/digest' --name my-puller --junit report.xml\n  \
+pullsim conformance --list"
+    )]
+    Conformance(conformance::ConformanceArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,6 +261,7 @@ where
             json,
         }) => creds::run_lookup(&image, &pod_secrets, &node_configs, json, out),
         Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(&args, out),
+        Command::Conformance(args) => conformance::run(&args, out, err),
     };
     let flushed = out.flush();
     match (result, flushed) {

@@ -20,7 +20,7 @@
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
 //! - [`verification`]: KEP-2535 credential verification of images already on the node.
 //! - [`admission`]: the `AlwaysPullImages` admission plugin.
-//! - [`units`]: sizes (`20MiB`) and durations (`1m30s`) as people write them in files.
+//! - [`units`]: sizes (`20MiB`), durations (`1m30s`) and link speeds (`100Mbit/s`) as people write them in files.
 //! - [`document`]: YAML and JSON document errors as one line with a position.
 //! - [`go_text`] and [`go_fmt`]: Go's `%q` quoting, lowercasing and `Duration` printing, so messages match the Go binaries.
 
@@ -58,5 +58,5 @@ pub use reference::{
     parse_docker_ref, parse_image_name,
 };
 pub use time::SimTime;
-pub use units::{ByteSize, UnitError};
+pub use units::{Bandwidth, ByteSize, UnitError};
 pub use verification::{Allowlist, CredentialVerification, PullRecords, VerificationPolicy};

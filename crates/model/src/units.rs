@@ -1,6 +1,6 @@
-//! Sizes and durations as people write them in catalogs and scenario files (`20MiB`,
-//! `500B`, `1m30s`), parsed exactly and printed back in the same form, so a file that
-//! pullsim writes reads the same as one a person wrote.
+//! Sizes, durations and link speeds as people write them in catalogs and scenario files
+//! (`20MiB`, `500B`, `1m30s`, `100Mbit/s`), parsed exactly and printed back in the same
+//! form, so a file that pullsim writes reads the same as one a person wrote.
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,6 +27,14 @@ pub enum UnitError {
         "invalid duration {0}: want a sequence of numbers with units such as 250ms, 2s or 1m30s"
     )]
     Duration(String),
+    /// Not a number followed by a known rate unit.
+    #[error(
+        "invalid bandwidth {0}: want a number and a unit such as 100Mbit/s, 1Gbit/s or 50MiB/s"
+    )]
+    Bandwidth(String),
+    /// A rate of zero, or one that does not come to a whole number of bits per second.
+    #[error("invalid bandwidth {0}: want a whole number of bits per second above zero")]
+    BandwidthNotPositive(String),
 }
 
 /// The units a size may carry: binary (`KiB` = 1024) and decimal (`kB` = 1000), matched
@@ -146,6 +154,140 @@ impl<'de> Deserialize<'de> for ByteSize {
             SizeForm::Count(bytes) => Ok(ByteSize(bytes)),
             SizeForm::Text(text) => ByteSize::parse(&text).map_err(serde::de::Error::custom),
         }
+    }
+}
+
+/// The units a bandwidth may carry, in bits per second: decimal bit rates (`Mbit/s`, also
+/// written `Mbps`), and byte rates in binary (`MiB/s`) or decimal (`MB/s`) multiples.
+/// Bit units match without regard to case; byte units need the capital `B`, because
+/// `mb/s` could mean either.
+const BIT_RATE_UNITS: &[(&str, u64)] = &[
+    ("bit/s", 1),
+    ("kbit/s", 1_000),
+    ("mbit/s", 1_000_000),
+    ("gbit/s", 1_000_000_000),
+    ("tbit/s", 1_000_000_000_000),
+    ("bps", 1),
+    ("kbps", 1_000),
+    ("mbps", 1_000_000),
+    ("gbps", 1_000_000_000),
+];
+const BYTE_RATE_UNITS: &[(&str, u64)] = &[
+    ("B/s", 8),
+    ("KiB/s", 8 << 10),
+    ("MiB/s", 8 << 20),
+    ("GiB/s", 8 << 30),
+    ("kB/s", 8_000),
+    ("KB/s", 8_000),
+    ("MB/s", 8_000_000),
+    ("GB/s", 8_000_000_000),
+];
+
+/// The speed of a network link, kept exactly in bits per second: parses `100Mbit/s`,
+/// `1Gbit/s`, `250kbps`, `50MiB/s`, `12.5MB/s`; prints the largest decimal bit unit
+/// that divides it exactly (`100Mbit/s`), else the largest binary byte unit (`50MiB/s`),
+/// else `bit/s`. Serialises as that text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bandwidth {
+    bits_per_second: u64,
+}
+
+impl Bandwidth {
+    /// 1 Gbit/s, a common default for a node's link.
+    pub const GIGABIT_PER_SECOND: Bandwidth = Bandwidth {
+        bits_per_second: 1_000_000_000,
+    };
+
+    /// A bandwidth of `bits_per_second`, which must be above zero.
+    pub fn from_bits_per_second(bits_per_second: u64) -> Option<Bandwidth> {
+        (bits_per_second > 0).then_some(Bandwidth { bits_per_second })
+    }
+
+    /// Parses a bandwidth text (see the type's documentation).
+    pub fn parse(text: &str) -> Result<Bandwidth, UnitError> {
+        let invalid = || UnitError::Bandwidth(crate::go_text::quote(text));
+        let trimmed = text.trim();
+        let split = trimmed
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(invalid)?;
+        let (number, unit) = trimmed.split_at(split);
+        let unit = unit.trim();
+        let lower = unit.to_ascii_lowercase();
+        let multiplier = BIT_RATE_UNITS
+            .iter()
+            .find(|(name, _)| *name == lower)
+            .or_else(|| BYTE_RATE_UNITS.iter().find(|(name, _)| *name == unit))
+            .map(|&(_, multiplier)| multiplier)
+            .ok_or_else(invalid)?;
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 18 {
+            return Err(invalid());
+        }
+        let digits = format!("{whole}{fraction}");
+        let mantissa: u128 = digits.parse().map_err(|_| invalid())?;
+        let scale = 10u128.pow(u32::try_from(fraction.len()).map_err(|_| invalid())?);
+        let not_positive = || UnitError::BandwidthNotPositive(crate::go_text::quote(text));
+        let scaled = mantissa
+            .checked_mul(u128::from(multiplier))
+            .ok_or_else(invalid)?;
+        if scaled % scale != 0 {
+            return Err(not_positive());
+        }
+        let bits_per_second = u64::try_from(scaled / scale).map_err(|_| invalid())?;
+        Bandwidth::from_bits_per_second(bits_per_second).ok_or_else(not_positive)
+    }
+
+    /// The speed in bits per second.
+    pub fn bits_per_second(self) -> u64 {
+        self.bits_per_second
+    }
+
+    /// How long `bytes` take to cross the link at this speed, rounded up to the next
+    /// nanosecond so that a transfer never finishes early.
+    pub fn transfer_time(self, bytes: u64) -> Duration {
+        let bits = u128::from(bytes) * 8 * 1_000_000_000;
+        let rate = u128::from(self.bits_per_second);
+        let nanos = bits.div_ceil(rate);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+impl fmt::Display for Bandwidth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const BITS: &[(&str, u64)] = &[
+            ("Tbit/s", 1_000_000_000_000),
+            ("Gbit/s", 1_000_000_000),
+            ("Mbit/s", 1_000_000),
+            ("kbit/s", 1_000),
+        ];
+        const BYTES: &[(&str, u64)] = &[("GiB/s", 8 << 30), ("MiB/s", 8 << 20), ("KiB/s", 8 << 10)];
+        let bits = self.bits_per_second;
+        for &(name, multiplier) in BITS.iter().chain(BYTES) {
+            if bits.is_multiple_of(multiplier) {
+                return write!(f, "{}{name}", bits / multiplier);
+            }
+        }
+        write!(f, "{bits}bit/s")
+    }
+}
+
+impl FromStr for Bandwidth {
+    type Err = UnitError;
+    fn from_str(text: &str) -> Result<Bandwidth, UnitError> {
+        Bandwidth::parse(text)
+    }
+}
+
+impl Serialize for Bandwidth {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bandwidth {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Bandwidth, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Bandwidth::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -369,5 +511,77 @@ mod tests {
             let parsed = parse_duration(text).unwrap();
             assert_eq!(format_duration(parsed), text);
         }
+    }
+
+    fn check_bandwidths(rows: &[(&str, Result<u64, &str>)]) {
+        for &(text, ref want) in rows {
+            let got = Bandwidth::parse(text)
+                .map(Bandwidth::bits_per_second)
+                .map_err(|err| err.to_string());
+            assert_eq!(
+                got,
+                want.map_err(str::to_owned),
+                "Bandwidth::parse({text:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn bandwidths_parse_bit_and_byte_rates() {
+        let invalid = "invalid bandwidth \"{}\": want a number and a unit such as 100Mbit/s, 1Gbit/s or 50MiB/s";
+        let bad = |text: &str| invalid.replace("{}", text);
+        let (fast, slow, none, b_lower) = (bad("fast"), bad("100"), bad("100Mb"), bad("5mb/s"));
+        check_bandwidths(&[
+            ("100Mbit/s", Ok(100_000_000)),
+            ("1Gbit/s", Ok(1_000_000_000)),
+            ("1gbit/s", Ok(1_000_000_000)),
+            ("250kbps", Ok(250_000)),
+            ("2.5 Gbps", Ok(2_500_000_000)),
+            ("50MiB/s", Ok(50 * (8 << 20))),
+            ("12.5MB/s", Ok(100_000_000)),
+            ("1B/s", Ok(8)),
+            ("fast", Err(&fast)),
+            ("100", Err(&slow)),
+            ("100Mb", Err(&none)),
+            ("5mb/s", Err(&b_lower)),
+            (
+                "0Mbit/s",
+                Err(
+                    "invalid bandwidth \"0Mbit/s\": want a whole number of bits per second above zero",
+                ),
+            ),
+            (
+                "0.5bit/s",
+                Err(
+                    "invalid bandwidth \"0.5bit/s\": want a whole number of bits per second above zero",
+                ),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn bandwidths_print_exactly_and_round_trip() {
+        for (text, printed) in [
+            ("100Mbit/s", "100Mbit/s"),
+            ("1000Mbit/s", "1Gbit/s"),
+            ("50MiB/s", "50MiB/s"),
+            ("12.5MB/s", "100Mbit/s"),
+            ("3bit/s", "3bit/s"),
+            ("1B/s", "8bit/s"),
+        ] {
+            let parsed = Bandwidth::parse(text).unwrap();
+            assert_eq!(parsed.to_string(), printed);
+            assert_eq!(Bandwidth::parse(printed), Ok(parsed));
+        }
+    }
+
+    #[test]
+    fn transfer_time_rounds_up_to_the_nanosecond() {
+        let link = Bandwidth::parse("100Mbit/s").unwrap();
+        assert_eq!(link.transfer_time(12_500_000), Duration::from_secs(1));
+        assert_eq!(link.transfer_time(1), Duration::from_nanos(80));
+        let odd = Bandwidth::parse("3bit/s").unwrap();
+        assert_eq!(odd.transfer_time(1), Duration::from_nanos(2_666_666_667));
+        assert_eq!(odd.transfer_time(0), Duration::ZERO);
     }
 }

@@ -22,7 +22,7 @@ use pullsim_model::document::{parse_json, parse_json_or_yaml, parse_yaml};
 use pullsim_model::{ByteSize, Digest, Platform};
 use serde::{Deserialize, Serialize};
 
-use crate::error::CatalogError;
+use crate::error::{CatalogError, RegistryError};
 use crate::fault::FaultRule;
 use crate::media::ManifestKind;
 
@@ -108,6 +108,16 @@ impl ImageSpec {
             sized: false,
             base: None,
         }
+    }
+}
+
+impl ImageSpec {
+    /// The checks the builder makes before building, without building: a valid repository
+    /// and tag, at least one platform and one layer, complete and distinct platforms, and
+    /// layers within [`LAYER_MAX_BYTES`](crate::LAYER_MAX_BYTES). A file reader can refuse
+    /// a bad spec up front, where it can still say on which line it was written.
+    pub fn check(&self) -> Result<(), RegistryError> {
+        crate::builder::check(self)
     }
 }
 
@@ -290,6 +300,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("imagez") && err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn specs_are_checked_without_building() {
+        assert_eq!(ImageSpec::new("demo/x", "v1").check(), Ok(()));
+        let mut bad = ImageSpec::new("Demo/x", "v1");
+        assert!(bad.check().is_err());
+        bad = ImageSpec::new("demo/x", "v1");
+        bad.layers.clear();
+        assert_eq!(bad.check(), Err(RegistryError::NoLayers));
     }
 
     #[test]

@@ -46,6 +46,12 @@ pub enum RegistryError {
         /// The digest asked for.
         digest: Digest,
     },
+    /// A manifest installed from outside the protocol failed a push's checks.
+    #[error("manifest refused: {0}")]
+    ManifestRefused(String),
+    /// No content is stored under this digest.
+    #[error("no content is stored under {0}")]
+    ContentUnknown(Digest),
     /// An access rule whose repository pattern is empty.
     #[error("access rule {0} has an empty repository pattern")]
     EmptyPattern(usize),

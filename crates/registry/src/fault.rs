@@ -291,7 +291,8 @@ impl FaultSet {
     }
 }
 
-fn matches(matcher: &FaultMatch, facts: &Facts<'_>) -> bool {
+/// Whether every field `matcher` sets matches the request (triggers share this).
+pub(crate) fn matches(matcher: &FaultMatch, facts: &Facts<'_>) -> bool {
     let since_epoch = facts.now.since_epoch();
     matcher
         .method

@@ -18,6 +18,7 @@
 //! - `pull`, `push`: the distribution API's pull and push sides.
 //! - `access`, `auth`, `token`: accounts and access rules, the 401/403 decision and challenges, and the Docker token flow.
 //! - [`fault`]: fault rules and verdicts.
+//! - [`trigger`]: one-shot content changes (tag moves) that a client's own request sets off.
 //! - [`log`]: the request log.
 //! - `control`: the `/_pullsim/` control API.
 //! - [`media`]: media types and `Accept` negotiation.
@@ -43,6 +44,7 @@ pub mod registry;
 mod route;
 mod store;
 mod token;
+pub mod trigger;
 
 pub mod protocol;
 
@@ -59,3 +61,4 @@ pub use push::MANIFEST_MAX_BYTES;
 pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use store::TagEvent;
 pub use token::TOKEN_LIFETIME;
+pub use trigger::{InstalledTrigger, Trigger, TriggerAction};

@@ -1,6 +1,7 @@
 //! The pull side of the distribution API: manifests and blobs by `GET`/`HEAD` (with
-//! `Accept` negotiation, `If-None-Match` and `Range`), the tags list and the catalog,
-//! both paged with `n`/`last` and a `Link` header.
+//! `Accept` negotiation, `If-None-Match` and `Range`; blobs redirected to another origin
+//! when configured), the tags list and the catalog, both paged with `n`/`last` and a
+//! `Link` header.
 //!
 //! Bodies are clones of the store's [`Bytes`], never copies.
 
@@ -146,6 +147,22 @@ impl Registry {
                 .detail(json!(requested.to_string()))
                 .into_response();
         };
+        // distribution redirects once the blob is known to exist, before it looks at
+        // conditional or range headers: the other origin answers those.
+        if let Some(origin) = &self.config.blob_redirect {
+            let mut response = crate::errcode::empty_response(307);
+            response.headers.append(
+                "Location",
+                format!(
+                    "{}/v2/{name}/blobs/{requested}",
+                    origin.trim_end_matches('/')
+                ),
+            );
+            response
+                .headers
+                .append("Docker-Content-Digest", requested.to_string());
+            return response;
+        }
         if if_none_match(request, &requested) {
             let mut response = crate::errcode::empty_response(304);
             response

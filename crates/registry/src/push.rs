@@ -1,7 +1,8 @@
 //! The push side, well enough for real clients (`skopeo copy ... docker://`): blob
 //! uploads (monolithic `POST ?digest=`, cross-repository mount, chunked `PATCH` with
 //! `Content-Range` checks, `PUT ?digest=`, status and cancel) and manifest `PUT` by tag
-//! or digest with distribution's validation.
+//! or digest with distribution's validation; `install_manifest` stores documents of the
+//! caller's own (over the 4 MiB cap too) through the same checks.
 //!
 //! Upload ids are deterministic (a counter formatted as a UUID). Statuses follow
 //! distribution v2.8: `202` for an open upload, `201` for a stored blob or manifest,
@@ -18,6 +19,7 @@ use serde_json::json;
 
 use crate::access::{Action, Credentials};
 use crate::errcode::{ApiError, ErrorCode, empty_response};
+use crate::error::RegistryError;
 use crate::media::{ManifestKind, bare_media_type};
 use crate::protocol::{Method, Request, Response};
 use crate::registry::{Caller, Registry};
@@ -281,34 +283,96 @@ impl Registry {
         else {
             return manifest_invalid(format!("unsupported manifest media type {content_type:?}"));
         };
+        match self.store_manifest(name, reference, kind, body, now) {
+            Ok(canonical) => {
+                let mut response = empty_response(201);
+                response
+                    .headers
+                    .append("Location", format!("/v2/{name}/manifests/{canonical}"));
+                response
+                    .headers
+                    .append("Docker-Content-Digest", canonical.to_string());
+                response
+            }
+            Err(response) => response,
+        }
+    }
+
+    /// Stores a manifest of the caller's own (`repository`, optionally tagged) with every
+    /// check a push makes except the 4 MiB cap: distribution refuses larger pushes, yet a
+    /// registry may still hold one (another implementation took it, or a mirror copied it),
+    /// and pullers must cope. Returns its digest.
+    pub fn install_manifest(
+        &mut self,
+        repository: &str,
+        tag: Option<&str>,
+        kind: ManifestKind,
+        body: Bytes,
+        now: SimTime,
+    ) -> Result<Digest, RegistryError> {
+        crate::names::check_repository(repository)?;
+        let reference = match tag {
+            Some(tag) => {
+                crate::names::check_tag(tag)?;
+                tag.to_owned()
+            }
+            None => Digest::sha256_of(&body).to_string(),
+        };
+        self.store_manifest(repository, &reference, kind, &body, now)
+            .map_err(|response| {
+                // The envelope's message and detail say why, as a push would be told.
+                let envelope =
+                    serde_json::from_slice::<serde_json::Value>(&response.body).unwrap_or_default();
+                let error = &envelope["errors"][0];
+                let message = error["message"].as_str().unwrap_or("refused");
+                let reason = match &error["detail"] {
+                    serde_json::Value::String(detail) => format!("{message}: {detail}"),
+                    serde_json::Value::Null => message.to_owned(),
+                    detail => format!("{message}: {detail}"),
+                };
+                RegistryError::ManifestRefused(reason)
+            })
+    }
+
+    /// The checks and storing shared by a push and [`Registry::install_manifest`], in
+    /// distribution's order after the size cap: JSON and media type, digest, referenced
+    /// content. The error is the answer a push gets.
+    fn store_manifest(
+        &mut self,
+        name: &str,
+        reference: &str,
+        kind: ManifestKind,
+        body: &Bytes,
+        now: SimTime,
+    ) -> Result<Digest, Response> {
         let (declared, references, schema_version) = match parse_manifest(kind, body) {
             Ok(parsed) => parsed,
-            Err(message) => return manifest_invalid(message),
+            Err(message) => return Err(manifest_invalid(message)),
         };
         if schema_version != 2 {
-            return manifest_invalid(format!(
+            return Err(manifest_invalid(format!(
                 "unrecognized manifest schema version {schema_version}"
-            ));
+            )));
         }
         if let Some(declared) = declared.filter(|declared| declared != kind.media_type()) {
-            return manifest_invalid(format!(
+            return Err(manifest_invalid(format!(
                 "mediaType in manifest should be '{}' not '{declared}'",
                 kind.media_type()
-            ));
+            )));
         }
         let tag = if reference.contains(':') {
             let Ok(claimed) = Digest::parse(reference) else {
-                return digest_invalid(json!(reference));
+                return Err(digest_invalid(json!(reference)));
             };
             if digest_like(&claimed, body) != claimed {
-                return ApiError::new(ErrorCode::DigestInvalid).into_response();
+                return Err(ApiError::new(ErrorCode::DigestInvalid).into_response());
             }
             None
         } else {
             if !crate::names::is_tag(reference) {
-                return ApiError::new(ErrorCode::TagInvalid)
+                return Err(ApiError::new(ErrorCode::TagInvalid)
                     .detail(json!({"Tag": reference}))
-                    .into_response();
+                    .into_response());
             }
             Some(reference)
         };
@@ -326,9 +390,9 @@ impl Registry {
                 })
             });
             if !present {
-                return ApiError::new(ErrorCode::ManifestBlobUnknown)
+                return Err(ApiError::new(ErrorCode::ManifestBlobUnknown)
                     .detail(json!(referenced.to_string()))
-                    .into_response();
+                    .into_response());
             }
         }
         let facts = manifest_facts(kind, body);
@@ -347,14 +411,7 @@ impl Registry {
                 .or_default()
                 .point(canonical.clone(), now);
         }
-        let mut response = empty_response(201);
-        response
-            .headers
-            .append("Location", format!("/v2/{name}/manifests/{canonical}"));
-        response
-            .headers
-            .append("Docker-Content-Digest", canonical.to_string());
-        response
+        Ok(canonical)
     }
 }
 

@@ -6,7 +6,8 @@
 //! logged, no faults); otherwise the fault rules are consulted; a status verdict answers
 //! at once, anything else lets the request be routed, authenticated and handled, and then
 //! shapes the response (delay, drop, corruption); `HEAD` responses lose their body but
-//! keep the `Content-Length` a `GET` would have; and the request is logged.
+//! keep the `Content-Length` a `GET` would have; triggers that a successful answer sets
+//! off apply their change; and the request is logged.
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ use crate::push::Uploads;
 use crate::route::{self, Route, Target};
 use crate::store::{Store, TagEvent};
 use crate::token::Tokens;
+use crate::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
 
 /// How a registry authenticates and who may use the control API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +46,13 @@ pub struct RegistryConfig {
     /// only to print the token endpoint's `issued_at` (clients compute token expiry from
     /// it). The server sets it to its start time; the simulator may leave it at 0.
     pub epoch_unix_seconds: u64,
+    /// When set (a URL prefix such as `http://127.0.0.1:5001`), blob `GET`/`HEAD` requests
+    /// that would be answered 200 get `307 Temporary Redirect` to
+    /// `<origin>/v2/<name>/blobs/<digest>` instead, as distribution does when its storage
+    /// driver hands out URLs (a CDN in front of object storage). Clients then fetch the
+    /// bytes from that other origin, which must not receive the registry's credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_redirect: Option<String>,
 }
 
 impl Default for RegistryConfig {
@@ -53,6 +62,7 @@ impl Default for RegistryConfig {
             control_token: None,
             service: "pullsim".to_owned(),
             epoch_unix_seconds: 0,
+            blob_redirect: None,
         }
     }
 }
@@ -78,6 +88,7 @@ pub struct Registry {
     pub(crate) access: Access,
     pub(crate) tokens: Tokens,
     pub(crate) faults: FaultSet,
+    pub(crate) triggers: TriggerSet,
     pub(crate) log: RequestLog,
     pub(crate) uploads: Uploads,
     /// Whether `handle` appends to the request log (see [`Registry::set_request_log`]).
@@ -100,6 +111,7 @@ impl Registry {
             access: Access::default(),
             tokens: Tokens::default(),
             faults: FaultSet::default(),
+            triggers: TriggerSet::default(),
             log: RequestLog::default(),
             uploads: Uploads::default(),
             log_requests: true,
@@ -261,6 +273,20 @@ impl Registry {
             .map(|entry| entry.history.as_slice())
     }
 
+    /// Makes the registry serve `bytes` wherever the content `digest` is asked for, with
+    /// the same `Docker-Content-Digest`, as a compromised registry or a broken mirror
+    /// would: a puller that checks what it receives must refuse it. Unlike a `corrupt`
+    /// fault, the bytes can be a valid document (another build's manifest), so only the
+    /// digest gives the lie away.
+    pub fn tamper(&mut self, digest: &Digest, bytes: Bytes) -> Result<(), RegistryError> {
+        let canonical = self
+            .store
+            .resolve(digest)
+            .ok_or_else(|| RegistryError::ContentUnknown(digest.clone()))?;
+        self.store.replace_bytes(&canonical, bytes);
+        Ok(())
+    }
+
     /// Installs a fault rule after the others.
     pub fn add_fault(&mut self, rule: FaultRule) -> FaultId {
         self.faults.add(rule)
@@ -317,6 +343,40 @@ impl Registry {
         Some((digest, content.bytes.clone()))
     }
 
+    /// Installs a trigger after the others; it fires once, after the n-th successful
+    /// request that matches it. A tag move is checked now: its manifest must already be in
+    /// the repository.
+    pub fn add_trigger(&mut self, trigger: Trigger) -> Result<(), RegistryError> {
+        match &trigger.action {
+            TriggerAction::MoveTag {
+                repository,
+                tag,
+                digest,
+            } => {
+                names::check_repository(repository)?;
+                names::check_tag(tag)?;
+                let linked = self
+                    .store
+                    .resolve(digest)
+                    .zip(self.store.repository(repository))
+                    .is_some_and(|(canonical, repo)| repo.manifests.contains(&canonical));
+                if !linked {
+                    return Err(RegistryError::ManifestUnknown {
+                        repository: repository.clone(),
+                        digest: digest.clone(),
+                    });
+                }
+            }
+        }
+        self.triggers.add(trigger);
+        Ok(())
+    }
+
+    /// The installed triggers with their counters.
+    pub fn triggers(&self) -> &[InstalledTrigger] {
+        self.triggers.list()
+    }
+
     /// Log entries from index `cursor` on.
     pub fn log_since(&self, cursor: u64) -> &[LogEntry] {
         self.log.since(cursor)
@@ -355,6 +415,7 @@ impl Registry {
         self.uploads.clear();
         self.tokens.clear();
         self.faults.clear();
+        self.triggers.clear();
         self.log.clear();
     }
 
@@ -412,6 +473,9 @@ impl Registry {
         if request.method == Method::Head {
             response.body = Bytes::new();
             response.delivery.declared_body = None;
+        }
+        for action in self.triggers.observe(&facts, response.status) {
+            self.apply(action, now);
         }
         if !self.log_requests {
             return response;
@@ -514,6 +578,23 @@ impl Registry {
                 let mut response = ApiError::new(ErrorCode::Unsupported).into_response();
                 response.headers.append("Allow", allowed_methods(route));
                 response
+            }
+        }
+    }
+}
+
+impl Registry {
+    /// Carries out a trigger's action. The move was checked when the trigger was added; if
+    /// the content has since been reset away, the move is dropped, since a protocol request
+    /// must not fail because of it.
+    fn apply(&mut self, action: TriggerAction, now: SimTime) {
+        match action {
+            TriggerAction::MoveTag {
+                repository,
+                tag,
+                digest,
+            } => {
+                let _ = self.move_tag(&repository, &tag, &digest, now);
             }
         }
     }

@@ -153,6 +153,18 @@ impl Store {
         });
     }
 
+    /// Replaces the bytes stored under `digest`, keeping what the store knows about them
+    /// (a manifest's kind and children); whether anything was stored there.
+    pub(crate) fn replace_bytes(&mut self, digest: &Digest, bytes: Bytes) -> bool {
+        match self.content.get_mut(digest) {
+            Some(content) => {
+                content.bytes = bytes;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Records that `alias` (a sha384 or sha512 digest) names the content `canonical`.
     pub(crate) fn alias(&mut self, alias: Digest, canonical: Digest) {
         if alias != canonical {

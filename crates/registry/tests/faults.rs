@@ -306,3 +306,57 @@ fn control_token_guards_the_control_api() {
         ],
     );
 }
+
+/// A trigger moves a tag between two requests of one client: the HEAD that resolved the
+/// tag saw build 1, the next GET of the tag sees build 2, and the old manifest stays
+/// reachable by digest. A move to a manifest the repository lacks is refused up front.
+#[test]
+fn triggers_move_tags_between_requests() {
+    use pullsim_registry::{ImageSpec, Trigger, TriggerAction};
+    let mut registry = Registry::new(RegistryConfig::default());
+    let first = registry
+        .push_build(&ImageSpec::new("demo/app", "v1"), SimTime::EPOCH)
+        .unwrap();
+    let mut second_spec = ImageSpec::new("demo/app", "v2");
+    second_spec.build = 2;
+    let second = registry.push_build(&second_spec, SimTime::EPOCH).unwrap();
+    let trigger = |digest: &Digest| Trigger {
+        matcher: FaultMatch {
+            path: Some("/v2/demo/app/manifests/v1".to_owned()),
+            ..FaultMatch::default()
+        },
+        action: TriggerAction::MoveTag {
+            repository: "demo/app".to_owned(),
+            tag: "v1".to_owned(),
+            digest: digest.clone(),
+        },
+    };
+    let elsewhere = registry
+        .push_build(&ImageSpec::new("demo/other", "v1"), SimTime::EPOCH)
+        .unwrap();
+    assert!(registry.add_trigger(trigger(&elsewhere.digest)).is_err());
+    registry.add_trigger(trigger(&second.digest)).unwrap();
+    let oci = "application/vnd.oci.image.manifest.v1+json";
+    let first_digest = first.digest.to_string();
+    let second_digest = second.digest.to_string();
+    check(
+        &mut registry,
+        vec![
+            req("HEAD", "/v2/demo/app/manifests/v1")
+                .header("Accept", oci)
+                .expect(200)
+                .has("Docker-Content-Digest", first_digest.clone()),
+            req("GET", "/v2/demo/app/manifests/v1")
+                .header("Accept", oci)
+                .expect(200)
+                .has("Docker-Content-Digest", second_digest),
+            req("GET", format!("/v2/demo/app/manifests/{first_digest}"))
+                .header("Accept", oci)
+                .expect(200)
+                .has("Docker-Content-Digest", first_digest),
+        ],
+    );
+    assert!(registry.triggers()[0].fired);
+    let history = registry.tag_history("demo/app", "v1").unwrap();
+    assert_eq!(history.len(), 2);
+}

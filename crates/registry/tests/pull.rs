@@ -408,3 +408,51 @@ fn basic_auth_protects_tenants() {
             .contains("application/vnd.oci.image.index.v1+json")
     );
 }
+
+/// With `blob_redirect` set, a blob that exists answers 307 to the other origin (GET and
+/// HEAD, ranged or not), while unknown blobs, unauthorised callers and manifests are
+/// answered as before.
+#[test]
+fn blob_redirects_point_at_the_other_origin() {
+    let mut registry = Registry::with_demo_catalog(RegistryConfig {
+        blob_redirect: Some("http://127.0.0.1:5001/".to_owned()),
+        ..RegistryConfig::default()
+    });
+    let manifest = get(
+        &mut registry,
+        "/v2/demo/hello/manifests/v1",
+        &[OCI_MANIFEST],
+    );
+    assert_eq!(manifest.status, 200);
+    let parsed: serde_json::Value = serde_json::from_slice(&manifest.body).unwrap();
+    let layer = parsed["layers"][0]["digest"].as_str().unwrap().to_owned();
+    let blob = format!("/v2/demo/hello/blobs/{layer}");
+    let location = format!("http://127.0.0.1:5001{blob}");
+    let responses = check(
+        &mut registry,
+        vec![
+            req("GET", blob.clone())
+                .expect(307)
+                .has("Location", location.clone())
+                .has("Docker-Content-Digest", layer.clone())
+                .has("Content-Length", "0"),
+            req("HEAD", blob.clone())
+                .expect(307)
+                .has("Location", location.clone()),
+            req("GET", blob.clone())
+                .header("Range", "bytes=0-9")
+                .expect(307)
+                .has("Location", location),
+            req(
+                "GET",
+                format!("/v2/demo/hello/blobs/sha256:{}", "a".repeat(64)),
+            )
+            .expect(404)
+            .code("BLOB_UNKNOWN"),
+            req("GET", format!("/v2/private/app/blobs/{layer}"))
+                .expect(401)
+                .code("UNAUTHORIZED"),
+        ],
+    );
+    assert!(responses[0].body.is_empty());
+}

@@ -318,3 +318,98 @@ fn a_pushed_demo_image_copies_byte_for_byte() {
         header(&index, "Docker-Content-Digest")
     );
 }
+
+/// A manifest over the 4 MiB a push may carry can still be installed from outside the
+/// protocol and is then served whole; the push of the same body is refused. References
+/// are checked as a push checks them.
+#[test]
+fn installed_manifests_skip_only_the_size_cap() {
+    use pullsim_registry::{ImageSpec, ManifestKind, RegistryError};
+    let mut registry = Registry::new(RegistryConfig::default());
+    let loaded = registry
+        .push_build(&ImageSpec::new("big/app", "v1"), SimTime::EPOCH)
+        .unwrap();
+    let manifest = get_manifest(
+        &mut registry,
+        &format!("/v2/big/app/manifests/{}", loaded.digest),
+    );
+    let mut parsed: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    parsed["annotations"] = json!({"dev.pullsim.padding": "x".repeat(5 << 20)});
+    let body = serde_json::to_vec(&parsed).unwrap();
+    assert!(body.len() > pullsim_registry::MANIFEST_MAX_BYTES);
+    let digest = registry
+        .install_manifest(
+            "big/app",
+            Some("huge"),
+            ManifestKind::OciManifest,
+            body.clone().into(),
+            SimTime::EPOCH,
+        )
+        .unwrap();
+    assert_eq!(digest.to_string(), sha(&body));
+    let served = get_manifest(&mut registry, "/v2/big/app/manifests/huge");
+    assert_eq!(served.len(), body.len());
+    check(
+        &mut registry,
+        vec![
+            req("PUT", "/v2/big/app/manifests/again")
+                .header("Content-Type", OCI_MANIFEST)
+                .body(body)
+                .expect(400)
+                .code("MANIFEST_INVALID"),
+        ],
+    );
+    parsed["layers"][0]["digest"] = json!(format!("sha256:{}", "0".repeat(64)));
+    let err = registry
+        .install_manifest(
+            "big/app",
+            None,
+            ManifestKind::OciManifest,
+            serde_json::to_vec(&parsed).unwrap().into(),
+            SimTime::EPOCH,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, RegistryError::ManifestRefused(why) if why.contains("blob unknown")),
+        "{err}"
+    );
+}
+
+/// A tampered manifest is served under its old digest with another build's bytes.
+#[test]
+fn tampered_content_keeps_its_digest_and_loses_its_bytes() {
+    use pullsim_registry::ImageSpec;
+    let mut registry = Registry::new(RegistryConfig::default());
+    let first = registry
+        .push_build(&ImageSpec::new("lying/app", "v1"), SimTime::EPOCH)
+        .unwrap();
+    let mut spec = ImageSpec::new("lying/app", "v2");
+    spec.build = 2;
+    let second = registry.push_build(&spec, SimTime::EPOCH).unwrap();
+    let other = get_manifest(&mut registry, "/v2/lying/app/manifests/v2");
+    registry
+        .tamper(&first.digest, other.clone().into())
+        .unwrap();
+    let target = format!("/v2/lying/app/manifests/{}", first.digest);
+    let responses = check(
+        &mut registry,
+        vec![
+            req("GET", target)
+                .header("Accept", OCI_MANIFEST)
+                .expect(200)
+                .has("Docker-Content-Digest", first.digest.to_string()),
+        ],
+    );
+    assert_eq!(&responses[0].body[..], &other[..]);
+    assert_eq!(sha(&responses[0].body), second.digest.to_string());
+    let unknown = Digest::parse(&format!("sha256:{}", "1".repeat(64))).unwrap();
+    assert!(registry.tamper(&unknown, other.into()).is_err());
+}
+
+fn get_manifest(registry: &mut Registry, target: &str) -> Vec<u8> {
+    let mut request = Request::new(Method::Get, target, "t");
+    request.headers.append("Accept", OCI_MANIFEST);
+    let response = registry.handle(&request, SimTime::EPOCH);
+    assert_eq!(response.status, 200, "{target}");
+    response.body.to_vec()
+}

@@ -91,7 +91,7 @@ pub use pull_keyring::{
 };
 pub use secret::{
     DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, DOCKERCFG_KEY, DOCKERCFG_TYPE, NotUsed,
-    PayloadError, PullSecretUse, Secret, SecretError,
+    PayloadError, PullSecretUse, Secret, SecretError, SecretManifest, SecretMetadata,
 };
 pub use url::{
     GoUrl, HostLabels, UrlError, UrlErrorReason, parse_go_url, parse_schemeless_url, split_url,

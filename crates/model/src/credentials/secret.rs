@@ -137,48 +137,70 @@ pub enum PullSecretUse {
     NotUsed(NotUsed),
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct Manifest {
+/// The fields of a Secret manifest that storing it needs, as the document holds them (before
+/// base64 decoding and defaulting). [`Secret::parse`] reads them from text; a caller that read
+/// the document itself (the scenario reader, which keeps positions) fills them in and calls
+/// [`Secret::from_manifest`], so the storing rules live here once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SecretManifest {
+    /// `kind`.
     #[serde(default)]
-    kind: Option<String>,
+    pub kind: Option<String>,
+    /// `metadata`.
     #[serde(default)]
-    metadata: Metadata,
+    pub metadata: SecretMetadata,
+    /// `type`.
     #[serde(default, rename = "type")]
-    secret_type: Option<String>,
+    pub secret_type: Option<String>,
+    /// `data`, values still base64 (`null` values are empty).
     #[serde(default)]
-    data: Option<BTreeMap<String, Option<String>>>,
+    pub data: Option<BTreeMap<String, Option<String>>>,
+    /// `stringData`, values as plain text.
     #[serde(default, rename = "stringData")]
-    string_data: Option<BTreeMap<String, Option<String>>>,
+    pub string_data: Option<BTreeMap<String, Option<String>>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct Metadata {
+/// The `metadata` fields of a Secret manifest that storing it needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SecretMetadata {
+    /// `metadata.name`.
     #[serde(default)]
-    name: Option<String>,
+    pub name: Option<String>,
+    /// `metadata.namespace`.
     #[serde(default)]
-    namespace: Option<String>,
+    pub namespace: Option<String>,
+    /// `metadata.uid`.
     #[serde(default)]
-    uid: Option<String>,
+    pub uid: Option<String>,
 }
 
 impl Secret {
     /// Reads a Secret manifest (YAML or JSON) and stores it as the API server would.
     pub fn parse(manifest: &str) -> Result<Secret, SecretError> {
-        let parsed: Manifest = if manifest.trim_start().starts_with('{') {
+        let parsed: SecretManifest = if manifest.trim_start().starts_with('{') {
             parse_json(manifest).map_err(SecretError::Document)?
         } else {
             parse_yaml(manifest).map_err(SecretError::Document)?
         };
-        if let Some(kind) = parsed.kind.filter(|kind| kind != "Secret") {
+        Secret::from_manifest(parsed)
+    }
+
+    /// Stores a manifest's fields as the API server would: `kind` must be `Secret` when
+    /// present, `metadata.name` is required, `data` values are decoded from standard padded
+    /// base64, `stringData` is merged over `data` key by key, an empty namespace becomes
+    /// `default` and an empty type `Opaque`. `data` keys are decoded in key order, so the
+    /// first bad one is reported.
+    pub fn from_manifest(manifest: SecretManifest) -> Result<Secret, SecretError> {
+        if let Some(kind) = manifest.kind.filter(|kind| kind != "Secret") {
             return Err(SecretError::WrongKind(kind));
         }
-        let name = parsed
+        let name = manifest
             .metadata
             .name
             .filter(|name| !name.is_empty())
             .ok_or(SecretError::MissingName)?;
         let mut data = BTreeMap::new();
-        for (key, value) in parsed.data.unwrap_or_default() {
+        for (key, value) in manifest.data.unwrap_or_default() {
             let decoded =
                 go_base64_decode(value.unwrap_or_default().as_bytes(), Base64Padding::Padded)
                     .map_err(|error| SecretError::Base64 {
@@ -187,18 +209,18 @@ impl Secret {
                     })?;
             data.insert(key, decoded);
         }
-        for (key, value) in parsed.string_data.unwrap_or_default() {
+        for (key, value) in manifest.string_data.unwrap_or_default() {
             data.insert(key, value.unwrap_or_default().into_bytes());
         }
         Ok(Secret {
             name,
-            namespace: parsed
+            namespace: manifest
                 .metadata
                 .namespace
                 .filter(|namespace| !namespace.is_empty())
                 .unwrap_or_else(|| "default".to_owned()),
-            uid: parsed.metadata.uid.filter(|uid| !uid.is_empty()),
-            secret_type: parsed
+            uid: manifest.metadata.uid.filter(|uid| !uid.is_empty()),
+            secret_type: manifest
                 .secret_type
                 .filter(|secret_type| !secret_type.is_empty())
                 .unwrap_or_else(|| "Opaque".to_owned()),
@@ -421,6 +443,36 @@ mod tests {
                 "{secret_type} {key} {payload:?}"
             );
         }
+    }
+
+    #[test]
+    fn fields_read_elsewhere_are_stored_by_the_same_rules() {
+        let fields = |data: &[(&str, &str)]| SecretManifest {
+            kind: None,
+            metadata: SecretMetadata {
+                name: Some("regcred".to_owned()),
+                namespace: Some(String::new()),
+                uid: None,
+            },
+            secret_type: None,
+            data: Some(
+                data.iter()
+                    .map(|(key, value)| ((*key).to_owned(), Some((*value).to_owned())))
+                    .collect(),
+            ),
+            string_data: None,
+        };
+        let stored = Secret::from_manifest(fields(&[("a", "eA==")])).unwrap();
+        assert_eq!(
+            (stored.namespace.as_str(), stored.secret_type.as_str()),
+            ("default", "Opaque")
+        );
+        assert_eq!(stored.data.get("a").map(Vec::as_slice), Some(&b"x"[..]));
+        let err = Secret::from_manifest(fields(&[("a", "eA=="), ("b", "e!==")])).unwrap_err();
+        assert!(
+            matches!(&err, SecretError::Base64 { key, .. } if key == "b"),
+            "{err:?}"
+        );
     }
 
     #[test]

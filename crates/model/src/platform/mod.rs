@@ -80,6 +80,14 @@ impl Platform {
     pub fn normalize(&self) -> Platform {
         PlatformsVersion::V0_2.normalize(self)
     }
+
+    /// Whether the normalised OS and architecture are ones Go knows (`go/build/syslist.go`).
+    /// `platforms.Parse` accepts any word as the architecture of `os/arch`, so a node
+    /// described as `linux/amd46` parses; callers describing real machines check this too.
+    pub fn is_known(&self) -> bool {
+        let normalized = self.normalize();
+        is_known_os(&normalized.os) && is_known_arch(&normalized.architecture)
+    }
 }
 
 impl PlatformsVersion {
@@ -310,6 +318,21 @@ impl<'de> Deserialize<'de> for Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_platforms_are_gos_os_and_arch_lists() {
+        for (specifier, known) in [
+            ("linux/amd64", true),
+            ("linux/arm64/v8", true),
+            ("linux/aarch64", true),
+            ("windows/amd64", true),
+            ("linux/amd46", false),
+            ("plan10/amd64", false),
+        ] {
+            let platform = Platform::parse(specifier).unwrap();
+            assert_eq!(platform.is_known(), known, "{specifier}");
+        }
+    }
 
     /// A platform as (os, architecture, variant).
     type Parts<'a> = (&'a str, &'a str, &'a str);

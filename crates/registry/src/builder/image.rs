@@ -189,7 +189,7 @@ pub(crate) fn build(spec: &ImageSpec) -> Result<BuiltImage, RegistryError> {
 }
 
 /// Refuses specs that would make an invalid or ambiguous image.
-fn check(spec: &ImageSpec) -> Result<(), RegistryError> {
+pub(crate) fn check(spec: &ImageSpec) -> Result<(), RegistryError> {
     names::check_repository(&spec.repository)?;
     names::check_tag(&spec.tag)?;
     if spec.platforms.is_empty() {

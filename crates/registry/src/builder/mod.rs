@@ -9,7 +9,7 @@ mod gzip;
 mod image;
 mod layer;
 
-pub(crate) use image::{BuiltImage, build};
+pub(crate) use image::{BuiltImage, build, check};
 pub use layer::LAYER_MAX_BYTES;
 
 #[cfg(test)]

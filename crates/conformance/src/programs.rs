@@ -1,8 +1,9 @@
-//! Real programs under test (skopeo, containerd, podman): finding them, running them with a
-//! time limit, and stopping every process a test starts by its process id.
+//! Real programs under test (skopeo, containerd, podman, any `--cmd` puller): finding them,
+//! running them with a time limit, and stopping every process the harness or a test starts
+//! by its process id.
 //!
-//! A test whose program is missing fails, naming the package that provides it: a missing
-//! puller must never look like a passing test.
+//! A missing program is an error naming the package that provides it: a missing puller
+//! must never look like a passing test or a passing conformance run.
 
 use std::fmt;
 use std::fs::File;
@@ -29,8 +30,8 @@ pub fn require(program: &str) -> anyhow::Result<PathBuf> {
         .find(|candidate| candidate.is_file())
         .with_context(|| {
             format!(
-                "`{program}` is not installed, and this test needs it: install it with: \
-                 apt-get install -y {package} (or run .ci/run, which does)"
+                "`{program}` is not installed: install it with: apt-get install -y {package} \
+                 (.ci/run does)"
             )
         })
 }
@@ -226,7 +227,7 @@ pub fn wait_for_path(path: &Path, daemon: &mut Guard, limit: Duration) -> anyhow
     Ok(())
 }
 
-/// A wall-clock time limit: the tests package is a shell and waits for real programs.
+/// A wall-clock time limit: the harness is a shell and waits for real programs.
 #[derive(Debug, Clone, Copy)]
 pub struct Deadline {
     at: Instant,
@@ -254,7 +255,7 @@ impl Deadline {
     }
 }
 
-/// Sleeps the calling test thread between polls of a real process.
+/// Sleeps the calling thread between polls of a real process.
 #[expect(
     clippy::disallowed_methods,
     reason = "polling a real process for its exit needs a real pause"

@@ -1,8 +1,8 @@
-//! The fake registry served over real HTTP on 127.0.0.1 for one test: started in-process on
-//! a free port in a background thread with its own tokio runtime, and shut down (and the
-//! thread joined) when the guard is dropped.
+//! The fake registry served over real HTTP on 127.0.0.1 for one conformance case or one
+//! test: started in-process on a free port in a background thread with its own tokio
+//! runtime, and shut down (and the thread joined) when the guard is dropped.
 //!
-//! The test keeps a handle on the same `Registry` the server answers from, so it can
+//! The caller keeps a handle on the same `Registry` the server answers from, so it can
 //! install fault rules and read the request log directly while real clients talk HTTP.
 
 use std::net::SocketAddr;
@@ -16,15 +16,15 @@ use pullsim_registry::{AuthMode, Catalog, LoadedImage, LogEntry, Registry, Regis
 use tokio::sync::watch;
 
 /// How long a shutting-down server waits for requests in flight (a client stuck in a
-/// fault's delay, say) before the test moves on without them.
+/// fault's delay, say) before the caller moves on without them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// A running server; dropping it stops the server.
 #[derive(Debug)]
-pub struct TestServer {
+pub struct RegistryServer {
     /// The address it listens on (`127.0.0.1:<free port>`).
     pub addr: SocketAddr,
-    /// The registry it answers from, shared with the test.
+    /// The registry it answers from, shared with the caller.
     pub registry: Arc<Mutex<Registry>>,
     /// The images loaded before the server started, with each platform's manifest.
     pub images: Vec<LoadedImage>,
@@ -32,13 +32,13 @@ pub struct TestServer {
     thread: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-impl TestServer {
+impl RegistryServer {
     /// Serves the built-in demo catalog with `auth` as the protected repositories' challenge.
     ///
     /// # Errors
     ///
     /// When no port can be bound or the runtime cannot start.
-    pub fn demo(auth: AuthMode) -> anyhow::Result<TestServer> {
+    pub fn demo(auth: AuthMode) -> anyhow::Result<RegistryServer> {
         let config = RegistryConfig {
             auth,
             epoch_unix_seconds: unix_seconds_now(),
@@ -48,7 +48,7 @@ impl TestServer {
         let images = registry
             .load(&Catalog::demo(), SimTime::EPOCH)
             .map_err(|err| anyhow::anyhow!("the demo catalog does not load: {err}"))?;
-        TestServer::start(registry, images)
+        RegistryServer::start(registry, images)
     }
 
     /// Serves `registry`, into which `images` were loaded.
@@ -56,8 +56,21 @@ impl TestServer {
     /// # Errors
     ///
     /// When no port can be bound or the runtime cannot start.
-    pub fn start(registry: Registry, images: Vec<LoadedImage>) -> anyhow::Result<TestServer> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
+    pub fn start(registry: Registry, images: Vec<LoadedImage>) -> anyhow::Result<RegistryServer> {
+        RegistryServer::start_on(free_listener()?, registry, images)
+    }
+
+    /// Serves `registry` on a listener the caller bound (so it could learn the address
+    /// first, to point another registry's redirects at it).
+    ///
+    /// # Errors
+    ///
+    /// When the listener is unusable or the runtime cannot start.
+    pub fn start_on(
+        listener: std::net::TcpListener,
+        registry: Registry,
+        images: Vec<LoadedImage>,
+    ) -> anyhow::Result<RegistryServer> {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let registry = Arc::new(Mutex::new(registry));
@@ -66,7 +79,7 @@ impl TestServer {
             .worker_threads(2)
             .enable_all()
             .build()
-            .context("tokio runtime for the test server")?;
+            .context("tokio runtime for the registry server")?;
         let shared = Arc::clone(&registry);
         let thread = spawn_thread(move || {
             runtime.block_on(async move {
@@ -87,7 +100,7 @@ impl TestServer {
                 }
             })
         });
-        Ok(TestServer {
+        Ok(RegistryServer {
             addr,
             registry,
             images,
@@ -106,7 +119,7 @@ impl TestServer {
         format!("{}/{repository_and_tag}", self.addr)
     }
 
-    /// The registry, locked (the server waits while the test holds it).
+    /// The registry, locked (the server waits while the caller holds it).
     pub fn lock(&self) -> MutexGuard<'_, Registry> {
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -152,14 +165,23 @@ impl TestServer {
     }
 }
 
-impl Drop for TestServer {
+impl Drop for RegistryServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
         if let Some(thread) = self.thread.take() {
-            // The server's own error (if any) was already seen by the test's clients.
+            // The server's own error (if any) was already seen by its clients.
             let _ = thread.join();
         }
     }
+}
+
+/// A listener on a free port of 127.0.0.1.
+///
+/// # Errors
+///
+/// When no port can be bound.
+pub fn free_listener() -> anyhow::Result<std::net::TcpListener> {
+    std::net::TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")
 }
 
 /// Log entries as text, one request a line, for failure messages.
@@ -178,12 +200,12 @@ pub fn log_lines(log: &[LogEntry]) -> String {
         .join("\n")
 }
 
-/// The wall-clock second of the server's epoch (token `issued_at` is printed from it).
+/// The wall-clock second now, for a server's epoch (token `issued_at` is printed from it).
 #[expect(
     clippy::disallowed_methods,
-    reason = "the test server runs in real time; its epoch is the wall-clock moment it starts"
+    reason = "the server runs in real time; its epoch is the wall-clock moment it starts"
 )]
-fn unix_seconds_now() -> u64 {
+pub fn unix_seconds_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
@@ -191,7 +213,7 @@ fn unix_seconds_now() -> u64 {
 
 #[expect(
     clippy::disallowed_methods,
-    reason = "the test server runs its tokio runtime on a thread of its own, beside the test"
+    reason = "the server runs its tokio runtime on a thread of its own, beside its caller"
 )]
 fn spawn_thread<F>(body: F) -> JoinHandle<std::io::Result<()>>
 where

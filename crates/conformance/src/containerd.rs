@@ -1,9 +1,9 @@
-//! A containerd daemon of the test's own: its config, root, state and socket all live in
-//! a temporary folder (as REAL-CLIENTS.md shows), the CRI plugin is off, and the daemon is
-//! stopped by its process id when the guard is dropped.
+//! A containerd daemon of the harness's (or a test's) own: its config, root, state and
+//! socket all live in a temporary folder (as REAL-CLIENTS.md shows), the CRI plugin is off,
+//! and the daemon is stopped by its process id when the guard is dropped.
 //!
-//! Starting containerd takes about a second, so a test binary starts one and runs its
-//! cases through it.
+//! Starting containerd takes about a second, so a conformance run (or a test binary)
+//! starts one and runs its cases through it, each case in a containerd namespace of its own.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -89,6 +89,17 @@ impl Containerd {
                 .args(args),
             limit,
         )
+    }
+
+    /// Where the daemon keeps the bytes of `digest` (`<root>/io.containerd.content.v1.content/
+    /// blobs/<algorithm>/<hex>`); the blob files are shared by every namespace, which list
+    /// their own content through `ctr content ls`.
+    pub fn blob_path(&self, digest: &pullsim_model::Digest) -> PathBuf {
+        self.folder
+            .path()
+            .join("root/io.containerd.content.v1.content/blobs")
+            .join(digest.algorithm().as_str())
+            .join(digest.encoded())
     }
 
     /// The folder holding the daemon's state.

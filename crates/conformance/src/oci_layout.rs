@@ -1,6 +1,7 @@
 //! OCI image layouts on disk, as skopeo writes them (`oci:DIR:TAG`): reading what a real
-//! client pulled (the manifest digest, the unpacked `/hello.txt`), and writing a small
-//! image of the test's own for skopeo to push.
+//! client pulled (the manifest digest, the unpacked `/hello.txt`, the whole store with
+//! each blob's bytes checked), and writing a small image of the caller's own for skopeo to
+//! push.
 
 use std::io::Read;
 use std::path::Path;
@@ -9,6 +10,8 @@ use anyhow::{Context, bail};
 use flate2::read::GzDecoder;
 use pullsim_model::Digest;
 use serde_json::{Value, json};
+
+use crate::puller::Stored;
 
 /// Reads a blob of the layout by digest, checking that its bytes match the digest.
 ///
@@ -92,7 +95,7 @@ pub fn file_in_layer(gzipped: &[u8], name: &str) -> anyhow::Result<Option<String
 
 /// Writes an OCI layout at `layout` holding one linux/amd64 image tagged `tag`, whose one
 /// layer holds `/hello.txt` with `text`; returns the manifest's digest. The image is the
-/// test's own (not from the registry), so pushing it really uploads every blob.
+/// caller's own (not from the registry), so pushing it really uploads every blob.
 ///
 /// # Errors
 ///
@@ -152,4 +155,121 @@ fn descriptor(media_type: &str, bytes: &[u8]) -> Value {
 fn json_file(path: &Path) -> anyhow::Result<Value> {
     let bytes = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
     serde_json::from_slice(&bytes).with_context(|| format!("parse {}", path.display()))
+}
+
+/// What an OCI layout holds, as a puller's store: the manifests `index.json` lists under
+/// one of `names` (its `org.opencontainers.image.ref.name`; with `last_if_unnamed`, the
+/// last entry when none matches), and every blob with the sha256 of its bytes. A missing
+/// layout holds nothing.
+///
+/// # Errors
+///
+/// When `index.json` exists but cannot be read, or a blob cannot be read.
+pub fn stored(layout: &Path, names: &[&str], last_if_unnamed: bool) -> anyhow::Result<Stored> {
+    let mut stored = Stored {
+        content_known: true,
+        ..Stored::default()
+    };
+    let index_path = layout.join("index.json");
+    if index_path.exists() {
+        let index = json_file(&index_path)?;
+        let manifests = index["manifests"].as_array().cloned().unwrap_or_default();
+        let digest_of =
+            |entry: &Value| entry["digest"].as_str().and_then(|d| Digest::parse(d).ok());
+        let named: Vec<Digest> = manifests
+            .iter()
+            .filter(|entry| {
+                entry["annotations"]["org.opencontainers.image.ref.name"]
+                    .as_str()
+                    .is_some_and(|name| names.contains(&name))
+            })
+            .filter_map(digest_of)
+            .collect();
+        stored.images = if named.is_empty() && last_if_unnamed {
+            manifests.last().and_then(digest_of).into_iter().collect()
+        } else {
+            named
+        };
+        for image in &stored.images {
+            if let Some(references) = references(layout, image) {
+                stored.references.insert(image.clone(), references);
+            }
+        }
+    }
+    let blobs = layout.join("blobs");
+    let Ok(algorithms) = std::fs::read_dir(&blobs) else {
+        return Ok(stored);
+    };
+    for algorithm in algorithms.flatten() {
+        let algorithm_name = algorithm.file_name().to_string_lossy().into_owned();
+        let Ok(files) = std::fs::read_dir(algorithm.path()) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let name = format!("{algorithm_name}:{}", file.file_name().to_string_lossy());
+            let Ok(digest) = Digest::parse(&name) else {
+                continue;
+            };
+            let actual = if algorithm_name == "sha256" {
+                let bytes = std::fs::read(file.path())
+                    .with_context(|| format!("read {}", file.path().display()))?;
+                Some(Digest::sha256_of(&bytes))
+            } else {
+                None
+            };
+            stored.content.insert(digest, actual);
+        }
+    }
+    Ok(stored)
+}
+
+/// The config and layer digests an image manifest in the layout references, when the
+/// manifest is there and is one.
+fn references(layout: &Path, manifest: &Digest) -> Option<Vec<Digest>> {
+    let path = layout
+        .join("blobs")
+        .join(manifest.algorithm().as_str())
+        .join(manifest.encoded());
+    let document: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    std::iter::once(&document["config"])
+        .chain(document["layers"].as_array()?)
+        .map(|descriptor| Digest::parse(descriptor["digest"].as_str()?).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_layout_reads_back_with_checked_blobs() {
+        let folder = tempfile::tempdir().unwrap();
+        let layout = folder.path().join("layout");
+        let digest = write_image(&layout, "pull-1", "hello\n").unwrap();
+        let stored = stored(&layout, &["pull-1"], false).unwrap();
+        assert_eq!(stored.images, vec![Digest::parse(&digest).unwrap()]);
+        assert_eq!(stored.content.len(), 3);
+        assert!(stored.mismatched().is_empty());
+        assert_eq!(stored.references[&stored.images[0]].len(), 2);
+        assert!(
+            super::stored(&layout, &["other"], false)
+                .unwrap()
+                .images
+                .is_empty()
+        );
+        assert_eq!(
+            super::stored(&layout, &["other"], true)
+                .unwrap()
+                .images
+                .len(),
+            1
+        );
+        let name = Digest::parse(&digest).unwrap();
+        std::fs::write(layout.join("blobs/sha256").join(name.encoded()), b"lies").unwrap();
+        let stored = super::stored(&layout, &["pull-1"], false).unwrap();
+        assert_eq!(stored.mismatched().len(), 1);
+        let empty = super::stored(&folder.path().join("none"), &[], true).unwrap();
+        assert!(empty.images.is_empty() && empty.content.is_empty());
+        assert_eq!(hello_text(&layout, "pull-1").ok(), None);
+    }
 }

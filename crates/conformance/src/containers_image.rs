@@ -4,7 +4,7 @@
 //!
 //! Both are rootful here and pull over plain HTTP from 127.0.0.1 only.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -15,42 +15,81 @@ use crate::programs::{self, Outcome};
 /// A generous limit for one pull of a small image; a warm skopeo copy takes about 30 ms.
 pub const PULL_LIMIT: Duration = Duration::from_secs(60);
 
-/// Accept any image: the fake registry signs nothing, and the tests check digests
+/// Accept any image: the fake registry signs nothing, and the harness checks digests
 /// themselves.
 const POLICY: &str = r#"{"default":[{"type":"insecureAcceptAnything"}]}"#;
 
-/// A private configuration folder shared by the containers/image tools.
+/// A private configuration folder shared by the containers/image tools: a trust policy
+/// that accepts anything, an empty credentials file, a registries.conf without search
+/// registries or mirrors, and `HOME`/`XDG_*` pointing inside it.
 #[derive(Debug)]
-struct Sandbox {
-    folder: TempDir,
+pub struct Sandbox {
+    folder: PathBuf,
+    /// Set when the sandbox made its own temporary folder, which goes with it.
+    _temporary: Option<TempDir>,
 }
 
 impl Sandbox {
     fn new(prefix: &str) -> anyhow::Result<Sandbox> {
-        let folder = tempfile::Builder::new().prefix(prefix).tempdir()?;
-        std::fs::write(folder.path().join("policy.json"), POLICY)?;
-        std::fs::write(folder.path().join("auth.json"), "{}")?;
+        let temporary = tempfile::Builder::new().prefix(prefix).tempdir()?;
+        let mut sandbox = Sandbox::at(temporary.path())?;
+        sandbox._temporary = Some(temporary);
+        Ok(sandbox)
+    }
+
+    /// A sandbox in `folder` (created if missing), which the caller removes.
+    ///
+    /// # Errors
+    ///
+    /// When the files cannot be written.
+    pub fn at(folder: &Path) -> anyhow::Result<Sandbox> {
+        std::fs::create_dir_all(folder)?;
+        std::fs::write(folder.join("policy.json"), POLICY)?;
+        std::fs::write(folder.join("auth.json"), "{}")?;
         // No unqualified-search registries and no mirrors: an image name means exactly
         // the server it names.
         std::fs::write(
-            folder.path().join("registries.conf"),
+            folder.join("registries.conf"),
             "unqualified-search-registries = []\n",
         )?;
-        Ok(Sandbox { folder })
+        Ok(Sandbox {
+            folder: folder.to_path_buf(),
+            _temporary: None,
+        })
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.folder.path().join(name)
+    /// A file or folder inside the sandbox.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.folder.join(name)
     }
 
-    /// The environment that points containers/image at this folder's files.
-    fn apply(&self, command: &mut Command) {
+    /// Points containers/image at this folder's files (credentials, registries.conf,
+    /// home and runtime folders).
+    pub fn apply(&self, command: &mut Command) {
         command
             .env("REGISTRY_AUTH_FILE", self.path("auth.json"))
             .env("CONTAINERS_REGISTRIES_CONF", self.path("registries.conf"))
-            .env("HOME", self.folder.path())
+            .env("HOME", &self.folder)
             .env("XDG_RUNTIME_DIR", self.path("run"))
             .env("XDG_CONFIG_HOME", self.path("config"));
+    }
+
+    /// The podman global flags for private storage in this folder: `--root`, `--runroot`
+    /// (podman refuses a runroot path over 50 characters, so the caller picks a short
+    /// one), the vfs driver, no events journal, cgroupfs.
+    pub fn podman_storage_args(&self, runroot: &Path) -> Vec<String> {
+        vec![
+            "--root".to_owned(),
+            self.path("root").display().to_string(),
+            "--runroot".to_owned(),
+            runroot.display().to_string(),
+            "--storage-driver".to_owned(),
+            "vfs".to_owned(),
+            "--events-backend".to_owned(),
+            "none".to_owned(),
+            "--cgroup-manager".to_owned(),
+            "cgroupfs".to_owned(),
+        ]
     }
 }
 
@@ -114,7 +153,7 @@ impl Skopeo {
         Ok((self.run(global, &args)?, layout))
     }
 
-    /// A folder of this sandbox, for layouts the test writes itself.
+    /// A folder of this sandbox, for layouts the caller writes itself.
     pub fn folder(&self, name: &str) -> PathBuf {
         self.sandbox.path(name)
     }
@@ -159,12 +198,10 @@ impl Podman {
         let mut command = Command::new(&self.program);
         self.sandbox.apply(&mut command);
         command
-            .arg("--root")
-            .arg(self.sandbox.path("root"))
-            .arg("--runroot")
-            .arg(self.sandbox.path("runroot"))
-            .args(["--storage-driver", "vfs", "--events-backend", "none"])
-            .args(["--cgroup-manager", "cgroupfs"])
+            .args(
+                self.sandbox
+                    .podman_storage_args(&self.sandbox.path("runroot")),
+            )
             .args(args);
         programs::run(&mut command, PULL_LIMIT)
     }

@@ -1,0 +1,129 @@
+//! Where a scenario is wrong and what was expected: positions, one error per mistake, and
+//! the list of all of them that [`Scenario::parse`](crate::Scenario::parse) returns.
+//!
+//! Reading never stops at the first mistake: every reader pushes its errors into one
+//! [`Diagnostics`] and carries on with what it could read, so a person fixing a file sees
+//! every problem in one run, in file order, each as `file:line:column: message`.
+
+use std::fmt;
+
+/// A place in the scenario text: 1-based line and 1-based column, counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Position {
+    /// The line, from 1.
+    pub line: u32,
+    /// The column, from 1, in characters (not bytes).
+    pub column: u32,
+}
+
+impl Position {
+    /// The start of the file.
+    pub const START: Position = Position { line: 1, column: 1 };
+
+    /// A position from its 1-based line and column.
+    pub fn new(line: u32, column: u32) -> Position {
+        Position { line, column }
+    }
+}
+
+/// `line:column`, the form compilers print.
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One mistake: where, and a lowercase message saying what is wrong and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScenarioError {
+    /// Where the offending value (or key) starts.
+    pub position: Position,
+    /// What is wrong, and what was expected.
+    pub message: String,
+}
+
+/// Every mistake in one scenario file, in file order. Displays one
+/// `file:line:column: message` per line, without a trailing newline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioErrors {
+    /// The file name as the caller gave it.
+    pub file_name: String,
+    /// The mistakes, sorted by position; never empty.
+    pub errors: Vec<ScenarioError>,
+}
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.errors.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(
+                f,
+                "{}:{}: {}",
+                self.file_name, error.position, error.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The errors collected while reading one file.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics {
+    errors: Vec<ScenarioError>,
+}
+
+impl Diagnostics {
+    /// Records a mistake at `position`.
+    pub(crate) fn error(&mut self, position: Position, message: impl Into<String>) {
+        self.errors.push(ScenarioError {
+            position,
+            message: message.into(),
+        });
+    }
+
+    /// How many mistakes have been recorded so far.
+    pub(crate) fn count(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// `None` when nothing was wrong; otherwise every mistake in file order, each once.
+    /// The sort is stable, so two mistakes at one place keep the order they were found in.
+    pub(crate) fn finish(mut self, file_name: &str) -> Option<ScenarioErrors> {
+        if self.errors.is_empty() {
+            return None;
+        }
+        self.errors.sort_by_key(|error| error.position);
+        let mut unique: Vec<ScenarioError> = Vec::with_capacity(self.errors.len());
+        for error in self.errors {
+            if !unique.contains(&error) {
+                unique.push(error);
+            }
+        }
+        Some(ScenarioErrors {
+            file_name: file_name.to_owned(),
+            errors: unique,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_print_one_per_line_in_file_order_without_repeats() {
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.error(Position::new(14, 7), "second");
+        diagnostics.error(Position::new(2, 1), "first");
+        diagnostics.error(Position::new(14, 7), "second");
+        diagnostics.error(Position::new(14, 7), "third, same place");
+        let errors = diagnostics.finish("scenarios/x.yaml").unwrap();
+        assert_eq!(
+            errors.to_string(),
+            "scenarios/x.yaml:2:1: first\nscenarios/x.yaml:14:7: second\nscenarios/x.yaml:14:7: third, same place"
+        );
+        assert!(Diagnostics::default().finish("x").is_none());
+    }
+}

@@ -1,0 +1,53 @@
+//! `pullsim-scenario`: scenario files, read into a fully validated [`Scenario`] or every
+//! mistake, each with its file, line and column and what was expected.
+//!
+//! A scenario is how users meet pullsim: registries with their images, node pools, pull
+//! Secrets, real Pod manifests, a timeline of things that happen, how long to run, and
+//! what must be true afterwards. This crate only reads and checks the file; a runner maps
+//! the [`Scenario`] onto the simulator and judges the expectations. The format's reference
+//! is `docs/scenario-format.md`.
+//!
+//! Architecture Invariant: pure, like the rest of the core: no I/O, no clock, no
+//! environment, no threads. Text comes in as `&str` and errors go out as values; no input
+//! makes it panic.
+//!
+//! Architecture Invariant: a rule that pullsim-model or pullsim-registry owns (reference
+//! parsing, pull policy defaulting, Secret storage, kubelet config validation, image specs,
+//! fault rules) is asked of that crate, never re-implemented here.
+//!
+//! Module map:
+//! - [`scenario`]: [`Scenario`], `Scenario::parse`, and the small sections (`kubernetes`,
+//!   `admission`, `run`).
+//! - [`registries`], [`nodes`], [`objects`] (Secrets and ServiceAccounts), [`workloads`]
+//!   (Pods), [`timeline`], [`expect`]: one section each, its types and its reader.
+//! - [`diagnostics`]: positions and the error list.
+//! - `references`: names one section uses that another must describe.
+//! - `tree`: the YAML document as a tree with positions; `bridge`: serde over that tree for
+//!   the registry crate's types; `fields`: typed reading of mappings and scalars;
+//!   `suggest`: "did you mean".
+
+mod bridge;
+pub mod diagnostics;
+pub mod expect;
+mod fields;
+pub mod nodes;
+pub mod objects;
+mod references;
+pub mod registries;
+pub mod scenario;
+mod suggest;
+pub mod timeline;
+mod tree;
+pub mod workloads;
+
+pub use diagnostics::{Position, ScenarioError, ScenarioErrors};
+pub use expect::{
+    Check, CredentialRef, Expectation, ExpectedEvent, Order, RequestFilter, RequestKind, State,
+};
+pub use fields::Bounds;
+pub use nodes::{KubeletSettings, Link, NodeConfigFile, NodePool};
+pub use objects::ServiceAccount;
+pub use registries::RegistryHost;
+pub use scenario::{Admission, FailurePolicy, Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
+pub use timeline::{Action, OutageFailure, TagTarget, TimedAction};
+pub use workloads::{Container, PodSpec, Workload};

@@ -1,0 +1,535 @@
+//! `nodes:`: pools of identical nodes, each with a platform, network links to the
+//! registries, images loaded before the run, docker config files, and the kubelet's pull
+//! settings.
+//!
+//! ```yaml
+//! nodes:
+//!   - pool: arm
+//!     count: 3                          # nodes arm-0, arm-1, arm-2
+//!     platform: linux/arm64/v8          # default linux/amd64
+//!     labels: {disk: ssd}
+//!     bandwidth: 100Mbit/s              # default 1Gbit/s
+//!     latency: 20ms                     # round trip; default 10ms
+//!     links:
+//!       registry.example.com: {bandwidth: 1Gbit/s, latency: 2ms}
+//!     prepulled: [registry.example.com/team/app:v1]
+//!     configFiles:
+//!       - path: /var/lib/kubelet/config.json      # the default path
+//!         content: {auths: {"*.example.com": {auth: dXNlcjpwYXNz}}}
+//!     kubelet:
+//!       serializeImagePulls: false
+//!       maxParallelImagePulls: 3
+//!       registryPullQPS: 5
+//!       registryBurst: 10
+//!       imagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages
+//!       preloadedImagesVerificationAllowlist: [registry.example.com/base/*]
+//! ```
+//!
+//! Kubelet settings are defaulted and validated by pullsim-model's rules, with the kubelet's
+//! own messages; docker config files are kept byte for byte and must sit on the kubelet's
+//! search path, because which file wins is part of what a scenario may show.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use pullsim_model::credentials::{DockerConfigFormat, NodeConfigCandidate, kubelet_search_path};
+use pullsim_model::go_text::quote;
+use pullsim_model::kubelet_config::{KubeletConfigError, KubeletPullConfig};
+use pullsim_model::verification::Allowlist;
+use pullsim_model::{
+    Bandwidth, CredentialVerification, KubeletPullSettings, Platform, VerificationPolicy,
+    parse_image_name,
+};
+
+use crate::diagnostics::{Diagnostics, Position};
+use crate::fields::{Fields, bandwidth, boolean, duration, list, number, text, text_map};
+use crate::references::Known;
+use crate::registries::RegistryHost;
+use crate::tree::{Node, Value};
+
+/// The kubelet's `--root-dir`, working directory and home directory on every node; they
+/// place the docker config search path.
+pub const KUBELET_ROOT_DIR: &str = "/var/lib/kubelet";
+/// The kubelet's working directory.
+pub const KUBELET_WORKING_DIR: &str = "/";
+/// The kubelet user's home directory.
+pub const KUBELET_HOME_DIR: &str = "/root";
+
+/// A pool of identical nodes named `<pool>-0`, `<pool>-1`, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodePool {
+    /// The pool's name, the prefix of its nodes' names.
+    pub name: String,
+    /// How many nodes the pool has at the start (more may join through the timeline).
+    pub count: u32,
+    /// The nodes' platform, as containerd's default platform matcher sees it.
+    pub platform: Platform,
+    /// Labels for `nodeSelector`, besides the well-known ones (see [`NodePool::labels`]).
+    pub labels: BTreeMap<String, String>,
+    /// The link to every registry not listed in `links`.
+    pub link: Link,
+    /// Links to particular registries, by host.
+    pub links: BTreeMap<String, Link>,
+    /// Images in every node's content store before the run (loaded, not pulled by the
+    /// kubelet, so KEP-2535 treats them as preloaded), as image references.
+    pub prepulled: Vec<String>,
+    /// Docker config files on every node, in the kubelet's search order.
+    pub config_files: Vec<NodeConfigFile>,
+    /// The kubelet's pull settings.
+    pub kubelet: KubeletSettings,
+    /// Where the pool is described.
+    pub position: Position,
+}
+
+/// A network link's speed and one-way latency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// Bytes cross the link at this rate (shared by the transfers on it).
+    pub bandwidth: Bandwidth,
+    /// The round-trip time of one request.
+    pub latency: Duration,
+}
+
+impl Link {
+    /// The link of a node that says nothing: 1 Gbit/s, 10 ms round trip.
+    pub fn default_link() -> Link {
+        Link {
+            bandwidth: Bandwidth::GIGABIT_PER_SECOND,
+            latency: Duration::from_millis(10),
+        }
+    }
+}
+
+/// A docker config file on a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeConfigFile {
+    /// Its path, one of the kubelet's search path.
+    pub path: String,
+    /// `config.json` or legacy `.dockercfg` shape, from the file name.
+    pub format: DockerConfigFormat,
+    /// Its bytes, as written (a mapping is written out as JSON).
+    pub contents: Vec<u8>,
+}
+
+/// The kubelet configuration fields that shape pulling, after the kubelet's defaulting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeletSettings {
+    /// `serializeImagePulls`, `maxParallelImagePulls`, `registryPullQPS`, `registryBurst`.
+    pub pull: KubeletPullSettings,
+    /// `imagePullCredentialsVerificationPolicy` and `preloadedImagesVerificationAllowlist`;
+    /// consulted only while the `KubeletEnsureSecretPulledImages` gate is on.
+    pub verification: CredentialVerification,
+}
+
+impl NodePool {
+    /// The name of the pool's node number `index` (from 0).
+    pub fn node_name(&self, index: u32) -> String {
+        format!("{}-{index}", self.name)
+    }
+
+    /// The link to `host`.
+    pub fn link_to(&self, host: &str) -> Link {
+        self.links.get(host).copied().unwrap_or(self.link)
+    }
+
+    /// Every label of node number `index`: the pool's, then the well-known
+    /// `kubernetes.io/hostname`, `kubernetes.io/os` and `kubernetes.io/arch` (which win).
+    pub fn labels(&self, index: u32) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        let platform = self.platform.normalize();
+        labels.insert("kubernetes.io/hostname".to_owned(), self.node_name(index));
+        labels.insert("kubernetes.io/os".to_owned(), platform.os);
+        labels.insert("kubernetes.io/arch".to_owned(), platform.architecture);
+        labels
+    }
+
+    /// The kubelet's search path with this pool's files in place, ready for
+    /// `credentials::select_node_config`.
+    pub fn node_config_candidates(&self) -> Vec<NodeConfigCandidate> {
+        kubelet_search_path(KUBELET_ROOT_DIR, KUBELET_WORKING_DIR, KUBELET_HOME_DIR)
+            .into_iter()
+            .map(|(path, format)| NodeConfigCandidate {
+                contents: self
+                    .config_files
+                    .iter()
+                    .find(|file| file.path == path)
+                    .map(|file| file.contents.clone()),
+                path,
+                format,
+            })
+            .collect()
+    }
+}
+
+/// Reads `nodes:`. `normalize_allowlist` is the `kubernetes:` block's choice of allowlist
+/// matching.
+pub(crate) fn read_node_pools(
+    node: &Node,
+    allowlist_normalizes: bool,
+    registries: &[RegistryHost],
+    known: &Known,
+    diagnostics: &mut Diagnostics,
+) -> Vec<NodePool> {
+    let mut pools: Vec<NodePool> = Vec::new();
+    for item in list(node, diagnostics) {
+        let Some(pool) = read_pool(item, allowlist_normalizes, registries, known, diagnostics)
+        else {
+            continue;
+        };
+        if let Some(first) = pools.iter().find(|first| first.name == pool.name) {
+            diagnostics.error(
+                pool.position,
+                format!(
+                    "node pool {} is already described at line {}",
+                    quote(&pool.name),
+                    first.position.line
+                ),
+            );
+            continue;
+        }
+        pools.push(pool);
+    }
+    pools
+}
+
+fn read_pool(
+    node: &Node,
+    allowlist_normalizes: bool,
+    registries: &[RegistryHost],
+    known: &Known,
+    diagnostics: &mut Diagnostics,
+) -> Option<NodePool> {
+    let mut fields = Fields::of(node, "a node pool", diagnostics)?;
+    let position = fields.position();
+    let name = fields
+        .require("pool", diagnostics)
+        .and_then(|name| pool_name(name, diagnostics));
+    let count = fields
+        .get("count")
+        .map_or(Some(1), |count| number::<u32>(count, diagnostics));
+    let platform = fields
+        .get("platform")
+        .map_or(Some(Platform::new("linux", "amd64", "")), |platform| {
+            read_platform(platform, diagnostics)
+        });
+    let labels = fields
+        .get("labels")
+        .map(|labels| text_map(labels, diagnostics))
+        .unwrap_or_default();
+    let default = Link::default_link();
+    let bandwidth_node = fields.get("bandwidth");
+    let latency_node = fields.get("latency");
+    let link = read_link_parts(bandwidth_node, latency_node, default, diagnostics);
+    let links = fields
+        .get("links")
+        .map(|links| read_links(links, link.unwrap_or(default), known, diagnostics))
+        .unwrap_or_default();
+    let prepulled = fields
+        .get("prepulled")
+        .map(|images| {
+            list(images, diagnostics)
+                .iter()
+                .filter_map(|image| read_prepulled(image, registries, diagnostics))
+                .collect()
+        })
+        .unwrap_or_default();
+    let config_files = fields
+        .get("configFiles")
+        .map(|files| read_config_files(files, diagnostics))
+        .unwrap_or_default();
+    let kubelet = match fields.get("kubelet") {
+        Some(kubelet) => read_kubelet(kubelet, allowlist_normalizes, diagnostics),
+        None => Some(KubeletSettings {
+            pull: KubeletPullSettings::default(),
+            verification: CredentialVerification {
+                allowlist_normalizes,
+                ..CredentialVerification::default()
+            },
+        }),
+    };
+    fields.finish(diagnostics);
+    Some(NodePool {
+        name: name?,
+        count: count?,
+        platform: platform?,
+        labels,
+        link: link?,
+        links,
+        prepulled,
+        config_files,
+        kubelet: kubelet?,
+        position,
+    })
+}
+
+/// Pool names become node names, which are DNS labels: lowercase letters, digits and `-`.
+fn pool_name(node: &Node, diagnostics: &mut Diagnostics) -> Option<String> {
+    let name = text(node, diagnostics)?;
+    let valid = name.len() <= 50
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if !valid {
+        diagnostics.error(
+            node.position,
+            format!(
+                "invalid pool name {} (expected lowercase letters, digits and '-', at most 50 characters)",
+                quote(&name)
+            ),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+/// A node platform must parse as containerd parses it and name an OS and architecture Go
+/// knows, since a node is a real machine.
+fn read_platform(node: &Node, diagnostics: &mut Diagnostics) -> Option<Platform> {
+    let written = text(node, diagnostics)?;
+    match Platform::parse(&written) {
+        Ok(platform) if platform.is_known() => Some(platform),
+        Ok(_) => {
+            diagnostics.error(
+                node.position,
+                format!(
+                    "unknown platform {} (expected os/arch[/variant] such as linux/amd64, linux/arm64/v8 or linux/arm/v7)",
+                    quote(&written)
+                ),
+            );
+            None
+        }
+        Err(error) => {
+            diagnostics.error(node.position, format!("unknown platform: {error}"));
+            None
+        }
+    }
+}
+
+fn read_link_parts(
+    bandwidth_node: Option<&Node>,
+    latency_node: Option<&Node>,
+    default: Link,
+    diagnostics: &mut Diagnostics,
+) -> Option<Link> {
+    let speed = bandwidth_node.map_or(Some(default.bandwidth), |node| bandwidth(node, diagnostics));
+    let delay = latency_node.map_or(Some(default.latency), |node| duration(node, diagnostics));
+    Some(Link {
+        bandwidth: speed?,
+        latency: delay?,
+    })
+}
+
+fn read_links(
+    node: &Node,
+    default: Link,
+    known: &Known,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<String, Link> {
+    let mut links = BTreeMap::new();
+    let Some(entries) = node.entries() else {
+        diagnostics.error(
+            node.position,
+            format!(
+                "expected links by registry host (a mapping), found {}",
+                node.describe()
+            ),
+        );
+        return links;
+    };
+    for entry in entries {
+        known.registry(&entry.key, entry.key_position, diagnostics);
+        let Some(mut fields) = Fields::of(&entry.value, "a link", diagnostics) else {
+            continue;
+        };
+        let bandwidth_node = fields.get("bandwidth");
+        let latency_node = fields.get("latency");
+        fields.finish(diagnostics);
+        if let Some(link) = read_link_parts(bandwidth_node, latency_node, default, diagnostics) {
+            links.insert(entry.key.clone(), link);
+        }
+    }
+    links
+}
+
+/// A pre-pulled image must be a valid reference to an image a described registry holds at
+/// the start (by tag), or a digest in a described registry.
+fn read_prepulled(
+    node: &Node,
+    registries: &[RegistryHost],
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    let image = text(node, diagnostics)?;
+    let name = match parse_image_name(&image) {
+        Ok(name) => name,
+        Err(error) => {
+            diagnostics.error(node.position, format!("invalid pre-pulled image: {error}"));
+            return None;
+        }
+    };
+    let (host, repository) = name
+        .repo
+        .split_once('/')
+        .unwrap_or((name.repo.as_str(), ""));
+    let Some(registry) = registries.iter().find(|registry| registry.host == host) else {
+        let hosts: Vec<&str> = registries
+            .iter()
+            .map(|registry| registry.host.as_str())
+            .collect();
+        diagnostics.error(
+            node.position,
+            format!(
+                "pre-pulled image {} is on registry {}, which the scenario does not describe ({})",
+                quote(&image),
+                quote(host),
+                if hosts.is_empty() {
+                    "none are described".to_owned()
+                } else {
+                    format!("described: {}", hosts.join(", "))
+                }
+            ),
+        );
+        return None;
+    };
+    if name.digest.is_none()
+        && let Some(tag) = name.tag.as_deref()
+        && !registry.has_tag(repository, tag)
+    {
+        diagnostics.error(
+            node.position,
+            format!(
+                "pre-pulled image {}: registry {host} has no image {repository}:{tag} at the start",
+                quote(&image)
+            ),
+        );
+        return None;
+    }
+    Some(image)
+}
+
+fn read_config_files(node: &Node, diagnostics: &mut Diagnostics) -> Vec<NodeConfigFile> {
+    let search_path = kubelet_search_path(KUBELET_ROOT_DIR, KUBELET_WORKING_DIR, KUBELET_HOME_DIR);
+    let mut files: Vec<NodeConfigFile> = Vec::new();
+    for item in list(node, diagnostics) {
+        let Some(mut fields) = Fields::of(item, "a docker config file", diagnostics) else {
+            continue;
+        };
+        let path_node = fields.get("path");
+        let content = fields.require("content", diagnostics);
+        fields.finish(diagnostics);
+        let path = match path_node {
+            Some(path) => text(path, diagnostics),
+            None => Some(format!("{KUBELET_ROOT_DIR}/config.json")),
+        };
+        let (Some(path), Some(content)) = (path, content) else {
+            continue;
+        };
+        let Some((_, format)) = search_path.iter().find(|(candidate, _)| *candidate == path) else {
+            let mut paths: Vec<&str> = search_path.iter().map(|(path, _)| path.as_str()).collect();
+            paths.dedup();
+            diagnostics.error(
+                path_node.map_or(item.position, |node| node.position),
+                format!(
+                    "{} is not on the kubelet's docker config search path (expected one of {})",
+                    quote(&path),
+                    paths.join(", ")
+                ),
+            );
+            continue;
+        };
+        if files.iter().any(|file| file.path == path) {
+            diagnostics.error(item.position, format!("{} is given twice", quote(&path)));
+            continue;
+        }
+        let contents = match &content.value {
+            Value::Scalar { text, .. } => text.clone().into_bytes(),
+            _ => match crate::bridge::deserialize::<serde_json::Value>(content) {
+                Ok(json) => json.to_string().into_bytes(),
+                Err((position, message)) => {
+                    diagnostics.error(position, message);
+                    continue;
+                }
+            },
+        };
+        files.push(NodeConfigFile {
+            path,
+            format: *format,
+            contents,
+        });
+    }
+    files
+}
+
+fn read_kubelet(
+    node: &Node,
+    allowlist_normalizes: bool,
+    diagnostics: &mut Diagnostics,
+) -> Option<KubeletSettings> {
+    let mut fields = Fields::of(node, "kubelet settings", diagnostics)?;
+    let position = fields.position();
+    let serialize = fields.get("serializeImagePulls");
+    let max_parallel = fields.get("maxParallelImagePulls");
+    let qps = fields.get("registryPullQPS");
+    let burst = fields.get("registryBurst");
+    let policy_node = fields.get("imagePullCredentialsVerificationPolicy");
+    let allowlist_node = fields.get("preloadedImagesVerificationAllowlist");
+    fields.finish(diagnostics);
+    let errors_before = diagnostics.count();
+    let config = KubeletPullConfig {
+        serialize_image_pulls: serialize.and_then(|node| boolean(node, diagnostics)),
+        max_parallel_image_pulls: max_parallel.and_then(|node| number::<i32>(node, diagnostics)),
+        registry_pull_qps: qps.and_then(|node| number::<i32>(node, diagnostics)),
+        registry_burst: burst.and_then(|node| number::<i32>(node, diagnostics)),
+    };
+    let pull = config.with_defaults();
+    if let Err(invalid) = pull.validate() {
+        for error in invalid.errors {
+            let at = match error {
+                KubeletConfigError::NegativeRegistryBurst(_) => burst,
+                KubeletConfigError::NegativeRegistryPullQps(_) => qps,
+                KubeletConfigError::MaxParallelImagePullsNotPositive(_)
+                | KubeletConfigError::ParallelLimitWithSerializedPulls => max_parallel,
+            };
+            diagnostics.error(at.map_or(position, |node| node.position), error.to_string());
+        }
+    }
+    let policy = match policy_node {
+        None => Some(VerificationPolicy::default()),
+        Some(node) => text(node, diagnostics).and_then(|written| {
+            written
+                .parse::<VerificationPolicy>()
+                .map_err(|error| diagnostics.error(node.position, error.to_string()))
+                .ok()
+        }),
+    };
+    let mut entries = Vec::new();
+    for entry in allowlist_node
+        .map(|node| list(node, diagnostics))
+        .unwrap_or_default()
+    {
+        let Some(written) = entry.scalar() else {
+            diagnostics.error(
+                entry.position,
+                format!("expected text, found {}", entry.describe()),
+            );
+            continue;
+        };
+        match Allowlist::parse(&[written]) {
+            Ok(_) => entries.push(written.to_owned()),
+            Err(error) => diagnostics.error(entry.position, error.to_string()),
+        }
+    }
+    let allowlist = Allowlist::parse(&entries).unwrap_or_default();
+    if diagnostics.count() > errors_before {
+        return None;
+    }
+    Some(KubeletSettings {
+        pull,
+        verification: CredentialVerification {
+            policy: policy?,
+            allowlist,
+            allowlist_normalizes,
+        },
+    })
+}

@@ -1,0 +1,575 @@
+//! [`Scenario`]: the whole file, typed and validated, and [`Scenario::parse`], which reads
+//! every section, checks that everything one section names exists in another, and returns
+//! either the scenario or every mistake.
+//!
+//! The smaller top-level sections live here: `kubernetes:` (behaviour that differs between
+//! releases), `admission:` and `run:`.
+//!
+//! ```yaml
+//! name: ifnotpresent-drift
+//! description: A tag re-pushed mid-rollout runs two versions at once.
+//! seed: 7
+//! kubernetes:
+//!   behavior: mainline                 # or legacy, or {pullQpsErrorHasPeriod: true, ...}
+//!   featureGates: {KubeletEnsureSecretPulledImages: true}
+//!   platforms: v0.2                    # containerd/platforms rules: v0.2 or v1
+//!   allowlistNormalizes: true
+//!   maxConcurrentDownloads: 3          # containerd's layers fetched at once per pull
+//!   podWorker: {errorRequeue: 10s, resync: 1m}   # fixed delays; default: jittered, seeded
+//! admission: {alwaysPullImages: false, digestPinning: {failurePolicy: Fail}}   # or true/false
+//! run: {for: 30m}                      # or {until: allRunning, limit: 1h}
+//! ```
+
+use std::time::Duration;
+
+use pullsim_model::{KubeletBehavior, PlatformsVersion, Secret, SimTime};
+
+use crate::diagnostics::{Diagnostics, ScenarioErrors};
+use crate::expect::{Expectation, read_expectations};
+use crate::fields::{Fields, boolean, duration, number, text};
+use crate::nodes::{NodePool, read_node_pools};
+use crate::objects::{ServiceAccount, read_secrets, read_service_accounts};
+use crate::references::{Known, Names, check_scenario};
+use crate::registries::{RegistryHost, one, read_registries};
+use crate::suggest::{suggestion, unknown_field_message, unknown_value_message};
+use crate::timeline::{TimedAction, read_timeline};
+use crate::tree::{Node, parse_document};
+use crate::workloads::{Context, Workload, read_workload, read_workloads};
+
+/// A scenario file, read and validated: everything a runner needs to build the world,
+/// drive it, and judge the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// `name`: a short identifier.
+    pub name: String,
+    /// `description`: what the scenario shows and why it matters.
+    pub description: String,
+    /// `seed`: the one seed of every random choice of the run (default 1).
+    pub seed: u64,
+    /// `kubernetes`: behaviour that differs between releases.
+    pub kubernetes: Kubernetes,
+    /// `registries`.
+    pub registries: Vec<RegistryHost>,
+    /// `nodes`.
+    pub node_pools: Vec<NodePool>,
+    /// `secrets`, stored as the API server stores them.
+    pub secrets: Vec<Secret>,
+    /// `serviceAccounts`.
+    pub service_accounts: Vec<ServiceAccount>,
+    /// `admission`.
+    pub admission: Admission,
+    /// `workloads`, and the pods the timeline creates, in creation order.
+    pub workloads: Vec<Workload>,
+    /// `timeline`, in time order.
+    pub timeline: Vec<TimedAction>,
+    /// `run`.
+    pub run: Run,
+    /// `expect`.
+    pub expectations: Vec<Expectation>,
+}
+
+/// Kubernetes and containerd behaviour where releases differ (SEMANTICS.md 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kubernetes {
+    /// The image manager's version-dependent strings; mainline by default.
+    pub behavior: KubeletBehavior,
+    /// The `KubeletEnsureSecretPulledImages` feature gate (KEP-2535); on by default, as in
+    /// 1.35 where it is beta.
+    pub ensure_secret_pulled_images: bool,
+    /// Which containerd/platforms release chooses from an index; v0.2 by default.
+    pub platforms: PlatformsVersion,
+    /// Whether `preloadedImagesVerificationAllowlist` matching normalises the image first
+    /// (mainline, the default) or compares the raw string (older releases).
+    pub allowlist_normalizes: bool,
+    /// containerd's `max_concurrent_downloads`: layers of one pull fetched at once (3, the
+    /// CRI default).
+    pub max_concurrent_downloads: u32,
+    /// The pod worker's requeue delays: `None` draws them as the kubelet does (10 s and
+    /// 1 m with jitter, from the seed); fixed delays reproduce a worked example to the
+    /// second.
+    pub pod_worker: Option<PodWorkerDelays>,
+}
+
+/// Fixed pod worker requeue delays instead of the kubelet's jittered ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodWorkerDelays {
+    /// After a sync that failed (the kubelet draws from 10 s to 15 s).
+    pub error_requeue: Duration,
+    /// After a sync that succeeded (the kubelet draws from 1 m to 1 m 30 s).
+    pub resync: Duration,
+}
+
+impl Default for Kubernetes {
+    fn default() -> Kubernetes {
+        Kubernetes {
+            behavior: KubeletBehavior::MAINLINE,
+            ensure_secret_pulled_images: true,
+            platforms: PlatformsVersion::V0_2,
+            allowlist_normalizes: true,
+            max_concurrent_downloads: 3,
+            pod_worker: None,
+        }
+    }
+}
+
+/// Admission steps applied to every pod when it is created (after the ServiceAccount
+/// plugin, which is always on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Admission {
+    /// The `AlwaysPullImages` plugin: every container's policy becomes `Always`.
+    pub always_pull_images: bool,
+    /// A digest-pinning step (a third-party mutating webhook): each tag is resolved to the
+    /// digest it points at in the registry at that moment, and the image rewritten to it.
+    /// `None` when off; otherwise what happens when a tag cannot be resolved.
+    pub digest_pinning: Option<FailurePolicy>,
+}
+
+/// A webhook's `failurePolicy`: what happens to a pod the webhook cannot handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailurePolicy {
+    /// The pod is rejected (the API default).
+    Fail,
+    /// The pod is admitted unchanged.
+    Ignore,
+}
+
+/// How long the run goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    /// When it stops.
+    pub stop: Stop,
+    /// The most events it may process; reaching it is a failure that names the seed.
+    pub events_max: u64,
+}
+
+/// When a run stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// After exactly this long.
+    After(Duration),
+    /// When every pod is Running, or after `limit` (a failure).
+    AllRunning {
+        /// The longest the run may take.
+        limit: Duration,
+    },
+}
+
+impl Run {
+    /// The latest virtual time the run can reach.
+    pub fn end(&self) -> SimTime {
+        match self.stop {
+            Stop::After(length) | Stop::AllRunning { limit: length } => {
+                SimTime::from_duration(length)
+            }
+        }
+    }
+}
+
+/// The default `run:` limit.
+pub const RUN_LIMIT_DEFAULT: Duration = Duration::from_secs(3600);
+/// The default `run.eventsMax`.
+pub const EVENTS_MAX_DEFAULT: u64 = 10_000_000;
+
+impl Scenario {
+    /// Reads a scenario. `file_name` only labels the errors (`file:line:column: message`).
+    /// Never panics: any text gives a scenario or errors.
+    pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
+        let mut diagnostics = Diagnostics::default();
+        let scenario = parse_document(text, &mut diagnostics)
+            .and_then(|root| read_scenario(&root, &mut diagnostics));
+        match (diagnostics.finish(file_name), scenario) {
+            (None, Some(scenario)) => Ok(scenario),
+            (Some(errors), _) => Err(errors),
+            (None, None) => Err(ScenarioErrors {
+                file_name: file_name.to_owned(),
+                errors: vec![crate::diagnostics::ScenarioError {
+                    position: crate::diagnostics::Position::START,
+                    message: "the scenario could not be read".to_owned(),
+                }],
+            }),
+        }
+    }
+}
+
+/// The top-level keys.
+const SECTIONS: [&str; 13] = [
+    "name",
+    "description",
+    "seed",
+    "kubernetes",
+    "registries",
+    "nodes",
+    "secrets",
+    "serviceAccounts",
+    "admission",
+    "workloads",
+    "timeline",
+    "run",
+    "expect",
+];
+
+/// Reads the sections in the order their references need (registries before the nodes
+/// that link to them, Secrets and the timeline before the pods that name them, pods before
+/// the expectations about them); errors come out in file order regardless.
+fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario> {
+    let mut fields = Fields::of(root, "a scenario", diagnostics)?;
+    let name = fields
+        .require("name", diagnostics)
+        .and_then(|n| text(n, diagnostics));
+    let description = fields
+        .require("description", diagnostics)
+        .and_then(|n| text(n, diagnostics));
+    let seed = fields
+        .get("seed")
+        .map_or(Some(1), |n| number::<u64>(n, diagnostics));
+    let kubernetes_node = fields.get("kubernetes");
+    let registries_node = fields.get("registries");
+    let nodes_node = fields.get("nodes");
+    let secrets_node = fields.get("secrets");
+    let accounts_node = fields.get("serviceAccounts");
+    let admission_node = fields.get("admission");
+    let workloads_node = fields.get("workloads");
+    let timeline_node = fields.get("timeline");
+    let run_node = fields.get("run");
+    let expect_node = fields.get("expect");
+    let misspelled: Vec<&str> = root
+        .entries()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|entry| suggestion(&entry.key, &SECTIONS).filter(|near| *near != entry.key))
+        .collect();
+    fields.finish(diagnostics);
+
+    let kubernetes = kubernetes_node.map_or(Some(Kubernetes::default()), |n| {
+        read_kubernetes(n, diagnostics)
+    });
+    let allowlist_normalizes = kubernetes.is_none_or(|kubernetes| kubernetes.allowlist_normalizes);
+    let admission = admission_node.map_or(Some(Admission::default()), |n| {
+        read_admission(n, diagnostics)
+    });
+    let run = run_node.map_or(
+        Some(Run {
+            stop: Stop::AllRunning {
+                limit: RUN_LIMIT_DEFAULT,
+            },
+            events_max: EVENTS_MAX_DEFAULT,
+        }),
+        |n| read_run(n, diagnostics),
+    );
+    // Each section's errors make its names uncertain (see `Known`).
+    let mut errors_before = diagnostics.count();
+    let mut had_errors = |diagnostics: &Diagnostics| {
+        let had = diagnostics.count() > errors_before;
+        errors_before = diagnostics.count();
+        had
+    };
+    let registries = registries_node
+        .map(|n| read_registries(n, diagnostics))
+        .unwrap_or_default();
+    let mut known = Known::with_registries(registries.iter().map(|registry| registry.host.clone()));
+    for (section, names) in [
+        ("registries", Names::Registries),
+        ("nodes", Names::Nodes),
+        ("secrets", Names::Secrets),
+        ("serviceAccounts", Names::ServiceAccounts),
+        ("workloads", Names::Pods),
+        ("timeline", Names::Pods),
+    ] {
+        if misspelled.contains(&section) {
+            known.set_uncertain(names);
+        }
+    }
+    if had_errors(diagnostics) {
+        known.set_uncertain(Names::Registries);
+    }
+    known.set_run_end(run.map(|run| run.end()));
+    let node_pools = nodes_node
+        .map(|n| read_node_pools(n, allowlist_normalizes, &registries, &known, diagnostics))
+        .unwrap_or_default();
+    known.add_pools(&node_pools);
+    if had_errors(diagnostics) {
+        known.set_uncertain(Names::Nodes);
+    }
+    let secrets = secrets_node
+        .map(|n| read_secrets(n, diagnostics))
+        .unwrap_or_default();
+    for (secret, _) in &secrets {
+        known.add_secret(&secret.namespace, &secret.name);
+    }
+    if had_errors(diagnostics) {
+        known.set_uncertain(Names::Secrets);
+    }
+    let (timeline, timeline_pods) = timeline_node
+        .map(|n| read_timeline(n, &known, diagnostics))
+        .unwrap_or_default();
+    known.add_timeline(&timeline);
+    if had_errors(diagnostics) {
+        known.set_uncertain(Names::Secrets);
+        known.set_uncertain(Names::Nodes);
+        known.set_uncertain(Names::Pods);
+    }
+    let service_accounts = accounts_node
+        .map(|n| read_service_accounts(n, &known, diagnostics))
+        .unwrap_or_default();
+    for account in &service_accounts {
+        known.add_service_account(&account.namespace, &account.name);
+    }
+    if had_errors(diagnostics) {
+        known.set_uncertain(Names::ServiceAccounts);
+    }
+    let context = Context {
+        known: &known,
+        pools: &node_pools,
+    };
+    let mut workloads = workloads_node
+        .map(|n| read_workloads(n, &context, diagnostics))
+        .unwrap_or_default();
+    for (at, pod) in timeline_pods {
+        workloads.extend(read_workload(pod, Some(at), &context, diagnostics));
+    }
+    workloads.sort_by_key(|workload| workload.at);
+    if had_errors(diagnostics) {
+        known.set_uncertain(Names::Pods);
+    }
+    let mut scenario = Scenario {
+        name: name?,
+        description: description?,
+        seed: seed?,
+        kubernetes: kubernetes?,
+        registries,
+        node_pools,
+        secrets: secrets.into_iter().map(|(secret, _)| secret).collect(),
+        service_accounts,
+        admission: admission?,
+        workloads,
+        timeline,
+        run: run?,
+        expectations: Vec::new(),
+    };
+    check_scenario(&scenario, &mut known, diagnostics);
+    scenario.expectations = expect_node
+        .map(|n| read_expectations(n, &known, diagnostics))
+        .unwrap_or_default();
+    Some(scenario)
+}
+
+fn read_kubernetes(node: &Node, diagnostics: &mut Diagnostics) -> Option<Kubernetes> {
+    let mut fields = Fields::of(node, "the kubernetes block", diagnostics)?;
+    let defaults = Kubernetes::default();
+    let behavior = fields
+        .get("behavior")
+        .map_or(Some(defaults.behavior), |n| match n.scalar() {
+            Some("mainline") => Some(KubeletBehavior::MAINLINE),
+            Some("legacy") => Some(KubeletBehavior::LEGACY),
+            Some(other) => {
+                diagnostics.error(
+                    n.position,
+                    unknown_value_message(
+                        "behavior",
+                        other,
+                        &["mainline", "legacy", "a mapping of switches"],
+                    ),
+                );
+                None
+            }
+            None => one::<KubeletBehavior>(n, diagnostics),
+        });
+    let gate = fields
+        .get("featureGates")
+        .map_or(Some(defaults.ensure_secret_pulled_images), |n| {
+            read_feature_gates(n, defaults.ensure_secret_pulled_images, diagnostics)
+        });
+    let platforms = fields
+        .get("platforms")
+        .map_or(Some(defaults.platforms), |n| {
+            match text(n, diagnostics).as_deref() {
+                Some("v0.2") => Some(PlatformsVersion::V0_2),
+                Some("v1") => Some(PlatformsVersion::V1),
+                Some(other) => {
+                    diagnostics.error(
+                        n.position,
+                        unknown_value_message(
+                            "containerd/platforms release",
+                            other,
+                            &["v0.2", "v1"],
+                        ),
+                    );
+                    None
+                }
+                None => None,
+            }
+        });
+    let normalizes = fields
+        .get("allowlistNormalizes")
+        .map_or(Some(defaults.allowlist_normalizes), |n| {
+            boolean(n, diagnostics)
+        });
+    let downloads =
+        fields
+            .get("maxConcurrentDownloads")
+            .map_or(Some(defaults.max_concurrent_downloads), |n| {
+                number::<u32>(n, diagnostics).filter(|count| {
+                    let positive = *count > 0;
+                    if !positive {
+                        diagnostics.error(n.position, "maxConcurrentDownloads must be at least 1");
+                    }
+                    positive
+                })
+            });
+    let pod_worker = match fields.get("podWorker") {
+        None => Some(None),
+        Some(n) => read_pod_worker(n, diagnostics).map(Some),
+    };
+    fields.finish(diagnostics);
+    Some(Kubernetes {
+        behavior: behavior?,
+        ensure_secret_pulled_images: gate?,
+        platforms: platforms?,
+        allowlist_normalizes: normalizes?,
+        max_concurrent_downloads: downloads?,
+        pod_worker: pod_worker?,
+    })
+}
+
+/// `podWorker: {errorRequeue: 10s, resync: 1m}`: fixed delays instead of the seeded jitter.
+fn read_pod_worker(node: &Node, diagnostics: &mut Diagnostics) -> Option<PodWorkerDelays> {
+    let mut fields = Fields::of(node, "fixed pod worker delays", diagnostics)?;
+    let error_requeue = fields
+        .require("errorRequeue", diagnostics)
+        .and_then(|n| duration(n, diagnostics));
+    let resync = fields
+        .require("resync", diagnostics)
+        .and_then(|n| duration(n, diagnostics));
+    fields.finish(diagnostics);
+    Some(PodWorkerDelays {
+        error_requeue: error_requeue?,
+        resync: resync?,
+    })
+}
+
+/// The gates that change pulling; only `KubeletEnsureSecretPulledImages` exists so far.
+const FEATURE_GATES: [&str; 1] = ["KubeletEnsureSecretPulledImages"];
+
+fn read_feature_gates(node: &Node, default: bool, diagnostics: &mut Diagnostics) -> Option<bool> {
+    let Some(entries) = node.entries() else {
+        diagnostics.error(
+            node.position,
+            format!(
+                "expected feature gates (a mapping), found {}",
+                node.describe()
+            ),
+        );
+        return None;
+    };
+    let mut gate = Some(default);
+    for entry in entries {
+        if entry.key == FEATURE_GATES[0] {
+            gate = boolean(&entry.value, diagnostics);
+        } else {
+            diagnostics.error(
+                entry.key_position,
+                unknown_field_message(&entry.key, &FEATURE_GATES),
+            );
+        }
+    }
+    gate
+}
+
+fn read_admission(node: &Node, diagnostics: &mut Diagnostics) -> Option<Admission> {
+    let mut fields = Fields::of(node, "admission steps", diagnostics)?;
+    let always = fields
+        .get("alwaysPullImages")
+        .map_or(Some(false), |n| boolean(n, diagnostics));
+    let pinning = match fields.get("digestPinning") {
+        None => Some(None),
+        Some(n) if n.entries().is_some() => read_webhook(n, diagnostics).map(Some),
+        Some(n) => boolean(n, diagnostics).map(|on| on.then_some(FailurePolicy::Fail)),
+    };
+    fields.finish(diagnostics);
+    Some(Admission {
+        always_pull_images: always?,
+        digest_pinning: pinning?,
+    })
+}
+
+/// `digestPinning: {failurePolicy: Fail|Ignore}`; `Fail` is the API's default.
+fn read_webhook(node: &Node, diagnostics: &mut Diagnostics) -> Option<FailurePolicy> {
+    let mut fields = Fields::of(node, "the digest-pinning webhook", diagnostics)?;
+    let policy = fields
+        .get("failurePolicy")
+        .map_or(Some(FailurePolicy::Fail), |p| {
+            match text(p, diagnostics).as_deref() {
+                Some("Fail") => Some(FailurePolicy::Fail),
+                Some("Ignore") => Some(FailurePolicy::Ignore),
+                Some(other) => {
+                    diagnostics.error(
+                        p.position,
+                        unknown_value_message("failure policy", other, &["Fail", "Ignore"]),
+                    );
+                    None
+                }
+                None => None,
+            }
+        });
+    fields.finish(diagnostics);
+    policy
+}
+
+fn read_run(node: &Node, diagnostics: &mut Diagnostics) -> Option<Run> {
+    let mut fields = Fields::of(node, "the run", diagnostics)?;
+    let position = fields.position();
+    let for_node = fields.get("for");
+    let until_node = fields.get("until");
+    let limit_node = fields.get("limit");
+    let events_max = fields
+        .get("eventsMax")
+        .map_or(Some(EVENTS_MAX_DEFAULT), |n| number::<u64>(n, diagnostics));
+    fields.finish(diagnostics);
+    let stop = match (for_node, until_node) {
+        (Some(length), None) => {
+            if let Some(limit) = limit_node {
+                diagnostics.error(
+                    limit.position,
+                    "limit goes with until: allRunning; a run for a fixed time has no other limit",
+                );
+            }
+            duration(length, diagnostics).map(Stop::After)
+        }
+        (None, Some(until)) => {
+            let condition = text(until, diagnostics);
+            if condition
+                .as_deref()
+                .is_some_and(|condition| condition != "allRunning")
+            {
+                diagnostics.error(
+                    until.position,
+                    unknown_value_message(
+                        "stop condition",
+                        condition.as_deref().unwrap_or_default(),
+                        &["allRunning"],
+                    ),
+                );
+            }
+            let limit = limit_node.map_or(Some(RUN_LIMIT_DEFAULT), |n| duration(n, diagnostics));
+            condition.filter(|condition| condition == "allRunning")?;
+            limit.map(|limit| Stop::AllRunning { limit })
+        }
+        _ => {
+            diagnostics.error(
+                position,
+                "a run needs exactly one of for (a duration) or until: allRunning",
+            );
+            None
+        }
+    };
+    if let Some(Stop::After(length) | Stop::AllRunning { limit: length }) = stop
+        && length.is_zero()
+    {
+        diagnostics.error(position, "a run must last longer than 0s");
+        return None;
+    }
+    Some(Run {
+        stop: stop?,
+        events_max: events_max?,
+    })
+}

@@ -1,0 +1,341 @@
+//! `workloads:`: real Pod manifests, each optionally replicated and created at a time.
+//!
+//! ```yaml
+//! workloads:
+//!   - apiVersion: v1
+//!     kind: Pod
+//!     metadata: {name: web, namespace: team-a}
+//!     replicas: 3                # pods web-0, web-1, web-2; without it, one pod "web"
+//!     at: 30s                    # created 30 s into the run; default 0s
+//!     replaceEvery: 10m          # optional churn: each pod deleted and created again
+//!     spec:
+//!       nodeSelector: {kubernetes.io/arch: arm64}
+//!       serviceAccountName: builder
+//!       imagePullSecrets: [{name: regcred}]
+//!       initContainers:
+//!         - {name: setup, image: registry.example.com/tools:v1}
+//!       containers:
+//!         - name: app
+//!           image: registry.example.com/team/app:v1
+//!           imagePullPolicy: IfNotPresent
+//!           resources: {limits: {cpu: "1"}}     # ignored: does not affect pulling
+//! ```
+//!
+//! Only what affects pulling is read; every other field of a real manifest is ignored, so a
+//! manifest pastes in. An unknown field close to one that affects pulling (`imagePulPolicy`,
+//! `imagePullSecret`, `initContainer`) is an error, since ignoring it would change the
+//! result. `imagePullPolicy` is defaulted here, as the API server does when the pod is
+//! created (`SetDefaults_Container`), from the image as written.
+//!
+//! An image that does not parse is *not* an error of the file: the API server accepts it and
+//! the kubelet reports `InvalidImageName` when it tries to start the container, which is
+//! behaviour a scenario may want to show. Only an empty image is refused, as the API server
+//! refuses it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use pullsim_model::go_text::quote;
+use pullsim_model::{PullPolicy, SimTime, default_pull_policy};
+
+use crate::diagnostics::{Diagnostics, Position};
+use crate::fields::{Fields, duration, list, number, text, text_map, time};
+use crate::nodes::NodePool;
+use crate::objects::{read_name_and_namespace, read_object_header, read_secret_references};
+use crate::references::Known;
+use crate::tree::Node;
+
+/// A Pod manifest, created `replicas` times at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// `metadata.name`; the pod's name, or the prefix of its replicas' names.
+    pub name: String,
+    /// `metadata.namespace`, `default` when absent.
+    pub namespace: String,
+    /// `None`: one pod named `name`. `Some(n)`: pods `name-0` ... `name-(n-1)`.
+    pub replicas: Option<u32>,
+    /// When the pods are created.
+    pub at: SimTime,
+    /// When set, every pod is deleted and created again (a new pod, on the same node)
+    /// this often, as pods churn in a long-running cluster.
+    pub replace_every: Option<Duration>,
+    /// What the pods run.
+    pub spec: PodSpec,
+    /// Where the manifest is.
+    pub position: Position,
+}
+
+/// The parts of `spec` that affect pulling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSpec {
+    /// `initContainers`, started in order before the containers.
+    pub init_containers: Vec<Container>,
+    /// `containers`.
+    pub containers: Vec<Container>,
+    /// `imagePullSecrets[].name`, in order, as written (the ServiceAccount admission plugin
+    /// fills it from the service account when empty; the runner applies that).
+    pub image_pull_secrets: Vec<String>,
+    /// `serviceAccountName` (or the deprecated `serviceAccount`), `default` when absent.
+    pub service_account_name: String,
+    /// `nodeName`: the pod skips scheduling and runs there.
+    pub node_name: Option<String>,
+    /// `nodeSelector`: labels a node must carry.
+    pub node_selector: BTreeMap<String, String>,
+}
+
+/// One container's image and pull policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    /// `name`.
+    pub name: String,
+    /// `image`, verbatim (it may not parse; see the module documentation).
+    pub image: String,
+    /// `imagePullPolicy`, or its API default from the image when absent.
+    pub image_pull_policy: PullPolicy,
+    /// Where the container is described.
+    pub position: Position,
+}
+
+impl Workload {
+    /// The names of the pods this workload creates.
+    pub fn pod_names(&self) -> Vec<String> {
+        match self.replicas {
+            None => vec![self.name.clone()],
+            Some(count) => (0..count)
+                .map(|index| format!("{}-{index}", self.name))
+                .collect(),
+        }
+    }
+}
+
+impl PodSpec {
+    /// Init containers then containers.
+    pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
+        self.init_containers.iter().chain(&self.containers)
+    }
+}
+
+/// What a pod manifest's references are checked against.
+pub(crate) struct Context<'a> {
+    /// Names described elsewhere in the scenario.
+    pub(crate) known: &'a Known,
+    /// The node pools, for `nodeSelector`.
+    pub(crate) pools: &'a [NodePool],
+}
+
+/// Reads `workloads:`.
+pub(crate) fn read_workloads(
+    node: &Node,
+    context: &Context<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Workload> {
+    list(node, diagnostics)
+        .iter()
+        .filter_map(|item| read_workload(item, None, context, diagnostics))
+        .collect()
+}
+
+/// Reads one Pod manifest with `replicas` and `at`; `at` is the timeline's time when the
+/// manifest is a timeline action, and may then not be written in the manifest.
+pub(crate) fn read_workload(
+    node: &Node,
+    at: Option<SimTime>,
+    context: &Context<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Option<Workload> {
+    let mut fields = Fields::of(node, "a Pod manifest", diagnostics)?;
+    let mut metadata = read_object_header(&mut fields, "Pod", diagnostics);
+    let (name, namespace) = match metadata.as_mut() {
+        Some(metadata) => read_name_and_namespace(metadata, diagnostics),
+        None => (None, "default".to_owned()),
+    };
+    if let Some(metadata) = metadata {
+        metadata.finish_manifest(diagnostics);
+    }
+    let replicas = match fields.get("replicas") {
+        None => Some(None),
+        Some(node) => number::<u32>(node, diagnostics).and_then(|count| {
+            if count == 0 {
+                diagnostics.error(
+                    node.position,
+                    "replicas must be at least 1 (leave the workload out instead)",
+                );
+                None
+            } else {
+                Some(Some(count))
+            }
+        }),
+    };
+    let written_at = fields.get("at");
+    let created = match (written_at, at) {
+        (Some(node), Some(_)) => {
+            diagnostics.error(
+                node.position,
+                "a pod created by the timeline takes its time from the action's \"at\"",
+            );
+            None
+        }
+        (Some(node), None) => time(node, diagnostics).inspect(|&at| {
+            context.known.within_run(at, node.position, diagnostics);
+        }),
+        (None, at) => Some(at.unwrap_or(SimTime::EPOCH)),
+    };
+    let replace_every = match fields.get("replaceEvery") {
+        None => Some(None),
+        Some(node) => duration(node, diagnostics).and_then(|every| {
+            if every.is_zero() {
+                diagnostics.error(node.position, "replaceEvery must be longer than 0s");
+                None
+            } else {
+                Some(Some(every))
+            }
+        }),
+    };
+    let spec = fields
+        .require("spec", diagnostics)
+        .and_then(|spec| read_spec(spec, &namespace, context, diagnostics));
+    fields.finish_manifest(diagnostics);
+    Some(Workload {
+        name: name?,
+        namespace,
+        replicas: replicas?,
+        at: created?,
+        replace_every: replace_every?,
+        spec: spec?,
+        position: node.position,
+    })
+}
+
+fn read_spec(
+    node: &Node,
+    namespace: &str,
+    context: &Context<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Option<PodSpec> {
+    let known = context.known;
+    let mut fields = Fields::of(node, "a pod spec", diagnostics)?;
+    let position = fields.position();
+    let containers = fields.get("containers");
+    let init_containers = fields
+        .get("initContainers")
+        .map(|node| read_containers(node, known, diagnostics))
+        .unwrap_or_default();
+    let secrets = fields
+        .get("imagePullSecrets")
+        .map(|node| read_secret_references(node, diagnostics))
+        .unwrap_or_default();
+    for (secret, at) in &secrets {
+        known.secret(namespace, secret, *at, diagnostics);
+    }
+    let account = fields
+        .get("serviceAccountName")
+        .or_else(|| fields.get("serviceAccount"))
+        .and_then(|node| {
+            let account = text(node, diagnostics)?;
+            known.service_account(namespace, &account, node.position, diagnostics);
+            Some(account)
+        });
+    let node_name = fields.get("nodeName").and_then(|node| {
+        let name = text(node, diagnostics)?;
+        known
+            .node(&name, node.position, diagnostics)
+            .then_some(name)
+    });
+    let node_selector = fields
+        .get("nodeSelector")
+        .map(|node| {
+            let selector = text_map(node, diagnostics);
+            if !known.selector_matches(context.pools, &selector) {
+                diagnostics.error(
+                    node.position,
+                    "nodeSelector matches no node of any pool (the pod would stay Pending)",
+                );
+            }
+            selector
+        })
+        .unwrap_or_default();
+    fields.finish_manifest(diagnostics);
+    let written = containers.map_or(0, |node| node.items().map_or(0, <[Node]>::len));
+    let containers = containers
+        .map(|node| read_containers(node, known, diagnostics))
+        .unwrap_or_default();
+    if written == 0 {
+        diagnostics.error(
+            position,
+            "spec.containers: Required value (a pod needs at least one container)",
+        );
+        return None;
+    }
+    if containers.len() != written {
+        // A container was refused; its error is already reported.
+        return None;
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for container in init_containers.iter().chain(&containers) {
+        if seen.contains(&container.name.as_str()) {
+            diagnostics.error(
+                container.position,
+                format!(
+                    "container name {} is used twice in this pod",
+                    quote(&container.name)
+                ),
+            );
+        }
+        seen.push(&container.name);
+    }
+    Some(PodSpec {
+        init_containers,
+        containers,
+        image_pull_secrets: secrets.into_iter().map(|(name, _)| name).collect(),
+        service_account_name: account.unwrap_or_else(|| "default".to_owned()),
+        node_name,
+        node_selector,
+    })
+}
+
+fn read_containers(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> Vec<Container> {
+    list(node, diagnostics)
+        .iter()
+        .filter_map(|item| read_container(item, known, diagnostics))
+        .collect()
+}
+
+fn read_container(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> Option<Container> {
+    let mut fields = Fields::of(node, "a container", diagnostics)?;
+    let position = fields.position();
+    let name = fields
+        .require("name", diagnostics)
+        .and_then(|name| text(name, diagnostics));
+    let image = match fields.get("image") {
+        Some(image) => text(image, diagnostics).inspect(|written| {
+            known.image_registry(written, image.position, diagnostics);
+        }),
+        None => {
+            diagnostics.error(
+                position,
+                "image: Required value (a container needs an image)",
+            );
+            None
+        }
+    };
+    let policy = fields.get("imagePullPolicy").map(|node| {
+        text(node, diagnostics).and_then(|written| {
+            written
+                .parse::<PullPolicy>()
+                .map_err(|error| diagnostics.error(node.position, error.to_string()))
+                .ok()
+        })
+    });
+    fields.finish_manifest(diagnostics);
+    let image = image?;
+    let image_pull_policy = match policy {
+        Some(policy) => policy?,
+        None => default_pull_policy(&image),
+    };
+    Some(Container {
+        name: name?,
+        image,
+        image_pull_policy,
+        position,
+    })
+}
