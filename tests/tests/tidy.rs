@@ -139,3 +139,86 @@ fn no_pending_snapshots() {
         &offenders,
     );
 }
+
+/// The snapshot of a scenario's transcript, as insta's `glob!` in tests/tests/scenarios.rs
+/// names it: the test's name, `@`, and the path under `scenarios/` with `/` as `__`.
+fn scenario_snapshot_name(relative_yaml: &str) -> String {
+    format!("scenarios__transcript@{}.snap", relative_yaml.replace('/', "__"))
+}
+
+/// Every scenario has a reviewed snapshot and every scenario snapshot has its scenario, so a
+/// new scenario cannot land unpinned and a renamed one leaves no stale transcript behind.
+#[test]
+fn every_scenario_has_a_snapshot_and_every_snapshot_a_scenario() {
+    let root = workspace_root();
+    let scenarios_dir = root.join("scenarios");
+    let snapshots_dir = root.join("tests/tests/snapshots");
+    let scenarios: Vec<String> = files_with_suffix(&scenarios_dir, ".yaml")
+        .iter()
+        .map(|path| {
+            path.strip_prefix(&scenarios_dir)
+                .unwrap_or(path)
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    let expected: Vec<String> = scenarios
+        .iter()
+        .map(|name| scenario_snapshot_name(name))
+        .collect();
+    let snapshots: Vec<String> = files_with_suffix(&snapshots_dir, ".snap")
+        .iter()
+        .filter_map(|path| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("scenarios__transcript@"))
+        .collect();
+    let mut offenders: Vec<String> = scenarios
+        .iter()
+        .zip(&expected)
+        .filter(|(_, snapshot)| !snapshots.contains(snapshot))
+        .map(|(scenario, snapshot)| {
+            format!("scenarios/{scenario} has no snapshot tests/tests/snapshots/{snapshot}")
+        })
+        .collect();
+    offenders.extend(
+        snapshots
+            .iter()
+            .filter(|snapshot| !expected.contains(snapshot))
+            .map(|snapshot| {
+                format!("tests/tests/snapshots/{snapshot} belongs to no scenario under scenarios/")
+            }),
+    );
+    fail_with(
+        "scenarios and their transcript snapshots do not pair up (run `cargo xtask run-scenarios`, review, then `--accept`)",
+        &offenders,
+    );
+}
+
+/// The promise: a library of at least 30 scenarios, in the topic folders.
+#[test]
+fn the_library_covers_every_topic() {
+    let root = workspace_root();
+    let scenarios_dir = root.join("scenarios");
+    let all = files_with_suffix(&scenarios_dir, ".yaml");
+    assert!(
+        all.len() >= 30,
+        "the library has {} scenarios; it promises at least 30",
+        all.len()
+    );
+    let missing: Vec<String> = [
+        "policies",
+        "drift",
+        "arch",
+        "credentials",
+        "prepulled",
+        "backoff",
+        "pulls",
+    ]
+    .iter()
+    .filter(|topic| files_with_suffix(&scenarios_dir.join(topic), ".yaml").is_empty())
+    .map(|topic| format!("scenarios/{topic}/"))
+    .collect();
+    fail_with("topic folders without a scenario", &missing);
+}

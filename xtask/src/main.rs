@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, written in Rust so it runs wherever cargo does.
 //!
-//! `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
+//! `cargo xtask run-scenarios` is the README's main job: the scenario library, simulated,
+//! judged and compared with its reviewed snapshots. `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
 //! every check, in order, with a summary of what failed. `cargo xtask bench` runs the
 //! criterion benches and prints their figures; `cargo xtask bench registry` loads the
 //! fake registry over HTTP; `cargo xtask bench sim` runs the simulator's fleet;
@@ -14,6 +15,7 @@
 
 mod bench_registry;
 mod bench_sim;
+mod run_scenarios;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -29,8 +31,13 @@ const USAGE: &str = "\
 cargo xtask: pullsim's automation
 
 USAGE:
+    cargo xtask run-scenarios [FILTER] [--accept]
+                                the main job: simulate every scenario under scenarios/ (or those whose
+                                path contains FILTER), judge its expectations, compare its transcript
+                                with the reviewed snapshot; --accept rewrites changed snapshots
     cargo xtask demo            the main job on the built-in content: pullsim ref and creds on examples/
-    cargo xtask test            run every check CI runs: rustfmt, clippy (-D warnings), all tests, the demo
+    cargo xtask test            run every check CI runs: rustfmt, clippy (-D warnings), all tests,
+                                the scenario library, the demo
     cargo xtask bench [FILTER]  run the criterion benches (optionally only those matching FILTER)
     cargo xtask bench registry  load `pullsim registry serve` with wrk: manifest GETs/s and 1 MiB blob MiB/s
     cargo xtask bench sim       the simulator's fleet (5,000 nodes x 20 pods, 6 virtual hours), then twice the nodes
@@ -45,6 +52,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test(),
         Some("demo") if args.len() == 1 => demo(),
+        Some("run-scenarios") => run_scenarios::run(&workspace_root(), &args[1..]),
         Some("bench")
             if args.get(1).is_some_and(|filter| filter == "registry") && args.len() == 2 =>
         {
@@ -102,6 +110,10 @@ const TEST_STEPS: &[Step] = &[
     Step {
         name: "doctests",
         cargo_args: &["test", "--workspace", "--doc"],
+    },
+    Step {
+        name: "scenarios",
+        cargo_args: &["xtask", "run-scenarios"],
     },
     Step {
         name: "demo",
