@@ -267,3 +267,36 @@ fn limits_name_the_seed() {
     let error = sim.run_until_idle().unwrap_err();
     assert!(error.to_string().contains("replay with seed 42"), "{error}");
 }
+
+/// `run_until_all_running` stops at the first instant every pod is Running once every
+/// queued action (a late pod included) has taken effect, and reports `false` at the limit
+/// when a pod never runs.
+#[test]
+fn run_until_all_running_waits_for_late_pods_and_stops_at_the_limit() {
+    let mut sim = one_node(SimConfig::default());
+    sim.create_pod(
+        SimTime::EPOCH,
+        pod("early", &format!("{HOST}/app:v1"), None),
+    );
+    sim.create_pod(
+        SimTime::from_secs(30),
+        pod("late", &format!("{HOST}/app:v1"), None),
+    );
+    assert_eq!(sim.actions_pending(), 2);
+    assert!(sim.run_until_all_running(SimTime::from_secs(600)).unwrap());
+    let late = sim.pod_id("default", "late").unwrap();
+    assert!(running(&sim, late));
+    assert!(sim.now() >= SimTime::from_secs(30));
+    assert!(sim.now() < SimTime::from_secs(40), "{}", sim.now());
+    assert_eq!(sim.actions_pending(), 0);
+    assert!(sim.all_pods_running());
+
+    let mut sim = one_node(SimConfig::default());
+    sim.create_pod(
+        SimTime::EPOCH,
+        pod("missing", &format!("{HOST}/app:nope"), None),
+    );
+    assert!(!sim.run_until_all_running(SimTime::from_secs(120)).unwrap());
+    assert_eq!(sim.now(), SimTime::from_secs(120));
+    assert!(!sim.all_pods_running());
+}
