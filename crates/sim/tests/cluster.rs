@@ -300,3 +300,37 @@ fn run_until_all_running_waits_for_late_pods_and_stops_at_the_limit() {
     assert_eq!(sim.now(), SimTime::from_secs(120));
     assert!(!sim.all_pods_running());
 }
+
+/// `CopyTag` resolves its source tag when it takes effect: a build pushed before the copy
+/// is what the copied tag gets; copying from a tag that does not exist is an error naming
+/// the tag.
+#[test]
+fn copy_tag_takes_what_the_source_tag_points_at_then() {
+    let mut sim = one_node(SimConfig::default());
+    sim.schedule(
+        SimTime::from_secs(10),
+        Action::PushBuild {
+            host: HOST.to_owned(),
+            image: ImageSpec {
+                build: 2,
+                ..ImageSpec::new("app", "v1")
+            },
+        },
+    );
+    let copy = |from_tag: &str| Action::CopyTag {
+        host: HOST.to_owned(),
+        repository: "app".to_owned(),
+        tag: "stable".to_owned(),
+        from_tag: from_tag.to_owned(),
+    };
+    sim.schedule(SimTime::from_secs(20), copy("v1"));
+    sim.run_until(SimTime::from_secs(30)).unwrap();
+    let registry = sim.registry_mut(HOST).unwrap();
+    let v1 = registry.stored_manifest("app", "v1").unwrap().0;
+    assert_eq!(registry.stored_manifest("app", "stable").unwrap().0, v1);
+    assert_eq!(registry.tag_history("app", "stable").unwrap().len(), 1);
+
+    sim.schedule(SimTime::from_secs(40), copy("nope"));
+    let error = sim.run_until(SimTime::from_secs(50)).unwrap_err();
+    assert!(error.to_string().contains("nope"), "{error}");
+}
