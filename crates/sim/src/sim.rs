@@ -657,6 +657,11 @@ impl Sim {
         self.pod_names.get(namespace)?.get(name).copied()
     }
 
+    /// A workload's name.
+    pub fn workload_name(&self, workload: WorkloadId) -> &str {
+        &self.workloads[workload.0 as usize].workload.name
+    }
+
     /// A pod's UID.
     pub fn pod_uid(&self, pod: PodId) -> &str {
         &self.pods[pod.0 as usize].uid

@@ -239,7 +239,11 @@ impl Sim {
                     }
                     OutageKind::Unreachable => self.hosts[index].unreachable.push((now, until)),
                 }
-                self.timeline(format!("{host}: outage ({kind:?}) until {until}"));
+                let how = match kind {
+                    OutageKind::Status(status) => format!("every request answers {status}"),
+                    OutageKind::Unreachable => "connections refused".to_owned(),
+                };
+                self.timeline(format!("{host}: outage: {how} until {until}"));
             }
             Action::InstallFault { host, rule } => {
                 let registry = self.registry_for(&host)?;
@@ -247,7 +251,15 @@ impl Sim {
                 self.timeline(format!("{host}: fault rule {} installed", id.0));
             }
             Action::PutSecret(secret) => {
-                let what = format!("secret {}/{} written", secret.namespace, secret.name);
+                let verb = if self
+                    .secrets
+                    .contains_key(&(secret.namespace.clone(), secret.name.clone()))
+                {
+                    "replaced (rotated)"
+                } else {
+                    "created"
+                };
+                let what = format!("secret {}/{} {verb}", secret.namespace, secret.name);
                 self.add_secret(secret);
                 self.timeline(what);
             }

@@ -334,3 +334,41 @@ fn copy_tag_takes_what_the_source_tag_points_at_then() {
     let error = sim.run_until(SimTime::from_secs(50)).unwrap_err();
     assert!(error.to_string().contains("nope"), "{error}");
 }
+
+/// Timeline records read as sentences: an outage says how requests fail and until when,
+/// and a Secret written over an existing one is a rotation.
+#[test]
+fn timeline_records_say_what_happened() {
+    let mut sim = one_node(SimConfig::default());
+    sim.schedule(
+        SimTime::EPOCH,
+        Action::Outage {
+            host: HOST.to_owned(),
+            duration: Duration::from_secs(120),
+            kind: OutageKind::Status(503),
+        },
+    );
+    let secret = pullsim_model::Secret::parse(
+        "metadata: {name: regcred}\ntype: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: '{\"auths\": {}}'}\n",
+    )
+    .unwrap();
+    sim.schedule(SimTime::from_secs(1), Action::PutSecret(secret.clone()));
+    sim.schedule(SimTime::from_secs(2), Action::PutSecret(secret));
+    sim.run_until(SimTime::from_secs(3)).unwrap();
+    let said: Vec<&str> = sim
+        .trace()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::Timeline { what } => Some(what.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "registry.example.com: outage: every request answers 503 until 00:02:00",
+            "secret default/regcred created",
+            "secret default/regcred replaced (rotated)",
+        ]
+    );
+}
