@@ -1,13 +1,15 @@
 //! Folding, so a long run stays readable: a 200-node outage tells its story in a few
 //! hundred lines, not tens of thousands.
 //!
-//! The rule: lines about different objects of one kind (pods, or nodes) fold into one
-//! when they say the same thing (same type, reason, container and text, with durations
-//! in the text ignored) within [`FOLD_WINDOW`] of the first of them. The folded line
+//! The rule: lines about different numbered objects of one family (the pods
+//! `fleet-0`, `fleet-1`, ... of a workload, the nodes of a pool) fold into one when they
+//! say the same thing (same type, reason, container and text, with durations in the text
+//! ignored, and every figure of a repeat summary) within [`FOLD_WINDOW`] of the first of
+//! them. Objects without a number (`web`, `never-absent`) never fold. The folded line
 //! stands at the first one's time and names the objects as ranges with a count
 //! (`pod/fleet-{0..199} ×200`); a node named in the text becomes a range too; when the
-//! texts differed in their durations, the first text is shown and marked
-//! `(durations vary)`. An object appears at most once in a folded line, so one pod's own
+//! texts differed in their figures, the first text is shown and marked
+//! `(figures vary)`. An object appears at most once in a folded line, so one pod's own
 //! repeated lines are never merged with each other. Timeline lines never fold.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 use pullsim_model::SimTime;
 
-use crate::run::format::{mask_durations, name_ranges};
+use crate::run::format::{mask_durations, mask_numbers, name_ranges};
 use crate::run::lines::Line;
 
 /// How far apart the lines one folded line stands for may be.
@@ -40,7 +42,21 @@ struct Group {
     texts_differ: bool,
 }
 
-type Key = (&'static str, Option<String>, &'static str, String, String);
+type Key = (
+    &'static str,
+    String,
+    Option<String>,
+    &'static str,
+    String,
+    String,
+);
+
+/// The family of a numbered name (`fleet` of `fleet-12`), or `None` for a name without a
+/// number.
+fn family(name: &str) -> Option<&str> {
+    let (prefix, number) = name.rsplit_once('-')?;
+    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(prefix)
+}
 
 /// Folds time-ordered lines.
 pub(crate) fn fold(lines: Vec<Line>) -> Vec<Folded> {
@@ -48,19 +64,24 @@ pub(crate) fn fold(lines: Vec<Line>) -> Vec<Folded> {
     // Per key, the groups still within their window, oldest first.
     let mut open: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
     for line in lines {
-        let foldable = !line.object_name.is_empty() && line.object_kind != "timeline";
+        let family = family(&line.object_name);
+        let foldable = family.is_some() && line.object_kind != "timeline";
         let key: Key = (
             line.object_kind,
+            family.unwrap_or_default().to_owned(),
             line.container.clone(),
             line.line_type,
             line.reason.clone(),
-            mask_durations(&line.text),
+            if line.summary {
+                mask_numbers(&line.text)
+            } else {
+                mask_durations(&line.text)
+            },
         );
         if foldable {
             let candidates = open.entry(key).or_default();
-            candidates.retain(|&index| {
-                line.at.saturating_since(groups[index].first.at) <= FOLD_WINDOW
-            });
+            candidates
+                .retain(|&index| line.at.saturating_since(groups[index].first.at) <= FOLD_WINDOW);
             let joined = candidates
                 .iter()
                 .copied()
@@ -114,7 +135,7 @@ fn render(group: Group) -> Folded {
     };
     let mut text = line.text.replace("{node}", &nodes);
     if group.texts_differ {
-        text.push_str(" (durations vary)");
+        text.push_str(" (figures vary)");
     }
     Folded {
         at: line.at,
@@ -139,6 +160,7 @@ mod tests {
             reason: reason.to_owned(),
             text: text.to_owned(),
             node: None,
+            summary: false,
         }
     }
 
@@ -178,14 +200,14 @@ mod tests {
                 (
                     "00:00:30".to_owned(),
                     "pod/web-{6,7} ×2".to_owned(),
-                    "in 1.5s (durations vary)".to_owned()
+                    "in 1.5s (figures vary)".to_owned()
                 ),
             ]
         );
     }
 
     #[test]
-    fn different_texts_and_timeline_lines_never_fold() {
+    fn different_texts_families_and_timeline_lines_never_fold() {
         let mut timeline = line(0, "", "Timeline", "push");
         timeline.object_kind = "timeline";
         let lines = vec![
@@ -193,7 +215,10 @@ mod tests {
             timeline,
             line(0, "a-0", "Failed", "status 503"),
             line(0, "a-1", "Failed", "status 429"),
+            line(0, "b-0", "Failed", "status 429"),
+            line(0, "web", "Pulled", "present"),
+            line(0, "api", "Pulled", "present"),
         ];
-        assert_eq!(fold(lines).len(), 4);
+        assert_eq!(fold(lines).len(), 7);
     }
 }

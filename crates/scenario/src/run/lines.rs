@@ -50,6 +50,8 @@ pub(crate) struct Line {
     pub(crate) text: String,
     /// A node named in the text, folded into a range when lines fold.
     pub(crate) node: Option<String>,
+    /// A summary of repeats (`repeats.rs`), whose figures differ from pod to pod.
+    pub(crate) summary: bool,
 }
 
 impl Line {
@@ -63,6 +65,7 @@ impl Line {
             reason: String::new(),
             text: String::new(),
             node: None,
+            summary: false,
         }
     }
 
@@ -287,7 +290,8 @@ struct Burst {
     last: SimTime,
     client: String,
     host: String,
-    counts: BTreeMap<(String, String, u16), u64>,
+    /// `(method, kind, status)` with its count, in the order first seen.
+    counts: Vec<((String, String, u16), u64)>,
     bytes: u64,
 }
 
@@ -320,14 +324,15 @@ fn request_bursts(story: &Story) -> Vec<Line> {
             last: at,
             client: client.clone(),
             host: host.clone(),
-            counts: BTreeMap::new(),
+            counts: Vec::new(),
             bytes: 0,
         });
         burst.last = at;
-        *burst
-            .counts
-            .entry((method.clone(), request_kind.clone(), *status))
-            .or_insert(0) += 1;
+        let what = (method.clone(), request_kind.clone(), *status);
+        match burst.counts.iter_mut().find(|(seen, _)| *seen == what) {
+            Some((_, count)) => *count += 1,
+            None => burst.counts.push((what, 1)),
+        }
         burst.bytes += bytes;
     }
     done.extend(open.into_values());

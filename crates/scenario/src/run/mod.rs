@@ -13,7 +13,8 @@
 //! - `story`: the trace with names, which everything below reads.
 //! - `judge`: expectations and their [`Verdict`]s; `pods`: pod states at a moment and the
 //!   final table's rows.
-//! - `lines` (what is a line), `fold` (how lines fold), `format` (how values are written),
+//! - `lines` (what is a line), `repeats` (an object's repeated lines summarised), `fold`
+//!   (how lines of many objects fold), `format` (how values are written),
 //!   `transcript` (the text layout); `json` (the document for programs).
 
 mod fold;
@@ -22,6 +23,7 @@ mod json;
 mod judge;
 mod lines;
 mod pods;
+mod repeats;
 mod story;
 mod transcript;
 mod world;
