@@ -50,8 +50,6 @@ pub(crate) struct Line {
     pub(crate) text: String,
     /// A node named in the text, folded into a range when lines fold.
     pub(crate) node: Option<String>,
-    /// A summary of repeats (`repeats.rs`), whose figures differ from pod to pod.
-    pub(crate) summary: bool,
 }
 
 impl Line {
@@ -65,7 +63,6 @@ impl Line {
             reason: String::new(),
             text: String::new(),
             node: None,
-            summary: false,
         }
     }
 

@@ -13,8 +13,8 @@
 //! - `story`: the trace with names, which everything below reads.
 //! - `judge`: expectations and their [`Verdict`]s; `pods`: pod states at a moment and the
 //!   final table's rows.
-//! - `lines` (what is a line), `repeats` (an object's repeated lines summarised), `fold`
-//!   (how lines of many objects fold), `format` (how values are written),
+//! - `lines` (what is a line), `fold` (how lines of many objects fold), `repeats` (lines
+//!   that keep repeating summarised), `format` (how values are written),
 //!   `transcript` (the text layout); `json` (the document for programs).
 
 mod fold;
@@ -161,7 +161,7 @@ fn finish(
 impl Outcome {
     /// The transcript, for people (and snapshots).
     pub fn text(&self) -> String {
-        transcript::render(self)
+        transcript::render_outcome(self)
     }
 
     /// The same data in full, as a JSON document.

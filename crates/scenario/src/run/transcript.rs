@@ -8,8 +8,8 @@
 //!    (always `HH:MM:SS.mmm`), the object, the type (kubectl's `Normal`/`Warning` for real
 //!    Kubernetes events, whose reason and message are verbatim; pullsim's own words
 //!    `pod`, `status`, `auth`, `request`, `action`, `node` otherwise), a reason and a text.
-//!    What is a line is described in `lines.rs`; how one object's repeated lines become a
-//!    summary in `repeats.rs`; how lines of many objects fold in `fold.rs`.
+//!    What is a line is described in `lines.rs`; how lines of many objects fold in
+//!    `fold.rs`; how lines that keep repeating become a summary in `repeats.rs`.
 //! 3. `pods`: one row per pod (node, short digest, state and reason at the end, time to
 //!    Running). Beyond [`POD_ROWS_UNFOLDED`] rows, consecutive pods of one workload with
 //!    the same digest, state and reason share a row, with name and node ranges and the
@@ -26,7 +26,7 @@
 use std::fmt::Write as _;
 
 use crate::run::Outcome;
-use crate::run::fold::{Folded, fold};
+use crate::run::fold::{Folded, fold, render};
 use crate::run::format::{clock, duration, name_ranges, short_digests, size};
 use crate::run::lines::lines;
 use crate::run::pods::PodRow;
@@ -42,7 +42,7 @@ const REASON_WIDTH_MAX: usize = 20;
 const WRAP_COLUMNS: usize = 88;
 
 /// The whole transcript.
-pub(crate) fn render(outcome: &Outcome) -> String {
+pub(crate) fn render_outcome(outcome: &Outcome) -> String {
     let mut out = String::new();
     header(&mut out, outcome);
     out.push('\n');
@@ -88,11 +88,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn story(out: &mut String, outcome: &Outcome) {
-    let folded = fold(collapse(lines(
-        &outcome.story,
-        &outcome.scenario,
-        outcome.requests,
-    )));
+    let lines = lines(&outcome.story, &outcome.scenario, outcome.requests);
+    let folded: Vec<Folded> = collapse(fold(lines)).iter().map(render).collect();
     let object_width = column_width(folded.iter().map(|f| f.object.as_str()), OBJECT_WIDTH_MAX);
     let reason_width = column_width(folded.iter().map(|f| f.reason.as_str()), REASON_WIDTH_MAX);
     for Folded {
