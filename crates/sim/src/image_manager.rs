@@ -203,7 +203,6 @@ impl Sim {
         let Some(pull) = self.kubelet_pulls.remove(id) else {
             return;
         };
-        self.release_puller_slot(pull.node);
         let now = self.now;
         let started = pull.started.unwrap_or(now);
         let image = if self.keeps_events() {
@@ -275,11 +274,13 @@ impl Sim {
             }
         };
         let pod = &self.pods[pull.pod.0 as usize];
-        if pod.state.deleted || pod.state.sync.is_none() {
-            return;
+        if !pod.state.deleted && pod.state.sync.is_some() {
+            self.container_started_or_failed(pull.pod, pull.container, ensure);
+            self.continue_sync(pull.pod);
         }
-        self.container_started_or_failed(pull.pod, pull.container, ensure);
-        self.continue_sync(pull.pod);
+        // The slot is freed last: the puller answers this caller before it takes the next
+        // request, so pulls that end at one instant are answered (and retried) in FIFO order.
+        self.release_puller_slot(pull.node);
     }
 }
 

@@ -11,7 +11,7 @@ use common::*;
 use pullsim_model::kubelet_config::KubeletPullConfig;
 use pullsim_model::{ByteSize, Platform, PullPolicy, SimTime};
 use pullsim_registry::{BaseLayers, ImageSpec, Registry, RegistryConfig};
-use pullsim_sim::{ContainerState, Link, NodePool, Sim, SimConfig, TraceEvent};
+use pullsim_sim::{ContainerState, Link, NodePool, Sim, SimConfig, TraceEvent, WorkerJitter};
 
 fn image(repository: &str, platforms: &[&str], layers: &[u64]) -> ImageSpec {
     ImageSpec {
@@ -301,6 +301,73 @@ fn the_qps_throttle_fails_pulls_beyond_its_burst() {
     assert!(
         running(&sim, c),
         "the retry after the back-off gets a token"
+    );
+}
+
+#[test]
+fn the_serial_puller_answers_in_fifo_order_when_pulls_end_at_once() {
+    // Two pulls refused by the throttle at the same instant: the first queued is answered
+    // first, and so retries first (with fixed worker delays), as the serial puller's
+    // single loop does; answering a pull must not run the next one before it.
+    let mut sim = Sim::new(SimConfig {
+        worker_jitter: WorkerJitter::Fixed {
+            error_requeue: Duration::from_secs(10),
+            resync: Duration::from_secs(60),
+        },
+        ..SimConfig::default()
+    });
+    sim.add_registry(HOST, registry(Default::default()))
+        .unwrap();
+    let mut node_pool = pool("node", 1);
+    node_pool.kubelet.pull = KubeletPullConfig {
+        registry_pull_qps: Some(1),
+        registry_burst: Some(1),
+        ..KubeletPullConfig::default()
+    };
+    sim.add_node_pool(node_pool).unwrap();
+    for name in ["a", "b", "c"] {
+        sim.create_pod(
+            SimTime::EPOCH,
+            pod(
+                name,
+                "registry.example.com/app:v1",
+                Some(PullPolicy::Always),
+            ),
+        );
+    }
+    sim.run_until(SimTime::from_secs(15)).unwrap();
+    let ids: Vec<_> = ["a", "b", "c"]
+        .iter()
+        .map(|name| sim.pod_id("default", name).unwrap())
+        .collect();
+    let order: Vec<String> = sim
+        .trace()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::Event { pod, reason, .. } => {
+                let name = ["a", "b", "c"][ids.iter().position(|id| id == pod)?];
+                Some(format!("{name} {reason}"))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "a Pulling",
+            "b Pulling",
+            "c Pulling",
+            "a Pulled",
+            "b Failed",
+            "b Failed",
+            "c Failed",
+            "c Failed",
+            "b Pulling",
+            "c Pulling",
+            "b Pulled",
+            "c Failed",
+            "c Failed",
+        ]
     );
 }
 

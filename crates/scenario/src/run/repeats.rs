@@ -13,8 +13,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use pullsim_model::SimTime;
-
 use crate::run::fold::Group;
 use crate::run::format::{clock, duration};
 
@@ -132,6 +130,7 @@ mod tests {
     use super::*;
     use crate::run::fold::{fold, render};
     use crate::run::lines::Line;
+    use pullsim_model::SimTime;
 
     fn at(amount: u64, millis: bool) -> SimTime {
         if millis {

@@ -341,9 +341,14 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         _ => out.push_str("  back-off   no pod in ImagePullBackOff\n"),
     }
     for drift in &metrics.workloads {
+        let digests = if drift.max_distinct_digests == 1 {
+            "digest"
+        } else {
+            "digests"
+        };
         let _ = writeln!(
             out,
-            "  drift      workload {}: at most {} digests at once, mixed for {}",
+            "  drift      workload {}: at most {} {digests} at once, mixed for {}",
             drift.workload,
             drift.max_distinct_digests,
             duration(drift.mixed_duration)
