@@ -10,6 +10,7 @@
 //! - [`registry_serve`]: `pullsim registry serve`, the fake registry over HTTP (the only
 //!   command with a tokio runtime).
 //! - [`conformance`]: `pullsim conformance`, the conformance suite against real pullers.
+//! - [`run`](mod@run): `pullsim run`, one scenario simulated, its transcript or JSON.
 //!
 //! Exit codes: 0 success; 1 when the answer is "no" (an invalid reference); 2 for bad usage
 //! or bad input, with a one-line error that names the file and what is wrong.
@@ -25,6 +26,7 @@ mod credential_files;
 mod creds;
 mod reference;
 mod registry_serve;
+mod run;
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -54,6 +56,22 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Simulate a scenario file and print what the cluster did.
+    #[command(
+        long_about = "Simulates a scenario file (docs/scenario-format.md): registries, nodes, \
+pods and a timeline, on a virtual clock, exactly as the kubelet and containerd pull images. \
+Prints a transcript (time-ordered Kubernetes events, pod status changes, credentials tried, \
+registry traffic, then a table of pods, the metrics and every expectation as ok or FAILED), \
+or with --format json the same data in full. The same file and seed always print the same \
+bytes. Exits 0 when every expectation holds, 1 when one fails or the run hits a limit, 2 when \
+the file cannot be read or is not a valid scenario (each mistake as FILE:LINE:COLUMN: message \
+on standard error).",
+        after_help = "Examples:\n  pullsim run scenarios/backoff/missing-tag.yaml\n  \
+pullsim run drift.yaml --seed 7 --until 10m\n  \
+pullsim run drift.yaml --requests          (every registry request on its own line)\n  \
+pullsim run drift.yaml --format json | jq '.pods[] | {pod, state, reason}'"
+    )]
+    Run(run::RunArgs),
     /// How the kubelet, the API server and containerd read image references.
     #[command(
         long_about = "How the kubelet, the API server and containerd read image references: the \
@@ -184,6 +202,9 @@ pub(crate) enum CliError {
     Output(io::Error),
     /// A bug: something that cannot fail did.
     Internal(String),
+    /// Input errors already in their final form (`FILE:LINE:COLUMN: message` lines),
+    /// printed as they are.
+    Diagnostics(String),
 }
 
 impl CliError {
@@ -262,6 +283,7 @@ where
         }) => creds::run_lookup(&image, &pod_secrets, &node_configs, json, out),
         Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(&args, out),
         Command::Conformance(args) => conformance::run(&args, out, err),
+        Command::Run(args) => run::run(&args, out),
     };
     let flushed = out.flush();
     match (result, flushed) {
@@ -273,11 +295,16 @@ where
         {
             ExitCode::SUCCESS
         }
+        (Err(CliError::Diagnostics(lines)), _) => {
+            let _ = writeln!(err, "{lines}");
+            ExitCode::from(2)
+        }
         (Err(error), _) => {
             let message = match error {
                 CliError::Usage(message) | CliError::Input(message) => message,
                 CliError::Output(error) => format!("cannot write output: {error}"),
                 CliError::Internal(message) => format!("internal error (please report): {message}"),
+                CliError::Diagnostics(lines) => lines,
             };
             let _ = writeln!(err, "pullsim: error: {message}");
             ExitCode::from(2)

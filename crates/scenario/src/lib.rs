@@ -3,9 +3,9 @@
 //!
 //! A scenario is how users meet pullsim: registries with their images, node pools, pull
 //! Secrets, real Pod manifests, a timeline of things that happen, how long to run, and
-//! what must be true afterwards. This crate only reads and checks the file; a runner maps
-//! the [`Scenario`] onto the simulator and judges the expectations. The format's reference
-//! is `docs/scenario-format.md`.
+//! what must be true afterwards. This crate reads and checks the file, and its runner
+//! ([`run`]) maps the [`Scenario`] onto the simulator, tells the story as a transcript
+//! and judges the expectations. The format's reference is `docs/scenario-format.md`.
 //!
 //! Architecture Invariant: pure, like the rest of the core: no I/O, no clock, no
 //! environment, no threads. Text comes in as `&str` and errors go out as values; no input
@@ -20,6 +20,8 @@
 //!   `admission`, `run`).
 //! - [`registries`], [`nodes`], [`objects`] (Secrets and ServiceAccounts), [`workloads`]
 //!   (Pods), [`timeline`], [`expect`]: one section each, its types and its reader.
+//! - [`run`]: the runner: the scenario as a simulation, its transcript and JSON, and the
+//!   expectations judged ([`run::run`], [`run::Outcome`]).
 //! - [`diagnostics`]: positions and the error list.
 //! - `references`: names one section uses that another must describe.
 //! - `tree`: the YAML document as a tree with positions; `bridge`: serde over that tree for
@@ -34,6 +36,7 @@ pub mod nodes;
 pub mod objects;
 mod references;
 pub mod registries;
+pub mod run;
 pub mod scenario;
 mod suggest;
 pub mod timeline;

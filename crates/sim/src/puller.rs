@@ -132,15 +132,15 @@ impl Sim {
         pull.content_hits += content_hits;
         pull.fetched += fetched;
         let attempt = pull.attempt;
-        let (pod, node) = (pull.pod, pull.node);
+        let (pod, container, node) = (pull.pod, pull.container, pull.node);
         if self.keeps_events() {
             let pull = self.kubelet_pulls.get(id);
             let (source, username) = match pull
                 .and_then(|pull| pull.credentials.as_ref().as_ref().ok())
                 .and_then(|c| c.get(attempt))
             {
-                Some(credential) => (credential.source.to_string(), credential.username.clone()),
-                None => ("anonymous".to_owned(), String::new()),
+                Some(credential) => (Some(credential.source.clone()), credential.username.clone()),
+                None => (None, String::new()),
             };
             let recorded = match &outcome {
                 Ok(_) => AttemptOutcome::Pulled,
@@ -148,6 +148,7 @@ impl Sim {
             };
             self.record(TraceEvent::CredentialAttempt {
                 pod,
+                container,
                 node,
                 source,
                 username,

@@ -107,6 +107,9 @@ impl Sim {
                     AttemptOutcome::Pulled => "pulled".to_owned(),
                     AttemptOutcome::Failed(text) => format!("failed: {text}"),
                 };
+                let source = source
+                    .as_ref()
+                    .map_or_else(|| "anonymous".to_owned(), ToString::to_string);
                 write!(
                     line,
                     "{} credential {source} user={username:?} {outcome}",

@@ -144,6 +144,8 @@ pub struct Sim {
     pub(crate) memo: crate::memo::Memo,
     /// Bumped by every Secret change, so memoized keyrings are rebuilt.
     pub(crate) secrets_version: u64,
+    /// Timeline actions (pod and workload creations included) queued but not yet applied.
+    pub(crate) actions_pending: u64,
 }
 
 impl Sim {
@@ -178,6 +180,7 @@ impl Sim {
             secret_uids_issued: 0,
             memo: crate::memo::Memo::default(),
             secrets_version: 0,
+            actions_pending: 0,
         }
     }
 
@@ -417,6 +420,7 @@ impl Sim {
 
     /// Schedules a timeline action at `at`.
     pub fn schedule(&mut self, at: SimTime, action: Action) {
+        self.actions_pending += 1;
         self.queue
             .push(at.max(self.now), Event::Action(Box::new(action)));
     }
@@ -467,9 +471,51 @@ impl Sim {
         Ok(())
     }
 
+    /// Runs until the first instant at which every timeline action (pod and workload
+    /// creations included) has taken effect and every pod that exists is Running, checked
+    /// once all events of an instant are processed; or, when that never happens, until
+    /// `limit`. Returns whether every pod ran; a run that stops at `limit` leaves the
+    /// clock there.
+    ///
+    /// Pods that exist are those created and not deleted: a pod refused by admission never
+    /// existed, and a deleted one no longer counts. A pod no node can take is not Running.
+    pub fn run_until_all_running(&mut self, limit: SimTime) -> Result<bool, SimError> {
+        loop {
+            if self.actions_pending == 0 && self.all_pods_running() {
+                self.metrics.advance(self.now);
+                return Ok(true);
+            }
+            let Some(at) = self.queue.peek_time().filter(|at| *at <= limit) else {
+                self.run_until(limit)?;
+                return Ok(false);
+            };
+            while self.queue.peek_time() == Some(at) {
+                self.step()?;
+            }
+        }
+    }
+
+    /// Whether every pod that exists (created, not deleted) has every regular container
+    /// running.
+    pub fn all_pods_running(&self) -> bool {
+        self.pods
+            .iter()
+            .filter(|pod| !pod.state.deleted)
+            .all(|pod| pod.state.running_reported)
+    }
+
+    /// How many timeline actions (pod and workload creations included) are queued and not
+    /// yet applied.
+    pub fn actions_pending(&self) -> u64 {
+        self.actions_pending
+    }
+
     fn dispatch(&mut self, event: Event) -> Result<(), SimError> {
         match event {
-            Event::Action(action) => self.apply(*action)?,
+            Event::Action(action) => {
+                self.actions_pending -= 1;
+                self.apply(*action)?;
+            }
             Event::ReplaceReplica(pod) => self.replace_replica(pod),
             Event::Sync { pod, generation } => self.sync_event(pod, generation),
             Event::Arrive(exchange) => self.arrive(exchange),
@@ -609,6 +655,11 @@ impl Sim {
     /// The live pod `namespace/name`.
     pub(crate) fn live_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
         self.pod_names.get(namespace)?.get(name).copied()
+    }
+
+    /// A workload's name.
+    pub fn workload_name(&self, workload: WorkloadId) -> &str {
+        &self.workloads[workload.0 as usize].workload.name
     }
 
     /// A pod's UID.

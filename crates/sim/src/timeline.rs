@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use pullsim_model::{Digest, Secret, SimTime};
-use pullsim_registry::{FaultMatch, FaultRule, ImageSpec, Verdict};
+use pullsim_registry::{FaultMatch, FaultRule, ImageSpec, RegistryError, Verdict};
 
 use crate::api::Pod;
 use crate::error::SimError;
@@ -55,6 +55,18 @@ pub enum Action {
         tag: String,
         /// The target.
         digest: Digest,
+    },
+    /// Point a tag at whatever another tag of the same repository points at when the
+    /// action takes effect (a promotion: `stable` to what `v2` is now).
+    CopyTag {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The tag to move.
+        tag: String,
+        /// The tag whose manifest it gets.
+        from_tag: String,
     },
     /// Delete a tag.
     DeleteTag {
@@ -156,6 +168,34 @@ impl Sim {
                     })?;
                 self.timeline(format!("{host}: tag {repository}:{tag} -> {digest}"));
             }
+            Action::CopyTag {
+                host,
+                repository,
+                tag,
+                from_tag,
+            } => {
+                let registry = self.registry_for(&host)?;
+                let Some((digest, _)) = registry.stored_manifest(&repository, &from_tag) else {
+                    return Err(SimError::Registry {
+                        at: now,
+                        host,
+                        error: RegistryError::TagUnknown {
+                            repository,
+                            tag: from_tag,
+                        },
+                    });
+                };
+                registry
+                    .move_tag(&repository, &tag, &digest, now)
+                    .map_err(|error| SimError::Registry {
+                        at: now,
+                        host: host.clone(),
+                        error,
+                    })?;
+                self.timeline(format!(
+                    "{host}: tag {repository}:{tag} -> {digest} (from tag {from_tag})"
+                ));
+            }
             Action::DeleteTag {
                 host,
                 repository,
@@ -199,7 +239,11 @@ impl Sim {
                     }
                     OutageKind::Unreachable => self.hosts[index].unreachable.push((now, until)),
                 }
-                self.timeline(format!("{host}: outage ({kind:?}) until {until}"));
+                let how = match kind {
+                    OutageKind::Status(status) => format!("every request answers {status}"),
+                    OutageKind::Unreachable => "connections refused".to_owned(),
+                };
+                self.timeline(format!("{host}: outage: {how} until {until}"));
             }
             Action::InstallFault { host, rule } => {
                 let registry = self.registry_for(&host)?;
@@ -207,7 +251,15 @@ impl Sim {
                 self.timeline(format!("{host}: fault rule {} installed", id.0));
             }
             Action::PutSecret(secret) => {
-                let what = format!("secret {}/{} written", secret.namespace, secret.name);
+                let verb = if self
+                    .secrets
+                    .contains_key(&(secret.namespace.clone(), secret.name.clone()))
+                {
+                    "replaced (rotated)"
+                } else {
+                    "created"
+                };
+                let what = format!("secret {}/{} {verb}", secret.namespace, secret.name);
                 self.add_secret(secret);
                 self.timeline(what);
             }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use pullsim_model::SimTime;
 use pullsim_model::WaitingReason;
+use pullsim_model::credentials::CredentialSource;
 use pullsim_model::pull::EventType;
 
 /// A pod, by its position in the simulation's pod table (a re-created pod gets a new id).
@@ -214,14 +215,19 @@ pub enum TraceEvent {
         /// The image as written.
         image: String,
     },
-    /// The kubelet tried one credential (or none: `source` is `anonymous`) for a pull.
+    /// The kubelet tried one credential (or none: `source` is `None`, an anonymous pull)
+    /// for a pull.
     CredentialAttempt {
         /// The pod.
         pod: PodId,
+        /// The container whose image is pulled.
+        container: crate::api::ContainerRef,
         /// The node.
         node: NodeId,
-        /// Where the credential came from (`pod-secret[0]`, `node-config[0]`, `anonymous`).
-        source: String,
+        /// Where the credential came from: a pod pull Secret (with its name) or a node
+        /// config file; `None` for an anonymous pull. Prints as `pod-secret[0]`,
+        /// `node-config[0]`.
+        source: Option<CredentialSource>,
         /// The user name tried (empty for anonymous).
         username: String,
         /// How it ended.

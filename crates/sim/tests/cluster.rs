@@ -267,3 +267,108 @@ fn limits_name_the_seed() {
     let error = sim.run_until_idle().unwrap_err();
     assert!(error.to_string().contains("replay with seed 42"), "{error}");
 }
+
+/// `run_until_all_running` stops at the first instant every pod is Running once every
+/// queued action (a late pod included) has taken effect, and reports `false` at the limit
+/// when a pod never runs.
+#[test]
+fn run_until_all_running_waits_for_late_pods_and_stops_at_the_limit() {
+    let mut sim = one_node(SimConfig::default());
+    sim.create_pod(
+        SimTime::EPOCH,
+        pod("early", &format!("{HOST}/app:v1"), None),
+    );
+    sim.create_pod(
+        SimTime::from_secs(30),
+        pod("late", &format!("{HOST}/app:v1"), None),
+    );
+    assert_eq!(sim.actions_pending(), 2);
+    assert!(sim.run_until_all_running(SimTime::from_secs(600)).unwrap());
+    let late = sim.pod_id("default", "late").unwrap();
+    assert!(running(&sim, late));
+    assert!(sim.now() >= SimTime::from_secs(30));
+    assert!(sim.now() < SimTime::from_secs(40), "{}", sim.now());
+    assert_eq!(sim.actions_pending(), 0);
+    assert!(sim.all_pods_running());
+
+    let mut sim = one_node(SimConfig::default());
+    sim.create_pod(
+        SimTime::EPOCH,
+        pod("missing", &format!("{HOST}/app:nope"), None),
+    );
+    assert!(!sim.run_until_all_running(SimTime::from_secs(120)).unwrap());
+    assert_eq!(sim.now(), SimTime::from_secs(120));
+    assert!(!sim.all_pods_running());
+}
+
+/// `CopyTag` resolves its source tag when it takes effect: a build pushed before the copy
+/// is what the copied tag gets; copying from a tag that does not exist is an error naming
+/// the tag.
+#[test]
+fn copy_tag_takes_what_the_source_tag_points_at_then() {
+    let mut sim = one_node(SimConfig::default());
+    sim.schedule(
+        SimTime::from_secs(10),
+        Action::PushBuild {
+            host: HOST.to_owned(),
+            image: ImageSpec {
+                build: 2,
+                ..ImageSpec::new("app", "v1")
+            },
+        },
+    );
+    let copy = |from_tag: &str| Action::CopyTag {
+        host: HOST.to_owned(),
+        repository: "app".to_owned(),
+        tag: "stable".to_owned(),
+        from_tag: from_tag.to_owned(),
+    };
+    sim.schedule(SimTime::from_secs(20), copy("v1"));
+    sim.run_until(SimTime::from_secs(30)).unwrap();
+    let registry = sim.registry_mut(HOST).unwrap();
+    let v1 = registry.stored_manifest("app", "v1").unwrap().0;
+    assert_eq!(registry.stored_manifest("app", "stable").unwrap().0, v1);
+    assert_eq!(registry.tag_history("app", "stable").unwrap().len(), 1);
+
+    sim.schedule(SimTime::from_secs(40), copy("nope"));
+    let error = sim.run_until(SimTime::from_secs(50)).unwrap_err();
+    assert!(error.to_string().contains("nope"), "{error}");
+}
+
+/// Timeline records read as sentences: an outage says how requests fail and until when,
+/// and a Secret written over an existing one is a rotation.
+#[test]
+fn timeline_records_say_what_happened() {
+    let mut sim = one_node(SimConfig::default());
+    sim.schedule(
+        SimTime::EPOCH,
+        Action::Outage {
+            host: HOST.to_owned(),
+            duration: Duration::from_secs(120),
+            kind: OutageKind::Status(503),
+        },
+    );
+    let secret = pullsim_model::Secret::parse(
+        "metadata: {name: regcred}\ntype: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: '{\"auths\": {}}'}\n",
+    )
+    .unwrap();
+    sim.schedule(SimTime::from_secs(1), Action::PutSecret(secret.clone()));
+    sim.schedule(SimTime::from_secs(2), Action::PutSecret(secret));
+    sim.run_until(SimTime::from_secs(3)).unwrap();
+    let said: Vec<&str> = sim
+        .trace()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::Timeline { what } => Some(what.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "registry.example.com: outage: every request answers 503 until 00:02:00",
+            "secret default/regcred created",
+            "secret default/regcred replaced (rotated)",
+        ]
+    );
+}

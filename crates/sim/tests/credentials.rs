@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use pullsim_model::credentials::{DockerConfigFormat, NodeConfigCandidate};
+use pullsim_model::credentials::{CredentialSource, DockerConfigFormat, NodeConfigCandidate};
 use pullsim_model::{PullPolicy, Secret, SimTime};
 use pullsim_registry::{AccessRule, AuthMode, Catalog, ImageSpec, Registry, RegistryConfig};
 use pullsim_sim::{AttemptOutcome, Sim, SimConfig, TraceEvent};
@@ -52,7 +52,9 @@ fn attempts(sim: &Sim) -> Vec<(String, String, bool)> {
                 outcome,
                 ..
             } => Some((
-                source.clone(),
+                source
+                    .as_ref()
+                    .map_or_else(|| "anonymous".to_owned(), ToString::to_string),
                 username.clone(),
                 *outcome == AttemptOutcome::Pulled,
             )),
@@ -234,4 +236,39 @@ fn token_flow_with_a_password_grant() {
     );
     let pod = sim.pod_id("default", "web").unwrap();
     assert!(running(&sim, pod));
+}
+
+/// A credential attempt names the Secret behind `pod-secret[i]` and the container whose
+/// image it pulls, so a transcript can say `secret/grace` instead of an index, and an
+/// expectation can pick one container's attempts.
+#[test]
+fn attempts_name_their_secret_and_container() {
+    let wrong = secret(
+        "wrong",
+        r#"{"bar.example.com": {"username": "ada", "password": "nope"}}"#,
+    );
+    let right = secret(
+        "right",
+        r#"{"bar.example.com": {"username": "ada", "password": "lovelace"}}"#,
+    );
+    let sim = world(AuthMode::Basic, vec![wrong, right], None);
+    let named: Vec<(String, u16, bool)> = sim
+        .trace()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::CredentialAttempt {
+                source: Some(CredentialSource::PodSecret { name, .. }),
+                container,
+                ..
+            } => Some((name.clone(), container.index, container.init)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("wrong".to_owned(), 0, false),
+            ("right".to_owned(), 0, false)
+        ]
+    );
 }

@@ -1,0 +1,250 @@
+//! How the transcript writes values, one fixed form each, so snapshots stay stable:
+//! virtual times as `HH:MM:SS.mmm`, digests as `sha256:` and 12 hex digits, sizes in
+//! binary units with one decimal, durations as Go prints them (to the millisecond), and
+//! lists of numbered names as ranges (`web-{0..9,12}`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use pullsim_model::SimTime;
+use pullsim_model::units::format_duration;
+
+/// `HH:MM:SS.mmm`, always with milliseconds, so every line's time has the same width.
+pub(crate) fn clock(time: SimTime) -> String {
+    let total_ms = time.since_epoch().as_millis();
+    let (hours, rest) = (total_ms / 3_600_000, total_ms % 3_600_000);
+    let (minutes, rest) = (rest / 60_000, rest % 60_000);
+    let (seconds, millis) = (rest / 1000, rest % 1000);
+    format!("{hours:02}:{minutes:02}:{seconds:02}.{millis:03}")
+}
+
+/// A duration as Go prints it, truncated to the millisecond (`1m2.345s`, `250ms`, `0s`).
+pub(crate) fn duration(length: Duration) -> String {
+    let millis = u64::try_from(length.as_millis()).unwrap_or(u64::MAX);
+    format_duration(Duration::from_millis(millis))
+}
+
+/// The short form of every digest in `text`: `sha256:` and the first 12 hex digits
+/// (`sha512:` likewise).
+pub(crate) fn short_digests(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = next_digest(rest) {
+        let (before, digest_start) = rest.split_at(found.start);
+        out.push_str(before);
+        out.push_str(&digest_start[..found.algorithm_len + 1 + 12]);
+        rest = &digest_start[found.algorithm_len + 1 + found.hex_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+struct FoundDigest {
+    start: usize,
+    algorithm_len: usize,
+    hex_len: usize,
+}
+
+fn next_digest(text: &str) -> Option<FoundDigest> {
+    let mut search_from = 0;
+    while search_from < text.len() {
+        let (offset, algorithm_len) = ["sha256:", "sha512:"]
+            .iter()
+            .filter_map(|prefix| {
+                text[search_from..]
+                    .find(prefix)
+                    .map(|at| (search_from + at, prefix.len() - 1))
+            })
+            .min()?;
+        let hex_start = offset + algorithm_len + 1;
+        let hex_len = text[hex_start..]
+            .bytes()
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        if hex_len > 12 {
+            return Some(FoundDigest {
+                start: offset,
+                algorithm_len,
+                hex_len,
+            });
+        }
+        search_from = hex_start;
+    }
+    None
+}
+
+/// A size in bytes as people read it: `512 B`, `1.5 KiB`, `30.0 MiB`.
+pub(crate) fn size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 4] = [
+        ("TiB", 1 << 40),
+        ("GiB", 1 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+    ];
+    for (unit, scale) in UNITS {
+        if bytes >= scale {
+            // Tenths, rounded half up, in integers so no float formatting is involved.
+            let tenths = (u128::from(bytes) * 10 + u128::from(scale) / 2) / u128::from(scale);
+            return format!("{}.{} {unit}", tenths / 10, tenths % 10);
+        }
+    }
+    format!("{bytes} B")
+}
+
+/// Names as ranges: `web-{0..2}` for `web-0 web-1 web-2`, `a-{0,3..5}, solo` for a mix.
+/// Names that do not end in `-<number>` are listed as they are. The order is by prefix,
+/// then number.
+pub(crate) fn name_ranges<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut numbered: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    let mut plain: Vec<&str> = Vec::new();
+    for name in names {
+        match name.rsplit_once('-') {
+            Some((prefix, number))
+                if !number.is_empty()
+                    && number.bytes().all(|b| b.is_ascii_digit())
+                    && (number == "0" || !number.starts_with('0')) =>
+            {
+                if let Ok(number) = number.parse::<u64>() {
+                    numbered.entry(prefix).or_default().push(number);
+                }
+            }
+            _ => plain.push(name),
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for (prefix, mut numbers) in numbered {
+        numbers.sort_unstable();
+        numbers.dedup();
+        if numbers.len() == 1 {
+            parts.push(format!("{prefix}-{}", numbers[0]));
+            continue;
+        }
+        let mut spans: Vec<String> = Vec::new();
+        let mut index = 0;
+        while index < numbers.len() {
+            let start = numbers[index];
+            let mut end = start;
+            while index + 1 < numbers.len() && numbers[index + 1] == end + 1 {
+                index += 1;
+                end += 1;
+            }
+            spans.push(match end - start {
+                0 => start.to_string(),
+                1 => format!("{start},{end}"),
+                _ => format!("{start}..{end}"),
+            });
+            index += 1;
+        }
+        parts.push(format!("{prefix}-{{{}}}", spans.join(",")));
+    }
+    plain.sort_unstable();
+    plain.dedup();
+    parts.extend(plain.into_iter().map(str::to_owned));
+    parts.join(", ")
+}
+
+/// Replaces every Go duration in `text` (`1.234s`, `2m0.5s`, `523ms`) with `…`, so two
+/// messages that differ only in how long something took compare equal.
+pub(crate) fn mask_durations(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut index = 0;
+    let mut copied = 0;
+    while index < bytes.len() {
+        let boundary = index == 0 || !bytes[index - 1].is_ascii_alphanumeric();
+        if boundary
+            && bytes[index].is_ascii_digit()
+            && let Some(end) = duration_end(bytes, index)
+        {
+            out.push_str(&text[copied..index]);
+            out.push('…');
+            index = end;
+            copied = end;
+            continue;
+        }
+        index += 1;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Where a Go duration starting at `start` ends, if one does: one or more
+/// `<number><unit>` parts, ending at something that is not a letter or digit.
+fn duration_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut index = start;
+    let mut parts = 0;
+    loop {
+        let digits_start = index;
+        while index < bytes.len() && (bytes[index].is_ascii_digit() || bytes[index] == b'.') {
+            index += 1;
+        }
+        if index == digits_start {
+            break;
+        }
+        let unit = ["ns", "us", "µs", "ms", "h", "m", "s"]
+            .iter()
+            .find(|unit| bytes[index..].starts_with(unit.as_bytes()))?;
+        index += unit.len();
+        parts += 1;
+        if index >= bytes.len() || !bytes[index].is_ascii_digit() {
+            break;
+        }
+    }
+    let ends_cleanly = index >= bytes.len() || !bytes[index].is_ascii_alphanumeric();
+    (parts > 0 && ends_cleanly).then_some(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_has_one_width() {
+        assert_eq!(clock(SimTime::EPOCH), "00:00:00.000");
+        assert_eq!(clock(SimTime::from_millis(3_723_045)), "01:02:03.045");
+    }
+
+    #[test]
+    fn sizes_are_human() {
+        let check = |bytes: u64, expected: &str| assert_eq!(size(bytes), expected, "{bytes}");
+        check(0, "0 B");
+        check(1023, "1023 B");
+        check(1024, "1.0 KiB");
+        check(1536, "1.5 KiB");
+        check(30 << 20, "30.0 MiB");
+        check((2 << 30) + (1 << 29), "2.5 GiB");
+    }
+
+    #[test]
+    fn digests_are_shortened_where_they_appear() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(
+            short_digests(&format!("image@{digest} and {digest}.")),
+            "image@sha256:abababababab and sha256:abababababab."
+        );
+        assert_eq!(short_digests("sha256:abc"), "sha256:abc");
+    }
+
+    #[test]
+    fn names_fold_into_ranges() {
+        let check = |names: &[&str], expected: &str| {
+            assert_eq!(name_ranges(names.iter().copied()), expected, "{names:?}");
+        };
+        check(&["web-0", "web-1", "web-2"], "web-{0..2}");
+        check(&["web-0", "web-1"], "web-{0,1}");
+        check(&["a-3", "a-0", "a-4", "a-5", "solo"], "a-{0,3..5}, solo");
+        check(&["fleet-7"], "fleet-7");
+        check(&["x-01", "y"], "x-01, y");
+    }
+
+    #[test]
+    fn durations_are_masked() {
+        let check = |text: &str, expected: &str| assert_eq!(mask_durations(text), expected);
+        check(
+            "Successfully pulled image \"a:v1\" in 1.234s (2m0.5s including waiting). Image size: 30 bytes.",
+            "Successfully pulled image \"a:v1\" in … (… including waiting). Image size: 30 bytes.",
+        );
+        check("523ms", "…");
+        check("30MiB v1 sha256:12ab 503", "30MiB v1 sha256:12ab 503");
+    }
+}
