@@ -25,7 +25,9 @@ use pullsim_model::SimTime;
 use pullsim_sim::Metrics;
 use serde::Serialize;
 
-use crate::expect::{Check, CredentialRef, ExpectedEvent, Order, RequestFilter, RequestKind, State};
+use crate::expect::{
+    Check, CredentialRef, ExpectedEvent, Order, RequestFilter, RequestKind, State,
+};
 use crate::fields::Bounds;
 use crate::run::format::{clock, duration, size};
 use crate::run::pods::{Seen, instance_at, seen};
@@ -82,7 +84,9 @@ pub(crate) fn judge(expectation: &Expectation, evidence: &Evidence<'_>) -> Verdi
             }
             let _ = write!(expected, " at {}", clock(at));
             let passed = seen.state == Some(*state)
-                && reason.as_ref().is_none_or(|r| seen.reason.as_ref() == Some(r))
+                && reason
+                    .as_ref()
+                    .is_none_or(|r| seen.reason.as_ref() == Some(r))
                 && message
                     .as_ref()
                     .is_none_or(|m| seen.message.as_deref().is_some_and(|s| s.contains(m)));
@@ -106,7 +110,11 @@ pub(crate) fn judge(expectation: &Expectation, evidence: &Evidence<'_>) -> Verdi
             let expected = format!(
                 "events {}[{}]",
                 order_word(*order),
-                events.iter().map(expected_event).collect::<Vec<_>>().join(", ")
+                events
+                    .iter()
+                    .map(expected_event)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let actual = format!(
                 "[{}]",
@@ -186,12 +194,15 @@ pub(crate) fn judge(expectation: &Expectation, evidence: &Evidence<'_>) -> Verdi
             mixed_for,
         } => {
             let (distinct, mixed) = drift(evidence, workload);
-            let mut expected = format!("distinct digests {}", bounds_text(count, |n: u64| n.to_string()));
+            let mut expected = format!(
+                "distinct digests {}",
+                bounds_text(count, |n: u64| n.to_string())
+            );
             if let Some(mixed_for) = mixed_for {
                 let _ = write!(expected, ", mixed for {}", bounds_text(mixed_for, duration));
             }
-            let passed = count.contains(distinct)
-                && mixed_for.is_none_or(|bounds| bounds.contains(mixed));
+            let passed =
+                count.contains(distinct) && mixed_for.is_none_or(|bounds| bounds.contains(mixed));
             (
                 format!("workload {workload}"),
                 expected,
@@ -209,7 +220,11 @@ pub(crate) fn judge(expectation: &Expectation, evidence: &Evidence<'_>) -> Verdi
             let mut expected = format!("requests {}", filter_text(filter));
             let mut passed = true;
             if let Some(count) = count {
-                let _ = write!(expected, " count {}", bounds_text(count, |n: u64| n.to_string()));
+                let _ = write!(
+                    expected,
+                    " count {}",
+                    bounds_text(count, |n: u64| n.to_string())
+                );
                 passed &= count.contains(requests);
             }
             if let Some(bytes) = bytes {
@@ -235,7 +250,10 @@ pub(crate) fn judge(expectation: &Expectation, evidence: &Evidence<'_>) -> Verdi
             };
             (
                 format!("registry {registry}"),
-                format!("peak requests per second {}", bounds_text(value, |n: u64| n.to_string())),
+                format!(
+                    "peak requests per second {}",
+                    bounds_text(value, |n: u64| n.to_string())
+                ),
                 actual,
                 value.contains(peak.map_or(0, |(_, count)| count)),
             )
@@ -270,7 +288,11 @@ fn bounds_text<T: Copy>(bounds: &Bounds<T>, show: impl Fn(T) -> String) -> Strin
     match (bounds.min, bounds.max) {
         (Some(min), Some(max)) => {
             let (min, max) = (show(min), show(max));
-            if min == max { min } else { format!("{min}..{max}") }
+            if min == max {
+                min
+            } else {
+                format!("{min}..{max}")
+            }
         }
         (Some(min), None) => format!(">= {}", show(min)),
         (None, Some(max)) => format!("<= {}", show(max)),
@@ -287,10 +309,12 @@ fn matches_in_order<E, A>(
 ) -> bool {
     match order {
         Order::Exact => {
-            expected.len() == actual.len() && expected.iter().zip(actual).all(|(e, a)| matches(e, a))
+            expected.len() == actual.len()
+                && expected.iter().zip(actual).all(|(e, a)| matches(e, a))
         }
         Order::Prefix => {
-            expected.len() <= actual.len() && expected.iter().zip(actual).all(|(e, a)| matches(e, a))
+            expected.len() <= actual.len()
+                && expected.iter().zip(actual).all(|(e, a)| matches(e, a))
         }
         Order::Subsequence => {
             let mut remaining = actual.iter();
@@ -400,7 +424,10 @@ fn pod_names(scenario: &Scenario, subject: &str) -> Vec<String> {
         .workloads
         .iter()
         .find(|w| w.name == subject && w.replicas.is_some())
-        .map_or_else(|| vec![subject.to_owned()], |w| w.pod_names())
+        .map_or_else(
+            || vec![subject.to_owned()],
+            crate::workloads::Workload::pod_names,
+        )
 }
 
 fn time_to_running(
@@ -432,9 +459,17 @@ fn time_to_running(
     let outside: Vec<&(String, Duration)> =
         times.iter().filter(|(_, t)| !within.contains(*t)).collect();
     let passed = never.is_empty() && outside.is_empty() && !(times.is_empty());
-    let mut actual = match (times.iter().map(|(_, t)| *t).min(), times.iter().map(|(_, t)| *t).max()) {
+    let mut actual = match (
+        times.iter().map(|(_, t)| *t).min(),
+        times.iter().map(|(_, t)| *t).max(),
+    ) {
         (Some(min), Some(max)) if times.len() == 1 || min == max => duration(min),
-        (Some(min), Some(max)) => format!("{}..{} over {} pods", duration(min), duration(max), times.len()),
+        (Some(min), Some(max)) => format!(
+            "{}..{} over {} pods",
+            duration(min),
+            duration(max),
+            times.len()
+        ),
         _ => "never Running".to_owned(),
     };
     if !outside.is_empty() {
@@ -460,7 +495,11 @@ fn time_to_running(
     )
 }
 
-fn credentials_tried(story: &Story, pod: &str, container: Option<&str>) -> Vec<(Credential, String)> {
+fn credentials_tried(
+    story: &Story,
+    pod: &str,
+    container: Option<&str>,
+) -> Vec<(Credential, String)> {
     let mut pull: Vec<(Credential, String)> = Vec::new();
     for record in &story.records {
         match &record.entry {
@@ -512,15 +551,21 @@ fn expected_credential(credential: &CredentialRef) -> String {
 /// The most digests one container of the workload ran at once, and how long more than one
 /// did. A workload of one pod runs one pod at a time, so at most one digest at once.
 fn drift(evidence: &Evidence<'_>, workload: &str) -> (u64, Duration) {
-    if let Some(figures) = evidence.metrics.workloads.iter().find(|w| w.workload == workload) {
+    if let Some(figures) = evidence
+        .metrics
+        .workloads
+        .iter()
+        .find(|w| w.workload == workload)
+    {
         return (
             u64::from(figures.max_distinct_digests),
             figures.mixed_duration,
         );
     }
-    let ran = evidence.story.records.iter().any(|record| {
-        matches!(&record.entry, Entry::PodRunning { pod, .. } if pod == workload)
-    });
+    let ran =
+        evidence.story.records.iter().any(
+            |record| matches!(&record.entry, Entry::PodRunning { pod, .. } if pod == workload),
+        );
     (u64::from(ran), Duration::ZERO)
 }
 
@@ -615,9 +660,12 @@ pub(crate) fn peak_per_second(story: &Story, registry: &str) -> Option<(SimTime,
     }
     per_second
         .into_iter()
-        .fold(None, |best: Option<(u64, u64)>, (second, count)| match best {
-            Some((_, top)) if top >= count => best,
-            _ => Some((second, count)),
-        })
+        .fold(
+            None,
+            |best: Option<(u64, u64)>, (second, count)| match best {
+                Some((_, top)) if top >= count => best,
+                _ => Some((second, count)),
+            },
+        )
         .map(|(second, count)| (SimTime::from_secs(second), count))
 }

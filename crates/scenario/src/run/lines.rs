@@ -287,7 +287,8 @@ struct Burst {
     last: SimTime,
     client: String,
     host: String,
-    counts: BTreeMap<(String, String, u16), u64>,
+    /// `(method, kind, status)` with its count, in the order first seen.
+    counts: Vec<((String, String, u16), u64)>,
     bytes: u64,
 }
 
@@ -320,14 +321,15 @@ fn request_bursts(story: &Story) -> Vec<Line> {
             last: at,
             client: client.clone(),
             host: host.clone(),
-            counts: BTreeMap::new(),
+            counts: Vec::new(),
             bytes: 0,
         });
         burst.last = at;
-        *burst
-            .counts
-            .entry((method.clone(), request_kind.clone(), *status))
-            .or_insert(0) += 1;
+        let what = (method.clone(), request_kind.clone(), *status);
+        match burst.counts.iter_mut().find(|(seen, _)| *seen == what) {
+            Some((_, count)) => *count += 1,
+            None => burst.counts.push((what, 1)),
+        }
         burst.bytes += bytes;
     }
     done.extend(open.into_values());

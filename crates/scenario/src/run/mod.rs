@@ -13,7 +13,8 @@
 //! - `story`: the trace with names, which everything below reads.
 //! - `judge`: expectations and their [`Verdict`]s; `pods`: pod states at a moment and the
 //!   final table's rows.
-//! - `lines` (what is a line), `fold` (how lines fold), `format` (how values are written),
+//! - `lines` (what is a line), `fold` (how lines of many objects fold), `repeats` (lines
+//!   that keep repeating summarised), `format` (how values are written),
 //!   `transcript` (the text layout); `json` (the document for programs).
 
 mod fold;
@@ -22,6 +23,7 @@ mod json;
 mod judge;
 mod lines;
 mod pods;
+mod repeats;
 mod story;
 mod transcript;
 mod world;
@@ -159,7 +161,7 @@ fn finish(
 impl Outcome {
     /// The transcript, for people (and snapshots).
     pub fn text(&self) -> String {
-        transcript::render(self)
+        transcript::render_outcome(self)
     }
 
     /// The same data in full, as a JSON document.

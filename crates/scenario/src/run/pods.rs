@@ -88,7 +88,12 @@ pub(crate) fn instance_at(story: &Story, name: &str, at: SimTime) -> Option<Inst
 }
 
 /// One pod instance's (or one of its containers') state at `at`.
-pub(crate) fn seen(story: &Story, instance: Instance, container: Option<&str>, at: SimTime) -> Seen {
+pub(crate) fn seen(
+    story: &Story,
+    instance: Instance,
+    container: Option<&str>,
+    at: SimTime,
+) -> Seen {
     let mut deleted = false;
     let mut running = false;
     // The last status of each container, init containers first, then by spec order.

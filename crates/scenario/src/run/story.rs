@@ -239,7 +239,11 @@ fn pod_info(sim: &Sim, id: PodId, workload: Option<&str>) -> PodInfo {
         uid: sim.pod_uid(id).to_owned(),
         node: sim.pod_node(id).map(|node| sim.node_name(node).to_owned()),
         workload,
-        init_containers: spec.init_containers.iter().map(|c| c.name.clone()).collect(),
+        init_containers: spec
+            .init_containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
         containers: spec.containers.iter().map(|c| c.name.clone()).collect(),
         images: spec
             .init_containers
@@ -283,10 +287,17 @@ fn entry(sim: &Sim, record: &TraceRecord) -> Entry {
             }
         }
         TraceEvent::PodRejected { pod, message } => Entry::PodRejected {
-            pod: pod.split_once('/').map_or(pod.as_str(), |(_, n)| n).to_owned(),
+            pod: pod
+                .split_once('/')
+                .map_or(pod.as_str(), |(_, n)| n)
+                .to_owned(),
             message: message.clone(),
         },
-        TraceEvent::Admitted { pod, plugin, change } => {
+        TraceEvent::Admitted {
+            pod,
+            plugin,
+            change,
+        } => {
             let (pod, instance) = name(sim, *pod);
             Entry::Admitted {
                 pod,
@@ -524,11 +535,7 @@ mod tests {
     #[test]
     fn repositories_of_request_targets() {
         let check = |target: &str, expected: Option<&str>| {
-            assert_eq!(
-                request_repository(target).as_deref(),
-                expected,
-                "{target}"
-            );
+            assert_eq!(request_repository(target).as_deref(), expected, "{target}");
         };
         check("/v2/team/web/manifests/v1", Some("team/web"));
         check("/v2/library/nginx/blobs/sha256:abc", Some("library/nginx"));

@@ -8,7 +8,8 @@
 //!    (always `HH:MM:SS.mmm`), the object, the type (kubectl's `Normal`/`Warning` for real
 //!    Kubernetes events, whose reason and message are verbatim; pullsim's own words
 //!    `pod`, `status`, `auth`, `request`, `action`, `node` otherwise), a reason and a text.
-//!    What is a line is described in `lines.rs`; how lines fold in `fold.rs`.
+//!    What is a line is described in `lines.rs`; how lines of many objects fold in
+//!    `fold.rs`; how lines that keep repeating become a summary in `repeats.rs`.
 //! 3. `pods`: one row per pod (node, short digest, state and reason at the end, time to
 //!    Running). Beyond [`POD_ROWS_UNFOLDED`] rows, consecutive pods of one workload with
 //!    the same digest, state and reason share a row, with name and node ranges and the
@@ -25,10 +26,11 @@
 use std::fmt::Write as _;
 
 use crate::run::Outcome;
-use crate::run::fold::{Folded, fold};
+use crate::run::fold::{Folded, fold, render};
 use crate::run::format::{clock, duration, name_ranges, short_digests, size};
 use crate::run::lines::lines;
 use crate::run::pods::PodRow;
+use crate::run::repeats::collapse;
 
 /// Up to this many pods, the table has a row per pod.
 pub(crate) const POD_ROWS_UNFOLDED: usize = 20;
@@ -40,7 +42,7 @@ const REASON_WIDTH_MAX: usize = 20;
 const WRAP_COLUMNS: usize = 88;
 
 /// The whole transcript.
-pub(crate) fn render(outcome: &Outcome) -> String {
+pub(crate) fn render_outcome(outcome: &Outcome) -> String {
     let mut out = String::new();
     header(&mut out, outcome);
     out.push('\n');
@@ -86,7 +88,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn story(out: &mut String, outcome: &Outcome) {
-    let folded = fold(lines(&outcome.story, &outcome.scenario, outcome.requests));
+    let lines = lines(&outcome.story, &outcome.scenario, outcome.requests);
+    let folded: Vec<Folded> = collapse(fold(lines)).iter().map(render).collect();
     let object_width = column_width(folded.iter().map(|f| f.object.as_str()), OBJECT_WIDTH_MAX);
     let reason_width = column_width(folded.iter().map(|f| f.reason.as_str()), REASON_WIDTH_MAX);
     for Folded {
@@ -136,7 +139,9 @@ fn pods(out: &mut String, rows: &[PodRow]) {
     let table = if rows.len() > POD_ROWS_UNFOLDED {
         folded_rows(rows)
     } else {
-        rows.iter().map(|row| table_row(std::slice::from_ref(row))).collect()
+        rows.iter()
+            .map(|row| table_row(std::slice::from_ref(row)))
+            .collect()
     };
     let mut all = vec![TableRow {
         pod: "POD".to_owned(),
@@ -318,13 +323,13 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         "  pulls      {} started, {} succeeded, {} failed; {} avoided (image present)",
         metrics.pulls_started, metrics.pulls_succeeded, metrics.pulls_failed, metrics.pulls_avoided
     );
-    let peak_backoff = metrics
-        .pods_in_backoff
-        .iter()
-        .fold(None, |best: Option<(pullsim_model::SimTime, u32)>, &(at, count)| match best {
+    let peak_backoff = metrics.pods_in_backoff.iter().fold(
+        None,
+        |best: Option<(pullsim_model::SimTime, u32)>, &(at, count)| match best {
             Some((_, top)) if top >= count => best,
             _ => Some((at, count)),
-        });
+        },
+    );
     match peak_backoff {
         Some((at, count)) if count > 0 => {
             let _ = writeln!(
@@ -336,9 +341,14 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         _ => out.push_str("  back-off   no pod in ImagePullBackOff\n"),
     }
     for drift in &metrics.workloads {
+        let digests = if drift.max_distinct_digests == 1 {
+            "digest"
+        } else {
+            "digests"
+        };
         let _ = writeln!(
             out,
-            "  drift      workload {}: at most {} digests at once, mixed for {}",
+            "  drift      workload {}: at most {} {digests} at once, mixed for {}",
             drift.workload,
             drift.max_distinct_digests,
             duration(drift.mixed_duration)

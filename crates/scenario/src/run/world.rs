@@ -20,8 +20,8 @@ use pullsim_model::{Bandwidth, SimTime};
 use pullsim_registry::{Registry, RegistryConfig};
 use pullsim_sim::{
     Action, AdmissionConfig, Container, DigestPinning, FailurePolicy, KubeletSettings, Limits,
-    Link, NodePool, OutageKind, Pod, PodSpec, ServiceAccount, Sim, SimConfig,
-    TraceLevel, WorkerJitter, Workload,
+    Link, NodePool, OutageKind, Pod, PodSpec, ServiceAccount, Sim, SimConfig, TraceLevel,
+    WorkerJitter, Workload,
 };
 
 use crate::nodes::{self};
@@ -49,8 +49,11 @@ pub(crate) fn build(sim: &mut Sim, scenario: &Scenario, end: SimTime) -> Result<
             .map_err(|error| error.to_string())?;
     }
     for pool in &scenario.node_pools {
-        sim.add_node_pool(node_pool(pool, scenario.kubernetes.ensure_secret_pulled_images))
-            .map_err(|error| error.to_string())?;
+        sim.add_node_pool(node_pool(
+            pool,
+            scenario.kubernetes.ensure_secret_pulled_images,
+        ))
+        .map_err(|error| error.to_string())?;
     }
     for secret in &scenario.secrets {
         sim.add_secret(secret.clone());
@@ -65,8 +68,20 @@ pub(crate) fn build(sim: &mut Sim, scenario: &Scenario, end: SimTime) -> Result<
     // Timeline actions first at each instant, then pods (see the module documentation);
     // the simulator keeps scheduling order among events of one instant.
     let mut plan: Vec<(SimTime, u8, usize)> = Vec::new();
-    plan.extend(scenario.timeline.iter().enumerate().map(|(i, a)| (a.at, 0, i)));
-    plan.extend(scenario.workloads.iter().enumerate().map(|(i, w)| (w.at, 1, i)));
+    plan.extend(
+        scenario
+            .timeline
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.at, 0, i)),
+    );
+    plan.extend(
+        scenario
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.at, 1, i)),
+    );
     plan.sort();
     for (_, kind, index) in plan {
         if kind == 0 {
@@ -99,12 +114,15 @@ fn config(scenario: &Scenario, seed: u64, end: SimTime) -> SimConfig {
         max_concurrent_downloads: kubernetes.max_concurrent_downloads as usize,
         admission: AdmissionConfig {
             always_pull_images: scenario.admission.always_pull_images,
-            digest_pinning: scenario.admission.digest_pinning.map(|policy| DigestPinning {
-                failure_policy: match policy {
-                    scenario::FailurePolicy::Fail => FailurePolicy::Fail,
-                    scenario::FailurePolicy::Ignore => FailurePolicy::Ignore,
-                },
-            }),
+            digest_pinning: scenario
+                .admission
+                .digest_pinning
+                .map(|policy| DigestPinning {
+                    failure_policy: match policy {
+                        scenario::FailurePolicy::Fail => FailurePolicy::Fail,
+                        scenario::FailurePolicy::Ignore => FailurePolicy::Ignore,
+                    },
+                }),
         },
         ..SimConfig::default()
     }
