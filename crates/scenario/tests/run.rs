@@ -434,3 +434,25 @@ expect:
     assert!(lines < 200, "{lines} lines:\n{}", result.text());
     assert!(result.text().contains("pod/fleet-{0..199} ×200"));
 }
+
+/// Every fixture (one per topic of the library) tells a story its expectations accept.
+#[test]
+fn every_fixture_passes_when_run() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .expect("fixtures folder")
+        .flat_map(|topic| std::fs::read_dir(topic.expect("a topic").path()).expect("a folder"))
+        .map(|file| file.expect("a fixture").path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 7);
+    let mut failures = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("fixture text");
+        let result = outcome(&text, RunOptions::default());
+        if !result.passed() {
+            failures.push(format!("{}:\n{}", path.display(), result.text()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

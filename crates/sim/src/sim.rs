@@ -404,7 +404,9 @@ impl Sim {
     /// Adds a workload whose replicas are created at `at`.
     pub fn add_workload(&mut self, at: SimTime, workload: Workload) -> WorkloadId {
         let id = WorkloadId(self.workloads.len() as u32);
-        let nodes = self.matching_nodes(&workload.template.spec);
+        // The nodes its replicas go to are those that match when the replicas are created
+        // (nodes added before then included), chosen in `create_replicas`.
+        let nodes = Vec::new();
         let mut spec = workload.template.spec.clone();
         crate::admission::default_policies(&mut spec);
         self.workloads.push(WorkloadRecord {

@@ -372,3 +372,33 @@ fn timeline_records_say_what_happened() {
         ]
     );
 }
+
+/// A workload's replicas are spread over the nodes that match when they are created, so
+/// nodes added earlier in the run take replicas too.
+#[test]
+fn replicas_spread_over_nodes_added_before_they_are_created() {
+    let mut sim = Sim::new(SimConfig::default());
+    sim.add_registry(HOST, registry(Default::default()))
+        .unwrap();
+    sim.add_node_pool(pool("node", 1)).unwrap();
+    sim.schedule(
+        SimTime::from_secs(10),
+        Action::AddNodes {
+            pool: "node".to_owned(),
+            count: 1,
+        },
+    );
+    sim.add_workload(
+        SimTime::from_secs(20),
+        workload(&format!("{HOST}/app:v1"), 2),
+    );
+    sim.run_until(SimTime::from_secs(30)).unwrap();
+    let nodes: Vec<&str> = ["web-0", "web-1"]
+        .iter()
+        .map(|name| {
+            let pod = sim.pod_id("default", name).unwrap();
+            sim.node_name(sim.pod_node(pod).unwrap())
+        })
+        .collect();
+    assert_eq!(nodes, ["node-0", "node-1"]);
+}

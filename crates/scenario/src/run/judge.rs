@@ -424,7 +424,10 @@ fn pod_names(scenario: &Scenario, subject: &str) -> Vec<String> {
         .workloads
         .iter()
         .find(|w| w.name == subject && w.replicas.is_some())
-        .map_or_else(|| vec![subject.to_owned()], |w| w.pod_names())
+        .map_or_else(
+            || vec![subject.to_owned()],
+            crate::workloads::Workload::pod_names,
+        )
 }
 
 fn time_to_running(
