@@ -110,7 +110,7 @@ fn check(path: &Path) -> Checked {
     if !first.passed() {
         problems.push("an expectation failed (see FAILED in the transcript)".to_owned());
     }
-    insta::assert_snapshot!(transcript);
+    insta::assert_snapshot!("transcript", transcript);
     Checked {
         name,
         problems,
@@ -121,7 +121,7 @@ fn check(path: &Path) -> Checked {
 }
 
 #[test]
-fn transcript() {
+fn library() {
     let mut checked = Vec::new();
     insta::glob!("../../scenarios", "**/*.yaml", |path| {
         let result = check(path);
