@@ -96,13 +96,14 @@ pub(crate) fn lines(story: &Story, scenario: &Scenario, requests: RequestDetail)
                 workload,
             } => {
                 created.insert(*instance, at);
-                let mut text = match workload {
-                    Some(workload) => format!("replica of workload {workload}"),
-                    None => "pod".to_owned(),
-                };
-                if namespace != "default" {
-                    text.push_str(&format!(" in namespace {namespace}"));
+                let mut parts: Vec<String> = Vec::new();
+                if let Some(workload) = workload {
+                    parts.push(format!("replica of workload {workload}"));
                 }
+                if namespace != "default" {
+                    parts.push(format!("in namespace {namespace}"));
+                }
+                let text = parts.join(" ");
                 out.push(Line::new(at, "pod", pod).with("pod", "Created", text));
             }
             Entry::PodRejected { pod, message } => {
