@@ -377,7 +377,14 @@ fn event_matches(expected: &ExpectedEvent, seen: &SeenEvent) -> bool {
             .contains
             .as_ref()
             .is_none_or(|c| seen.message.contains(c.as_str()))
-        && expected.at.is_none_or(|at| at == seen.at)
+        && expected.at.is_none_or(|at| same_millisecond(at, seen.at))
+}
+
+/// An event's `at` is written as the transcript prints times, to the millisecond, so it
+/// matches an event anywhere within that millisecond (a pull that ends 10.020003929 s
+/// into the run is the `00:00:10.020` a person reads and writes as `at: 10020ms`).
+fn same_millisecond(written: SimTime, seen: SimTime) -> bool {
+    written.since_epoch().as_millis() == seen.since_epoch().as_millis()
 }
 
 fn expected_event(event: &ExpectedEvent) -> String {
@@ -668,4 +675,31 @@ pub(crate) fn peak_per_second(story: &Story, registry: &str) -> Option<(SimTime,
             },
         )
         .map(|(second, count)| (SimTime::from_secs(second), count))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use pullsim_model::SimTime;
+
+    use super::same_millisecond;
+
+    #[test]
+    fn an_event_time_matches_the_millisecond_the_transcript_prints() {
+        let check = |written_ms: u64, seen_ns: u64, expected: bool| {
+            let seen = SimTime::from_duration(Duration::from_nanos(seen_ns));
+            assert_eq!(
+                same_millisecond(SimTime::from_millis(written_ms), seen),
+                expected,
+                "at {written_ms}ms against an event at {seen_ns}ns"
+            );
+        };
+        check(10_020, 10_020_000_000, true);
+        check(10_020, 10_020_003_929, true);
+        check(10_020, 10_020_999_999, true);
+        check(10_020, 10_021_000_000, false);
+        check(10_020, 10_019_999_999, false);
+        check(0, 0, true);
+    }
 }
