@@ -143,7 +143,10 @@ fn no_pending_snapshots() {
 /// The snapshot of a scenario's transcript, as insta's `glob!` in tests/tests/scenarios.rs
 /// names it: the test's name, `@`, and the path under `scenarios/` with `/` as `__`.
 fn scenario_snapshot_name(relative_yaml: &str) -> String {
-    format!("scenarios__transcript@{}.snap", relative_yaml.replace('/', "__"))
+    format!(
+        "scenarios__transcript@{}.snap",
+        relative_yaml.replace('/', "__")
+    )
 }
 
 /// Every scenario has a reviewed snapshot and every scenario snapshot has its scenario, so a

@@ -92,9 +92,16 @@ fn stale_snapshots(root: &Path, scenarios: &[String]) -> Vec<PathBuf> {
 pub(crate) fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let request = parse(args)?;
     let all = scenarios(root);
-    anyhow::ensure!(!all.is_empty(), "no scenarios under {}", root.join("scenarios").display());
+    anyhow::ensure!(
+        !all.is_empty(),
+        "no scenarios under {}",
+        root.join("scenarios").display()
+    );
     if let Some(filter) = &request.filter {
-        let matching = all.iter().filter(|name| name.contains(filter.as_str())).count();
+        let matching = all
+            .iter()
+            .filter(|name| name.contains(filter.as_str()))
+            .count();
         anyhow::ensure!(
             matching > 0,
             "no scenario path contains {filter:?}; there are {} under scenarios/",

@@ -13,14 +13,15 @@
 //! A printed group stands at its first line's time and names its objects as ranges with
 //! a count (`pod/fleet-{0..199} ×200`; beyond a few spans, `fleet-{1,5,…,182}`); a node
 //! named in the text becomes a range too; when the texts differed in their durations, the
-//! first text is shown and marked `(figures vary)`.
+//! first text is shown and marked `(figures vary)`; when the lines came over a stretch of
+//! time, the text ends with `(spread over 4.885s)`, so jitter stays visible.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use pullsim_model::SimTime;
 
-use crate::run::format::{mask_durations, name_ranges};
+use crate::run::format::{duration, mask_durations, name_ranges};
 use crate::run::lines::Line;
 
 /// How far apart the lines one group stands for may be.
@@ -34,6 +35,8 @@ const SPANS_SHOWN: usize = 4;
 pub(crate) struct Group {
     /// The first line's time.
     pub(crate) at: SimTime,
+    /// The last line's time (the same as `at` for one line).
+    pub(crate) last: SimTime,
     pub(crate) object_kind: &'static str,
     /// The family (`fleet` of `fleet-12`), or the object's own name when it has no number.
     pub(crate) family: String,
@@ -120,6 +123,7 @@ pub(crate) fn fold(lines: Vec<Line>) -> Vec<Group> {
                 group.names.push(line.object_name);
                 group.nodes.extend(line.node);
                 group.texts_differ |= line.text != group.text;
+                group.last = group.last.max(line.at);
                 continue;
             }
             candidates.push(groups.len());
@@ -127,6 +131,7 @@ pub(crate) fn fold(lines: Vec<Line>) -> Vec<Group> {
         members.push(BTreeSet::from([line.object_name.clone()]));
         groups.push(Group {
             at: line.at,
+            last: line.at,
             object_kind: line.object_kind,
             family: family_name,
             names: vec![line.object_name],
@@ -193,6 +198,12 @@ pub(crate) fn render(group: &Group) -> Folded {
     if group.texts_differ {
         text.push_str(" (figures vary)");
     }
+    // A folded line stands at its first member's time; say how far its members spread, so
+    // the pod worker's jitter is not hidden behind one timestamp.
+    let spread = group.last.saturating_since(group.at);
+    if spread >= Duration::from_millis(1) {
+        text.push_str(&format!(" (spread over {})", duration(spread)));
+    }
     Folded {
         at: group.at,
         object,
@@ -241,10 +252,18 @@ mod tests {
         assert_eq!(
             printed(lines),
             [
-                owned("00:00:00", "pod/web-{0..4} ×5", "Pulling image \"a\""),
+                owned(
+                    "00:00:00",
+                    "pod/web-{0..4} ×5",
+                    "Pulling image \"a\" (spread over 4s)"
+                ),
                 owned("00:00:03", "pod/web-0", "Pulling image \"a\""),
                 owned("00:00:30", "pod/web-5", "Pulling image \"a\""),
-                owned("00:00:30", "pod/web-{6,7} ×2", "in 1.5s (figures vary)"),
+                owned(
+                    "00:00:30",
+                    "pod/web-{6,7} ×2",
+                    "in 1.5s (figures vary) (spread over 1s)"
+                ),
             ]
         );
     }

@@ -59,7 +59,12 @@ pub(crate) fn collapse(groups: Vec<Group>) -> Vec<Group> {
 fn summary(repeats: &[&Group]) -> Group {
     let first = repeats[1];
     let more = repeats.len() - 1;
-    let last = repeats.last().map_or(first.at, |group| group.at);
+    // The last line any repeated group stands for (a folded group spreads over time).
+    let last = repeats[1..]
+        .iter()
+        .map(|group| group.last)
+        .max()
+        .unwrap_or(first.at);
     let lone = repeats
         .iter()
         .all(|group| group.names.len() == 1 && group.names[0] == repeats[0].names[0]);
@@ -89,6 +94,8 @@ fn summary(repeats: &[&Group]) -> Group {
     names.dedup();
     Group {
         at: first.at,
+        // The summary's text already says when the last repeat came.
+        last: first.at,
         names,
         nodes: Vec::new(),
         text,
