@@ -6,7 +6,9 @@
 //! summary, so `cargo xtask run-scenarios` (which runs this test with `--nocapture`) is
 //! readable. Failures are collected: every scenario runs, and the test fails at the end
 //! naming each one that went wrong. Snapshot mismatches are deferred the same way by
-//! insta's `glob!`. `INSTA_GLOB_FILTER` (what `run-scenarios FILTER` sets) narrows the run.
+//! insta's `glob!`, which shows each diff. `PULLSIM_SCENARIOS=<text>` (what
+//! `cargo xtask run-scenarios FILTER` sets) keeps only the scenarios whose path under
+//! `scenarios/` contains the text.
 //!
 //! Wall time is printed for the person reading, never asserted: tests assert behaviour.
 
@@ -120,10 +122,27 @@ fn check(path: &Path) -> Checked {
     }
 }
 
+/// The `PULLSIM_SCENARIOS` filter, if set.
+fn filter() -> Option<String> {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the test harness, not the pure core: the person running it narrows the run"
+    )]
+    let value = std::env::var("PULLSIM_SCENARIOS").ok();
+    value.filter(|text| !text.is_empty())
+}
+
 #[test]
 fn library() {
+    let filter = filter();
     let mut checked = Vec::new();
     insta::glob!("../../scenarios", "**/*.yaml", |path| {
+        if filter
+            .as_deref()
+            .is_some_and(|text| !display_name(path).contains(text))
+        {
+            return;
+        }
         let result = check(path);
         eprintln!(
             "{:<52} {:<6} virtual {:>14}  {:>8} events  wall {:>7.1} ms",

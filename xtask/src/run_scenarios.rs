@@ -4,7 +4,7 @@
 //! It runs the `scenarios` test of the `pullsim-tests` package (tests/tests/scenarios.rs),
 //! which prints one line per scenario (name, verdict, virtual time, events, wall time) and a
 //! summary, and shows a diff for every transcript that changed. `FILTER` keeps the
-//! scenarios whose path under `scenarios/` contains it (insta's `INSTA_GLOB_FILTER`).
+//! scenarios whose path under `scenarios/` contains it (`PULLSIM_SCENARIOS` for the test).
 //! Snapshots are never written unless asked: `--accept` rewrites the changed ones after the
 //! person has read the diffs, and, when no filter narrows the run, deletes snapshots whose
 //! scenario is gone. Expectations are judged either way; a failed one fails the command.
@@ -132,9 +132,11 @@ pub(crate) fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         command.env_remove("INSTA_FORCE_PASS");
     }
     match &request.filter {
-        Some(filter) => command.env("INSTA_GLOB_FILTER", format!("*{filter}*")),
-        None => command.env_remove("INSTA_GLOB_FILTER"),
+        Some(filter) => command.env("PULLSIM_SCENARIOS", filter),
+        None => command.env_remove("PULLSIM_SCENARIOS"),
     };
+    // A failure's own message says what went wrong; a backtrace of the harness does not.
+    command.env("RUST_BACKTRACE", "0");
     let status = command
         .status()
         .map_err(|err| anyhow::anyhow!("could not start cargo test: {err}"))?;
