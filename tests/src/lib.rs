@@ -3,7 +3,7 @@
 //! The real-program harness the registry tests use (the fake registry on 127.0.0.1,
 //! processes killed by pid, containerd, skopeo and podman sandboxes, OCI layouts) lives in
 //! `pullsim-conformance`, which the conformance suite shares; this file keeps only the
-//! workspace root and file listing the tidy tests use.
+//! workspace root, file listing and path spelling the tidy and scenario tests use.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,17 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// `path` under `base`, with `/` between its parts on every platform (`backoff/x.yaml`), as
+/// scenario lines and snapshot names spell it; `path` itself when it is not under `base`.
+pub fn relative_slash_path(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Every file under `dir` (recursively, in sorted order) whose name ends with `suffix`,

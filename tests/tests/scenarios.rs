@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use pullsim_scenario::Scenario;
 use pullsim_scenario::run::{Outcome, RequestDetail, RunOptions, run};
-use pullsim_tests::workspace_root;
+use pullsim_tests::{relative_slash_path, workspace_root};
 
 /// What one scenario's check found.
 struct Checked {
@@ -35,13 +35,7 @@ struct Checked {
 
 /// The scenario's path under `scenarios/`, with `/` separators, for lines and messages.
 fn display_name(path: &Path) -> String {
-    let base = workspace_root().join("scenarios");
-    path.strip_prefix(&base)
-        .unwrap_or(path)
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    relative_slash_path(&workspace_root().join("scenarios"), path)
 }
 
 fn simulate(scenario: &Scenario) -> Outcome {
@@ -65,30 +59,20 @@ fn check(path: &Path) -> Checked {
     let started = std::time::Instant::now();
     let name = display_name(path);
     let mut problems = Vec::new();
+    let unread = |problem: String| Checked {
+        name: name.clone(),
+        problems: vec![problem],
+        virtual_time: "-".to_owned(),
+        events: 0,
+        wall: started.elapsed(),
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(err) => {
-            return Checked {
-                name,
-                problems: vec![format!("cannot read the file: {err}")],
-                virtual_time: "-".to_owned(),
-                events: 0,
-                wall: started.elapsed(),
-            };
-        }
+        Err(err) => return unread(format!("cannot read the file: {err}")),
     };
-    let file_name = format!("scenarios/{name}");
-    let scenario = match Scenario::parse(&file_name, &text) {
+    let scenario = match Scenario::parse(&format!("scenarios/{name}"), &text) {
         Ok(scenario) => scenario,
-        Err(errors) => {
-            return Checked {
-                name,
-                problems: vec![format!("invalid scenario:\n{errors}")],
-                virtual_time: "-".to_owned(),
-                events: 0,
-                wall: started.elapsed(),
-            };
-        }
+        Err(errors) => return unread(format!("invalid scenario:\n{errors}")),
     };
     let stem = path
         .file_stem()

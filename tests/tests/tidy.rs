@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pullsim_tests::{files_with_suffix, workspace_root};
+use pullsim_tests::{files_with_suffix, relative_slash_path, workspace_root};
 
 fn relative(path: &Path) -> String {
     path.strip_prefix(workspace_root())
@@ -158,14 +158,7 @@ fn every_scenario_has_a_snapshot_and_every_snapshot_a_scenario() {
     let snapshots_dir = root.join("tests/tests/snapshots");
     let scenarios: Vec<String> = files_with_suffix(&scenarios_dir, ".yaml")
         .iter()
-        .map(|path| {
-            path.strip_prefix(&scenarios_dir)
-                .unwrap_or(path)
-                .components()
-                .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
+        .map(|path| relative_slash_path(&scenarios_dir, path))
         .collect();
     let expected: Vec<String> = scenarios
         .iter()
