@@ -196,7 +196,7 @@ pub struct RequestFilter {
     pub status: Option<u16>,
     /// The repository asked about.
     pub repository: Option<String>,
-    /// The node that asked.
+    /// The node that asked, or `admission` for the digest-pinning webhook.
     pub node: Option<String>,
     /// From this time (inclusive).
     pub from: Option<SimTime>,
@@ -630,9 +630,12 @@ fn request_filter(
         .get("status")
         .and_then(|n| number::<u16>(n, diagnostics));
     let repository = fields.get("repository").and_then(|n| text(n, diagnostics));
+    // `admission` is the digest-pinning webhook, which asks the registry too; node names
+    // always end in `-<number>`, so it cannot be a node's.
     let from_node = fields.get("node").and_then(|n| {
         let name = text(n, diagnostics)?;
-        known.node(&name, n.position, diagnostics).then_some(name)
+        (name == pullsim_sim::ADMISSION_CLIENT || known.node(&name, n.position, diagnostics))
+            .then_some(name)
     });
     let from = fields
         .get("from")

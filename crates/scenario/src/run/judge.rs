@@ -599,8 +599,10 @@ fn filter_text(filter: &RequestFilter) -> String {
     if let Some(repository) = &filter.repository {
         parts.push(format!("repository {repository}"));
     }
-    if let Some(node) = &filter.node {
-        parts.push(format!("from node {node}"));
+    match filter.node.as_deref() {
+        Some(pullsim_sim::ADMISSION_CLIENT) => parts.push("from the admission webhook".to_owned()),
+        Some(node) => parts.push(format!("from node {node}")),
+        None => {}
     }
     if let Some(from) = filter.from {
         parts.push(format!("since {}", clock(from)));

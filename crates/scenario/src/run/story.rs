@@ -456,7 +456,7 @@ fn entry(sim: &Sim, record: &TraceRecord) -> Entry {
             host: sim.host_name(*host).to_owned(),
             client: match client {
                 NodeOrAdmission::Node(id) => node(*id),
-                NodeOrAdmission::Admission => "admission".to_owned(),
+                NodeOrAdmission::Admission => pullsim_sim::ADMISSION_CLIENT.to_owned(),
             },
             method: (*method).to_owned(),
             request_kind: request_kind(*kind, target).to_owned(),
