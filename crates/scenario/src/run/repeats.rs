@@ -1,8 +1,8 @@
 //! Repeats, so a pod that retries for an hour (or 200 pods that do) do not fill the
 //! transcript. After folding (`fold.rs`), the groups of one family (or one lone object)
 //! that say the same thing (same type, reason, container and text, durations ignored) are
-//! shown [`REPEATS_SHOWN`] times; the rest become one summary line, at the time of the
-//! first one left out:
+//! shown [`REPEATS_SHOWN`] times; the rest, when there are at least two, become one
+//! summary line, at the time of the first one left out:
 //!
 //! - for one object, with the gaps between its occurrences (the back-off story):
 //!   `… 6 more times, 1m0s, 2m30s, 5m0s ×4 apart, the last at 00:38:00.060`; beyond a few
@@ -33,7 +33,8 @@ pub(crate) fn collapse(groups: Vec<Group>) -> Vec<Group> {
     // For each group: shown as is, replaced by a summary of these later ones, or dropped.
     let mut fate: Vec<Option<Vec<usize>>> = vec![Some(Vec::new()); groups.len()];
     for indices in by_key.values() {
-        if indices.len() <= REPEATS_SHOWN {
+        // A summary standing for a single line would hide that line and save nothing.
+        if indices.len() <= REPEATS_SHOWN + 1 {
             continue;
         }
         fate[indices[REPEATS_SHOWN]] = Some(indices[REPEATS_SHOWN - 1..].to_vec());
@@ -55,7 +56,8 @@ pub(crate) fn collapse(groups: Vec<Group>) -> Vec<Group> {
         .collect()
 }
 
-/// The summary of `repeats[1..]`; `repeats[0]` is the last group shown.
+/// The summary of `repeats[1..]` (at least two groups); `repeats[0]` is the last group
+/// shown.
 fn summary(repeats: &[&Group]) -> Group {
     let first = repeats[1];
     let more = repeats.len() - 1;
@@ -68,23 +70,19 @@ fn summary(repeats: &[&Group]) -> Group {
     let lone = repeats
         .iter()
         .all(|group| group.names.len() == 1 && group.names[0] == repeats[0].names[0]);
-    let times = if more == 1 { "time" } else { "times" };
+    // `collapse` summarises two or more lines, never one.
     let text = if lone {
         let gaps: Vec<Duration> = repeats
             .windows(2)
             .map(|pair| pair[1].at.saturating_since(pair[0].at))
             .collect();
-        if more == 1 {
-            format!("… 1 more time, {} later", gap_list(&gaps))
-        } else {
-            format!(
-                "… {more} more {times}, {} apart, the last at {}",
-                gap_list(&gaps),
-                clock(last)
-            )
-        }
+        format!(
+            "… {more} more times, {} apart, the last at {}",
+            gap_list(&gaps),
+            clock(last)
+        )
     } else {
-        format!("… {more} more {times}, the last at {}", clock(last))
+        format!("… {more} more times, the last at {}", clock(last))
     };
     let mut names: Vec<String> = repeats[1..]
         .iter()
@@ -208,7 +206,8 @@ mod tests {
             .collect();
         assert_eq!(
             printed(one_more)[3],
-            "00:00:07 pod/p … 1 more time, 5s later"
+            "00:00:07 pod/p Pulling image \"a\"",
+            "one more line is printed, not summarised"
         );
     }
 
