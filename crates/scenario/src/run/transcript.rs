@@ -306,9 +306,9 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         if let Some(peak) = metrics.peak_requests_per_second {
             let _ = write!(
                 out,
-                "; busiest second {} with {} requests",
+                "; busiest second {} with {}",
                 clock(peak.second),
-                peak.requests
+                counted(u64::from(peak.requests), "request", "requests")
             );
         }
         out.push('\n');
@@ -334,7 +334,8 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         Some((at, count)) if count > 0 => {
             let _ = writeln!(
                 out,
-                "  back-off   at most {count} pods in ImagePullBackOff at once, first at {}",
+                "  back-off   at most {} in ImagePullBackOff at once, first reached at {}",
+                counted(u64::from(count), "pod", "pods"),
                 clock(at)
             );
         }
@@ -355,6 +356,11 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         );
     }
     let _ = writeln!(out, "  events     {} processed", outcome.events);
+}
+
+/// `1 pod`, `3 pods`.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 fn expectations(out: &mut String, outcome: &Outcome) {
