@@ -99,10 +99,14 @@ const KNOWN_NAMES: [&str; 18] = [
 
 /// `name` lower-cased, borrowed from [`KNOWN_NAMES`] when it is one of them.
 fn lower_name(name: &str) -> Cow<'static, str> {
-    match KNOWN_NAMES
-        .iter()
-        .find(|known| known.eq_ignore_ascii_case(name))
-    {
+    // The first byte and the length rule out nearly every candidate before the
+    // case-insensitive comparison runs.
+    let first = name.as_bytes().first().map(u8::to_ascii_lowercase);
+    match KNOWN_NAMES.iter().find(|known| {
+        known.len() == name.len()
+            && known.as_bytes().first().copied() == first
+            && known.eq_ignore_ascii_case(name)
+    }) {
         Some(known) => Cow::Borrowed(known),
         None => Cow::Owned(name.to_ascii_lowercase()),
     }

@@ -171,11 +171,14 @@ pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
 /// answers, found by checking only the slashes, since every request's routing asks this
 /// of short paths and setting up a general substring search cost more than the search.
 fn rfind_segment(text: &str, needle: &str) -> Option<usize> {
-    let (text, needle) = (text.as_bytes(), needle.as_bytes());
-    let last = text.len().checked_sub(needle.len())?;
-    (0..=last)
-        .rev()
-        .find(|&at| text[at] == b'/' && text[at..].starts_with(needle))
+    let mut end = text.len();
+    while let Some(at) = text[..end].rfind('/') {
+        if text[at..].starts_with(needle) {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
 }
 
 /// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); `None` for a bad
