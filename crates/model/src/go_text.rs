@@ -23,6 +23,18 @@ pub fn quote(s: &str) -> String {
 pub fn quote_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
+    // Printable ASCII other than a quote or a backslash (every image reference in
+    // practice) is its own quotation; the simulator quotes references on every pull
+    // decision.
+    if bytes
+        .iter()
+        .all(|&byte| (0x20..0x7f).contains(&byte) && byte != b'"' && byte != b'\\')
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        out.push_str(text);
+        out.push('"');
+        return out;
+    }
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             push_escaped(&mut out, c);

@@ -60,18 +60,30 @@ pub(crate) fn check_tag(tag: &str) -> Result<(), RegistryError> {
 /// Whether `text` matches `glob`, where `*` is any run of characters (slashes included)
 /// and `?` is one character: the patterns of access rules and fault rules.
 pub(crate) fn glob_matches(glob: &str, text: &str) -> bool {
+    // ASCII text (every repository name and client in practice) is matched byte by byte,
+    // where a byte is a character; anything else is matched by `char`. Both walk the same
+    // algorithm, so the answer is the same either way.
+    if glob.is_ascii() && text.is_ascii() {
+        return wildcard_matches(glob.as_bytes(), text.as_bytes(), b'*', b'?');
+    }
     let glob: Vec<char> = glob.chars().collect();
     let text: Vec<char> = text.chars().collect();
+    wildcard_matches(&glob, &text, '*', '?')
+}
+
+/// The glob match over units (bytes or characters), with `star` and `one` as the
+/// wildcards.
+fn wildcard_matches<T: Copy + PartialEq>(glob: &[T], text: &[T], star_unit: T, one: T) -> bool {
     let (mut g, mut t) = (0, 0);
     // Where the last `*` was and how much text it has swallowed, for backtracking.
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         match glob.get(g) {
-            Some('*') => {
+            Some(&c) if c == star_unit => {
                 star = Some((g, t));
                 g += 1;
             }
-            Some(&c) if c == '?' || c == text[t] => {
+            Some(&c) if c == one || c == text[t] => {
                 g += 1;
                 t += 1;
             }
@@ -85,7 +97,7 @@ pub(crate) fn glob_matches(glob: &str, text: &str) -> bool {
             },
         }
     }
-    glob[g..].iter().all(|&c| c == '*')
+    glob[g..].iter().all(|&c| c == star_unit)
 }
 
 #[cfg(test)]
@@ -109,6 +121,10 @@ mod tests {
             ("a?c", "ac", false),
             ("*a*a*a*", "aaaa", true),
             ("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaa", false),
+            // `?` is one character, not one byte, outside ASCII.
+            ("caf?", "café", true),
+            ("caf??", "café", false),
+            ("é*", "éclair", true),
         ];
         for (glob, text, want) in rows {
             assert_eq!(glob_matches(glob, text), want, "{glob:?} vs {text:?}");

@@ -1,6 +1,7 @@
 //! The registry's wire vocabulary without the wire: what a request and a response hold,
 //! so the simulator and the HTTP server speak to the core in the same terms.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -63,9 +64,52 @@ impl fmt::Display for Method {
 /// Header lines in the order received, names lower-cased, every line kept: clients such as
 /// containers/image send one `Accept` line per media type, and a registry that keeps only
 /// the last one answers the wrong thing.
+///
+/// Names the protocol uses are kept as static lower-case text and constant values can be
+/// appended without copying them ([`Headers::append_static`]): the simulator builds
+/// millions of these, and a heap copy per name and per fixed value was a large part of
+/// each request's cost.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Headers {
-    lines: Vec<(String, String)>,
+    lines: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+}
+
+/// Header names the registry and its clients use, lower-cased, by length, so appending
+/// one of them stores a reference instead of a fresh lower-cased copy and finding it
+/// compares against at most four candidates.
+fn known_names(len: usize) -> &'static [&'static str] {
+    match len {
+        4 => &["etag", "host"],
+        5 => &["allow", "range"],
+        6 => &["accept"],
+        8 => &["location"],
+        10 => &["user-agent"],
+        11 => &["retry-after"],
+        12 => &["content-type"],
+        13 => &[
+            "accept-ranges",
+            "authorization",
+            "cache-control",
+            "content-range",
+        ],
+        14 => &["content-length"],
+        16 => &["www-authenticate"],
+        18 => &["docker-upload-uuid"],
+        21 => &["docker-content-digest"],
+        31 => &["docker-distribution-api-version"],
+        _ => &[],
+    }
+}
+
+/// `name` lower-cased, borrowed from [`known_names`] when it is one of them.
+fn lower_name(name: &str) -> Cow<'static, str> {
+    match known_names(name.len())
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(name))
+    {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.to_ascii_lowercase()),
+    }
 }
 
 impl Headers {
@@ -76,7 +120,14 @@ impl Headers {
 
     /// Appends a line; the name is lower-cased.
     pub fn append(&mut self, name: &str, value: impl Into<String>) {
-        self.lines.push((name.to_ascii_lowercase(), value.into()));
+        self.lines
+            .push((lower_name(name), Cow::Owned(value.into())));
+    }
+
+    /// Appends a line whose value is constant text, without copying it; the name is
+    /// lower-cased. The same line as [`Headers::append`] would add.
+    pub fn append_static(&mut self, name: &str, value: &'static str) {
+        self.lines.push((lower_name(name), Cow::Borrowed(value)));
     }
 
     /// Builder form of [`Headers::append`].
@@ -96,7 +147,7 @@ impl Headers {
         self.lines
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Every value of every line with this name, split at commas and trimmed, in order: the
@@ -111,7 +162,7 @@ impl Headers {
 
     /// All lines, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.lines.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.lines.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
     /// How many lines there are.
@@ -205,6 +256,67 @@ impl Response {
             headers,
             body,
             delivery: Delivery::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line is the same whichever way it was appended and whatever case its name had.
+    #[test]
+    fn names_are_lower_cased_and_static_values_equal_copied_ones() {
+        let check = |name: &str, value: &'static str| {
+            let mut copied = Headers::new();
+            copied.append(name, value);
+            let mut borrowed = Headers::new();
+            borrowed.append_static(name, value);
+            assert_eq!(copied, borrowed, "{name}");
+            let lower = name.to_ascii_lowercase();
+            assert_eq!(
+                copied.iter().next(),
+                Some((lower.as_str(), value)),
+                "{name}"
+            );
+            assert_eq!(
+                copied.get(&name.to_ascii_uppercase()),
+                Some(value),
+                "{name}"
+            );
+        };
+        check("Docker-Distribution-API-Version", "registry/2.0");
+        check("User-Agent", "containerd/v2.0.0");
+        check("accept", "*/*");
+        check("X-Not-Known", "yes");
+        check(
+            "ÄCCEPT",
+            "non-ASCII names are kept as given, ASCII letters lowered",
+        );
+        for name in [
+            "Etag",
+            "Host",
+            "Allow",
+            "Range",
+            "Accept",
+            "Location",
+            "User-Agent",
+            "Retry-After",
+            "Content-Type",
+            "Accept-Ranges",
+            "Authorization",
+            "Cache-Control",
+            "Content-Range",
+            "Content-Length",
+            "WWW-Authenticate",
+            "Docker-Upload-UUID",
+            "Docker-Content-Digest",
+        ] {
+            check(name, "v");
+            assert!(
+                matches!(lower_name(name), Cow::Borrowed(_)),
+                "{name} is a known name"
+            );
         }
     }
 }

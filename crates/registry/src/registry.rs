@@ -456,7 +456,7 @@ impl Registry {
             caller.user.get_or_insert_with(|| user.clone());
         }
         let (name, value) = API_VERSION_HEADER;
-        response.headers.append(name, value);
+        response.headers.append_static(name, value);
         match fault {
             Some((_, Verdict::Delay(delay))) => response.delivery.delay += delay,
             Some((_, Verdict::DropAfter(bytes))) => {

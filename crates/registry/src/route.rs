@@ -124,7 +124,7 @@ fn route_of(path: &str) -> Route {
             name: name.to_owned(),
         };
     }
-    if let Some(at) = rest.rfind("/blobs/uploads/") {
+    if let Some(at) = rfind_segment(rest, "/blobs/uploads/") {
         let id = &rest[at + "/blobs/uploads/".len()..];
         if !id.contains('/') {
             return Route::Upload {
@@ -133,7 +133,7 @@ fn route_of(path: &str) -> Route {
             };
         }
     }
-    if let Some(at) = rest.rfind("/manifests/") {
+    if let Some(at) = rfind_segment(rest, "/manifests/") {
         let reference = &rest[at + "/manifests/".len()..];
         if !reference.is_empty() && !reference.contains('/') {
             return Route::Manifest {
@@ -142,7 +142,7 @@ fn route_of(path: &str) -> Route {
             };
         }
     }
-    if let Some(at) = rest.rfind("/blobs/") {
+    if let Some(at) = rfind_segment(rest, "/blobs/") {
         let digest = &rest[at + "/blobs/".len()..];
         if !digest.is_empty() && !digest.contains('/') {
             return Route::Blob {
@@ -167,10 +167,24 @@ pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Where the last `needle` (which starts with `/`) begins in `text`: what `str::rfind`
+/// answers, found by checking only the slashes, since every request's routing asks this
+/// of short paths and setting up a general substring search cost more than the search.
+fn rfind_segment(text: &str, needle: &str) -> Option<usize> {
+    let mut end = text.len();
+    while let Some(at) = text[..end].rfind('/') {
+        if text[at..].starts_with(needle) {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
+}
+
 /// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); `None` for a bad
 /// escape or a result that is not UTF-8.
 fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> {
-    if !text.contains(['%', '+']) {
+    if !text.bytes().any(|byte| byte == b'%' || byte == b'+') {
         return Some(text.to_owned());
     }
     let bytes = text.as_bytes();
@@ -209,6 +223,29 @@ mod tests {
 
     fn s(text: &str) -> String {
         text.to_owned()
+    }
+
+    #[test]
+    fn rfind_segment_answers_what_rfind_does() {
+        let texts = [
+            "demo/hello/blobs/sha256:aa",
+            "a/blobs/b/blobs/c",
+            "blobs/",
+            "/blobs/",
+            "/blobs",
+            "",
+            "x/manifests/manifests/v1",
+            "dé/blobs/uploads/1",
+        ];
+        for text in texts {
+            for needle in ["/blobs/", "/manifests/", "/blobs/uploads/"] {
+                assert_eq!(
+                    rfind_segment(text, needle),
+                    text.rfind(needle),
+                    "{text} {needle}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -259,8 +259,8 @@ impl Sim {
         for _ in 0..2 {
             let mut request = Request::new(Method::Head, target.clone(), ADMISSION_CLIENT);
             request.headers.append("Host", host_name.clone());
-            request.headers.append("User-Agent", USER_AGENT);
-            request.headers.append("Accept", MANIFEST_ACCEPT);
+            request.headers.append_static("User-Agent", USER_AGENT);
+            request.headers.append_static("Accept", MANIFEST_ACCEPT);
             if let Some(value) = &authorization {
                 request.headers.append("Authorization", value.clone());
             }

@@ -7,14 +7,20 @@
 //! The keyring memo is keyed by the pool, the namespace and the secret names, and
 //! invalidated by a counter that every Secret change bumps, so a rotated secret is seen at
 //! the next pull exactly as without the memo.
+//!
+//! A downloaded body is hashed once per digest and distinct content: a later body equal
+//! to one that hashed to the digest hashes to it too.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use pullsim_model::credentials::{BasicDockerKeyring, TrackedCredential, make_pull_keyring};
 use pullsim_model::{
-    Reference, Secret, apply_default_image_tag, parse_docker_ref, parse_image_name,
+    Digest, Reference, Secret, apply_default_image_tag, parse_docker_ref, parse_image_name,
 };
+
+use crate::trace::DigestId;
 
 /// The credentials to try for one repository, or the error decoding a pull secret.
 pub(crate) type Credentials = Arc<Result<Vec<TrackedCredential>, String>>;
@@ -41,6 +47,9 @@ pub(crate) struct Memo {
     lookups: BTreeMap<(u64, String), Credentials>,
     keyrings_built: u64,
     built: BTreeMap<u64, Result<pullsim_model::credentials::PullKeyring, String>>,
+    /// A body already found to hash to each digest: nodes fetch the same manifests over
+    /// and over, and comparing bytes is far cheaper than hashing them again.
+    verified_bodies: BTreeMap<DigestId, Bytes>,
 }
 
 impl Memo {
@@ -63,6 +72,23 @@ impl Memo {
         });
         self.images.insert(image.to_owned(), Arc::clone(&info));
         info
+    }
+
+    /// Whether `body` hashes to `expected`, the digest behind `id`, as containerd checks
+    /// what it downloaded. A body equal to one that already did is not hashed again.
+    pub(crate) fn body_matches(&mut self, id: DigestId, expected: &Digest, body: &Bytes) -> bool {
+        if self
+            .verified_bodies
+            .get(&id)
+            .is_some_and(|verified| verified == body)
+        {
+            return true;
+        }
+        let intact = Digest::of_bytes(expected.algorithm(), body) == *expected;
+        if intact {
+            self.verified_bodies.insert(id, body.clone());
+        }
+        intact
     }
 
     /// The credentials the kubelet tries for `repo`, from the pod's pull secrets (fetched

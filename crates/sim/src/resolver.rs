@@ -288,7 +288,7 @@ pub(crate) fn token_request(
             query_escape(username)
         );
         request.headers.append("Host", host_header);
-        request.headers.append("User-Agent", USER_AGENT);
+        request.headers.append_static("User-Agent", USER_AGENT);
         request.headers.append(
             "Content-Type",
             "application/x-www-form-urlencoded; charset=utf-8",
@@ -308,7 +308,7 @@ pub(crate) fn token_request(
         client,
     );
     request.headers.append("Host", host_header);
-    request.headers.append("User-Agent", USER_AGENT);
+    request.headers.append_static("User-Agent", USER_AGENT);
     if let Some((username, password)) = credential {
         request
             .headers

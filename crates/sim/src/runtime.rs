@@ -160,9 +160,9 @@ impl Sim {
         request
             .headers
             .append("Host", self.hosts[host.0 as usize].name.clone());
-        request.headers.append("User-Agent", USER_AGENT);
+        request.headers.append_static("User-Agent", USER_AGENT);
         if request.target.contains("/manifests/") {
-            request.headers.append("Accept", MANIFEST_ACCEPT);
+            request.headers.append_static("Accept", MANIFEST_ACCEPT);
         }
         if let Some(auth) = &pull.auth {
             request.headers.append("Authorization", auth.clone());
@@ -271,17 +271,18 @@ impl Sim {
                 return;
             }
         }
-        let url = self.url_of(exchange_host, &target);
+        // The URL only appears in error texts, so a successful answer never builds it.
         match purpose {
             Purpose::Resolve => {
                 self.exchanges.remove(id);
-                self.resolved(pull_id, &method, &url, &response);
+                self.resolved(pull_id, &method, exchange_host, &target, &response);
             }
             Purpose::Fetch(digest) => {
                 if (200..300).contains(&response.status) {
                     self.start_body(id, pull_id, response);
                 } else {
                     self.exchanges.remove(id);
+                    let url = self.url_of(exchange_host, &target);
                     let text = if response.status == 404 {
                         format!("content at {url} not found: not found")
                     } else {
@@ -338,17 +339,24 @@ impl Sim {
     }
 
     /// Resolution's final answer.
-    pub(crate) fn resolved(&mut self, id: Key, method: &Method, url: &str, response: &Response) {
+    pub(crate) fn resolved(
+        &mut self,
+        id: Key,
+        method: &Method,
+        host: HostId,
+        target: &str,
+        response: &Response,
+    ) {
         let Some(pull) = self.runtime_pulls.get(id) else {
             return;
         };
-        let quoted = pullsim_model::go_text::quote(&pull.ref_text);
         if (200..300).contains(&response.status) {
             let digest = response
                 .headers
                 .get("docker-content-digest")
                 .and_then(|text| Digest::parse(text).ok());
             let Some(digest) = digest else {
+                let quoted = pullsim_model::go_text::quote(&pull.ref_text);
                 let text =
                     format!("failed to resolve reference {quoted}: invalid digest in response");
                 self.fail_pull(id, RuntimeError::unknown(text));
@@ -371,9 +379,10 @@ impl Sim {
         } else {
             (
                 GrpcCode::Unknown,
-                unexpected_status(method, url, response.status),
+                unexpected_status(method, &self.url_of(host, target), response.status),
             )
         };
+        let quoted = pullsim_model::go_text::quote(&pull.ref_text);
         let text = format!("failed to resolve reference {quoted}: {inner}");
         self.fail_pull(id, RuntimeError { code, text });
     }
