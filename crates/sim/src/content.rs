@@ -4,7 +4,7 @@
 //! most `max_concurrent_downloads` at once, and every body crosses the node's link to the
 //! registry and is checked against its digest before it is committed.
 
-use pullsim_model::Digest;
+use pullsim_model::{Digest, SimTime};
 use pullsim_registry::{Method, Response};
 
 use crate::manifest::Manifest;
@@ -89,16 +89,30 @@ impl Sim {
                 let state = &mut links[host.0 as usize];
                 let next = state.start(now, bandwidth, exchange, bytes);
                 let version = state.version;
-                self.queue.push(
-                    next,
-                    Event::LinkCheck {
-                        node,
-                        host,
-                        version,
-                    },
-                );
+                self.schedule_link_check(node, host, Some(next), version);
             }
             _ => self.body_done(exchange),
+        }
+    }
+
+    /// Looks at a link again at `next`, when its transfers change then; `version` is the
+    /// link's state now, so a check made stale by a later change does nothing.
+    pub(crate) fn schedule_link_check(
+        &mut self,
+        node: NodeId,
+        host: HostId,
+        next: Option<SimTime>,
+        version: u32,
+    ) {
+        if let Some(next) = next {
+            self.queue.push(
+                next,
+                Event::LinkCheck {
+                    node,
+                    host,
+                    version,
+                },
+            );
         }
     }
 
@@ -116,17 +130,9 @@ impl Sim {
             return;
         }
         let mut done = Vec::new();
-        if let Some(next) = state.complete(now, bandwidth, &mut done) {
-            let version = state.version;
-            self.queue.push(
-                next,
-                Event::LinkCheck {
-                    node,
-                    host,
-                    version,
-                },
-            );
-        }
+        let next = state.complete(now, bandwidth, &mut done);
+        let version = state.version;
+        self.schedule_link_check(node, host, next, version);
         for exchange in done {
             self.body_done(exchange);
         }

@@ -19,7 +19,7 @@ use crate::resolver::{
     AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
     connect_host, go_op, unexpected_status,
 };
-use crate::sim::{Event, Key, Sim};
+use crate::sim::{Key, Sim};
 use crate::trace::{DigestId, HostId, NodeId};
 
 /// An image in a node's CRI image store.
@@ -460,17 +460,8 @@ impl Sim {
                 }
                 mine
             });
-            if let Some(next) = next {
-                let version = state.version;
-                self.queue.push(
-                    next,
-                    Event::LinkCheck {
-                        node,
-                        host,
-                        version,
-                    },
-                );
-            }
+            let version = state.version;
+            self.schedule_link_check(node, host, next, version);
         }
         for id in cancelled {
             self.exchanges.remove(id);

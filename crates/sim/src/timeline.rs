@@ -118,6 +118,12 @@ pub enum Action {
     },
 }
 
+/// The error of a registry operation that a timeline action asked for at `at`.
+fn refused_by(host: &str, at: SimTime) -> impl FnOnce(RegistryError) -> SimError {
+    let host = host.to_owned();
+    move |error| SimError::Registry { at, host, error }
+}
+
 impl Sim {
     /// Applies an action now.
     pub(crate) fn apply(&mut self, action: Action) -> Result<(), SimError> {
@@ -139,14 +145,9 @@ impl Sim {
             Action::CreateReplicas(workload) => self.create_replicas(workload),
             Action::PushBuild { host, image } => {
                 let registry = self.registry_for(&host)?;
-                let loaded =
-                    registry
-                        .push_build(&image, now)
-                        .map_err(|error| SimError::Registry {
-                            at: now,
-                            host: host.clone(),
-                            error,
-                        })?;
+                let loaded = registry
+                    .push_build(&image, now)
+                    .map_err(refused_by(&host, now))?;
                 self.timeline(format!(
                     "{host}: pushed {}:{} build {} ({})",
                     image.repository, image.tag, image.build, loaded.digest
@@ -161,11 +162,7 @@ impl Sim {
                 let registry = self.registry_for(&host)?;
                 registry
                     .move_tag(&repository, &tag, &digest, now)
-                    .map_err(|error| SimError::Registry {
-                        at: now,
-                        host: host.clone(),
-                        error,
-                    })?;
+                    .map_err(refused_by(&host, now))?;
                 self.timeline(format!("{host}: tag {repository}:{tag} -> {digest}"));
             }
             Action::CopyTag {
@@ -176,22 +173,14 @@ impl Sim {
             } => {
                 let registry = self.registry_for(&host)?;
                 let Some((digest, _)) = registry.stored_manifest(&repository, &from_tag) else {
-                    return Err(SimError::Registry {
-                        at: now,
-                        host,
-                        error: RegistryError::TagUnknown {
-                            repository,
-                            tag: from_tag,
-                        },
-                    });
+                    return Err(refused_by(&host, now)(RegistryError::TagUnknown {
+                        repository,
+                        tag: from_tag,
+                    }));
                 };
                 registry
                     .move_tag(&repository, &tag, &digest, now)
-                    .map_err(|error| SimError::Registry {
-                        at: now,
-                        host: host.clone(),
-                        error,
-                    })?;
+                    .map_err(refused_by(&host, now))?;
                 self.timeline(format!(
                     "{host}: tag {repository}:{tag} -> {digest} (from tag {from_tag})"
                 ));
@@ -204,11 +193,7 @@ impl Sim {
                 let registry = self.registry_for(&host)?;
                 registry
                     .delete_tag(&repository, &tag, now)
-                    .map_err(|error| SimError::Registry {
-                        at: now,
-                        host: host.clone(),
-                        error,
-                    })?;
+                    .map_err(refused_by(&host, now))?;
                 self.timeline(format!("{host}: tag {repository}:{tag} deleted"));
             }
             Action::Outage {
