@@ -12,8 +12,7 @@ use std::process::Command;
 const NODES: [u32; 2] = [5000, 10_000];
 
 pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let built = Command::new(&cargo)
+    let built = crate::cargo_command()
         .args([
             "build",
             "--release",

@@ -156,8 +156,7 @@ fn demo() -> anyhow::Result<()> {
 }
 
 fn pullsim(root: &Path, args: &[&str]) -> anyhow::Result<Option<i32>> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let status = cargo_command()
         .args([
             "run",
             "--quiet",
@@ -254,8 +253,7 @@ fn conformance(pullers: &[String]) -> anyhow::Result<()> {
     for puller in pullers {
         args.extend(["--puller", puller.as_str()]);
     }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let status = cargo_command()
         .args(&args)
         .current_dir(&root)
         .status()
@@ -268,13 +266,17 @@ fn conformance(pullers: &[String]) -> anyhow::Result<()> {
 }
 
 fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<bool> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let status = cargo_command()
         .args(args)
         .current_dir(root)
         .status()
         .map_err(|err| anyhow::anyhow!("could not start cargo {}: {err}", args.join(" ")))?;
     Ok(status.success())
+}
+
+/// The cargo that runs this xtask (cargo sets `CARGO`), so every step uses one toolchain.
+fn cargo_command() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 fn workspace_root() -> PathBuf {

@@ -10,7 +10,6 @@
 //! scenario is gone. Expectations are judged either way; a failed one fails the command.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// What the command line asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -108,8 +107,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             all.len()
         );
     }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = crate::cargo_command();
     command
         .args([
             "test",
