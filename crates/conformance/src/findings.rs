@@ -47,6 +47,17 @@ pub struct Findings {
 }
 
 impl Findings {
+    /// The MUSTs of every case that expects a good pull: exited 0, holds `want`, and
+    /// keeps nothing under a wrong digest.
+    pub fn pulled_whole(run: &Run, want: &ImageFacts) -> Findings {
+        let mut findings = Findings::default();
+        findings
+            .must(succeeds(run))
+            .must(holds(run, want))
+            .must(intact(run));
+        findings
+    }
+
     /// Adds a MUST check.
     pub fn must(&mut self, check: Check) -> &mut Findings {
         self.must.push(check);

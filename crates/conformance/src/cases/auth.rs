@@ -80,11 +80,7 @@ fn private(stage: &mut Stage, password: &str, readers: &[&str]) -> anyhow::Resul
 /// MUST: pulled, holds the image. Observed: how credentials were offered.
 fn judge_private_pull(evidence: &Evidence) -> Findings {
     let run = evidence.last();
-    let mut findings = Findings::default();
-    findings
-        .must(findings::succeeds(run))
-        .must(findings::holds(run, &evidence.plan.want[0]))
-        .must(findings::intact(run));
+    let mut findings = Findings::pulled_whole(run, &evidence.plan.want[0]);
     observe_resolution(&mut findings, run);
     observe_credentials(&mut findings, run);
     findings
@@ -178,11 +174,7 @@ fn judge_refused(evidence: &Evidence) -> Findings {
 /// MUST: pulled through the redirect, and the other origin never saw credentials.
 fn judge_stay_home(evidence: &Evidence) -> Findings {
     let run = evidence.last();
-    let mut findings = Findings::default();
-    findings
-        .must(findings::succeeds(run))
-        .must(findings::holds(run, &evidence.plan.want[0]))
-        .must(findings::intact(run));
+    let mut findings = Findings::pulled_whole(run, &evidence.plan.want[0]);
     let leaked: Vec<_> = evidence
         .mirror_log
         .iter()

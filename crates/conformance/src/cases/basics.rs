@@ -70,11 +70,7 @@ fn image_by_tag(stage: &mut Stage, format: ImageFormat) -> anyhow::Result<Plan> 
 /// MUST: pulled and holds the image, intact. Observed: how it found the manifest.
 fn judge_pulled(evidence: &Evidence) -> Findings {
     let run = evidence.last();
-    let mut findings = Findings::default();
-    findings
-        .must(findings::succeeds(run))
-        .must(findings::holds(run, &evidence.plan.want[0]))
-        .must(findings::intact(run));
+    let mut findings = Findings::pulled_whole(run, &evidence.plan.want[0]);
     observe_resolution(&mut findings, run);
     findings
 }

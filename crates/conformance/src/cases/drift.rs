@@ -116,11 +116,7 @@ fn judge_one_build(evidence: &Evidence) -> Findings {
 /// MUST: pulled build 1 whole, intact.
 fn judge_pinned(evidence: &Evidence) -> Findings {
     let run = evidence.last();
-    let mut findings = Findings::default();
-    findings
-        .must(findings::succeeds(run))
-        .must(findings::holds(run, &evidence.plan.want[0]))
-        .must(findings::intact(run));
+    let mut findings = Findings::pulled_whole(run, &evidence.plan.want[0]);
     if let Some(first) = first_manifest_request(&run.log, &run.job.repository) {
         findings.observe("first_manifest_request", first.method.clone());
     }

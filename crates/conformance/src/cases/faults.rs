@@ -132,11 +132,7 @@ fn judge_rate_limited(evidence: &Evidence) -> Findings {
 /// again while waiting.
 fn judge_slow(evidence: &Evidence) -> Findings {
     let run = evidence.last();
-    let mut findings = Findings::default();
-    findings
-        .must(findings::succeeds(run))
-        .must(findings::holds(run, &evidence.plan.want[0]))
-        .must(findings::intact(run));
+    let mut findings = Findings::pulled_whole(run, &evidence.plan.want[0]);
     if let Some(blob) = &evidence.plan.blob {
         findings.observe("blob_attempts", blob_gets(&run.log, blob).len());
     }

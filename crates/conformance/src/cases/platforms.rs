@@ -96,11 +96,7 @@ fn choose(stage: &mut Stage, format: ImageFormat, wanted: usize) -> anyhow::Resu
 /// fetched other platforms' manifests too, and how it resolved the tag.
 fn judge_choice(evidence: &Evidence) -> Findings {
     let run = evidence.last();
-    let mut findings = Findings::default();
-    findings
-        .must(findings::succeeds(run))
-        .must(findings::holds(run, &evidence.plan.want[0]))
-        .must(findings::intact(run));
+    let mut findings = Findings::pulled_whole(run, &evidence.plan.want[0]);
     let others = evidence
         .plan
         .others

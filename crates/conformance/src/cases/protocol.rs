@@ -146,11 +146,7 @@ fn redirected(stage: &mut Stage) -> anyhow::Result<Plan> {
 /// MUST: pulled whole through the redirects. Observed: requests the other origin served.
 fn judge_redirected(evidence: &Evidence) -> Findings {
     let run = evidence.last();
-    let mut findings = Findings::default();
-    findings
-        .must(findings::succeeds(run))
-        .must(findings::holds(run, &evidence.plan.want[0]))
-        .must(findings::intact(run));
+    let mut findings = Findings::pulled_whole(run, &evidence.plan.want[0]);
     findings.observe("blobs_from_other_origin", evidence.mirror_log.len());
     findings
 }
