@@ -5,13 +5,11 @@
 
 use std::time::Duration;
 
-use pullsim_model::ByteSize;
-use pullsim_registry::{FaultMatch, FaultRule, Verdict};
+use pullsim_registry::Verdict;
 
-use super::{Case, Group, case};
-use crate::evidence::{Evidence, Plan, Pull, blob_gets, gap, millis};
+use super::{Case, Group, base_layer_fault, case};
+use crate::evidence::{Evidence, blob_gets, gap, millis};
 use crate::findings::{self, Findings};
-use crate::stage::Stage;
 
 /// How long the slow layer keeps the puller waiting before its headers.
 const SLOW_BLOB_DELAY: Duration = Duration::from_secs(2);
@@ -26,8 +24,9 @@ pub(super) fn cases() -> Vec<Case> {
             Group::Faults,
             "a single 503 on a layer (retried or not, it ends whole or failed cleanly)",
             |stage| {
-                layer_fault(
+                base_layer_fault(
                     stage,
+                    Some(1),
                     Verdict::Status {
                         status: 503,
                         retry_after: None,
@@ -41,8 +40,9 @@ pub(super) fn cases() -> Vec<Case> {
             Group::Faults,
             "a 429 with Retry-After: 1 on a layer (did it wait, and how long)",
             |stage| {
-                layer_fault(
+                base_layer_fault(
                     stage,
+                    Some(1),
                     Verdict::Status {
                         status: 429,
                         retry_after: Some(RETRY_AFTER),
@@ -55,40 +55,17 @@ pub(super) fn cases() -> Vec<Case> {
             "slow-blob",
             Group::Faults,
             "a layer whose response starts after 2 s is waited for",
-            |stage| layer_fault(stage, Verdict::Delay(SLOW_BLOB_DELAY)),
+            |stage| base_layer_fault(stage, Some(1), Verdict::Delay(SLOW_BLOB_DELAY)),
             judge_slow,
         ),
         case(
             "dropped-first-attempt",
             Group::Faults,
             "the connection drops after 1 KiB on a layer's first attempt",
-            |stage| layer_fault(stage, Verdict::DropAfter(1024)),
+            |stage| base_layer_fault(stage, Some(1), Verdict::DropAfter(1024)),
             judge_transient,
         ),
     ]
-}
-
-/// An image of two layers whose base layer gets `verdict` on its first `GET` only.
-fn layer_fault(stage: &mut Stage, verdict: Verdict) -> anyhow::Result<Plan> {
-    let mut spec = stage.spec("v1");
-    spec.layers = vec![ByteSize(8192), ByteSize(4096)];
-    let want = stage.image(&spec)?.first().clone();
-    let layer = want.layers[0].digest.clone();
-    stage.fault(FaultRule {
-        uses: Some(1),
-        ..FaultRule::new(
-            FaultMatch {
-                method: Some("GET".to_owned()),
-                path: Some(format!("/v2/{}/blobs/{layer}", stage.repository)),
-                ..FaultMatch::default()
-            },
-            verdict,
-        )
-    });
-    Ok(Plan {
-        blob: Some(layer),
-        ..Plan::one(Pull::tag(&stage.repository, "v1"), Some(want))
-    })
 }
 
 /// MUST: whole or a clean failure. Observed: whether it retried the layer (and resumed

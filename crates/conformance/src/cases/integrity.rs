@@ -3,10 +3,9 @@
 //! that does not match its digest must never be kept as if it did.
 
 use bytes::Bytes;
-use pullsim_model::ByteSize;
-use pullsim_registry::{FaultMatch, FaultRule, Verdict};
+use pullsim_registry::Verdict;
 
-use super::{Case, Group, case};
+use super::{Case, Group, base_layer_fault, case};
 use crate::evidence::{Evidence, Plan, Pull, blob_gets};
 use crate::findings::{self, Findings};
 use crate::stage::Stage;
@@ -20,7 +19,7 @@ pub(super) fn cases() -> Vec<Case> {
             "corrupt-blob",
             Group::Integrity,
             "a layer whose bytes do not match its digest is rejected and not stored",
-            |stage| faulted_layer(stage, Verdict::Corrupt),
+            |stage| base_layer_fault(stage, None, Verdict::Corrupt),
             judge_corrupt,
         ),
         case(
@@ -34,30 +33,10 @@ pub(super) fn cases() -> Vec<Case> {
             "truncated-blob",
             Group::Integrity,
             "a layer cut short (connection dropped mid-body, every time) is not stored as complete",
-            |stage| faulted_layer(stage, Verdict::DropAfter(CUT_BYTES)),
+            |stage| base_layer_fault(stage, None, Verdict::DropAfter(CUT_BYTES)),
             judge_truncated,
         ),
     ]
-}
-
-/// An image of two layers whose base layer gets `verdict` on every `GET`.
-fn faulted_layer(stage: &mut Stage, verdict: Verdict) -> anyhow::Result<Plan> {
-    let mut spec = stage.spec("v1");
-    spec.layers = vec![ByteSize(8192), ByteSize(4096)];
-    let want = stage.image(&spec)?.first().clone();
-    let layer = want.layers[0].digest.clone();
-    stage.fault(FaultRule::new(
-        FaultMatch {
-            method: Some("GET".to_owned()),
-            path: Some(format!("/v2/{}/blobs/{layer}", stage.repository)),
-            ..FaultMatch::default()
-        },
-        verdict,
-    ));
-    Ok(Plan {
-        blob: Some(layer),
-        ..Plan::one(Pull::tag(&stage.repository, "v1"), Some(want))
-    })
 }
 
 /// MUST: fails, records no image, keeps nothing under a wrong digest. Observed: how many

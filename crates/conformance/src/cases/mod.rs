@@ -13,10 +13,11 @@ mod integrity;
 mod platforms;
 mod protocol;
 
-use pullsim_registry::AuthMode;
+use pullsim_model::ByteSize;
+use pullsim_registry::{AuthMode, FaultMatch, FaultRule, Verdict};
 use serde::Serialize;
 
-use crate::evidence::{Evidence, Plan};
+use crate::evidence::{Evidence, Plan, Pull};
 use crate::findings::Findings;
 use crate::puller::Capability;
 use crate::stage::Stage;
@@ -127,6 +128,35 @@ const fn case(
         arrange,
         judge,
     }
+}
+
+/// An image of two layers (8 KiB base, 4 KiB top) whose base layer's `GET` gets `verdict`
+/// `uses` times (every time when `None`), pulled by tag: the stage of the faults and
+/// integrity cases.
+fn base_layer_fault(
+    stage: &mut Stage,
+    uses: Option<u64>,
+    verdict: Verdict,
+) -> anyhow::Result<Plan> {
+    let mut spec = stage.spec("v1");
+    spec.layers = vec![ByteSize(8192), ByteSize(4096)];
+    let want = stage.image(&spec)?.first().clone();
+    let layer = want.layers[0].digest.clone();
+    stage.fault(FaultRule {
+        uses,
+        ..FaultRule::new(
+            FaultMatch {
+                method: Some("GET".to_owned()),
+                path: Some(format!("/v2/{}/blobs/{layer}", stage.repository)),
+                ..FaultMatch::default()
+            },
+            verdict,
+        )
+    });
+    Ok(Plan {
+        blob: Some(layer),
+        ..Plan::one(Pull::tag(&stage.repository, "v1"), Some(want))
+    })
 }
 
 #[cfg(test)]
