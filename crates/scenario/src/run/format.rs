@@ -194,9 +194,74 @@ fn duration_end(bytes: &[u8], start: usize) -> Option<usize> {
     (parts > 0 && ends_cleanly).then_some(index)
 }
 
+/// Rows as columns two spaces apart, each as wide as its widest cell and right-aligned
+/// where `right` says so; a left-aligned last column is not padded, and no line ends in
+/// spaces.
+pub(crate) fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|column| {
+            rows.iter()
+                .filter_map(|row| row.get(column))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    rows.iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (column, cell) in row.iter().enumerate() {
+                if column > 0 {
+                    line.push_str("  ");
+                }
+                let pad = widths[column].saturating_sub(cell.chars().count());
+                let last = column + 1 == row.len();
+                if right.get(column).copied().unwrap_or(false) {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(cell);
+                } else {
+                    line.push_str(cell);
+                    if !last {
+                        line.push_str(&" ".repeat(pad));
+                    }
+                }
+            }
+            line.trim_end().to_owned()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_align_with_the_last_left_column_unpadded() {
+        let rows = |cells: &[&[&str]]| -> Vec<Vec<String>> {
+            cells
+                .iter()
+                .map(|row| row.iter().map(|cell| (*cell).to_owned()).collect())
+                .collect()
+        };
+        assert_eq!(
+            aligned(
+                &rows(&[&["POD", "STATE", "TO RUNNING"], &["web-10", "Running", "-"]]),
+                &[false; 3]
+            ),
+            ["POD     STATE    TO RUNNING", "web-10  Running  -"]
+        );
+        assert_eq!(
+            aligned(
+                &rows(&[
+                    &["GET", "blob", "12", "4.0 MiB"],
+                    &["HEAD", "manifest", "4", "0 B"]
+                ]),
+                &[false, false, true, true]
+            ),
+            ["GET   blob      12  4.0 MiB", "HEAD  manifest   4      0 B"]
+        );
+    }
 
     #[test]
     fn clock_has_one_width() {

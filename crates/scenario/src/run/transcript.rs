@@ -27,7 +27,7 @@ use std::fmt::Write as _;
 
 use crate::run::Outcome;
 use crate::run::fold::{Folded, fold, render};
-use crate::run::format::{clock, duration, name_ranges, short_digests, size};
+use crate::run::format::{aligned, clock, duration, name_ranges, short_digests, size};
 use crate::run::lines::lines;
 use crate::run::pods::PodRow;
 use crate::run::repeats::collapse;
@@ -143,44 +143,30 @@ fn pods(out: &mut String, rows: &[PodRow]) {
             .map(|row| table_row(std::slice::from_ref(row)))
             .collect()
     };
-    let mut all = vec![TableRow {
+    let header = TableRow {
         pod: "POD".to_owned(),
         node: "NODE".to_owned(),
         digest: "DIGEST".to_owned(),
         state: "STATE".to_owned(),
         reason: "REASON".to_owned(),
         time_to_running: "TO RUNNING".to_owned(),
-    }];
-    all.extend(table);
-    let width = |get: fn(&TableRow) -> &String| {
-        all.iter()
-            .map(|row| get(row).chars().count())
-            .max()
-            .unwrap_or(0)
     };
-    let widths = [
-        width(|r| &r.pod),
-        width(|r| &r.node),
-        width(|r| &r.digest),
-        width(|r| &r.state),
-        width(|r| &r.reason),
-    ];
-    for row in &all {
-        let line = format!(
-            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:<w4$}  {}",
-            row.pod,
-            row.node,
-            row.digest,
-            row.state,
-            row.reason,
-            row.time_to_running,
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-            w4 = widths[4],
-        );
-        out.push_str(line.trim_end());
+    let cells: Vec<Vec<String>> = std::iter::once(header)
+        .chain(table)
+        .map(|row| {
+            vec![
+                row.pod,
+                row.node,
+                row.digest,
+                row.state,
+                row.reason,
+                row.time_to_running,
+            ]
+        })
+        .collect();
+    for line in aligned(&cells, &[false; 6]) {
+        out.push_str("  ");
+        out.push_str(&line);
         out.push('\n');
     }
 }
@@ -262,11 +248,11 @@ fn metrics(out: &mut String, outcome: &Outcome) {
     if metrics.registry.is_empty() {
         out.push_str("  requests   none\n");
     } else {
-        let rows: Vec<[String; 6]> = metrics
+        let rows: Vec<Vec<String>> = metrics
             .registry
             .iter()
             .map(|count| {
-                [
+                vec![
                     count.host.clone(),
                     count.method.to_owned(),
                     count.kind.as_str().to_owned(),
@@ -276,26 +262,10 @@ fn metrics(out: &mut String, outcome: &Outcome) {
                 ]
             })
             .collect();
-        let widths: Vec<usize> = (0..6)
-            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-            .collect();
-        for row in &rows {
-            let _ = writeln!(
-                out,
-                "  requests   {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:>w4$}  {:>w5$}",
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                row[5],
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2],
-                w3 = widths[3],
-                w4 = widths[4],
-                w5 = widths[5],
-            );
+        for line in aligned(&rows, &[false, false, false, false, true, true]) {
+            out.push_str("  requests   ");
+            out.push_str(&line);
+            out.push('\n');
         }
         let _ = write!(
             out,
