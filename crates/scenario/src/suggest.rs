@@ -105,6 +105,18 @@ fn osa_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// The fields pullsim reads from a Pod's spec and from a container.
+    const POD_SPEC_READ: &[&str] = &[
+        "containers",
+        "initContainers",
+        "imagePullSecrets",
+        "serviceAccountName",
+        "serviceAccount",
+        "nodeName",
+        "nodeSelector",
+    ];
+    const CONTAINER_READ: &[&str] = &["name", "image", "imagePullPolicy"];
+
     fn check(rows: &[(&str, &[&str], Option<&str>)]) {
         for &(word, candidates, want) in rows {
             assert_eq!(
@@ -117,16 +129,8 @@ mod tests {
 
     #[test]
     fn near_names_are_suggested_and_far_ones_are_not() {
-        let container: &[&str] = &["name", "image", "imagePullPolicy"];
-        let spec: &[&str] = &[
-            "containers",
-            "initContainers",
-            "imagePullSecrets",
-            "serviceAccountName",
-            "serviceAccount",
-            "nodeName",
-            "nodeSelector",
-        ];
+        let container = CONTAINER_READ;
+        let spec = POD_SPEC_READ;
         check(&[
             ("imagePulPolicy", container, Some("imagePullPolicy")),
             ("imagepullpolicy", container, Some("imagePullPolicy")),
@@ -174,15 +178,7 @@ mod tests {
                 ],
             ),
             (
-                &[
-                    "containers",
-                    "initContainers",
-                    "imagePullSecrets",
-                    "serviceAccountName",
-                    "serviceAccount",
-                    "nodeName",
-                    "nodeSelector",
-                ],
+                POD_SPEC_READ,
                 &[
                     "volumes",
                     "ephemeralContainers",
@@ -220,7 +216,7 @@ mod tests {
                 ],
             ),
             (
-                &["name", "image", "imagePullPolicy"],
+                CONTAINER_READ,
                 &[
                     "command",
                     "args",
