@@ -264,6 +264,18 @@ impl FaultSet {
         &self.rules
     }
 
+    /// Whether no rule can match any request at `now` (each has fired its last time or is
+    /// outside its time window), so consulting the rules would neither count nor fire.
+    pub(crate) fn quiet_at(&self, now: SimTime) -> bool {
+        self.rules.iter().all(|installed| {
+            installed
+                .rule
+                .uses
+                .is_some_and(|uses| installed.fired >= uses)
+                || !in_window(&installed.rule.matcher, now)
+        })
+    }
+
     /// The first rule that fires for this request, counting matches on the way.
     pub(crate) fn consult(&mut self, facts: &Facts<'_>) -> Option<(FaultId, Verdict)> {
         if self.rules.is_empty() {
@@ -293,7 +305,6 @@ impl FaultSet {
 
 /// Whether every field `matcher` sets matches the request (triggers share this).
 pub(crate) fn matches(matcher: &FaultMatch, facts: &Facts<'_>) -> bool {
-    let since_epoch = facts.now.since_epoch();
     matcher
         .method
         .as_deref()
@@ -311,7 +322,13 @@ pub(crate) fn matches(matcher: &FaultMatch, facts: &Facts<'_>) -> bool {
             .client
             .as_deref()
             .is_none_or(|glob| glob_matches(glob, facts.client))
-        && matcher.from.is_none_or(|from| since_epoch >= from)
+        && in_window(matcher, facts.now)
+}
+
+/// Whether `now` is inside the time window `matcher` sets (always, when it sets none).
+pub(crate) fn in_window(matcher: &FaultMatch, now: SimTime) -> bool {
+    let since_epoch = now.since_epoch();
+    matcher.from.is_none_or(|from| since_epoch >= from)
         && matcher.until.is_none_or(|until| since_epoch < until)
 }
 

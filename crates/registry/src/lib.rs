@@ -20,6 +20,7 @@
 //! - [`fault`]: fault rules and verdicts.
 //! - [`trigger`]: one-shot content changes (tag moves) that a client's own request sets off.
 //! - [`log`]: the request log.
+//! - `memo`: answers `handle_shared` gives again to repeated reads, and when it may.
 //! - `control`: the `/_pullsim/` control API.
 //! - [`media`]: media types and `Accept` negotiation.
 //! - [`errcode`]: the spec's error codes and envelopes.
@@ -36,6 +37,7 @@ pub mod error;
 pub mod fault;
 pub mod log;
 pub mod media;
+mod memo;
 mod names;
 mod pull;
 mod push;

@@ -9,6 +9,7 @@
 //! keep the `Content-Length` a `GET` would have; triggers that a successful answer sets
 //! off apply their change; and the request is logged.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -24,6 +25,7 @@ use crate::errcode::{API_VERSION_HEADER, ApiError, ErrorCode};
 use crate::error::{CatalogError, RegistryError};
 use crate::fault::{Facts, FaultId, FaultRule, FaultSet, InstalledFault, Verdict};
 use crate::log::{LogEntry, RequestLog};
+use crate::memo::{Reads, ResponseMemo};
 use crate::names;
 use crate::protocol::{Method, Request, Response};
 use crate::push::Uploads;
@@ -93,6 +95,8 @@ pub struct Registry {
     pub(crate) uploads: Uploads,
     /// Whether `handle` appends to the request log (see [`Registry::set_request_log`]).
     pub(crate) log_requests: bool,
+    /// Answers [`Registry::handle_shared`] may give again; emptied by every change.
+    memo: ResponseMemo,
 }
 
 /// Who a request turned out to be, for the log.
@@ -115,6 +119,7 @@ impl Registry {
             log: RequestLog::default(),
             uploads: Uploads::default(),
             log_requests: true,
+            memo: ResponseMemo::default(),
         }
     }
 
@@ -141,6 +146,7 @@ impl Registry {
         now: SimTime,
     ) -> Result<Vec<LoadedImage>, CatalogError> {
         Access::check(&catalog.accounts, &catalog.access).map_err(CatalogError::Rules)?;
+        self.memo.clear();
         let mut built = Vec::with_capacity(catalog.images.len());
         for (index, spec) in catalog.images.iter().enumerate() {
             let image = build(spec).map_err(|source| CatalogError::Image {
@@ -168,6 +174,7 @@ impl Registry {
         now: SimTime,
     ) -> Result<LoadedImage, RegistryError> {
         let built = build(image)?;
+        self.memo.clear();
         Ok(self.install(image, built, now))
     }
 
@@ -221,6 +228,7 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         names::check_repository(repository)?;
         names::check_tag(tag)?;
+        self.memo.clear();
         let canonical = self.store.resolve(digest);
         let unknown = || RegistryError::ManifestUnknown {
             repository: repository.to_owned(),
@@ -249,6 +257,7 @@ impl Registry {
         tag: &str,
         now: SimTime,
     ) -> Result<(), RegistryError> {
+        self.memo.clear();
         let deleted = self
             .store
             .repositories
@@ -279,6 +288,7 @@ impl Registry {
     /// fault, the bytes can be a valid document (another build's manifest), so only the
     /// digest gives the lie away.
     pub fn tamper(&mut self, digest: &Digest, bytes: Bytes) -> Result<(), RegistryError> {
+        self.memo.clear();
         let canonical = self
             .store
             .resolve(digest)
@@ -289,16 +299,19 @@ impl Registry {
 
     /// Installs a fault rule after the others.
     pub fn add_fault(&mut self, rule: FaultRule) -> FaultId {
+        self.memo.clear();
         self.faults.add(rule)
     }
 
     /// Removes one fault rule; whether it was installed.
     pub fn remove_fault(&mut self, id: FaultId) -> bool {
+        self.memo.clear();
         self.faults.remove(id)
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&mut self) {
+        self.memo.clear();
         self.faults.clear();
     }
 
@@ -311,6 +324,7 @@ impl Registry {
     /// typed trace of every exchange turns it off, so millions of requests do not also
     /// cost millions of log entries; indexes do not advance while it is off.
     pub fn set_request_log(&mut self, enabled: bool) {
+        self.memo.clear();
         self.log_requests = enabled;
     }
 
@@ -347,6 +361,7 @@ impl Registry {
     /// request that matches it. A tag move is checked now: its manifest must already be in
     /// the repository.
     pub fn add_trigger(&mut self, trigger: Trigger) -> Result<(), RegistryError> {
+        self.memo.clear();
         match &trigger.action {
             TriggerAction::MoveTag {
                 repository,
@@ -411,6 +426,7 @@ impl Registry {
     /// Empties content, tags, uploads, tokens, fault rules and the log; keeps the
     /// configuration, accounts and access rules. Log indexes keep counting.
     pub fn reset(&mut self) {
+        self.memo.clear();
         self.store.clear();
         self.uploads.clear();
         self.tokens.clear();
@@ -421,15 +437,64 @@ impl Registry {
 
     /// Answers one request at virtual time `now`.
     pub fn handle(&mut self, request: &Request, now: SimTime) -> Response {
+        let (response, reads) = self.answer(request, now);
+        if reads == Reads::Other {
+            self.memo.clear();
+        }
+        response
+    }
+
+    /// Answers one request at virtual time `now` as [`Registry::handle`] does, byte for
+    /// byte, sharing the answer: a read that was answered before and cannot be answered
+    /// differently now (nothing changed since, no fault rule or trigger can match at `now`,
+    /// the request log is off) gets the same answer again without being decided again.
+    /// For in-process callers that send the same requests from many clients, such as the
+    /// simulator's nodes; see `memo.rs` for exactly when an answer is reused.
+    pub fn handle_shared(&mut self, request: &Request, now: SimTime) -> Arc<Response> {
+        let quiet = self.is_quiet(now);
+        if quiet && let Some(response) = self.memo.get(request) {
+            return response;
+        }
+        let (response, reads) = self.answer(request, now);
+        let response = Arc::new(response);
+        match reads {
+            Reads::Only if quiet => self.memo.insert(request, Arc::clone(&response)),
+            Reads::Only => {}
+            Reads::Other => self.memo.clear(),
+        }
+        response
+    }
+
+    /// Whether answering a request at `now` would count or fire no fault rule or trigger
+    /// and log nothing, so a read's answer depends on the request and the state alone.
+    fn is_quiet(&self, now: SimTime) -> bool {
+        !self.log_requests && self.faults.quiet_at(now) && self.triggers.quiet_at(now)
+    }
+
+    /// `handle` without the memo: the answer, and whether the request was a read that
+    /// changed nothing and depends on nothing but the state ([`Reads::Only`]).
+    fn answer(&mut self, request: &Request, now: SimTime) -> (Response, Reads) {
         let target = route::parse(&request.target);
         if let Route::Control { rest } = &target.route {
             let mut response = self.control(request, &target, rest, now);
             if request.method == Method::Head {
                 response.body = Bytes::new();
             }
-            return response;
+            return (response, Reads::Other);
         }
         let credentials = Credentials::from_headers(&request.headers);
+        // A bearer token's validity depends on the time, so its answers are never reused.
+        let reads = if matches!(request.method, Method::Get | Method::Head)
+            && matches!(
+                target.route,
+                Route::Base | Route::Manifest { .. } | Route::Blob { .. }
+            )
+            && !matches!(credentials, Credentials::Bearer(_))
+        {
+            Reads::Only
+        } else {
+            Reads::Other
+        };
         let mut caller = Caller {
             scheme: credentials.scheme(),
             user: None,
@@ -478,7 +543,7 @@ impl Registry {
             self.apply(action, now);
         }
         if !self.log_requests {
-            return response;
+            return (response, reads);
         }
         let full_bytes = response
             .delivery
@@ -507,7 +572,7 @@ impl Registry {
                 .and_then(|text| Digest::parse(text).ok()),
             fault: fault.map(|(id, _)| id),
         });
-        response
+        (response, reads)
     }
 
     /// Routes a request that no status fault answered.

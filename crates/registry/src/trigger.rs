@@ -7,10 +7,10 @@
 //! answered with a 2xx status, it applies its action (once). Counting only successful
 //! answers keeps a 401 challenge round trip from setting it off early.
 
-use pullsim_model::Digest;
+use pullsim_model::{Digest, SimTime};
 use serde::{Deserialize, Serialize};
 
-use crate::fault::{Facts, FaultMatch, matches};
+use crate::fault::{Facts, FaultMatch, in_window, matches};
 
 /// What a trigger does when it fires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +79,14 @@ impl TriggerSet {
         &self.triggers
     }
 
+    /// Whether no trigger can count a request at `now` (each has fired or is outside its
+    /// time window).
+    pub(crate) fn quiet_at(&self, now: SimTime) -> bool {
+        self.triggers
+            .iter()
+            .all(|installed| installed.fired || !in_window(&installed.trigger.matcher, now))
+    }
+
     /// Counts a request answered with `status` and returns the actions of the triggers it
     /// fires, in installation order.
     pub(crate) fn observe(&mut self, facts: &Facts<'_>, status: u16) -> Vec<TriggerAction> {
@@ -102,8 +110,6 @@ impl TriggerSet {
 
 #[cfg(test)]
 mod tests {
-    use pullsim_model::SimTime;
-
     use super::*;
 
     fn facts(method: &'static str, path: &'static str) -> Facts<'static> {

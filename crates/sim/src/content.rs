@@ -4,6 +4,8 @@
 //! most `max_concurrent_downloads` at once, and every body crosses the node's link to the
 //! registry and is checked against its digest before it is committed.
 
+use std::sync::Arc;
+
 use pullsim_model::{Digest, SimTime};
 use pullsim_registry::{Method, Response};
 
@@ -62,7 +64,7 @@ impl Sim {
     }
 
     /// A fetch answered 2xx: its body crosses the link.
-    pub(crate) fn start_body(&mut self, exchange: Key, pull: Key, response: Response) {
+    pub(crate) fn start_body(&mut self, exchange: Key, pull: Key, response: Arc<Response>) {
         let full = response
             .delivery
             .declared_body

@@ -7,6 +7,7 @@
 //! Every request goes to the registry core through `Registry::handle` at the virtual time
 //! it arrives, half the link's round trip after it was sent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -61,7 +62,8 @@ pub(crate) struct Exchange {
     pub(crate) responses: u8,
     /// The previous response of this request was a 401.
     pub(crate) after_401: bool,
-    pub(crate) response: Option<Response>,
+    /// The registry's answer, shared with the registry's memo of repeated reads.
+    pub(crate) response: Option<Arc<Response>>,
 }
 
 /// A runtime failure: containerd's text and the gRPC code the CRI returns it with.
@@ -366,7 +368,7 @@ impl Sim {
             .unreachable
             .iter()
             .any(|(from, until)| *from <= now && now < *until);
-        let response = reachable.then(|| host_state.registry.handle(&exchange.request, now));
+        let response = reachable.then(|| host_state.registry.handle_shared(&exchange.request, now));
         let delay = response
             .as_ref()
             .map_or(Duration::ZERO, |response| response.delivery.delay);
