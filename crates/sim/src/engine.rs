@@ -6,7 +6,7 @@
 //! addresses, so the same world and seed replay the same way on every machine.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 
 use pullsim_model::SimTime;
@@ -17,17 +17,24 @@ use rand_chacha::ChaCha8Rng;
 /// A queue of events of type `E`, popped in `(time, sequence)` order: earliest first, and
 /// among events at the same instant, the one scheduled first.
 ///
-/// Two heaps hold the events: one for those due within [`EventQueue::HORIZON`] of the last
-/// popped time, one for those further out. A fleet keeps a far event per pod (its next
-/// replacement) while the near traffic (syncs, requests, transfers) churns, so near events
-/// stay in a small heap; `pop` takes the smaller of the two tops, so the order is exactly
-/// that of one heap.
+/// A fleet keeps far events by the hundred thousand (each pod's next resync and
+/// replacement) while near ones (requests, transfers) churn, so the queue is split in two:
+/// - `near`, a binary heap of every event before `near_until`;
+/// - `far`, every later event in a slot of [`EventQueue::SLOT`] by its time, each slot a
+///   list in scheduling order, so scheduling far ahead is an append rather than a climb
+///   through a heap that no longer fits in the cache.
+///
+/// Every near event is earlier than every far one, so the near heap's top is the earliest
+/// of all. When `near` runs dry, the earliest slot moves into it and `near_until` moves to
+/// that slot's end; `near` is empty only when `far` is too. The heap orders what a slot
+/// brings by `(time, sequence)`, so the order is exactly that of one heap.
 #[derive(Debug, Clone)]
 pub struct EventQueue<E> {
     near: BinaryHeap<Scheduled<E>>,
-    far: BinaryHeap<Scheduled<E>>,
+    far: BTreeMap<u64, Vec<Scheduled<E>>>,
+    far_len: usize,
+    near_until: SimTime,
     sequence: u64,
-    last_popped: SimTime,
 }
 
 /// One queued event with its ordering key.
@@ -66,17 +73,31 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// How far ahead of the last popped time an event still goes to the near heap.
-    pub const HORIZON: Duration = Duration::from_secs(30);
+    /// The width of a far slot (2^27 ns, about 134 ms): a few dozen events of a busy fleet,
+    /// so the near heap stays small, and few enough slots that finding one is quick.
+    pub const SLOT: Duration = Duration::from_nanos(1 << 27);
 
     /// An empty queue.
     pub fn new() -> EventQueue<E> {
         EventQueue {
             near: BinaryHeap::new(),
-            far: BinaryHeap::new(),
+            far: BTreeMap::new(),
+            far_len: 0,
+            near_until: SimTime::EPOCH,
             sequence: 0,
-            last_popped: SimTime::EPOCH,
         }
+    }
+
+    /// The slot of `time`.
+    fn slot(time: SimTime) -> u64 {
+        u64::try_from(time.since_epoch().as_nanos()).unwrap_or(u64::MAX) >> 27
+    }
+
+    /// The first instant after slot `slot`.
+    fn slot_end(slot: u64) -> SimTime {
+        SimTime::from_duration(Duration::from_nanos(
+            slot.saturating_add(1).saturating_mul(1 << 27),
+        ))
     }
 
     /// Schedules `event` at `time`, after every event already scheduled for that instant.
@@ -87,46 +108,47 @@ impl<E> EventQueue<E> {
             sequence: self.sequence,
             event,
         };
-        if time > self.last_popped + Self::HORIZON {
-            self.far.push(scheduled);
-        } else {
+        if time < self.near_until {
             self.near.push(scheduled);
+        } else if self.near.is_empty() {
+            // Then `far` is empty too: this event opens a new near window.
+            self.near_until = Self::slot_end(Self::slot(time));
+            self.near.push(scheduled);
+        } else {
+            self.far
+                .entry(Self::slot(time))
+                .or_default()
+                .push(scheduled);
+            self.far_len += 1;
         }
     }
 
     /// The earliest event and its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let from_far = match (self.near.peek(), self.far.peek()) {
-            (Some(near), Some(far)) => far > near,
-            (None, Some(_)) => true,
-            _ => false,
-        };
-        let scheduled = if from_far {
-            self.far.pop()
-        } else {
-            self.near.pop()
-        }?;
-        self.last_popped = scheduled.time;
+        let scheduled = self.near.pop()?;
+        if self.near.is_empty()
+            && let Some((slot, events)) = self.far.pop_first()
+        {
+            self.far_len -= events.len();
+            self.near_until = Self::slot_end(slot);
+            self.near.extend(events);
+        }
         Some((scheduled.time, scheduled.event))
     }
 
     /// When the earliest event is due.
     pub fn peek_time(&self) -> Option<SimTime> {
-        match (self.near.peek(), self.far.peek()) {
-            (Some(near), Some(far)) => Some(near.time.min(far.time)),
-            (Some(one), None) | (None, Some(one)) => Some(one.time),
-            (None, None) => None,
-        }
+        self.near.peek().map(|scheduled| scheduled.time)
     }
 
     /// How many events are waiting.
     pub fn len(&self) -> usize {
-        self.near.len() + self.far.len()
+        self.near.len() + self.far_len
     }
 
     /// Whether no event is waiting.
     pub fn is_empty(&self) -> bool {
-        self.near.is_empty() && self.far.is_empty()
+        self.near.is_empty()
     }
 }
 
@@ -292,18 +314,22 @@ mod tests {
 
     proptest! {
         /// Against a reference (a sorted list): every pop is the earliest of what is
-        /// queued then, ties in scheduling order, with pops interleaved so the horizon
-        /// moves and events land in both heaps.
+        /// queued then, ties in scheduling order, with pops interleaved so the near window
+        /// moves and events land near, far, in one slot and before the window.
         #[test]
         fn pops_are_the_earliest_by_time_then_sequence(
             steps in proptest::collection::vec((0u64..400, any::<bool>()), 0..300),
+            slot_fraction in prop_oneof![Just(1u64), Just(7), Just(1000)],
         ) {
             let mut queue = EventQueue::new();
             let mut reference: Vec<(SimTime, usize)> = Vec::new();
             for (index, (secs, pop)) in steps.into_iter().enumerate() {
-                let time = SimTime::from_secs(secs);
+                // Times in whole seconds, or packed a few to a slot.
+                let time =
+                    SimTime::from_duration(Duration::from_nanos(secs * 1_000_000_000 / slot_fraction));
                 queue.push(time, index);
                 reference.push((time, index));
+                prop_assert_eq!(queue.len(), reference.len());
                 if pop {
                     reference.sort();
                     let expected = reference.remove(0);
