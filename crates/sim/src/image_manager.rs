@@ -49,18 +49,18 @@ impl Sim {
     ) -> crate::memo::Credentials {
         let record = &self.pods[pod.0 as usize];
         let pool = self.nodes[node.0 as usize].pool;
-        let namespace = self.pod_names.namespace(record.namespace).to_owned();
-        let names = record.spec.image_pull_secrets.clone();
+        let namespace = self.pod_names.namespace(record.namespace);
+        let names = &record.spec.image_pull_secrets;
         let secrets = &self.secrets;
         let node_keyring = &self.nodes[node.0 as usize].node_keyring;
         self.memo.credentials(
-            (pool, &namespace, &names),
+            (pool, namespace, names),
             self.secrets_version,
             repo,
             || {
                 names
                     .iter()
-                    .map(|name| secrets.get(&namespace, name).cloned())
+                    .map(|name| secrets.get(namespace, name).cloned())
                     .collect()
             },
             || node_keyring.clone(),
