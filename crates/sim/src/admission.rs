@@ -3,6 +3,7 @@
 //! and a digest-pinning webhook that resolves tags against the registry as it is at that
 //! moment), storage, scheduling, deletion, and workload replicas.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use pullsim_registry::{Method, Request};
 use crate::api::{Pod, PodSpec};
 use crate::config::FailurePolicy;
 use crate::kubelet::PodState;
+use crate::pods::name_hash;
 use crate::resolver::{
     MANIFEST_ACCEPT, USER_AGENT, basic_header, merged_scopes, parse_challenge, split_url,
     token_from, token_request,
@@ -43,10 +45,10 @@ impl Sim {
         workload: Option<(WorkloadId, u32)>,
         node_hint: Option<crate::trace::NodeId>,
     ) -> Option<PodId> {
-        let key = format!("{namespace}/{name}");
+        // The `namespace/name` of a rejected pod is printed only when one is rejected.
         let reject = |sim: &mut Sim, message: String| {
             sim.record(TraceEvent::PodRejected {
-                pod: key.clone(),
+                pod: format!("{namespace}/{name}"),
                 message,
             });
             None
@@ -71,14 +73,9 @@ impl Sim {
             default_policies(Arc::make_mut(&mut spec));
         }
         // The ServiceAccount plugin: a pod without pull secrets gets its account's.
-        let account_name = spec
-            .service_account_name
-            .clone()
-            .unwrap_or_else(|| "default".to_owned());
-        let account = self
-            .service_accounts
-            .get(&(namespace.to_owned(), account_name.clone()));
-        match account {
+        let account_name = spec.service_account_name.as_deref().unwrap_or("default");
+        let account = self.service_accounts.get(namespace, account_name);
+        let added = match account {
             Some(account)
                 if spec.image_pull_secrets.is_empty() && !account.image_pull_secrets.is_empty() =>
             {
@@ -90,17 +87,18 @@ impl Sim {
                         secrets.join(", ")
                     ),
                 ));
-                Arc::make_mut(&mut spec).image_pull_secrets = secrets;
+                Some(secrets)
             }
             None if account_name != "default" => {
-                return reject(
-                    self,
-                    format!(
-                        "pods {name:?} is forbidden: error looking up service account {namespace}/{account_name}: serviceaccount {account_name:?} not found"
-                    ),
+                let message = format!(
+                    "pods {name:?} is forbidden: error looking up service account {namespace}/{account_name}: serviceaccount {account_name:?} not found"
                 );
+                return reject(self, message);
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(secrets) = added {
+            Arc::make_mut(&mut spec).image_pull_secrets = secrets;
         }
         if self.config.admission.always_pull_images {
             let attributes = AdmissionAttributes::pods(AdmissionOperation::Create);
@@ -160,20 +158,17 @@ impl Sim {
         }
         let id = PodId(self.pods.len() as u32);
         let containers = spec.init_containers.len() + spec.containers.len();
-        let uid = self.next_uid();
+        let namespace = self.pod_names.intern(namespace);
         self.pods.push(PodRecord {
-            name: name.to_owned(),
-            namespace: namespace.to_owned(),
-            uid,
+            // A replica's name is derived from its workload (see `pods.rs`).
+            own_name: workload.is_none().then(|| name.into()),
+            namespace,
             spec,
             node: None,
             workload,
             state: PodState::new(containers),
         });
-        self.pod_names
-            .entry(namespace.to_owned())
-            .or_default()
-            .insert(name.to_owned(), id);
+        self.pod_names.insert(namespace, name, id);
         self.record(TraceEvent::PodCreated {
             pod: id,
             workload: workload.map(|(w, _)| w),
@@ -214,11 +209,7 @@ impl Sim {
         let tag = reference.tag().unwrap_or("latest").to_owned();
         let pull_secrets: Vec<_> = secrets
             .iter()
-            .map(|name| {
-                self.secrets
-                    .get(&(namespace.to_owned(), name.clone()))
-                    .cloned()
-            })
+            .map(|name| self.secrets.get(namespace, name).cloned())
             .collect();
         let node_keyring = pullsim_model::credentials::BasicDockerKeyring::new();
         let credentials =
@@ -401,16 +392,15 @@ impl Sim {
         // A deleted pod's containers are never read again; their memory goes back.
         record.state.containers = Vec::new();
         record.state.generation = record.state.generation.wrapping_add(1);
-        let key = (record.namespace.clone(), record.name.clone());
+        let namespace = record.namespace;
         if let Some(node) = record.node {
             let kubelet = &mut self.nodes[node.0 as usize].kubelet;
             kubelet.pod_count = kubelet.pod_count.saturating_sub(1);
         }
-        if self.live_pod(&key.0, &key.1) == Some(pod)
-            && let Some(names) = self.pod_names.get_mut(&key.0)
-        {
-            names.remove(&key.1);
-        }
+        // The index holds only live pods under their own names, so removing this pod's
+        // entry leaves any other pod of the same name alone.
+        let hash = name_hash(self.pod_name(pod));
+        self.pod_names.remove(namespace, hash, pod);
         self.unschedulable.retain(|p| *p != pod);
         self.record(TraceEvent::PodDeleted { pod });
     }
@@ -479,12 +469,20 @@ impl Sim {
             self.pin_template(workload);
         }
         let record = &self.workloads[workload.0 as usize];
-        let name = format!("{}-{replica}", record.workload.name);
-        let namespace = record.workload.template.namespace.clone();
+        // The namespace and name are printed into a buffer kept for the purpose:
+        // admission reads them, the record stores neither.
+        let mut key = std::mem::take(&mut self.replica_key);
+        key.clear();
+        key.push_str(&record.workload.template.namespace);
+        let split = key.len();
+        let _ = write!(key, "{}-{replica}", record.workload.name);
         let spec = Arc::clone(&record.template_spec);
         let node =
             (!record.nodes.is_empty()).then(|| record.nodes[replica as usize % record.nodes.len()]);
-        self.admit_and_create(&namespace, &name, spec, Some((workload, replica)), node)
+        let (namespace, name) = key.split_at(split);
+        let created = self.admit_and_create(namespace, name, spec, Some((workload, replica)), node);
+        self.replica_key = key;
+        created
     }
 
     /// A replica's turn to be replaced: the pod is deleted and a new one created on the

@@ -13,6 +13,7 @@ use pullsim_model::{PullPolicy, PullRequest, backoff_key, default_pull_policy};
 
 use crate::api::ContainerRef;
 use crate::kubelet::{Ensure, KubeletPull};
+use crate::pods::PodUid;
 use crate::runtime::ImageRecord;
 use crate::sim::{Key, Sim};
 use crate::trace::{NodeId, PodId, TraceEvent, WaitReason};
@@ -48,18 +49,18 @@ impl Sim {
     ) -> crate::memo::Credentials {
         let record = &self.pods[pod.0 as usize];
         let pool = self.nodes[node.0 as usize].pool;
-        let namespace = record.namespace.clone();
-        let names = record.spec.image_pull_secrets.clone();
+        let namespace = self.pod_names.namespace(record.namespace);
+        let names = &record.spec.image_pull_secrets;
         let secrets = &self.secrets;
         let node_keyring = &self.nodes[node.0 as usize].node_keyring;
         self.memo.credentials(
-            (pool, &namespace, &names),
+            (pool, namespace, names),
             self.secrets_version,
             repo,
             || {
                 names
                     .iter()
-                    .map(|name| secrets.get(&(namespace.clone(), name.clone())).cloned())
+                    .map(|name| secrets.get(namespace, name).cloned())
                     .collect()
             },
             || node_keyring.clone(),
@@ -81,7 +82,7 @@ impl Sim {
         let policy = spec_container
             .image_pull_policy
             .unwrap_or_else(|| default_pull_policy(image));
-        let key = backoff_key(&record.uid, image);
+        let key = backoff_key(PodUid::of(pod).as_str(), image);
         let info = self.memo.image(image);
         let mut request = PullRequest {
             image: image.to_owned(),
@@ -221,8 +222,7 @@ impl Sim {
             fetched: pull.fetched,
         });
         let behavior = self.config.kubelet_behavior;
-        let pod_uid = self.pods[pull.pod.0 as usize].uid.clone();
-        let key = backoff_key(&pod_uid, &pull.image);
+        let key = backoff_key(PodUid::of(pull.pod).as_str(), &pull.image);
         let ensure = match outcome {
             Ok((image, credential)) => {
                 let success = pullsim_model::pull::pull_succeeded(

@@ -224,7 +224,7 @@ impl Sim {
             .filter(|name| {
                 !self
                     .secrets
-                    .contains_key(&(record.namespace.clone(), (*name).clone()))
+                    .contains(self.pod_names.namespace(record.namespace), name)
             })
             .cloned()
             .collect();

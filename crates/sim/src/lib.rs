@@ -14,7 +14,8 @@
 //! - [`sim`]: [`Sim`], the world, the builder API and the event loop.
 //! - [`engine`]: the event queue, the seeded RNG, the limits.
 //! - [`config`]: [`SimConfig`], node pools, links, kubelet settings, admission plugins.
-//! - [`api`]: Pods, containers, ServiceAccounts, workloads.
+//! - [`api`]: Pods, containers, ServiceAccounts, workloads; `pods`: the pod table (records,
+//!   derived names and UIDs, live pods by name) and the namespaced stores.
 //! - [`timeline`]: timeline [`Action`]s.
 //! - `admission`: defaulting, admission plugins, digest pinning, scheduling.
 //! - `kubelet`: pod workers; `image_manager`: `EnsureImageExists`; `puller`: serial and
@@ -43,6 +44,7 @@ mod manifest;
 mod memo;
 pub mod metrics;
 mod network;
+mod pods;
 mod puller;
 mod render;
 mod resolver;

@@ -39,12 +39,19 @@ pub(crate) struct ImageInfo {
     pub(crate) docker_ref: Result<Reference, String>,
 }
 
+/// Keyring ids, with the secrets version each was built at, by secret names.
+type KeyringsByNames = BTreeMap<Vec<String>, (u64, u64)>;
+
 /// The memo tables.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
     images: BTreeMap<String, Arc<ImageInfo>>,
-    keyrings: BTreeMap<(usize, String, Vec<String>), (u64, u64)>,
-    lookups: BTreeMap<(u64, String), Credentials>,
+    /// Keyring ids (and the secrets version they were built at) by pool, namespace and
+    /// secret names, nested so that a lookup borrows its key instead of building one:
+    /// every pull asks.
+    keyrings: BTreeMap<usize, BTreeMap<String, KeyringsByNames>>,
+    /// Lookups by keyring id, then repository.
+    lookups: BTreeMap<u64, BTreeMap<String, Credentials>>,
     keyrings_built: u64,
     built: BTreeMap<u64, Result<pullsim_model::credentials::PullKeyring, String>>,
     /// A body already found to hash to each digest: nodes fetch the same manifests over
@@ -103,23 +110,33 @@ impl Memo {
         node: impl FnOnce() -> BasicDockerKeyring,
     ) -> Credentials {
         let (pool, namespace, names) = key;
-        let owned_key = (pool, namespace.to_owned(), names.to_vec());
-        let id = match self.keyrings.get(&owned_key) {
+        let known = self
+            .keyrings
+            .get(&pool)
+            .and_then(|by_namespace| by_namespace.get(namespace))
+            .and_then(|by_names| by_names.get(names));
+        let id = match known {
             Some((version, id)) if *version == secrets_version => *id,
             _ => {
                 self.keyrings_built += 1;
                 let id = self.keyrings_built;
                 let built = make_pull_keyring(&fetch(), node()).map_err(|err| err.to_string());
                 self.built.insert(id, built);
-                if let Some((_, old)) = self.keyrings.insert(owned_key, (secrets_version, id)) {
+                let replaced = self
+                    .keyrings
+                    .entry(pool)
+                    .or_default()
+                    .entry(namespace.to_owned())
+                    .or_default()
+                    .insert(names.to_vec(), (secrets_version, id));
+                if let Some((_, old)) = replaced {
                     self.built.remove(&old);
-                    self.lookups.retain(|(keyring, _), _| *keyring != old);
+                    self.lookups.remove(&old);
                 }
                 id
             }
         };
-        let lookup_key = (id, repo.to_owned());
-        if let Some(found) = self.lookups.get(&lookup_key) {
+        if let Some(found) = self.lookups.get(&id).and_then(|by_repo| by_repo.get(repo)) {
             return Arc::clone(found);
         }
         let result = match self.built.get(&id) {
@@ -128,7 +145,10 @@ impl Memo {
             None => Ok(Vec::new()),
         };
         let result = Arc::new(result);
-        self.lookups.insert(lookup_key, Arc::clone(&result));
+        self.lookups
+            .entry(id)
+            .or_default()
+            .insert(repo.to_owned(), Arc::clone(&result));
         result
     }
 }

@@ -218,7 +218,9 @@ impl Sim {
         let responses = exchange.responses + 1;
         let retryable = responses <= 5;
         let method = exchange.request.method.clone();
-        let target = exchange.request.target.clone();
+        // The target is taken from the exchange when it is removed (below), not copied:
+        // the common answer (a body on its way) never needs it.
+        let on_manifest = response.status == 405 && exchange.request.target.contains("/manifests/");
         let purpose = exchange.purpose.clone();
         let after_401 = exchange.after_401;
         let exchange_host = exchange.host;
@@ -231,7 +233,7 @@ impl Sim {
                         service,
                         scopes,
                     } => {
-                        self.exchanges.remove(id);
+                        let target = self.take_target(id);
                         let pending = Pending {
                             purpose,
                             method,
@@ -252,14 +254,12 @@ impl Sim {
                     }
                     AuthStep::NotImplemented => None,
                 },
-                405 if method == Method::Head && target.contains("/manifests/") => {
-                    Some(Method::Get)
-                }
+                405 if method == Method::Head && on_manifest => Some(Method::Get),
                 408 | 429 => Some(method.clone()),
                 _ => None,
             };
             if let Some(method) = resend {
-                self.exchanges.remove(id);
+                let target = self.take_target(id);
                 self.send_for(
                     pull_id,
                     purpose,
@@ -274,14 +274,14 @@ impl Sim {
         // The URL only appears in error texts, so a successful answer never builds it.
         match purpose {
             Purpose::Resolve => {
-                self.exchanges.remove(id);
+                let target = self.take_target(id);
                 self.resolved(pull_id, &method, exchange_host, &target, &response);
             }
             Purpose::Fetch(digest) => {
                 if (200..300).contains(&response.status) {
                     self.start_body(id, pull_id, response);
                 } else {
-                    self.exchanges.remove(id);
+                    let target = self.take_target(id);
                     let url = self.url_of(exchange_host, &target);
                     let text = if response.status == 404 {
                         format!("content at {url} not found: not found")
@@ -298,6 +298,14 @@ impl Sim {
             }
             Purpose::Token(_) => {}
         }
+    }
+
+    /// Removes an exchange, keeping only its request's target.
+    fn take_target(&mut self, id: Key) -> String {
+        self.exchanges
+            .remove(id)
+            .map(|exchange| exchange.request.target)
+            .unwrap_or_default()
     }
 
     /// A request failed before its final answer: resolution errors are wrapped as the

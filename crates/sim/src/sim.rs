@@ -18,10 +18,12 @@ use crate::config::{NodePool, SimConfig, TraceLevel};
 use crate::engine::{EventQueue, SimRng};
 pub(crate) use crate::engine::{Key, Slab};
 use crate::error::SimError;
-use crate::kubelet::{KubeletPull, KubeletState, PodState};
+use crate::kubelet::{KubeletPull, KubeletState};
 use crate::manifest::Manifest;
 use crate::metrics::{Metrics, MetricsRecorder};
 use crate::network::LinkState;
+pub(crate) use crate::pods::PodRecord;
+use crate::pods::{Namespaced, PodNames};
 use crate::resolver::Exchange;
 use crate::runtime::{ImageRecord, RuntimePull};
 use crate::timeline::Action;
@@ -79,18 +81,6 @@ pub(crate) struct Node {
     pub(crate) node_keyring: BasicDockerKeyring,
 }
 
-/// One pod as stored (deleted pods stay, marked, so ids never move).
-#[derive(Debug)]
-pub(crate) struct PodRecord {
-    pub(crate) name: String,
-    pub(crate) namespace: String,
-    pub(crate) uid: String,
-    pub(crate) spec: Arc<PodSpec>,
-    pub(crate) node: Option<NodeId>,
-    pub(crate) workload: Option<(WorkloadId, u32)>,
-    pub(crate) state: PodState,
-}
-
 /// A workload's template and settings.
 #[derive(Debug)]
 pub(crate) struct WorkloadRecord {
@@ -120,11 +110,14 @@ pub struct Sim {
     pub(crate) hosts: Vec<Host>,
     pub(crate) pools: Vec<NodePool>,
     pub(crate) nodes: Vec<Node>,
-    pub(crate) secrets: BTreeMap<(String, String), Secret>,
-    pub(crate) service_accounts: BTreeMap<(String, String), ServiceAccount>,
+    pub(crate) secrets: Namespaced<Secret>,
+    pub(crate) service_accounts: Namespaced<ServiceAccount>,
     pub(crate) pods: Vec<PodRecord>,
-    /// Live pods by namespace and name.
-    pub(crate) pod_names: BTreeMap<String, BTreeMap<String, PodId>>,
+    /// Namespaces, and live pods by namespace and name.
+    pub(crate) pod_names: PodNames,
+    /// Reused to print a replica's namespace and name while it is admitted (neither is
+    /// stored in its record).
+    pub(crate) replica_key: String,
     /// Pods no node could take yet.
     pub(crate) unschedulable: Vec<PodId>,
     pub(crate) workloads: Vec<WorkloadRecord>,
@@ -139,7 +132,6 @@ pub struct Sim {
     pub(crate) exchanges: Slab<Exchange>,
     pub(crate) trace: Vec<TraceRecord>,
     pub(crate) metrics: MetricsRecorder,
-    pub(crate) uids_issued: u64,
     pub(crate) secret_uids_issued: u64,
     pub(crate) memo: crate::memo::Memo,
     /// Bumped by every Secret change, so memoized keyrings are rebuilt.
@@ -161,10 +153,11 @@ impl Sim {
             hosts: Vec::new(),
             pools: Vec::new(),
             nodes: Vec::new(),
-            secrets: BTreeMap::new(),
-            service_accounts: BTreeMap::new(),
+            secrets: Namespaced::default(),
+            service_accounts: Namespaced::default(),
             pods: Vec::new(),
-            pod_names: BTreeMap::new(),
+            pod_names: PodNames::default(),
+            replica_key: String::new(),
             unschedulable: Vec::new(),
             workloads: Vec::new(),
             digest_ids: BTreeMap::new(),
@@ -176,7 +169,6 @@ impl Sim {
             exchanges: Slab::default(),
             trace: Vec::new(),
             metrics: MetricsRecorder::default(),
-            uids_issued: 0,
             secret_uids_issued: 0,
             memo: crate::memo::Memo::default(),
             secrets_version: 0,
@@ -365,9 +357,8 @@ impl Sim {
 
     /// Adds (or replaces) a Secret now. A Secret without a UID gets a deterministic one.
     pub fn add_secret(&mut self, mut secret: Secret) {
-        let key = (secret.namespace.clone(), secret.name.clone());
         if secret.uid.is_none() {
-            secret.uid = match self.secrets.get(&key) {
+            secret.uid = match self.secrets.get(&secret.namespace, &secret.name) {
                 Some(existing) => existing.uid.clone(),
                 None => {
                     self.secret_uids_issued += 1;
@@ -375,14 +366,15 @@ impl Sim {
                 }
             };
         }
-        self.secrets.insert(key, secret);
+        let (namespace, name) = (secret.namespace.clone(), secret.name.clone());
+        self.secrets.insert(&namespace, &name, secret);
         self.secrets_version += 1;
     }
 
     /// Adds (or replaces) a ServiceAccount now.
     pub fn add_service_account(&mut self, account: ServiceAccount) {
-        let key = (account.namespace.clone(), account.name.clone());
-        self.service_accounts.insert(key, account);
+        let (namespace, name) = (account.namespace.clone(), account.name.clone());
+        self.service_accounts.insert(&namespace, &name, account);
     }
 
     /// Creates `pod` at `at` (admission, then scheduling, then the node's kubelet).
@@ -638,45 +630,9 @@ impl Sim {
             .map(|index| NodeId(index as u32))
     }
 
-    /// `namespace/name` of a pod.
-    pub fn pod_key(&self, pod: PodId) -> String {
-        let record = &self.pods[pod.0 as usize];
-        format!("{}/{}", record.namespace, record.name)
-    }
-
-    /// The live pod `namespace/name`, or the last one of that name that was deleted.
-    pub fn pod_id(&self, namespace: &str, name: &str) -> Option<PodId> {
-        self.live_pod(namespace, name).or_else(|| {
-            self.pods
-                .iter()
-                .rposition(|p| p.namespace == namespace && p.name == name)
-                .map(|index| PodId(index as u32))
-        })
-    }
-
-    /// The live pod `namespace/name`.
-    pub(crate) fn live_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
-        self.pod_names.get(namespace)?.get(name).copied()
-    }
-
     /// A workload's name.
     pub fn workload_name(&self, workload: WorkloadId) -> &str {
         &self.workloads[workload.0 as usize].workload.name
-    }
-
-    /// A pod's UID.
-    pub fn pod_uid(&self, pod: PodId) -> &str {
-        &self.pods[pod.0 as usize].uid
-    }
-
-    /// The node a pod was bound to.
-    pub fn pod_node(&self, pod: PodId) -> Option<NodeId> {
-        self.pods[pod.0 as usize].node
-    }
-
-    /// A pod's spec as admitted (policies defaulted, images pinned, secrets added).
-    pub fn pod_spec(&self, pod: PodId) -> &PodSpec {
-        &self.pods[pod.0 as usize].spec
     }
 
     /// The digest ids of the blobs and manifests in a node's content store.
@@ -698,11 +654,5 @@ impl Sim {
             })
             .map(|(index, _)| NodeId(index as u32))
             .collect()
-    }
-
-    /// A fresh, deterministic pod UID.
-    pub(crate) fn next_uid(&mut self) -> String {
-        self.uids_issued += 1;
-        format!("uid-{:06}", self.uids_issued)
     }
 }

@@ -236,10 +236,7 @@ impl Sim {
                 self.timeline(format!("{host}: fault rule {} installed", id.0));
             }
             Action::PutSecret(secret) => {
-                let verb = if self
-                    .secrets
-                    .contains_key(&(secret.namespace.clone(), secret.name.clone()))
-                {
+                let verb = if self.secrets.contains(&secret.namespace, &secret.name) {
                     "replaced (rotated)"
                 } else {
                     "created"
@@ -249,7 +246,7 @@ impl Sim {
                 self.timeline(what);
             }
             Action::DeleteSecret { namespace, name } => {
-                self.secrets.remove(&(namespace.clone(), name.clone()));
+                self.secrets.remove(&namespace, &name);
                 self.secrets_version += 1;
                 self.timeline(format!("secret {namespace}/{name} deleted"));
             }

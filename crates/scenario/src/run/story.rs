@@ -236,7 +236,7 @@ fn pod_info(sim: &Sim, id: PodId, workload: Option<&str>) -> PodInfo {
     PodInfo {
         pod: name.to_owned(),
         namespace: namespace.to_owned(),
-        uid: sim.pod_uid(id).to_owned(),
+        uid: sim.pod_uid(id),
         node: sim.pod_node(id).map(|node| sim.node_name(node).to_owned()),
         workload,
         init_containers: spec
