@@ -6,7 +6,7 @@
 //! addresses, so the same world and seed replay the same way on every machine.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::time::Duration;
 
 use pullsim_model::SimTime;
@@ -18,23 +18,33 @@ use rand_chacha::ChaCha8Rng;
 /// among events at the same instant, the one scheduled first.
 ///
 /// A fleet keeps far events by the hundred thousand (each pod's next resync and
-/// replacement) while near ones (requests, transfers) churn, so the queue is split in two:
-/// - `near`, a binary heap of every event before `near_until`;
-/// - `far`, every later event in a slot of [`EventQueue::SLOT`] by its time, each slot a
-///   list in scheduling order, so scheduling far ahead is an append rather than a climb
-///   through a heap that no longer fits in the cache.
+/// replacement) while near ones (requests, transfers) churn, and starts with bursts of
+/// tens of thousands of events at one instant, so the queue has three parts:
+/// - `far`: every event at or after `near_until`, in a slot of [`EventQueue::SLOT`] by its
+///   time, each slot a list in scheduling order, so scheduling far ahead is an append
+///   rather than a climb through a heap that no longer fits in the cache;
+/// - `run`: near events (before `near_until`) that arrived in order, each no earlier than
+///   the one before it: a sorted list, so a burst costs an append and a pop from the front;
+/// - `heap`: the other near events, a binary heap.
 ///
-/// Every near event is earlier than every far one, so the near heap's top is the earliest
-/// of all. When `near` runs dry, the earliest slot moves into it and `near_until` moves to
-/// that slot's end; `near` is empty only when `far` is too. The heap orders what a slot
-/// brings by `(time, sequence)`, so the order is exactly that of one heap.
+/// Every near event is earlier than every far one, so the earlier of the run's front and
+/// the heap's top is the earliest of all. When both run dry, the earliest slot is sorted
+/// by `(time, sequence)` and becomes the run, and `near_until` moves to that slot's end;
+/// the near parts are empty only when `far` is too. Every choice compares `(time,
+/// sequence)`, so the order is exactly that of one heap.
 #[derive(Debug, Clone)]
 pub struct EventQueue<E> {
-    near: BinaryHeap<Scheduled<E>>,
+    run: VecDeque<Scheduled<E>>,
+    heap: BinaryHeap<Scheduled<E>>,
     far: BTreeMap<u64, Vec<Scheduled<E>>>,
     far_len: usize,
     near_until: SimTime,
     sequence: u64,
+}
+
+/// The order of events: time, then the order they were scheduled in.
+fn key<E>(scheduled: &Scheduled<E>) -> (SimTime, u64) {
+    (scheduled.time, scheduled.sequence)
 }
 
 /// One queued event with its ordering key.
@@ -80,7 +90,8 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> EventQueue<E> {
         EventQueue {
-            near: BinaryHeap::new(),
+            run: VecDeque::new(),
+            heap: BinaryHeap::new(),
             far: BTreeMap::new(),
             far_len: 0,
             near_until: SimTime::EPOCH,
@@ -109,11 +120,11 @@ impl<E> EventQueue<E> {
             event,
         };
         if time < self.near_until {
-            self.near.push(scheduled);
-        } else if self.near.is_empty() {
-            // Then `far` is empty too: this event opens a new near window.
+            self.push_near(scheduled);
+        } else if self.is_empty() {
+            // This event opens a new near window.
             self.near_until = Self::slot_end(Self::slot(time));
-            self.near.push(scheduled);
+            self.run.push_back(scheduled);
         } else {
             self.far
                 .entry(Self::slot(time))
@@ -123,32 +134,57 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// A near event goes to the end of the run when it is no earlier than the run's last,
+    /// else into the heap.
+    fn push_near(&mut self, scheduled: Scheduled<E>) {
+        match self.run.back() {
+            Some(last) if key(last) > key(&scheduled) => self.heap.push(scheduled),
+            _ => self.run.push_back(scheduled),
+        }
+    }
+
     /// The earliest event and its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let scheduled = self.near.pop()?;
-        if self.near.is_empty()
-            && let Some((slot, events)) = self.far.pop_first()
+        let from_run = match (self.run.front(), self.heap.peek()) {
+            (Some(front), Some(top)) => key(front) < key(top),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let scheduled = if from_run {
+            self.run.pop_front()
+        } else {
+            self.heap.pop()
+        }?;
+        if self.run.is_empty()
+            && self.heap.is_empty()
+            && let Some((slot, mut events)) = self.far.pop_first()
         {
             self.far_len -= events.len();
             self.near_until = Self::slot_end(slot);
-            self.near.extend(events);
+            // Keys are unique (the sequence), so the sort has one answer.
+            events.sort_unstable_by_key(key);
+            self.run.extend(events);
         }
         Some((scheduled.time, scheduled.event))
     }
 
     /// When the earliest event is due.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.near.peek().map(|scheduled| scheduled.time)
+        match (self.run.front(), self.heap.peek()) {
+            (Some(front), Some(top)) => Some(front.time.min(top.time)),
+            (Some(one), None) | (None, Some(one)) => Some(one.time),
+            (None, None) => None,
+        }
     }
 
     /// How many events are waiting.
     pub fn len(&self) -> usize {
-        self.near.len() + self.far_len
+        self.run.len() + self.heap.len() + self.far_len
     }
 
     /// Whether no event is waiting.
     pub fn is_empty(&self) -> bool {
-        self.near.is_empty()
+        self.run.is_empty() && self.heap.is_empty()
     }
 }
 
