@@ -103,10 +103,16 @@ fn known_names(len: usize) -> &'static [&'static str] {
 
 /// `name` lower-cased, borrowed from [`known_names`] when it is one of them.
 fn lower_name(name: &str) -> Cow<'static, str> {
-    match known_names(name.len())
-        .iter()
-        .find(|known| known.eq_ignore_ascii_case(name))
-    {
+    // Known names are lower-case ASCII, so comparing each byte of `name` lower-cased is
+    // `eq_ignore_ascii_case`, without its set-up for long strings (this runs for every
+    // header line the simulator builds).
+    let is = |known: &&&str| {
+        known
+            .bytes()
+            .zip(name.bytes())
+            .all(|(known, byte)| known == byte.to_ascii_lowercase())
+    };
+    match known_names(name.len()).iter().find(is) {
         Some(known) => Cow::Borrowed(known),
         None => Cow::Owned(name.to_ascii_lowercase()),
     }
