@@ -15,7 +15,23 @@
 /// `\xNN` for other runes below U+0020 and for U+007F, `\uNNNN` for other non-printable runes in
 /// the Basic Multilingual Plane and `\UNNNNNNNN` above it (lowercase hex).
 pub fn quote(s: &str) -> String {
+    if is_plain(s.as_bytes()) {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     quote_bytes(s.as_bytes())
+}
+
+/// Whether every byte is printable ASCII other than a quote or a backslash (every image
+/// reference in practice), so the text is its own quotation. The simulator quotes
+/// references on every pull decision.
+fn is_plain(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|&byte| (0x20..0x7f).contains(&byte) && byte != b'"' && byte != b'\\')
 }
 
 /// [`quote`] for bytes that may not be valid UTF-8 (Go strings hold arbitrary bytes, and
@@ -23,12 +39,7 @@ pub fn quote(s: &str) -> String {
 pub fn quote_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
-    // Printable ASCII other than a quote or a backslash (every image reference in
-    // practice) is its own quotation; the simulator quotes references on every pull
-    // decision.
-    if bytes
-        .iter()
-        .all(|&byte| (0x20..0x7f).contains(&byte) && byte != b'"' && byte != b'\\')
+    if is_plain(bytes)
         && let Ok(text) = std::str::from_utf8(bytes)
     {
         out.push_str(text);
