@@ -225,15 +225,22 @@ impl Sim {
         let key = backoff_key(PodUid::of(pull.pod).as_str(), &pull.image);
         let ensure = match outcome {
             Ok((image, credential)) => {
-                let success = pullsim_model::pull::pull_succeeded(
-                    &pull.image,
-                    now.saturating_since(started),
-                    now.saturating_since(pull.submitted),
-                    image.size_bytes,
-                    &behavior,
-                );
+                // The `Pulled` event's text (with its Go durations) is built only when
+                // events are kept; the back-off effect is the same either way.
+                let (events, backoff) = if self.keeps_events() {
+                    let success = pullsim_model::pull::pull_succeeded(
+                        &pull.image,
+                        now.saturating_since(started),
+                        now.saturating_since(pull.submitted),
+                        image.size_bytes,
+                        &behavior,
+                    );
+                    (success.events, success.backoff)
+                } else {
+                    (Vec::new(), pullsim_model::pull::SUCCEEDED_BACKOFF)
+                };
                 let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
-                success.backoff.apply(&mut kubelet.backoff, &key, now);
+                backoff.apply(&mut kubelet.backoff, &key, now);
                 if kubelet.gate {
                     let mapping = credential
                         .and_then(|index| pull.credentials.as_ref().as_ref().ok()?.get(index))
@@ -248,7 +255,7 @@ impl Sim {
                         .records
                         .record_image_pulled(&pull.image, &image_ref, Some(mapping), now);
                 }
-                for event in success.events {
+                for event in events {
                     self.container_event(pull.pod, pull.container, event);
                 }
                 Ensure::Ready(image)

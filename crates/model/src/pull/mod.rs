@@ -20,8 +20,8 @@ use crate::time::SimTime;
 
 pub use decision::{Decision, Presence, PullAction, PullRequest, decide};
 pub use outcome::{
-    PullFailure, PullSuccess, aggregate_error_text, classify_pull_error, pull_failed,
-    pull_succeeded,
+    PullFailure, PullSuccess, SUCCEEDED_BACKOFF, aggregate_error_text, classify_pull_error,
+    pull_failed, pull_succeeded,
 };
 pub use throttle::PullThrottle;
 

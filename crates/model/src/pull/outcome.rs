@@ -32,9 +32,14 @@ pub struct PullFailure {
 pub struct PullSuccess {
     /// Normal `Pulled` `Successfully pulled image ...`.
     pub events: Vec<PullEvent>,
-    /// Always [`BackoffEffect::CollectGarbage`]: success does not reset the key.
+    /// Always [`SUCCEEDED_BACKOFF`]: success does not reset the key.
     pub backoff: BackoffEffect,
 }
+
+/// What a successful pull does to the back-off, [`PullSuccess::backoff`]: `backOff.GC()`,
+/// the key's own entry is not reset (SEMANTICS.md 3.4). For callers that need the effect
+/// without the event's text.
+pub const SUCCEEDED_BACKOFF: BackoffEffect = BackoffEffect::CollectGarbage;
 
 /// The failure branch of `pullImage` for `image` (the container's image string as
 /// written) and the runtime's error text `err_text` (SEMANTICS.md 3.2 step 7.4).
@@ -85,7 +90,7 @@ pub fn pull_succeeded(
             EventReason::Pulled,
             message,
         )],
-        backoff: BackoffEffect::CollectGarbage,
+        backoff: SUCCEEDED_BACKOFF,
     }
 }
 
