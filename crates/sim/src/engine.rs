@@ -21,8 +21,8 @@ use rand_chacha::ChaCha8Rng;
 /// replacement) while near ones (requests, transfers) churn, and starts with bursts of
 /// tens of thousands of events at one instant, so the queue has three parts:
 /// - `far`: every event at or after `near_until`, in a slot of [`EventQueue::SLOT`] by its
-///   time, each slot a list in scheduling order, so scheduling far ahead is an append
-///   rather than a climb through a heap that no longer fits in the cache;
+///   time, each slot a list in scheduling order (a [`Calendar`]), so scheduling far ahead
+///   is an append rather than a climb through a heap that no longer fits in the cache;
 /// - `run`: near events (before `near_until`) that arrived in order, each no earlier than
 ///   the one before it: a sorted list, so a burst costs an append and a pop from the front;
 /// - `heap`: the other near events, a binary heap.
@@ -36,10 +36,114 @@ use rand_chacha::ChaCha8Rng;
 pub struct EventQueue<E> {
     run: VecDeque<Scheduled<E>>,
     heap: BinaryHeap<Scheduled<E>>,
-    far: BTreeMap<u64, Vec<Scheduled<E>>>,
-    far_len: usize,
+    far: Calendar<E>,
     near_until: SimTime,
     sequence: u64,
+}
+
+/// The far events of an [`EventQueue`] by slot: the next [`Calendar::RING`] slots from
+/// `base` (the first slot not yet taken) in a ring of lists with a bitmap of the ones in
+/// use, so adding an event is an index and an append; slots beyond the ring wait in an
+/// ordered map and move into the ring as `base` comes near. Every ring slot is earlier than
+/// every slot in the map.
+#[derive(Debug, Clone)]
+struct Calendar<E> {
+    base: u64,
+    ring: Vec<Vec<Scheduled<E>>>,
+    occupied: Vec<u64>,
+    later: BTreeMap<u64, Vec<Scheduled<E>>>,
+    len: usize,
+}
+
+impl<E> Default for Calendar<E> {
+    fn default() -> Self {
+        Calendar {
+            base: 0,
+            ring: Vec::new(),
+            occupied: Vec::new(),
+            later: BTreeMap::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<E> Calendar<E> {
+    /// Slots in the ring: 2^16 slots of 134 ms, about 2.4 hours ahead.
+    const RING: u64 = 1 << 16;
+
+    /// Adds an event to slot `slot` (never before `base`: the queue gives far events only
+    /// at or after the near window's end, which is where `base` starts).
+    fn push(&mut self, slot: u64, scheduled: Scheduled<E>) {
+        debug_assert!(slot >= self.base, "slot {slot} before base {}", self.base);
+        self.len += 1;
+        if slot.saturating_sub(self.base) < Self::RING {
+            if self.ring.is_empty() {
+                self.ring.resize_with(Self::RING as usize, Vec::new);
+                self.occupied = vec![0; (Self::RING / 64) as usize];
+            }
+            let index = (slot % Self::RING) as usize;
+            self.ring[index].push(scheduled);
+            self.occupied[index / 64] |= 1 << (index % 64);
+        } else {
+            self.later.entry(slot).or_default().push(scheduled);
+        }
+    }
+
+    /// Moves the earliest slot's events onto the end of `into`, in scheduling order, and
+    /// returns that slot; `base` moves past it.
+    fn take_first(&mut self, into: &mut VecDeque<Scheduled<E>>) -> Option<u64> {
+        let slot = match self.first_in_ring() {
+            Some(slot) => {
+                let index = (slot % Self::RING) as usize;
+                self.occupied[index / 64] &= !(1 << (index % 64));
+                self.len -= self.ring[index].len();
+                // Drained, not taken, so the slot keeps its capacity for its next use.
+                into.extend(self.ring[index].drain(..));
+                slot
+            }
+            None => {
+                let (slot, events) = self.later.pop_first()?;
+                self.len -= events.len();
+                into.extend(events);
+                slot
+            }
+        };
+        self.base = slot + 1;
+        while let Some(entry) = self.later.first_entry()
+            && entry.key().saturating_sub(self.base) < Self::RING
+        {
+            let (slot, events) = entry.remove_entry();
+            self.len -= events.len();
+            for scheduled in events {
+                self.push(slot, scheduled);
+            }
+        }
+        Some(slot)
+    }
+
+    /// The earliest slot in the ring that holds events.
+    fn first_in_ring(&self) -> Option<u64> {
+        let words = self.occupied.len();
+        if words == 0 {
+            return None;
+        }
+        let start = (self.base % Self::RING) as usize;
+        let first_word = start / 64;
+        // The first word from `start` on, then the others in ring order, then the first
+        // word's bits before `start` (slots a whole ring later).
+        let masked = self.occupied[first_word] & (u64::MAX << (start % 64));
+        let found = if masked != 0 {
+            Some(first_word * 64 + masked.trailing_zeros() as usize)
+        } else {
+            (1..=words).find_map(|step| {
+                let word = (first_word + step) % words;
+                let bits = self.occupied[word];
+                (bits != 0).then(|| word * 64 + bits.trailing_zeros() as usize)
+            })
+        }?;
+        let offset = (found as u64 + Self::RING - start as u64) % Self::RING;
+        Some(self.base + offset)
+    }
 }
 
 /// The order of events: time, then the order they were scheduled in.
@@ -92,8 +196,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             run: VecDeque::new(),
             heap: BinaryHeap::new(),
-            far: BTreeMap::new(),
-            far_len: 0,
+            far: Calendar::default(),
             near_until: SimTime::EPOCH,
             sequence: 0,
         }
@@ -126,11 +229,7 @@ impl<E> EventQueue<E> {
             self.near_until = Self::slot_end(Self::slot(time));
             self.run.push_back(scheduled);
         } else {
-            self.far
-                .entry(Self::slot(time))
-                .or_default()
-                .push(scheduled);
-            self.far_len += 1;
+            self.far.push(Self::slot(time), scheduled);
         }
     }
 
@@ -157,13 +256,11 @@ impl<E> EventQueue<E> {
         }?;
         if self.run.is_empty()
             && self.heap.is_empty()
-            && let Some((slot, mut events)) = self.far.pop_first()
+            && let Some(slot) = self.far.take_first(&mut self.run)
         {
-            self.far_len -= events.len();
             self.near_until = Self::slot_end(slot);
             // Keys are unique (the sequence), so the sort has one answer.
-            events.sort_unstable_by_key(key);
-            self.run.extend(events);
+            self.run.make_contiguous().sort_unstable_by_key(key);
         }
         Some((scheduled.time, scheduled.event))
     }
@@ -179,7 +276,7 @@ impl<E> EventQueue<E> {
 
     /// How many events are waiting.
     pub fn len(&self) -> usize {
-        self.run.len() + self.heap.len() + self.far_len
+        self.run.len() + self.heap.len() + self.far.len
     }
 
     /// Whether no event is waiting.
@@ -351,18 +448,26 @@ mod tests {
     proptest! {
         /// Against a reference (a sorted list): every pop is the earliest of what is
         /// queued then, ties in scheduling order, with pops interleaved so the near window
-        /// moves and events land near, far, in one slot and before the window.
+        /// moves and events land near, far (in the ring and beyond it), in one slot and
+        /// before the window.
         #[test]
         fn pops_are_the_earliest_by_time_then_sequence(
             steps in proptest::collection::vec((0u64..400, any::<bool>()), 0..300),
-            slot_fraction in prop_oneof![Just(1u64), Just(7), Just(1000)],
+            // Seconds as they are, packed a few to a slot, or spread over 11 hours so that
+            // slots wait beyond the calendar's ring.
+            (scale, slot_fraction) in prop_oneof![
+                Just((1u64, 1u64)),
+                Just((1, 7)),
+                Just((1, 1000)),
+                Just((100, 1)),
+            ],
         ) {
             let mut queue = EventQueue::new();
             let mut reference: Vec<(SimTime, usize)> = Vec::new();
             for (index, (secs, pop)) in steps.into_iter().enumerate() {
                 // Times in whole seconds, or packed a few to a slot.
                 let time =
-                    SimTime::from_duration(Duration::from_nanos(secs * 1_000_000_000 / slot_fraction));
+                    SimTime::from_duration(Duration::from_nanos(secs * scale * 1_000_000_000 / slot_fraction));
                 queue.push(time, index);
                 reference.push((time, index));
                 prop_assert_eq!(queue.len(), reference.len());
