@@ -54,10 +54,10 @@ impl Sim {
         // Built by concatenation: a fleet sends millions of these, and the formatting
         // machinery cost more than the copy.
         let digest_text = self.digest_text(digest);
-        let mut target = String::with_capacity(
-            4 + pull.repository.len() + 1 + kind.len() + 1 + digest_text.len(),
-        );
-        for part in ["/v2/", &pull.repository, "/", kind, "/", digest_text] {
+        let repository = pull.target.repository();
+        let mut target =
+            String::with_capacity(4 + repository.len() + 1 + kind.len() + 1 + digest_text.len());
+        for part in ["/v2/", repository, "/", kind, "/", digest_text] {
             target.push_str(part);
         }
         self.send_for(id, Purpose::Fetch(digest), Method::Get, target, 0, false);

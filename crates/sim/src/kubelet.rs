@@ -138,7 +138,8 @@ pub(crate) struct KubeletPull {
     pub(crate) container: ContainerRef,
     pub(crate) node: NodeId,
     pub(crate) image: String,
-    pub(crate) tagged: String,
+    /// What containerd makes of the tagged image string the runtime is asked to pull.
+    pub(crate) pull_target: Result<Arc<crate::memo::PullTarget>, String>,
     pub(crate) credentials: crate::memo::Credentials,
     pub(crate) attempt: usize,
     pub(crate) errors: Vec<String>,
