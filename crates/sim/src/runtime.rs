@@ -8,7 +8,7 @@
 //!
 //! Every failure becomes containerd's text, wrapped as the CRI wraps it.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use pullsim_model::Digest;
@@ -425,12 +425,18 @@ impl Sim {
             .store_name()
             .is_some_and(|name| node.images.get(name) == Some(&record));
         if !unchanged {
-            node.images.insert(
-                format!("{}@{}", target.name, self.digest_texts[top.0 as usize]),
-                record,
-            );
+            // The `name@digest` key is printed into a reused buffer, and a name the store
+            // already has is overwritten in place: most pulls fetch a digest the node held
+            // before, and each new key was an allocation.
+            let mut digest_name = std::mem::take(&mut self.image_name);
+            digest_name.clear();
+            for part in [&target.name, "@", &self.digest_texts[top.0 as usize]] {
+                digest_name.push_str(part);
+            }
+            set_image(&mut node.images, &digest_name, record);
+            self.image_name = digest_name;
             if let Some(tag_name) = &target.tag_name {
-                node.images.insert(tag_name.clone(), record);
+                set_image(&mut node.images, tag_name, record);
             }
         }
         self.runtime_pull_done(pull.owner, Ok(record), pull.content_hits, pull.fetched);
@@ -492,7 +498,7 @@ impl Sim {
 
     /// The CRI's image list of a node, for the KEP-2535 start-up conversion.
     pub(crate) fn runtime_images(&self, node: NodeId) -> Vec<RuntimeImage> {
-        let mut by_id: std::collections::BTreeMap<DigestId, RuntimeImage> = Default::default();
+        let mut by_id: BTreeMap<DigestId, RuntimeImage> = Default::default();
         for (name, record) in &self.nodes[node.0 as usize].images {
             let entry = by_id
                 .entry(record.image_id)
@@ -507,5 +513,16 @@ impl Sim {
             }
         }
         by_id.into_values().collect()
+    }
+}
+
+/// Records `name` in an image store, overwriting the record of a name already there
+/// without building a new key.
+fn set_image(images: &mut BTreeMap<String, ImageRecord>, name: &str, record: ImageRecord) {
+    match images.get_mut(name) {
+        Some(existing) => *existing = record,
+        None => {
+            images.insert(name.to_owned(), record);
+        }
     }
 }

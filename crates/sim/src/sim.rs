@@ -118,6 +118,8 @@ pub struct Sim {
     /// Reused to print a replica's namespace and name while it is admitted (neither is
     /// stored in its record).
     pub(crate) replica_key: String,
+    /// Reused to print an image's `name@digest` while a finished pull records it.
+    pub(crate) image_name: String,
     /// Pods no node could take yet.
     pub(crate) unschedulable: Vec<PodId>,
     pub(crate) workloads: Vec<WorkloadRecord>,
@@ -158,6 +160,7 @@ impl Sim {
             pods: Vec::new(),
             pod_names: PodNames::default(),
             replica_key: String::new(),
+            image_name: String::new(),
             unschedulable: Vec::new(),
             workloads: Vec::new(),
             digest_ids: BTreeMap::new(),
