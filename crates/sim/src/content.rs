@@ -160,12 +160,16 @@ impl Sim {
             self.content_failed(pull, digest, error);
             return;
         }
-        let expected = self.digests[digest.0 as usize].clone();
         let intact = match response.delivery.declared_body {
             Some(declared) => !declared.corrupted,
-            None => self.memo.body_matches(digest, &expected, &response.body),
+            None => {
+                self.memo
+                    .body_matches(digest, &self.digests[digest.0 as usize], &response.body)
+            }
         };
         if !intact {
+            // Copied only here, for the error text: an intact body needs no copy.
+            let expected = self.digests[digest.0 as usize].clone();
             let actual = match response.delivery.declared_body {
                 Some(_) => Digest::sha256_of(format!("corrupted {expected}").as_bytes()),
                 None => Digest::of_bytes(expected.algorithm(), &response.body),

@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use pullsim_model::Digest;
 use pullsim_model::verification::RuntimeImage;
 use pullsim_registry::{Method, Request, Response};
 
@@ -358,15 +357,18 @@ impl Sim {
         target: &str,
         response: &Response,
     ) {
-        let Some(pull) = self.runtime_pulls.get(id) else {
+        if self.runtime_pulls.get(id).is_none() {
             return;
-        };
+        }
         if (200..300).contains(&response.status) {
-            let digest = response
+            let top = response
                 .headers
                 .get("docker-content-digest")
-                .and_then(|text| Digest::parse(text).ok());
-            let Some(digest) = digest else {
+                .and_then(|text| self.intern_text(text));
+            let Some(top) = top else {
+                let Some(pull) = self.runtime_pulls.get(id) else {
+                    return;
+                };
                 let quoted = pullsim_model::go_text::quote(pull.target.ref_text());
                 let text =
                     format!("failed to resolve reference {quoted}: invalid digest in response");
@@ -378,13 +380,15 @@ impl Sim {
                 .get("content-length")
                 .and_then(|text| text.parse().ok())
                 .unwrap_or(0);
-            let top = self.intern(digest);
             if let Some(pull) = self.runtime_pulls.get_mut(id) {
                 pull.top = Some(top);
             }
             self.need_manifest(id, top, size);
             return;
         }
+        let Some(pull) = self.runtime_pulls.get(id) else {
+            return;
+        };
         let (code, inner) = if response.status == 404 {
             (
                 GrpcCode::NotFound,

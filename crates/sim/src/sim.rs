@@ -125,6 +125,8 @@ pub struct Sim {
     pub(crate) workloads: Vec<WorkloadRecord>,
     pub(crate) digest_ids: BTreeMap<Digest, DigestId>,
     pub(crate) digests: Vec<Digest>,
+    /// Digest ids by a text that parsed to them (see [`Sim::intern_text`]).
+    pub(crate) digest_ids_by_text: BTreeMap<String, DigestId>,
     /// Each digest's text, printed once.
     pub(crate) digest_texts: Vec<String>,
     /// Parsed manifests by digest id.
@@ -165,6 +167,7 @@ impl Sim {
             workloads: Vec::new(),
             digest_ids: BTreeMap::new(),
             digests: Vec::new(),
+            digest_ids_by_text: BTreeMap::new(),
             digest_texts: Vec::new(),
             manifests: Vec::new(),
             kubelet_pulls: Slab::default(),
@@ -574,6 +577,18 @@ impl Sim {
         self.digests.push(digest.clone());
         self.digest_ids.insert(digest, id);
         id
+    }
+
+    /// The id of the digest `text` parses to, interning it, or `None` when it does not
+    /// parse. A text seen before is looked up without parsing it again: every resolution
+    /// reads a digest header, and a fleet resolves the same few digests over and over.
+    pub(crate) fn intern_text(&mut self, text: &str) -> Option<DigestId> {
+        if let Some(id) = self.digest_ids_by_text.get(text) {
+            return Some(*id);
+        }
+        let id = self.intern(Digest::parse(text).ok()?);
+        self.digest_ids_by_text.insert(text.to_owned(), id);
+        Some(id)
     }
 
     /// The text of a digest (`sha256:...`).
