@@ -477,7 +477,7 @@ impl Sim {
         kubelet.throttle = kubelet.settings.throttle();
         kubelet.puller = PullerQueues::default();
         kubelet.records.restart(&runtime_images, now);
-        for pod in &mut self.pods {
+        for pod in self.pods.iter_mut() {
             if pod.node == Some(node) {
                 pod.state.sync = None;
                 pod.state.generation = pod.state.generation.wrapping_add(1);

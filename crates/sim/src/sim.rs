@@ -23,7 +23,7 @@ use crate::manifest::Manifest;
 use crate::metrics::{Metrics, MetricsRecorder};
 use crate::network::LinkState;
 pub(crate) use crate::pods::PodRecord;
-use crate::pods::{Namespaced, PodNames};
+use crate::pods::{Namespaced, PodNames, PodTable};
 use crate::resolver::Exchange;
 use crate::runtime::{ImageRecord, RuntimePull};
 use crate::timeline::Action;
@@ -112,7 +112,7 @@ pub struct Sim {
     pub(crate) nodes: Vec<Node>,
     pub(crate) secrets: Namespaced<Secret>,
     pub(crate) service_accounts: Namespaced<ServiceAccount>,
-    pub(crate) pods: Vec<PodRecord>,
+    pub(crate) pods: PodTable,
     /// Namespaces, and live pods by namespace and name.
     pub(crate) pod_names: PodNames,
     /// Reused to print a replica's namespace and name while it is admitted (neither is
@@ -159,7 +159,7 @@ impl Sim {
             nodes: Vec::new(),
             secrets: Namespaced::default(),
             service_accounts: Namespaced::default(),
-            pods: Vec::new(),
+            pods: PodTable::default(),
             pod_names: PodNames::default(),
             replica_key: String::new(),
             image_name: String::new(),
