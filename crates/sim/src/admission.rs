@@ -295,7 +295,7 @@ impl Sim {
                         realm_target,
                         challenge.service.as_deref().unwrap_or_default(),
                         &scopes,
-                        credential,
+                        credential.map(|(user, password)| (user.as_str(), password.as_str())),
                         false,
                         realm_host,
                         ADMISSION_CLIENT,

@@ -54,10 +54,10 @@ impl Sim {
         // Built by concatenation: a fleet sends millions of these, and the formatting
         // machinery cost more than the copy.
         let digest_text = self.digest_text(digest);
-        let mut target = String::with_capacity(
-            4 + pull.repository.len() + 1 + kind.len() + 1 + digest_text.len(),
-        );
-        for part in ["/v2/", &pull.repository, "/", kind, "/", digest_text] {
+        let repository = pull.target.repository();
+        let mut target =
+            String::with_capacity(4 + repository.len() + 1 + kind.len() + 1 + digest_text.len());
+        for part in ["/v2/", repository, "/", kind, "/", digest_text] {
             target.push_str(part);
         }
         self.send_for(id, Purpose::Fetch(digest), Method::Get, target, 0, false);
@@ -160,12 +160,16 @@ impl Sim {
             self.content_failed(pull, digest, error);
             return;
         }
-        let expected = self.digests[digest.0 as usize].clone();
         let intact = match response.delivery.declared_body {
             Some(declared) => !declared.corrupted,
-            None => self.memo.body_matches(digest, &expected, &response.body),
+            None => {
+                self.memo
+                    .body_matches(digest, &self.digests[digest.0 as usize], &response.body)
+            }
         };
         if !intact {
+            // Copied only here, for the error text: an intact body needs no copy.
+            let expected = self.digests[digest.0 as usize].clone();
             let actual = match response.delivery.declared_body {
                 Some(_) => Digest::sha256_of(format!("corrupted {expected}").as_bytes()),
                 None => Digest::of_bytes(expected.algorithm(), &response.body),

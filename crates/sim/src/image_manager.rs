@@ -169,7 +169,7 @@ impl Sim {
                     container,
                     node,
                     image: image.to_owned(),
-                    tagged,
+                    pull_target: self.memo.image(&tagged).pull_target.clone(),
                     credentials,
                     attempt: 0,
                     errors: Vec::new(),

@@ -83,6 +83,9 @@ pub(crate) struct ContainerSlot {
     pub(crate) started: Option<ImageRecord>,
     /// The state last published in the pod status.
     pub(crate) status: Option<ContainerState>,
+    /// Still to be started by the sync in progress. Every slot's flag is set when a sync
+    /// starts, so a sync keeps no list of its own (it was one allocation per sync).
+    pub(crate) queued: bool,
 }
 
 /// A pod's kubelet-side state.
@@ -111,6 +114,7 @@ impl PodState {
                     reason: None,
                     started: None,
                     status: None,
+                    queued: false,
                 };
                 containers
             ],
@@ -123,7 +127,9 @@ impl PodState {
 /// A sync in progress.
 #[derive(Debug)]
 pub(crate) struct SyncRun {
-    to_start: VecDeque<ContainerRef>,
+    /// The first container slot not yet looked at; the slots still to start after it
+    /// are those marked [`ContainerSlot::queued`], in slot order.
+    next_slot: u16,
     errors: u16,
     backoff_errors: u16,
     successes: u16,
@@ -138,7 +144,8 @@ pub(crate) struct KubeletPull {
     pub(crate) container: ContainerRef,
     pub(crate) node: NodeId,
     pub(crate) image: String,
-    pub(crate) tagged: String,
+    /// What containerd makes of the tagged image string the runtime is asked to pull.
+    pub(crate) pull_target: Result<Arc<crate::memo::PullTarget>, String>,
     pub(crate) credentials: crate::memo::Credentials,
     pub(crate) attempt: usize,
     pub(crate) errors: Vec<String>,
@@ -194,30 +201,31 @@ impl Sim {
 
     fn start_sync(&mut self, pod: PodId) {
         self.publish_status(pod);
-        let record = &self.pods[pod.0 as usize];
+        let record = &mut self.pods[pod.0 as usize];
         let spec = Arc::clone(&record.spec);
-        let state = &record.state;
-        let init_total = spec.init_containers.len() as u16;
-        let mut to_start = VecDeque::new();
-        if state.init_done < init_total {
-            to_start.push_back(ContainerRef {
-                init: true,
-                index: state.init_done,
-            });
+        let state = &mut record.state;
+        let init_total = spec.init_containers.len();
+        let init_done = usize::from(state.init_done);
+        let mut any_queued = false;
+        for slot in &mut state.containers {
+            slot.queued = false;
+        }
+        if init_done < init_total {
+            state.containers[init_done].queued = true;
+            any_queued = true;
         } else {
             for index in 0..spec.containers.len() {
-                let slot = init_total as usize + index;
-                if state.containers[slot].started.is_none() {
-                    to_start.push_back(ContainerRef {
-                        init: false,
-                        index: index as u16,
-                    });
+                let slot = &mut state.containers[init_total + index];
+                if slot.started.is_none() {
+                    slot.queued = true;
+                    any_queued = true;
                 }
             }
         }
-        if to_start.is_empty() {
+        if !any_queued {
             return;
         }
+        let record = &self.pods[pod.0 as usize];
         let missing: Vec<String> = spec
             .image_pull_secrets
             .iter()
@@ -242,7 +250,7 @@ impl Sim {
         }
         let state = &mut self.pods[pod.0 as usize].state;
         let mut run = SyncRun {
-            to_start,
+            next_slot: 0,
             errors: 0,
             backoff_errors: 0,
             successes: 0,
@@ -261,14 +269,33 @@ impl Sim {
     /// Starts containers until one waits on a pull or none is left.
     pub(crate) fn continue_sync(&mut self, pod: PodId) {
         loop {
-            let Some(run) = self.pods[pod.0 as usize].state.sync.as_mut() else {
+            let record = &mut self.pods[pod.0 as usize];
+            let init_total = record.spec.init_containers.len();
+            let state = &mut record.state;
+            let Some(run) = state.sync.as_mut() else {
                 return;
             };
             if run.stop {
                 break;
             }
-            let Some(container) = run.to_start.pop_front() else {
+            let slots = &mut state.containers;
+            let Some(slot_index) =
+                (usize::from(run.next_slot)..slots.len()).find(|&index| slots[index].queued)
+            else {
                 break;
+            };
+            slots[slot_index].queued = false;
+            run.next_slot = slot_index as u16 + 1;
+            let container = if slot_index < init_total {
+                ContainerRef {
+                    init: true,
+                    index: slot_index as u16,
+                }
+            } else {
+                ContainerRef {
+                    init: false,
+                    index: (slot_index - init_total) as u16,
+                }
             };
             match self.ensure_image(pod, container) {
                 Ensure::Pending => return,
@@ -357,6 +384,29 @@ impl Sim {
         let mut changes = Vec::new();
         for (slot_index, slot) in record.state.containers.iter().enumerate() {
             let init = slot_index < init_total;
+            let default_reason = if !init && init_pending {
+                WaitReason::PodInitializing
+            } else {
+                WaitReason::ContainerCreating
+            };
+            // Compared in place first: most syncs change nothing, and building the state
+            // to compare it copied every waiting message.
+            let unchanged = match (&slot.status, &slot.started, &slot.reason) {
+                (Some(ContainerState::Completed), Some(_), _) => init,
+                (Some(ContainerState::Running { image_id, digest }), Some(image), _) => {
+                    !init && *image_id == image.image_id && *digest == image.digest
+                }
+                (Some(ContainerState::Waiting { reason, message }), None, Some(cached)) => {
+                    *reason == cached.0 && *message == cached.1
+                }
+                (Some(ContainerState::Waiting { reason, message }), None, None) => {
+                    *reason == default_reason && message.is_empty()
+                }
+                _ => false,
+            };
+            if unchanged {
+                continue;
+            }
             let state = match (&slot.started, &slot.reason) {
                 (Some(_), _) if init => ContainerState::Completed,
                 (Some(image), _) => ContainerState::Running {
@@ -368,11 +418,7 @@ impl Sim {
                     message: message.clone(),
                 },
                 (None, None) => ContainerState::Waiting {
-                    reason: if !init && init_pending {
-                        WaitReason::PodInitializing
-                    } else {
-                        WaitReason::ContainerCreating
-                    },
+                    reason: default_reason,
                     message: String::new(),
                 },
             };
@@ -431,7 +477,7 @@ impl Sim {
         kubelet.throttle = kubelet.settings.throttle();
         kubelet.puller = PullerQueues::default();
         kubelet.records.restart(&runtime_images, now);
-        for pod in &mut self.pods {
+        for pod in self.pods.iter_mut() {
             if pod.node == Some(node) {
                 pod.state.sync = None;
                 pod.state.generation = pod.state.generation.wrapping_add(1);

@@ -34,9 +34,60 @@ pub(crate) struct ImageInfo {
     pub(crate) repo: Option<String>,
     /// `ParseDockerRef(tagged)` as a string: the name the CRI image store is searched by.
     pub(crate) store_name: Option<String>,
-    /// `ParseDockerRef(image)`, as containerd parses the string it is asked to pull, or
-    /// the error's text.
-    pub(crate) docker_ref: Result<Reference, String>,
+    /// `ParseDockerRef(image)`, as containerd parses the string it is asked to pull, with
+    /// the texts a pull of it needs, or the text of containerd's parse failure.
+    pub(crate) pull_target: Result<Arc<PullTarget>, String>,
+}
+
+/// A reference containerd pulls, with the texts every pull of it would otherwise print
+/// again: a fleet pulls the same few references hundreds of thousands of times.
+#[derive(Debug)]
+pub(crate) struct PullTarget {
+    pub(crate) reference: Reference,
+    /// `Name()`, the part before the tag and digest.
+    pub(crate) name: String,
+    /// The `name:tag` the image store knows the image by, for a tagged reference.
+    pub(crate) tag_name: Option<String>,
+    /// The target of the resolving request: `/v2/<path>/manifests/<digest, tag or latest>`.
+    pub(crate) resolve_target: String,
+}
+
+impl PullTarget {
+    fn new(reference: Reference) -> PullTarget {
+        let name = reference.name();
+        let tag_name = reference.tag().map(|tag| format!("{name}:{tag}"));
+        let lookup = match (reference.digest(), reference.tag()) {
+            (Some(digest), _) => digest.to_string(),
+            (None, Some(tag)) => tag.to_owned(),
+            (None, None) => "latest".to_owned(),
+        };
+        let resolve_target = format!("/v2/{}/manifests/{lookup}", reference.path());
+        PullTarget {
+            reference,
+            name,
+            tag_name,
+            resolve_target,
+        }
+    }
+
+    /// The reference as containerd prints it.
+    pub(crate) fn ref_text(&self) -> &str {
+        self.reference.as_str()
+    }
+
+    /// The repository path requests name.
+    pub(crate) fn repository(&self) -> &str {
+        self.reference.path()
+    }
+
+    /// The name the CRI image store is searched by before recording a tagged reference
+    /// (the whole reference), or `None` for a reference without a tag.
+    pub(crate) fn store_name(&self) -> Option<&str> {
+        self.reference
+            .tag()
+            .is_some()
+            .then(|| self.reference.as_str())
+    }
 }
 
 /// Keyring ids, with the secrets version each was built at, by secret names.
@@ -71,8 +122,15 @@ impl Memo {
             .ok()
             .and_then(|tagged| parse_docker_ref(tagged).ok())
             .map(|reference| reference.to_string());
+        let pull_target = match parse_docker_ref(image) {
+            Ok(reference) => Ok(Arc::new(PullTarget::new(reference))),
+            Err(err) => Err(format!(
+                "failed to parse image reference {}: {err}",
+                pullsim_model::go_text::quote(image)
+            )),
+        };
         let info = Arc::new(ImageInfo {
-            docker_ref: parse_docker_ref(image).map_err(|err| err.to_string()),
+            pull_target,
             repo: parse_image_name(image).ok().map(|name| name.repo),
             tagged,
             store_name,

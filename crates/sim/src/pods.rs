@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
+use std::ops::{Index, IndexMut};
 use std::sync::Arc;
 
 use crate::api::PodSpec;
@@ -29,6 +30,62 @@ pub(crate) struct PodRecord {
     pub(crate) node: Option<NodeId>,
     pub(crate) workload: Option<(WorkloadId, u32)>,
     pub(crate) state: PodState,
+}
+
+/// The pod records by id, in chunks of [`PodTable::CHUNK`]: a fleet creates pods by the
+/// hundred thousand, and one vector copied every record each time it doubled (and held
+/// both copies, freshly zeroed pages included, at that moment). Chunks never move.
+#[derive(Debug, Default)]
+pub(crate) struct PodTable {
+    chunks: Vec<Vec<PodRecord>>,
+    len: usize,
+}
+
+impl PodTable {
+    /// Records per chunk (a power of two, so finding one is a shift and a mask).
+    const CHUNK: usize = 4096;
+
+    /// How many pods were ever stored.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Stores a new pod under the next id.
+    pub(crate) fn push(&mut self, record: PodRecord) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(record),
+            _ => {
+                let mut chunk = Vec::with_capacity(Self::CHUNK);
+                chunk.push(record);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Every record, in id order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &PodRecord> {
+        self.chunks.iter().flatten()
+    }
+
+    /// Every record, in id order, to change.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut PodRecord> {
+        self.chunks.iter_mut().flatten()
+    }
+}
+
+impl Index<usize> for PodTable {
+    type Output = PodRecord;
+
+    fn index(&self, index: usize) -> &PodRecord {
+        &self.chunks[index / Self::CHUNK][index % Self::CHUNK]
+    }
+}
+
+impl IndexMut<usize> for PodTable {
+    fn index_mut(&mut self, index: usize) -> &mut PodRecord {
+        &mut self.chunks[index / Self::CHUNK][index % Self::CHUNK]
+    }
 }
 
 /// A pod's name as it prints, without building it.

@@ -7,7 +7,9 @@
 use pullsim_model::Puller;
 use pullsim_model::pull::aggregate_error_text;
 
-use crate::runtime::ImageRecord;
+use std::sync::Arc;
+
+use crate::runtime::{ImageRecord, PullCredential};
 use crate::sim::{Key, Sim};
 use crate::trace::{AttemptOutcome, NodeId, TraceEvent};
 
@@ -111,11 +113,12 @@ impl Sim {
             self.kubelet_pull_done(id, Err(text));
             return;
         }
-        let credential = credentials
-            .get(pull.attempt)
-            .map(|c| (c.username.clone(), c.password.clone()));
-        let (node, tagged) = (pull.node, pull.tagged.clone());
-        self.start_runtime_pull(node, id, &tagged, credential);
+        let credential = (pull.attempt < credentials.len()).then(|| PullCredential {
+            credentials: Arc::clone(&pull.credentials),
+            index: pull.attempt,
+        });
+        let (node, target) = (pull.node, pull.pull_target.clone());
+        self.start_runtime_pull(node, id, &target, credential);
     }
 
     /// The runtime's answer to one credential attempt.

@@ -13,6 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use pullsim_registry::{Method, Request, Response};
 
+use crate::runtime::PullCredential;
 use crate::sim::{Event, Key, Sim};
 use crate::trace::{HostId, NodeId, NodeOrAdmission, RequestKind, TraceEvent};
 
@@ -274,7 +275,7 @@ pub(crate) fn token_request(
     realm_target: &str,
     service: &str,
     scopes: &[String],
-    credential: Option<&(String, String)>,
+    credential: Option<(&str, &str)>,
     post: bool,
     host_header: &str,
     client: &str,
@@ -442,11 +443,11 @@ impl Sim {
                     return AuthStep::FetchToken {
                         realm,
                         service: challenge.service.clone().unwrap_or_default(),
-                        scopes: merged_scopes(&pull.repository, &challenge),
+                        scopes: merged_scopes(pull.target.repository(), &challenge),
                     };
                 }
                 "basic" => {
-                    return match &pull.credential {
+                    return match pull.credential.as_ref().and_then(PullCredential::get) {
                         Some((username, password))
                             if !username.is_empty() && !password.is_empty() =>
                         {
@@ -494,7 +495,7 @@ impl Sim {
             realm_target,
             &pending.service,
             &pending.scopes,
-            pull.credential.as_ref(),
+            pull.credential.as_ref().and_then(PullCredential::get),
             pending.posted,
             realm_host,
             &client,
@@ -542,7 +543,11 @@ impl Sim {
             );
             return;
         }
-        let username = pull.credential.as_ref().is_some_and(|(u, _)| !u.is_empty());
+        let username = pull
+            .credential
+            .as_ref()
+            .and_then(PullCredential::get)
+            .is_some_and(|(u, _)| !u.is_empty());
         if pending.posted
             && (matches!(response.status, 400 | 401 | 404) || (response.status == 405 && username))
         {

@@ -8,13 +8,14 @@
 //!
 //! Every failure becomes containerd's text, wrapped as the CRI wraps it.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use pullsim_model::verification::RuntimeImage;
-use pullsim_model::{Digest, Reference};
 use pullsim_registry::{Method, Request, Response};
 
 use crate::config::Link;
+use crate::memo::{Credentials, PullTarget};
 use crate::resolver::{
     AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
     connect_host, go_op, unexpected_status,
@@ -35,19 +36,32 @@ pub(crate) struct ImageRecord {
     pub(crate) size_bytes: u64,
 }
 
+/// The credential one `PullImage` call is made with: an entry of the kubelet pull's
+/// shared credential list, so an attempt copies no user name or password.
+#[derive(Debug)]
+pub(crate) struct PullCredential {
+    pub(crate) credentials: Credentials,
+    pub(crate) index: usize,
+}
+
+impl PullCredential {
+    /// The user name and password.
+    pub(crate) fn get(&self) -> Option<(&str, &str)> {
+        let credential = self.credentials.as_ref().as_ref().ok()?.get(self.index)?;
+        Some((&credential.username, &credential.password))
+    }
+}
+
 /// One CRI `PullImage` call in progress.
 #[derive(Debug)]
 pub(crate) struct RuntimePull {
     pub(crate) node: NodeId,
     /// The kubelet pull this attempt belongs to.
     pub(crate) owner: Key,
-    pub(crate) reference: Reference,
-    pub(crate) ref_text: String,
-    /// The `name:tag` the image store knows the image by, for a tagged reference.
-    pub(crate) store_name: Option<String>,
+    /// The reference being pulled and its texts, shared by every pull of it.
+    pub(crate) target: Arc<PullTarget>,
     pub(crate) host: HostId,
-    pub(crate) repository: String,
-    pub(crate) credential: Option<(String, String)>,
+    pub(crate) credential: Option<PullCredential>,
     /// The `Authorization` the authorizer adds to every request to the registry.
     pub(crate) auth: Option<String>,
     /// A Bearer handler exists for the host.
@@ -71,59 +85,47 @@ impl Sim {
         self.pools[node.pool].link_to(&self.hosts[host.0 as usize].name)
     }
 
-    /// Starts one `PullImage` of `image` (the kubelet's tagged image string) with one
-    /// credential (or none) for the kubelet pull `owner`.
+    /// Starts one `PullImage` of `target` (what containerd makes of the kubelet's tagged
+    /// image string, or the text of its parse failure) with one credential (or none) for
+    /// the kubelet pull `owner`.
     pub(crate) fn start_runtime_pull(
         &mut self,
         node: NodeId,
         owner: Key,
-        image: &str,
-        credential: Option<(String, String)>,
+        target: &Result<Arc<PullTarget>, String>,
+        credential: Option<PullCredential>,
     ) {
-        let info = self.memo.image(image);
-        let reference = match &info.docker_ref {
-            Ok(reference) => reference.clone(),
-            Err(err) => {
-                let text = format!(
-                    "failed to parse image reference {}: {err}",
-                    pullsim_model::go_text::quote(image)
-                );
-                self.runtime_pull_done(owner, Err(text), 0, 0);
+        let target = match target {
+            Ok(target) => Arc::clone(target),
+            Err(text) => {
+                self.runtime_pull_done(owner, Err(text.clone()), 0, 0);
                 return;
             }
         };
-        let ref_text = reference.to_string();
-        let store_name = reference.tag().is_some().then(|| ref_text.clone());
+        let reference = &target.reference;
         let Some(host) = self.host_for_domain(reference.domain()) else {
+            let ref_text = target.ref_text();
             let domain = connect_host(reference.domain()).to_owned();
             let url = format!(
-                "{}://{domain}/v2/{}/manifests/{}",
+                "{}://{domain}{}",
                 crate::resolver::scheme_of(&domain),
-                reference.path(),
-                reference_lookup(&reference)
+                target.resolve_target
             );
             let error = RuntimeError::unknown(format!(
                 "failed to resolve reference {}: failed to do request: Head {}: dial tcp: lookup {}: no such host",
-                pullsim_model::go_text::quote(&ref_text),
+                pullsim_model::go_text::quote(ref_text),
                 pullsim_model::go_text::quote(&url),
                 domain.split(':').next().unwrap_or(&domain)
             ));
-            self.runtime_pull_done(owner, Err(error.kubelet_text(&ref_text)), 0, 0);
+            self.runtime_pull_done(owner, Err(error.kubelet_text(ref_text)), 0, 0);
             return;
         };
-        let repository = reference.path().to_owned();
-        let target = format!(
-            "/v2/{repository}/manifests/{}",
-            reference_lookup(&reference)
-        );
+        let resolve_target = target.resolve_target.clone();
         let pull = RuntimePull {
             node,
             owner,
-            reference,
-            ref_text,
-            store_name,
+            target,
             host,
-            repository,
             credential,
             auth: None,
             bearer: false,
@@ -138,7 +140,7 @@ impl Sim {
             fetched: 0,
         };
         let id = self.runtime_pulls.insert(pull);
-        self.send_for(id, Purpose::Resolve, Method::Head, target, 0, false);
+        self.send_for(id, Purpose::Resolve, Method::Head, resolve_target, 0, false);
     }
 
     /// Sends a request of pull `id` to its registry, with containerd's headers.
@@ -339,7 +341,7 @@ impl Sim {
                 };
                 let text = format!(
                     "failed to resolve reference {}: {inner}",
-                    pullsim_model::go_text::quote(&pull.ref_text)
+                    pullsim_model::go_text::quote(pull.target.ref_text())
                 );
                 self.fail_pull(id, RuntimeError::unknown(text));
             }
@@ -355,16 +357,19 @@ impl Sim {
         target: &str,
         response: &Response,
     ) {
-        let Some(pull) = self.runtime_pulls.get(id) else {
+        if self.runtime_pulls.get(id).is_none() {
             return;
-        };
+        }
         if (200..300).contains(&response.status) {
-            let digest = response
+            let top = response
                 .headers
                 .get("docker-content-digest")
-                .and_then(|text| Digest::parse(text).ok());
-            let Some(digest) = digest else {
-                let quoted = pullsim_model::go_text::quote(&pull.ref_text);
+                .and_then(|text| self.intern_text(text));
+            let Some(top) = top else {
+                let Some(pull) = self.runtime_pulls.get(id) else {
+                    return;
+                };
+                let quoted = pullsim_model::go_text::quote(pull.target.ref_text());
                 let text =
                     format!("failed to resolve reference {quoted}: invalid digest in response");
                 self.fail_pull(id, RuntimeError::unknown(text));
@@ -375,22 +380,27 @@ impl Sim {
                 .get("content-length")
                 .and_then(|text| text.parse().ok())
                 .unwrap_or(0);
-            let top = self.intern(digest);
             if let Some(pull) = self.runtime_pulls.get_mut(id) {
                 pull.top = Some(top);
             }
             self.need_manifest(id, top, size);
             return;
         }
+        let Some(pull) = self.runtime_pulls.get(id) else {
+            return;
+        };
         let (code, inner) = if response.status == 404 {
-            (GrpcCode::NotFound, format!("{}: not found", pull.ref_text))
+            (
+                GrpcCode::NotFound,
+                format!("{}: not found", pull.target.ref_text()),
+            )
         } else {
             (
                 GrpcCode::Unknown,
                 unexpected_status(method, &self.url_of(host, target), response.status),
             )
         };
-        let quoted = pullsim_model::go_text::quote(&pull.ref_text);
+        let quoted = pullsim_model::go_text::quote(pull.target.ref_text());
         let text = format!("failed to resolve reference {quoted}: {inner}");
         self.fail_pull(id, RuntimeError { code, text });
     }
@@ -414,18 +424,23 @@ impl Sim {
         let node = &mut self.nodes[pull.node.0 as usize];
         // A tag that already names this very image (an `Always` pull of an unchanged
         // digest) needs no new names: both were written together.
-        let unchanged = pull
-            .store_name
-            .as_ref()
-            .is_some_and(|name| node.images.get(name.as_str()) == Some(&record));
+        let target = &pull.target;
+        let unchanged = target
+            .store_name()
+            .is_some_and(|name| node.images.get(name) == Some(&record));
         if !unchanged {
-            let name = pull.reference.name();
-            node.images.insert(
-                format!("{name}@{}", self.digest_texts[top.0 as usize]),
-                record,
-            );
-            if let Some(tag) = pull.reference.tag() {
-                node.images.insert(format!("{name}:{tag}"), record);
+            // The `name@digest` key is printed into a reused buffer, and a name the store
+            // already has is overwritten in place: most pulls fetch a digest the node held
+            // before, and each new key was an allocation.
+            let mut digest_name = std::mem::take(&mut self.image_name);
+            digest_name.clear();
+            for part in [&target.name, "@", &self.digest_texts[top.0 as usize]] {
+                digest_name.push_str(part);
+            }
+            set_image(&mut node.images, &digest_name, record);
+            self.image_name = digest_name;
+            if let Some(tag_name) = &target.tag_name {
+                set_image(&mut node.images, tag_name, record);
             }
         }
         self.runtime_pull_done(pull.owner, Ok(record), pull.content_hits, pull.fetched);
@@ -443,7 +458,7 @@ impl Sim {
         self.nodes[pull.node.0 as usize]
             .in_flight
             .retain(|_, waiters| !waiters.is_empty());
-        let text = error.kubelet_text(&pull.ref_text);
+        let text = error.kubelet_text(pull.target.ref_text());
         self.runtime_pull_done(pull.owner, Err(text), pull.content_hits, pull.fetched);
     }
 
@@ -487,7 +502,7 @@ impl Sim {
 
     /// The CRI's image list of a node, for the KEP-2535 start-up conversion.
     pub(crate) fn runtime_images(&self, node: NodeId) -> Vec<RuntimeImage> {
-        let mut by_id: std::collections::BTreeMap<DigestId, RuntimeImage> = Default::default();
+        let mut by_id: BTreeMap<DigestId, RuntimeImage> = Default::default();
         for (name, record) in &self.nodes[node.0 as usize].images {
             let entry = by_id
                 .entry(record.image_id)
@@ -505,11 +520,13 @@ impl Sim {
     }
 }
 
-/// The tag or digest a reference is resolved by.
-fn reference_lookup(reference: &Reference) -> String {
-    match (reference.digest(), reference.tag()) {
-        (Some(digest), _) => digest.to_string(),
-        (None, Some(tag)) => tag.to_owned(),
-        (None, None) => "latest".to_owned(),
+/// Records `name` in an image store, overwriting the record of a name already there
+/// without building a new key.
+fn set_image(images: &mut BTreeMap<String, ImageRecord>, name: &str, record: ImageRecord) {
+    match images.get_mut(name) {
+        Some(existing) => *existing = record,
+        None => {
+            images.insert(name.to_owned(), record);
+        }
     }
 }

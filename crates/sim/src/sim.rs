@@ -23,7 +23,7 @@ use crate::manifest::Manifest;
 use crate::metrics::{Metrics, MetricsRecorder};
 use crate::network::LinkState;
 pub(crate) use crate::pods::PodRecord;
-use crate::pods::{Namespaced, PodNames};
+use crate::pods::{Namespaced, PodNames, PodTable};
 use crate::resolver::Exchange;
 use crate::runtime::{ImageRecord, RuntimePull};
 use crate::timeline::Action;
@@ -112,17 +112,21 @@ pub struct Sim {
     pub(crate) nodes: Vec<Node>,
     pub(crate) secrets: Namespaced<Secret>,
     pub(crate) service_accounts: Namespaced<ServiceAccount>,
-    pub(crate) pods: Vec<PodRecord>,
+    pub(crate) pods: PodTable,
     /// Namespaces, and live pods by namespace and name.
     pub(crate) pod_names: PodNames,
     /// Reused to print a replica's namespace and name while it is admitted (neither is
     /// stored in its record).
     pub(crate) replica_key: String,
+    /// Reused to print an image's `name@digest` while a finished pull records it.
+    pub(crate) image_name: String,
     /// Pods no node could take yet.
     pub(crate) unschedulable: Vec<PodId>,
     pub(crate) workloads: Vec<WorkloadRecord>,
     pub(crate) digest_ids: BTreeMap<Digest, DigestId>,
     pub(crate) digests: Vec<Digest>,
+    /// Digest ids by a text that parsed to them (see [`Sim::intern_text`]).
+    pub(crate) digest_ids_by_text: BTreeMap<String, DigestId>,
     /// Each digest's text, printed once.
     pub(crate) digest_texts: Vec<String>,
     /// Parsed manifests by digest id.
@@ -155,13 +159,15 @@ impl Sim {
             nodes: Vec::new(),
             secrets: Namespaced::default(),
             service_accounts: Namespaced::default(),
-            pods: Vec::new(),
+            pods: PodTable::default(),
             pod_names: PodNames::default(),
             replica_key: String::new(),
+            image_name: String::new(),
             unschedulable: Vec::new(),
             workloads: Vec::new(),
             digest_ids: BTreeMap::new(),
             digests: Vec::new(),
+            digest_ids_by_text: BTreeMap::new(),
             digest_texts: Vec::new(),
             manifests: Vec::new(),
             kubelet_pulls: Slab::default(),
@@ -571,6 +577,18 @@ impl Sim {
         self.digests.push(digest.clone());
         self.digest_ids.insert(digest, id);
         id
+    }
+
+    /// The id of the digest `text` parses to, interning it, or `None` when it does not
+    /// parse. A text seen before is looked up without parsing it again: every resolution
+    /// reads a digest header, and a fleet resolves the same few digests over and over.
+    pub(crate) fn intern_text(&mut self, text: &str) -> Option<DigestId> {
+        if let Some(id) = self.digest_ids_by_text.get(text) {
+            return Some(*id);
+        }
+        let id = self.intern(Digest::parse(text).ok()?);
+        self.digest_ids_by_text.insert(text.to_owned(), id);
+        Some(id)
     }
 
     /// The text of a digest (`sha256:...`).
