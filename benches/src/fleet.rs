@@ -82,11 +82,17 @@ fn pull_secret() -> Option<Secret> {
     .ok()
 }
 
-/// The fleet with `nodes` nodes over `hours` virtual hours, ready to run.
+/// The fleet with `nodes` nodes over `hours` virtual hours, ready to run, keeping no trace
+/// (its metrics are still computed).
 pub fn fleet(nodes: u32, hours: u64, seed: u64) -> Sim {
+    fleet_traced(nodes, hours, seed, TraceLevel::Off)
+}
+
+/// [`fleet`] keeping the trace at `trace_level`.
+pub fn fleet_traced(nodes: u32, hours: u64, seed: u64, trace_level: TraceLevel) -> Sim {
     let mut sim = Sim::new(SimConfig {
         seed,
-        trace_level: TraceLevel::Off,
+        trace_level,
         ..SimConfig::default()
     });
     let _ = sim.add_registry(FLEET_HOST, registry());
@@ -137,4 +143,28 @@ pub fn fleet(nodes: u32, hours: u64, seed: u64) -> Sim {
         );
     }
     sim
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The simulator skips texts nobody reads when it keeps no trace (events, quoted
+    /// references, durations); the run must be the same: as many events, the same metrics.
+    #[test]
+    fn keeping_no_trace_changes_nothing_but_the_trace() {
+        let run = |level| {
+            let mut sim = fleet_traced(12, 4, 7, level);
+            sim.run_until(SimTime::from_secs(4 * 3600))
+                .unwrap_or_else(|err| panic!("{level:?}: {err}"));
+            (sim.events_processed(), sim.metrics(), sim.trace().is_empty())
+        };
+        let (full_events, full_metrics, full_empty) = run(TraceLevel::Full);
+        let (off_events, off_metrics, off_empty) = run(TraceLevel::Off);
+        assert!(!full_empty && off_empty);
+        assert_eq!(off_events, full_events);
+        assert_eq!(off_metrics, full_metrics);
+        assert!(full_metrics.pulls_failed > 0, "the outage made pulls fail");
+        assert!(full_metrics.pulls_avoided > 0 && full_metrics.pulls_succeeded > 0);
+    }
 }
