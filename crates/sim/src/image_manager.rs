@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use pullsim_model::credentials::{CredentialSource, TrackedCredential};
-use pullsim_model::pull::{Presence, PullAction, PullEvent, decide};
+use pullsim_model::pull::{Presence, PullAction, PullEvent, Texts, decide_with};
 use pullsim_model::verification::{PullSecretRecord, credential_hash};
 use pullsim_model::{PullPolicy, PullRequest, backoff_key, default_pull_policy};
 
@@ -136,7 +136,14 @@ impl Sim {
         let kubelet = &self.nodes[node.0 as usize].kubelet;
         request.in_backoff = kubelet.backoff.is_in_backoff_since_update(&key, self.now);
         request.previous_error = kubelet.previous_errors.get(&key).cloned();
-        let decision = decide(&request, &self.config.kubelet_behavior);
+        // Without kept events, the Pulled/Pulling texts of the common outcomes are not
+        // written (the action and the pod's waiting message are the same).
+        let texts = if self.keeps_events() {
+            Texts::All
+        } else {
+            Texts::StatusOnly
+        };
+        let decision = decide_with(&request, &self.config.kubelet_behavior, texts);
         for event in decision.events {
             self.container_event(pod, container, event);
         }

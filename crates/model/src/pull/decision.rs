@@ -101,14 +101,13 @@ impl Decision {
         }
     }
 
-    fn use_local(image_ref: String, message: String) -> Decision {
+    fn use_local(image_ref: String, message: Option<String>) -> Decision {
         Decision {
             action: PullAction::UseLocal { image_ref },
-            events: vec![PullEvent::new(
-                EventType::Normal,
-                EventReason::Pulled,
-                message,
-            )],
+            events: message
+                .map(|message| PullEvent::new(EventType::Normal, EventReason::Pulled, message))
+                .into_iter()
+                .collect(),
         }
     }
 }
@@ -128,19 +127,43 @@ impl Decision {
 /// Credential lookup errors and KEP-2535 record errors (which the kubelet returns as is,
 /// with their own text as the reason) are outside this function: they need the keyring.
 pub fn decide(request: &PullRequest, behavior: &KubeletBehavior) -> Decision {
+    decide_with(request, behavior, Texts::All)
+}
+
+/// Which texts [`decide_with`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Texts {
+    /// Every event and waiting message, as [`decide`] does.
+    All,
+    /// Only what the pod's status holds (a failure's waiting message and its events): the
+    /// `Pulled` and `Pulling` events of the two common outcomes are left out, with their
+    /// quoting. For callers that keep no events (a simulation that records no trace).
+    StatusOnly,
+}
+
+/// [`decide`], writing only the texts `texts` asks for; the action is the same.
+pub fn decide_with(request: &PullRequest, behavior: &KubeletBehavior, texts: Texts) -> Decision {
     let image = request.image.as_str();
-    let quoted = go_quote(image);
+    let events = texts == Texts::All;
+    // Quoted only for the texts that are written.
+    let quoted = || go_quote(image);
     let tagged = match &request.tagged_image {
         Ok(tagged) => tagged,
         Err(parse_error) => {
-            let message = format!("Failed to apply default image tag {quoted}: {parse_error}");
+            let message = format!(
+                "Failed to apply default image tag {}: {parse_error}",
+                quoted()
+            );
             let event = PullEvent::new(EventType::Warning, EventReason::InspectFailed, &message);
             return Decision::failed(event, WaitingReason::InvalidImageName, message);
         }
     };
 
     let never_pull = || {
-        let message = format!("Container image {quoted} is not present with pull policy of Never");
+        let message = format!(
+            "Container image {} is not present with pull policy of Never",
+            quoted()
+        );
         let event = PullEvent::new(EventType::Warning, EventReason::ErrImageNeverPull, &message);
         Decision::failed(event, WaitingReason::ErrImageNeverPull, message)
     };
@@ -150,7 +173,7 @@ pub fn decide(request: &PullRequest, behavior: &KubeletBehavior) -> Decision {
         (_, Presence::InspectError(err)) => {
             // Mainline formats the image reference it got back, which is empty on error.
             let named = if behavior.inspect_error_names_image {
-                quoted.clone()
+                quoted()
             } else {
                 go_quote("")
             };
@@ -166,13 +189,14 @@ pub fn decide(request: &PullRequest, behavior: &KubeletBehavior) -> Decision {
     if let Some(image_ref) = image_ref {
         match request.verification {
             None => {
-                let message = format!("Container image {quoted} already present on machine");
+                let message = events
+                    .then(|| format!("Container image {} already present on machine", quoted()));
                 return Decision::use_local(image_ref.clone(), message);
             }
             Some(false) => {
-                let message = format!(
-                    "Container image {quoted} already present on machine and can be accessed by the pod"
-                );
+                let message = events.then(|| format!(
+                    "Container image {} already present on machine and can be accessed by the pod", quoted()
+                ));
                 return Decision::use_local(image_ref.clone(), message);
             }
             Some(true) => {}
@@ -184,7 +208,7 @@ pub fn decide(request: &PullRequest, behavior: &KubeletBehavior) -> Decision {
     }
 
     if request.in_backoff {
-        let event_message = format!("Back-off pulling image {quoted}");
+        let event_message = format!("Back-off pulling image {}", quoted());
         let message = match &request.previous_error {
             Some(previous) if behavior.backoff_message_includes_previous_error => {
                 format!("{event_message}: {previous}")
@@ -199,11 +223,16 @@ pub fn decide(request: &PullRequest, behavior: &KubeletBehavior) -> Decision {
         action: PullAction::Pull {
             image: tagged.clone(),
         },
-        events: vec![PullEvent::new(
-            EventType::Normal,
-            EventReason::Pulling,
-            format!("Pulling image {quoted}"),
-        )],
+        events: events
+            .then(|| {
+                PullEvent::new(
+                    EventType::Normal,
+                    EventReason::Pulling,
+                    format!("Pulling image {}", quoted()),
+                )
+            })
+            .into_iter()
+            .collect(),
     }
 }
 

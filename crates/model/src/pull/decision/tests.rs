@@ -79,6 +79,17 @@ fn event_triples(events: &[PullEvent]) -> Vec<(EventType, EventReason, &str)> {
 fn check(rows: &[Row], behavior: &KubeletBehavior) {
     for row in rows {
         let decision = decide(&request(row), behavior);
+        // Without texts for events: the same action, a failure's events as they are (its
+        // message is the pod's status), and no Pulled or Pulling event.
+        let quiet = decide_with(&request(row), behavior, Texts::StatusOnly);
+        assert_eq!(
+            quiet.action, decision.action,
+            "{}: status-only action",
+            row.name
+        );
+        let failed = matches!(decision.action, PullAction::Fail { .. });
+        let expected: &[PullEvent] = if failed { &decision.events } else { &[] };
+        assert_eq!(quiet.events, expected, "{}: status-only events", row.name);
         assert_eq!(
             event_triples(&decision.events),
             row.events.to_vec(),
