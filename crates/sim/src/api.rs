@@ -139,6 +139,22 @@ pub struct ContainerRef {
 }
 
 impl ContainerRef {
+    /// The container in slot `slot` of a pod whose slots hold its `init_total` init
+    /// containers first, then its regular containers.
+    pub(crate) fn of_slot(slot: usize, init_total: usize) -> ContainerRef {
+        if slot < init_total {
+            ContainerRef {
+                init: true,
+                index: slot as u16,
+            }
+        } else {
+            ContainerRef {
+                init: false,
+                index: (slot - init_total) as u16,
+            }
+        }
+    }
+
     /// The container in `spec`.
     pub fn in_spec(self, spec: &PodSpec) -> Option<&Container> {
         if self.init {

@@ -286,17 +286,7 @@ impl Sim {
             };
             slots[slot_index].queued = false;
             run.next_slot = slot_index as u16 + 1;
-            let container = if slot_index < init_total {
-                ContainerRef {
-                    init: true,
-                    index: slot_index as u16,
-                }
-            } else {
-                ContainerRef {
-                    init: false,
-                    index: (slot_index - init_total) as u16,
-                }
-            };
+            let container = ContainerRef::of_slot(slot_index, init_total);
             match self.ensure_image(pod, container) {
                 Ensure::Pending => return,
                 outcome => self.container_started_or_failed(pod, container, outcome),
@@ -423,17 +413,7 @@ impl Sim {
                 },
             };
             if slot.status.as_ref() != Some(&state) {
-                let container = if init {
-                    ContainerRef {
-                        init: true,
-                        index: slot_index as u16,
-                    }
-                } else {
-                    ContainerRef {
-                        init: false,
-                        index: (slot_index - init_total) as u16,
-                    }
-                };
+                let container = ContainerRef::of_slot(slot_index, init_total);
                 changes.push((slot_index, container, state));
             }
         }
