@@ -74,16 +74,20 @@ fn authorization(index: u8) -> Option<String> {
     }
 }
 
+/// A request drawn from a small space: indexes into the targets and credentials above.
+#[derive(Debug, Clone)]
+struct Shape {
+    method: Method,
+    target: usize,
+    auth: u8,
+    accept: u8,
+    range: bool,
+    client: u8,
+}
+
 #[derive(Debug, Clone)]
 enum Op {
-    Request {
-        method: Method,
-        target: usize,
-        auth: u8,
-        accept: u8,
-        range: bool,
-        client: u8,
-    },
+    Request(Shape),
     PushBuild(u32),
     MoveBack,
     DeleteTag,
@@ -119,14 +123,14 @@ fn op() -> impl Strategy<Value = Op> {
             0u8..3,
         )
             .prop_map(
-            |(method, target, auth, accept, range, client)| Op::Request {
+            |(method, target, auth, accept, range, client)| Op::Request(Shape {
                 method,
                 target,
                 auth,
                 accept,
                 range,
                 client,
-            }
+            })
         ),
         1 => (2u32..5).prop_map(Op::PushBuild),
         1 => Just(Op::MoveBack),
@@ -155,22 +159,15 @@ fn hello(build: u32) -> ImageSpec {
     }
 }
 
-fn request(
-    method: &Method,
-    target: usize,
-    auth: u8,
-    accept: u8,
-    range: bool,
-    client: u8,
-) -> Request {
+fn request(shape: &Shape) -> Request {
     let targets = targets();
     let mut request = Request::new(
-        method.clone(),
-        targets[target % targets.len()].clone(),
-        format!("node-{client}"),
+        shape.method.clone(),
+        targets[shape.target % targets.len()].clone(),
+        format!("node-{}", shape.client),
     );
     request.headers.append("Host", "registry.example");
-    match accept {
+    match shape.accept {
         1 => {
             for line in CONTAINERS_IMAGE_ACCEPT {
                 request.headers.append("Accept", line);
@@ -181,10 +178,10 @@ fn request(
             .append("Accept", "application/vnd.oci.image.manifest.v1+json"),
         _ => {}
     }
-    if range {
+    if shape.range {
         request.headers.append("Range", "bytes=0-9");
     }
-    if let Some(value) = authorization(auth) {
+    if let Some(value) = authorization(shape.auth) {
         request.headers.append("Authorization", value);
     }
     request
@@ -195,7 +192,7 @@ fn request(
 fn apply(op: &Op, plain: &mut Registry, shared: &mut Registry, now: &mut SimTime, first: &Digest) {
     for registry in [&mut *plain, &mut *shared] {
         match op {
-            Op::Request { .. } | Op::Advance(_) => {}
+            Op::Request(_) | Op::Advance(_) => {}
             Op::PushBuild(build) => {
                 registry.push_build(&hello(*build), *now).unwrap();
             }
@@ -250,15 +247,8 @@ fn apply(op: &Op, plain: &mut Registry, shared: &mut Registry, now: &mut SimTime
     }
     match op {
         Op::Advance(secs) => *now = *now + Duration::from_secs(*secs),
-        Op::Request {
-            method,
-            target,
-            auth,
-            accept,
-            range,
-            client,
-        } => {
-            let request = request(method, *target, *auth, *accept, *range, *client);
+        Op::Request(shape) => {
+            let request = request(shape);
             let expected = plain.handle(&request, *now);
             let got = shared.handle_shared(&request, *now);
             assert_eq!(*got, expected, "{} {}", request.method, request.target);
