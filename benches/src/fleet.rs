@@ -157,7 +157,11 @@ mod tests {
             let mut sim = fleet_traced(12, 4, 7, level);
             sim.run_until(SimTime::from_secs(4 * 3600))
                 .unwrap_or_else(|err| panic!("{level:?}: {err}"));
-            (sim.events_processed(), sim.metrics(), sim.trace().is_empty())
+            (
+                sim.events_processed(),
+                sim.metrics(),
+                sim.trace().is_empty(),
+            )
         };
         let (full_events, full_metrics, full_empty) = run(TraceLevel::Full);
         let (off_events, off_metrics, off_empty) = run(TraceLevel::Off);
