@@ -311,6 +311,7 @@ impl Registry {
         now: SimTime,
     ) -> Result<Digest, RegistryError> {
         crate::names::check_repository(repository)?;
+        self.forget_answers();
         let reference = match tag {
             Some(tag) => {
                 crate::names::check_tag(tag)?;

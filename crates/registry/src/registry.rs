@@ -465,6 +465,12 @@ impl Registry {
         response
     }
 
+    /// Drops every answer `handle_shared` kept: for operations outside this file that can
+    /// change what a read is answered.
+    pub(crate) fn forget_answers(&mut self) {
+        self.memo.clear();
+    }
+
     /// Whether answering a request at `now` would count or fire no fault rule or trigger
     /// and log nothing, so a read's answer depends on the request and the state alone.
     fn is_quiet(&self, now: SimTime) -> bool {

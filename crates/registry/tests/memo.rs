@@ -10,8 +10,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use pullsim_model::{ByteSize, Digest, SimTime};
 use pullsim_registry::{
-    FaultMatch, FaultRule, ImageFormat, ImageSpec, Method, Registry, RegistryConfig, Request,
-    Response, Verdict,
+    FaultMatch, FaultRule, ImageFormat, ImageSpec, ManifestKind, Method, Registry, RegistryConfig,
+    Request, Response, Verdict,
     trigger::{Trigger, TriggerAction},
 };
 
@@ -90,6 +90,7 @@ enum Op {
     Request(Shape),
     PushBuild(u32),
     MoveBack,
+    InstallBack,
     DeleteTag,
     AddFault {
         from_secs: u64,
@@ -134,6 +135,7 @@ fn op() -> impl Strategy<Value = Op> {
         ),
         1 => (2u32..5).prop_map(Op::PushBuild),
         1 => Just(Op::MoveBack),
+        1 => Just(Op::InstallBack),
         1 => Just(Op::DeleteTag),
         1 => (0u64..20, 1u64..10, proptest::option::of(1u64..3), proptest::option::of(1u64..3), any::<bool>())
             .prop_map(|(from_secs, for_secs, uses, nth, status)| Op::AddFault {
@@ -197,6 +199,21 @@ fn apply(op: &Op, plain: &mut Registry, shared: &mut Registry, now: &mut SimTime
                 registry.push_build(&hello(*build), *now).unwrap();
             }
             Op::MoveBack => registry.move_tag("demo/hello", "v1", first, *now).unwrap(),
+            Op::InstallBack => {
+                // The first build's manifest, installed again under the tag.
+                let (_, bytes) = registry
+                    .stored_manifest("demo/hello", &first.to_string())
+                    .unwrap();
+                registry
+                    .install_manifest(
+                        "demo/hello",
+                        Some("v1"),
+                        ManifestKind::OciManifest,
+                        bytes,
+                        *now,
+                    )
+                    .unwrap();
+            }
             Op::DeleteTag => {
                 let _ = registry.delete_tag("demo/hello", "v1", *now);
             }
