@@ -15,6 +15,15 @@ use pullsim_sim::{
     Sim, SimConfig, TraceEvent, Workload,
 };
 
+/// A default simulator with the common registry at `HOST` and one node pool.
+fn world(nodes: NodePool) -> Sim {
+    let mut sim = Sim::new(SimConfig::default());
+    sim.add_registry(HOST, registry(Default::default()))
+        .unwrap();
+    sim.add_node_pool(nodes).unwrap();
+    sim
+}
+
 fn workload(image: &str, replicas: u32) -> Workload {
     let mut template = pod("web", image, Some(PullPolicy::IfNotPresent));
     template.spec.node_name = None;
@@ -28,10 +37,7 @@ fn workload(image: &str, replicas: u32) -> Workload {
 
 #[test]
 fn an_outage_fails_pulls_and_the_end_brings_a_retry_wave() {
-    let mut sim = Sim::new(SimConfig::default());
-    sim.add_registry(HOST, registry(Default::default()))
-        .unwrap();
-    sim.add_node_pool(pool("node", 50)).unwrap();
+    let mut sim = world(pool("node", 50));
     sim.schedule(
         SimTime::EPOCH,
         Action::Outage {
@@ -145,10 +151,7 @@ fn tag_drift_and_digest_pinning() {
 fn always_with_an_unchanged_digest_costs_one_head_and_no_bytes() {
     let mut pool = pool("node", 1);
     pool.prepulled = vec!["registry.example.com/app:v1".to_owned()];
-    let mut sim = Sim::new(SimConfig::default());
-    sim.add_registry(HOST, registry(Default::default()))
-        .unwrap();
-    sim.add_node_pool(pool).unwrap();
+    let mut sim = world(pool);
     sim.create_pod(
         SimTime::EPOCH,
         pod(
@@ -377,10 +380,7 @@ fn timeline_records_say_what_happened() {
 /// nodes added earlier in the run take replicas too.
 #[test]
 fn replicas_spread_over_nodes_added_before_they_are_created() {
-    let mut sim = Sim::new(SimConfig::default());
-    sim.add_registry(HOST, registry(Default::default()))
-        .unwrap();
-    sim.add_node_pool(pool("node", 1)).unwrap();
+    let mut sim = world(pool("node", 1));
     sim.schedule(
         SimTime::from_secs(10),
         Action::AddNodes {
