@@ -203,18 +203,10 @@ fn the_library_covers_every_topic() {
         "the library has {} scenarios; it promises at least 30",
         all.len()
     );
-    let missing: Vec<String> = [
-        "policies",
-        "drift",
-        "arch",
-        "credentials",
-        "prepulled",
-        "backoff",
-        "pulls",
-    ]
-    .iter()
-    .filter(|topic| files_with_suffix(&scenarios_dir.join(topic), ".yaml").is_empty())
-    .map(|topic| format!("scenarios/{topic}/"))
-    .collect();
+    let missing: Vec<String> = pullsim_scenario::LIBRARY_TOPICS
+        .iter()
+        .filter(|topic| files_with_suffix(&scenarios_dir.join(topic), ".yaml").is_empty())
+        .map(|topic| format!("scenarios/{topic}/"))
+        .collect();
     fail_with("topic folders without a scenario", &missing);
 }

@@ -54,3 +54,16 @@ pub use registries::RegistryHost;
 pub use scenario::{Admission, FailurePolicy, Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
 pub use timeline::{Action, OutageFailure, TagTarget, TimedAction};
 pub use workloads::{Container, PodSpec, Workload};
+
+/// The topics of the scenario library in `scenarios/`, one folder each: pull policies, tag
+/// drift, architectures, credentials, pre-pulled images, back-off and pull mechanics. The
+/// library's tidy test and the reader's fixtures both cover every one.
+pub const LIBRARY_TOPICS: [&str; 7] = [
+    "policies",
+    "drift",
+    "arch",
+    "credentials",
+    "prepulled",
+    "backoff",
+    "pulls",
+];

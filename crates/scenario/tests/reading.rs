@@ -347,15 +347,7 @@ fn every_fixture_parses() {
 #[test]
 fn every_topic_of_the_library_has_a_fixture() {
     let files = fixtures();
-    for topic in [
-        "policies",
-        "drift",
-        "arch",
-        "credentials",
-        "prepulled",
-        "backoff",
-        "pulls",
-    ] {
+    for topic in pullsim_scenario::LIBRARY_TOPICS {
         assert!(
             files.iter().any(|file| file
                 .parent()
