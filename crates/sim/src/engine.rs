@@ -189,7 +189,10 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// The width of a far slot (2^27 ns, about 134 ms): a few dozen events of a busy fleet,
     /// so the near heap stays small, and few enough slots that finding one is quick.
-    pub const SLOT: Duration = Duration::from_nanos(1 << 27);
+    pub const SLOT: Duration = Duration::from_nanos(1 << Self::SLOT_BITS);
+
+    /// [`EventQueue::SLOT`] as a power of two of nanoseconds, so a time's slot is a shift.
+    const SLOT_BITS: u32 = 27;
 
     /// An empty queue.
     pub fn new() -> EventQueue<E> {
@@ -204,13 +207,13 @@ impl<E> EventQueue<E> {
 
     /// The slot of `time`.
     fn slot(time: SimTime) -> u64 {
-        u64::try_from(time.since_epoch().as_nanos()).unwrap_or(u64::MAX) >> 27
+        u64::try_from(time.since_epoch().as_nanos()).unwrap_or(u64::MAX) >> Self::SLOT_BITS
     }
 
     /// The first instant after slot `slot`.
     fn slot_end(slot: u64) -> SimTime {
         SimTime::from_duration(Duration::from_nanos(
-            slot.saturating_add(1).saturating_mul(1 << 27),
+            slot.saturating_add(1).saturating_mul(1 << Self::SLOT_BITS),
         ))
     }
 
