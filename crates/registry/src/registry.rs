@@ -146,7 +146,7 @@ impl Registry {
         now: SimTime,
     ) -> Result<Vec<LoadedImage>, CatalogError> {
         Access::check(&catalog.accounts, &catalog.access).map_err(CatalogError::Rules)?;
-        self.memo.clear();
+        self.forget_answers();
         let mut built = Vec::with_capacity(catalog.images.len());
         for (index, spec) in catalog.images.iter().enumerate() {
             let image = build(spec).map_err(|source| CatalogError::Image {
@@ -174,7 +174,7 @@ impl Registry {
         now: SimTime,
     ) -> Result<LoadedImage, RegistryError> {
         let built = build(image)?;
-        self.memo.clear();
+        self.forget_answers();
         Ok(self.install(image, built, now))
     }
 
@@ -228,7 +228,7 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         names::check_repository(repository)?;
         names::check_tag(tag)?;
-        self.memo.clear();
+        self.forget_answers();
         let canonical = self.store.resolve(digest);
         let unknown = || RegistryError::ManifestUnknown {
             repository: repository.to_owned(),
@@ -257,7 +257,7 @@ impl Registry {
         tag: &str,
         now: SimTime,
     ) -> Result<(), RegistryError> {
-        self.memo.clear();
+        self.forget_answers();
         let deleted = self
             .store
             .repositories
@@ -288,7 +288,7 @@ impl Registry {
     /// fault, the bytes can be a valid document (another build's manifest), so only the
     /// digest gives the lie away.
     pub fn tamper(&mut self, digest: &Digest, bytes: Bytes) -> Result<(), RegistryError> {
-        self.memo.clear();
+        self.forget_answers();
         let canonical = self
             .store
             .resolve(digest)
@@ -299,19 +299,19 @@ impl Registry {
 
     /// Installs a fault rule after the others.
     pub fn add_fault(&mut self, rule: FaultRule) -> FaultId {
-        self.memo.clear();
+        self.forget_answers();
         self.faults.add(rule)
     }
 
     /// Removes one fault rule; whether it was installed.
     pub fn remove_fault(&mut self, id: FaultId) -> bool {
-        self.memo.clear();
+        self.forget_answers();
         self.faults.remove(id)
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&mut self) {
-        self.memo.clear();
+        self.forget_answers();
         self.faults.clear();
     }
 
@@ -324,7 +324,7 @@ impl Registry {
     /// typed trace of every exchange turns it off, so millions of requests do not also
     /// cost millions of log entries; indexes do not advance while it is off.
     pub fn set_request_log(&mut self, enabled: bool) {
-        self.memo.clear();
+        self.forget_answers();
         self.log_requests = enabled;
     }
 
@@ -361,7 +361,7 @@ impl Registry {
     /// request that matches it. A tag move is checked now: its manifest must already be in
     /// the repository.
     pub fn add_trigger(&mut self, trigger: Trigger) -> Result<(), RegistryError> {
-        self.memo.clear();
+        self.forget_answers();
         match &trigger.action {
             TriggerAction::MoveTag {
                 repository,
@@ -426,7 +426,7 @@ impl Registry {
     /// Empties content, tags, uploads, tokens, fault rules and the log; keeps the
     /// configuration, accounts and access rules. Log indexes keep counting.
     pub fn reset(&mut self) {
-        self.memo.clear();
+        self.forget_answers();
         self.store.clear();
         self.uploads.clear();
         self.tokens.clear();
@@ -439,7 +439,7 @@ impl Registry {
     pub fn handle(&mut self, request: &Request, now: SimTime) -> Response {
         let (response, reads) = self.answer(request, now);
         if reads == Reads::Other {
-            self.memo.clear();
+            self.forget_answers();
         }
         response
     }
@@ -460,13 +460,13 @@ impl Registry {
         match reads {
             Reads::Only if quiet => self.memo.insert(request, Arc::clone(&response)),
             Reads::Only => {}
-            Reads::Other => self.memo.clear(),
+            Reads::Other => self.forget_answers(),
         }
         response
     }
 
-    /// Drops every answer `handle_shared` kept: for operations outside this file that can
-    /// change what a read is answered.
+    /// Drops every answer `handle_shared` kept: every operation that can change what a read
+    /// is answered calls it.
     pub(crate) fn forget_answers(&mut self) {
         self.memo.clear();
     }
