@@ -31,6 +31,7 @@ use crate::fault::{FaultId, FaultRule};
 use crate::protocol::{Method, Request, Response};
 use crate::registry::Registry;
 use crate::route::Target;
+use crate::token::constant_time_eq;
 
 /// The body of `PUT /_pullsim/tags/<repo>/<tag>`.
 #[derive(Debug, Deserialize)]
@@ -80,7 +81,8 @@ impl Registry {
     ) -> Response {
         if let Some(token) = &self.config.control_token {
             let expected = format!("Bearer {token}");
-            if request.headers.get("authorization") != Some(expected.as_str()) {
+            let presented = request.headers.get("authorization").unwrap_or_default();
+            if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
                 return error(
                     401,
                     "the control API needs Authorization: Bearer <control token>",

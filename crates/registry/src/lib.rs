@@ -62,5 +62,5 @@ pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
 pub use push::MANIFEST_MAX_BYTES;
 pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use store::TagEvent;
-pub use token::TOKEN_LIFETIME;
+pub use token::{TOKEN_LIFETIME, TokenKey};
 pub use trigger::{InstalledTrigger, Trigger, TriggerAction};

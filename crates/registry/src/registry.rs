@@ -31,7 +31,7 @@ use crate::protocol::{Method, Request, Response};
 use crate::push::Uploads;
 use crate::route::{self, Route, Target};
 use crate::store::{Store, TagEvent};
-use crate::token::Tokens;
+use crate::token::{TokenKey, Tokens};
 use crate::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
 
 /// How a registry authenticates and who may use the control API.
@@ -130,6 +130,15 @@ impl Registry {
         // the demo tests, and leaves an empty registry rather than a panic.
         let _ = registry.load(&Catalog::demo(), SimTime::EPOCH);
         registry
+    }
+
+    /// Signs the tokens the token endpoint hands out from now on with `key`, and forgets
+    /// those issued before. A registry starts with a fixed key ([`TokenKey::default`]);
+    /// the HTTP server sets a random one before it answers anything, the simulator one
+    /// derived from its seed and the registry's host.
+    pub fn set_token_key(&mut self, key: TokenKey) {
+        self.tokens.set_key(key);
+        self.forget_answers();
     }
 
     /// The configuration.

@@ -2,19 +2,30 @@
 //! credentials, and `POST /token` with an OAuth2 password grant, as containerd sends it)
 //! and the tokens it hands out.
 //!
-//! Tokens are opaque and deterministic: `pullsim-<n>-<hash>`, where `n` counts tokens
-//! issued and the hash is over the grant, so no randomness is involved and a token from
-//! another registry never validates. A token lists the repository actions it grants: the
-//! requested actions the identity is allowed, so an anonymous caller gets a token with
-//! only public scopes, and a caller without rights gets a token without them (the
-//! registry then answers `insufficient_scope`), as distribution's token servers do.
-//! Wrong credentials get 401.
+//! A token is `pullsim-<64 hex>`: the HMAC-SHA256, under the registry's [`TokenKey`], of
+//! the grant's claims (issue number, subject, scope, expiry). Its first 16 hex digits name
+//! the grant the registry keeps; the registry accepts a token only when the MAC it
+//! recomputes from that grant matches the whole token (compared in constant time) and the
+//! grant has not expired, and uses it only for the scopes it lists. Without the key a
+//! token cannot be predicted from the ones a client was given, and a token from another
+//! registry (another key) never validates. The key is the only secret: the HTTP server
+//! draws it from the operating system at start; the simulator derives it from the
+//! scenario seed and the registry's host ([`TokenKey::derive`]), so its runs stay
+//! reproducible (docs/semantics.md §7 has the flow itself).
+//!
+//! A token lists the repository actions it grants: the requested actions the identity is
+//! allowed, so an anonymous caller gets a token with only public scopes, and a caller
+//! without rights gets a token without them (the registry then answers
+//! `insufficient_scope`), as distribution's token servers do. Wrong credentials get 401.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::time::Duration;
 
-use pullsim_model::{Digest, SimTime};
+use hmac::{Hmac, KeyInit, Mac};
+use pullsim_model::SimTime;
 use serde_json::json;
+use sha2::Sha256;
 
 use crate::access::{Action, Credentials};
 use crate::errcode::{ApiError, ErrorCode, json_response};
@@ -24,6 +35,54 @@ use crate::route::{Target, parse_query};
 
 /// How long a token is valid, as Docker Hub's are.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+
+/// What every token starts with.
+const TOKEN_PREFIX: &str = "pullsim-";
+
+/// How many hex digits of the MAC name the grant (the rest only prove it).
+const ID_HEX: usize = 16;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The 32-byte secret a registry signs its tokens with. Its `Debug` form never shows
+/// the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenKey([u8; 32]);
+
+impl TokenKey {
+    /// A key from 32 bytes (the HTTP server draws them from the operating system).
+    pub const fn from_bytes(bytes: [u8; 32]) -> TokenKey {
+        TokenKey(bytes)
+    }
+
+    /// The deterministic key of the registry `host` in a simulation with `seed`: the
+    /// same seed and host give the same key, and so the same tokens, on every run.
+    pub fn derive(seed: u64, host: &str) -> TokenKey {
+        let mut material = b"pullsim token key\0".to_vec();
+        material.extend_from_slice(&seed.to_be_bytes());
+        material.extend_from_slice(host.as_bytes());
+        TokenKey(<Sha256 as sha2::Digest>::digest(&material).into())
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // HMAC takes a key of any length; 32 bytes never fail.
+        <HmacSha256 as KeyInit>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!())
+    }
+}
+
+impl Default for TokenKey {
+    /// The key of a registry nobody keyed: fixed, for in-process use and tests. The HTTP
+    /// server replaces it with a random one before it answers anything.
+    fn default() -> TokenKey {
+        TokenKey::derive(0, "")
+    }
+}
+
+impl fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenKey(..)")
+    }
+}
 
 /// What a token grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,40 +102,108 @@ impl Grant {
             .iter()
             .any(|(name, granted)| name == repository && *granted == action)
     }
+
+    /// The claims a token's MAC covers, each field length-prefixed so that no two grants
+    /// share a text.
+    fn claims(&self, serial: u64) -> Vec<u8> {
+        let mut text = format!("pullsim token v1\nserial {serial}\n");
+        match &self.user {
+            Some(user) => text.push_str(&format!("subject {}:{user}\n", user.len())),
+            None => text.push_str("subject anonymous\n"),
+        }
+        text.push_str(&format!(
+            "expires {}\n",
+            self.expires.since_epoch().as_nanos()
+        ));
+        for (repository, action) in &self.access {
+            text.push_str(&format!(
+                "scope {}:{repository}:{}\n",
+                repository.len(),
+                action.as_str()
+            ));
+        }
+        text.into_bytes()
+    }
 }
 
 /// Tokens issued so far.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tokens {
+    key: TokenKey,
     issued: u64,
-    grants: BTreeMap<String, Grant>,
+    /// Grants by the first [`ID_HEX`] hex digits of their token, with their issue number.
+    grants: BTreeMap<String, (u64, Grant)>,
 }
 
 impl Tokens {
+    /// Signs every later token with `key`; tokens issued before no longer validate.
+    pub(crate) fn set_key(&mut self, key: TokenKey) {
+        self.key = key;
+        self.grants.clear();
+    }
+
     /// Issues a token for `grant`.
     pub(crate) fn issue(&mut self, grant: Grant) -> String {
         self.issued += 1;
-        let mut material = format!("{}|{:?}|", self.issued, grant.user);
-        for (repository, action) in &grant.access {
-            material.push_str(repository);
-            material.push(':');
-            material.push_str(action.as_str());
-            material.push('|');
-        }
-        let hash = Digest::sha256_of(material.as_bytes());
-        let token = format!("pullsim-{}-{}", self.issued, &hash.encoded()[..32]);
-        self.grants.insert(token.clone(), grant);
-        token
+        let mut mac = self.key.mac();
+        mac.update(&grant.claims(self.issued));
+        let tag = hex(&mac.finalize().into_bytes());
+        self.grants
+            .insert(tag[..ID_HEX].to_owned(), (self.issued, grant));
+        format!("{TOKEN_PREFIX}{tag}")
     }
 
-    /// The grant of a valid, unexpired token.
+    /// The grant of a valid, unexpired token: one this registry issued under its current
+    /// key, whose MAC matches (compared in constant time).
     pub(crate) fn lookup(&self, token: &str, now: SimTime) -> Option<&Grant> {
-        self.grants.get(token).filter(|grant| now < grant.expires)
+        let tag = token.strip_prefix(TOKEN_PREFIX)?;
+        if tag.len() != 64 || !tag.is_ascii() {
+            return None;
+        }
+        let presented = tag
+            .as_bytes()
+            .chunks(2)
+            .map(hex_byte)
+            .collect::<Option<Vec<u8>>>()?;
+        let (serial, grant) = self.grants.get(&tag[..ID_HEX])?;
+        let mut mac = self.key.mac();
+        mac.update(&grant.claims(*serial));
+        mac.verify_slice(&presented).ok()?;
+        (now < grant.expires).then_some(grant)
     }
 
     /// Forgets every token.
     pub(crate) fn clear(&mut self) {
         self.grants.clear();
+    }
+}
+
+/// Whether two secrets are equal, in time that depends only on their lengths.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |diff, (x, y)| diff | std::hint::black_box(x ^ y));
+    diff == 0
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Two lowercase hex digits as a byte.
+fn hex_byte(pair: &[u8]) -> Option<u8> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    match pair {
+        [high, low] => Some(digit(*high)? << 4 | digit(*low)?),
+        _ => None,
     }
 }
 
@@ -246,20 +373,58 @@ mod tests {
         assert_eq!(parse_scope("nonsense"), None);
     }
 
-    #[test]
-    fn tokens_expire_and_are_deterministic() {
-        let grant = Grant {
+    fn alice() -> Grant {
+        Grant {
             user: Some("alice".into()),
             access: vec![("private/app".into(), Action::Pull)],
             expires: SimTime::from_secs(300),
-        };
+        }
+    }
+
+    #[test]
+    fn tokens_expire_and_are_deterministic_per_key() {
         let mut a = Tokens::default();
         let mut b = Tokens::default();
-        let token = a.issue(grant.clone());
-        assert_eq!(token, b.issue(grant));
+        let token = a.issue(alice());
+        assert_eq!(token, b.issue(alice()));
+        assert!(
+            token.starts_with("pullsim-") && token.len() == 8 + 64,
+            "{token}"
+        );
         assert!(a.lookup(&token, SimTime::from_secs(299)).is_some());
         assert!(a.lookup(&token, SimTime::from_secs(300)).is_none());
         assert!(a.lookup("pullsim-9-x", SimTime::EPOCH).is_none());
+
+        let mut c = Tokens::default();
+        c.set_key(TokenKey::derive(1, "registry.example.com"));
+        assert_ne!(c.issue(alice()), token);
+        assert!(c.lookup(&token, SimTime::EPOCH).is_none());
+    }
+
+    #[test]
+    fn a_token_with_one_digit_changed_is_refused() {
+        let mut tokens = Tokens::default();
+        let token = tokens.issue(alice());
+        let last = token.chars().last().unwrap();
+        let flipped = if last == '0' { '1' } else { '0' };
+        let forged = format!("{}{flipped}", &token[..token.len() - 1]);
+        assert!(tokens.lookup(&forged, SimTime::EPOCH).is_none());
+        assert!(
+            tokens
+                .lookup(&token.to_uppercase(), SimTime::EPOCH)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn keys_never_print_and_secrets_compare_whole() {
+        assert_eq!(
+            format!("{:?}", TokenKey::from_bytes([7; 32])),
+            "TokenKey(..)"
+        );
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3creT"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use common::{basic, check, req};
 use pullsim_model::SimTime;
-use pullsim_registry::{AuthMode, Method, Registry, RegistryConfig, Request};
+use pullsim_registry::{AuthMode, Method, Registry, RegistryConfig, Request, TokenKey};
 
 fn token_registry() -> Registry {
     Registry::with_demo_catalog(RegistryConfig {
@@ -180,4 +180,74 @@ fn post_token_takes_containerd_password_grants() {
                 .expect(200),
         ],
     );
+}
+
+/// The forgery of issue 12: tokens used to be `pullsim-<n>-<first 32 hex of the SHA-256
+/// of "<n>|<user>|<scope>|">`, so anyone who saw one token could compute alice's.
+fn old_formula(serial: u64, user: &str, scope: &str) -> String {
+    let material = format!("{serial}|Some({user:?})|{scope}|");
+    let hash = pullsim_model::Digest::sha256_of(material.as_bytes());
+    format!("pullsim-{serial}-{}", &hash.encoded()[..32])
+}
+
+#[test]
+fn tokens_cannot_be_computed_from_the_claims() {
+    let mut registry = token_registry();
+    let alice = token(
+        &mut registry,
+        "repository:private/app:pull",
+        Some(("alice", "wonderland")),
+    );
+    let anonymous = token(&mut registry, "repository:private/app:pull", None);
+    assert!(
+        !anonymous.contains("-2-"),
+        "{anonymous} shows the issue count"
+    );
+    let forged = old_formula(1, "alice", "private/app:pull");
+    assert_ne!(forged, alice);
+    check(
+        &mut registry,
+        vec![
+            req("GET", "/v2/private/app/manifests/v1")
+                .header("Authorization", format!("Bearer {forged}"))
+                .accept_all()
+                .expect(401),
+            req("GET", "/v2/private/app/manifests/v1")
+                .header("Authorization", format!("Bearer {alice}"))
+                .accept_all()
+                .expect(200),
+        ],
+    );
+}
+
+#[test]
+fn a_token_validates_only_under_the_key_that_signed_it() {
+    let keyed = |seed| {
+        let mut registry = token_registry();
+        registry.set_token_key(TokenKey::derive(seed, "registry.example.com"));
+        registry
+    };
+    let (mut a, mut b) = (keyed(1), keyed(2));
+    let scope = "repository:private/app:pull";
+    let from_a = token(&mut a, scope, Some(("alice", "wonderland")));
+    let from_b = token(&mut b, scope, Some(("alice", "wonderland")));
+    assert_ne!(from_a, from_b, "two keys, the same first grant");
+    let pull = |token: &str| {
+        req("GET", "/v2/private/app/manifests/v1")
+            .header("Authorization", format!("Bearer {token}"))
+            .accept_all()
+    };
+    check(
+        &mut b,
+        vec![pull(&from_a).expect(401), pull(&from_b).expect(200)],
+    );
+    // The same seed and host give the same tokens: the simulator's runs repeat.
+    let mut again = keyed(1);
+    assert_eq!(
+        token(&mut again, scope, Some(("alice", "wonderland"))),
+        from_a
+    );
+    // A new key forgets the tokens signed with the old one.
+    a.set_token_key(TokenKey::derive(3, "registry.example.com"));
+    check(&mut a, vec![pull(&from_a).expect(401)]);
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use pullsim_model::credentials::{BasicDockerKeyring, select_node_config};
 use pullsim_model::{Digest, PlatformMatcher, Secret, SimTime, parse_docker_ref};
-use pullsim_registry::Registry;
+use pullsim_registry::{Registry, TokenKey};
 
 use crate::api::{
     LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL, Pod, PodSpec, ServiceAccount, Workload,
@@ -199,11 +199,14 @@ impl Sim {
 
     /// Adds a registry under its host name (`registry.example.com`, `localhost:5000`,
     /// `docker.io`). Its own request log is turned off: the trace records every exchange.
+    /// It signs its tokens with a key derived from the seed and `host`, so tokens differ
+    /// between registries and seeds but not between runs.
     pub fn add_registry(&mut self, host: &str, mut registry: Registry) -> Result<HostId, SimError> {
         if self.hosts.iter().any(|h| h.name == host) {
             return Err(SimError::DuplicateHost(host.to_owned()));
         }
         registry.set_request_log(false);
+        registry.set_token_key(TokenKey::derive(self.config.seed, host));
         self.hosts.push(Host {
             name: host.to_owned(),
             registry,
