@@ -2,16 +2,18 @@
 //! credentials, and `POST /token` with an OAuth2 password grant, as containerd sends it)
 //! and the tokens it hands out.
 //!
-//! A token is `pullsim-<64 hex>`: the HMAC-SHA256, under the registry's [`TokenKey`], of
-//! the grant's claims (issue number, subject, scope, expiry). Its first 16 hex digits name
-//! the grant the registry keeps; the registry accepts a token only when the MAC it
-//! recomputes from that grant matches the whole token (compared in constant time) and the
-//! grant has not expired, and uses it only for the scopes it lists. Without the key a
-//! token cannot be predicted from the ones a client was given, and a token from another
-//! registry (another key) never validates. The key is the only secret: the HTTP server
-//! draws it from the operating system at start; the simulator derives it from the
-//! scenario seed and the registry's host ([`TokenKey::derive`]), so its runs stay
-//! reproducible (docs/semantics.md §7 has the flow itself).
+//! A token is `pullsim-<n>-<32 hex>`: `n` counts the tokens this registry issued, and the
+//! hex is the first 128 bits of the HMAC-SHA256, under the registry's [`TokenKey`], of
+//! the grant's claims (`n`, subject, scope, expiry). The registry keeps the grant under
+//! `n` and accepts a token only when the MAC it recomputes from that grant matches
+//! (compared in constant time) and the grant has not expired, and uses it only for the
+//! scopes it lists. Knowing `n` does not help: without the key a token cannot be computed
+//! from the claims, and a token from another registry (another key) never validates. The
+//! key is the only secret: the HTTP server draws it from the operating system at start;
+//! the simulator derives it from the scenario seed and the registry's host
+//! ([`TokenKey::derive`]), so its runs stay reproducible. Tokens keep the length they
+//! always had, so the bytes a simulated token answer weighs do not change (docs/semantics.md
+//! §7 has the flow itself).
 //!
 //! A token lists the repository actions it grants: the requested actions the identity is
 //! allowed, so an anonymous caller gets a token with only public scopes, and a caller
@@ -39,8 +41,8 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 /// What every token starts with.
 const TOKEN_PREFIX: &str = "pullsim-";
 
-/// How many hex digits of the MAC name the grant (the rest only prove it).
-const ID_HEX: usize = 16;
+/// How many bytes of the MAC a token carries (128 bits, as 32 hex digits).
+const TAG_BYTES: usize = 16;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -131,8 +133,8 @@ impl Grant {
 pub(crate) struct Tokens {
     key: TokenKey,
     issued: u64,
-    /// Grants by the first [`ID_HEX`] hex digits of their token, with their issue number.
-    grants: BTreeMap<String, (u64, Grant)>,
+    /// Grants by issue number.
+    grants: BTreeMap<u64, Grant>,
 }
 
 impl Tokens {
@@ -147,17 +149,16 @@ impl Tokens {
         self.issued += 1;
         let mut mac = self.key.mac();
         mac.update(&grant.claims(self.issued));
-        let tag = hex(&mac.finalize().into_bytes());
-        self.grants
-            .insert(tag[..ID_HEX].to_owned(), (self.issued, grant));
-        format!("{TOKEN_PREFIX}{tag}")
+        let tag = hex(&mac.finalize().into_bytes()[..TAG_BYTES]);
+        self.grants.insert(self.issued, grant);
+        format!("{TOKEN_PREFIX}{}-{tag}", self.issued)
     }
 
     /// The grant of a valid, unexpired token: one this registry issued under its current
     /// key, whose MAC matches (compared in constant time).
     pub(crate) fn lookup(&self, token: &str, now: SimTime) -> Option<&Grant> {
-        let tag = token.strip_prefix(TOKEN_PREFIX)?;
-        if tag.len() != 64 || !tag.is_ascii() {
+        let (serial, tag) = token.strip_prefix(TOKEN_PREFIX)?.split_once('-')?;
+        if tag.len() != 2 * TAG_BYTES || !serial.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
         let presented = tag
@@ -165,10 +166,14 @@ impl Tokens {
             .chunks(2)
             .map(hex_byte)
             .collect::<Option<Vec<u8>>>()?;
-        let (serial, grant) = self.grants.get(&tag[..ID_HEX])?;
+        let serial: u64 = serial
+            .parse()
+            .ok()
+            .filter(|n: &u64| n.to_string() == serial)?;
+        let grant = self.grants.get(&serial)?;
         let mut mac = self.key.mac();
-        mac.update(&grant.claims(*serial));
-        mac.verify_slice(&presented).ok()?;
+        mac.update(&grant.claims(serial));
+        mac.verify_truncated_left(&presented).ok()?;
         (now < grant.expires).then_some(grant)
     }
 
@@ -388,7 +393,7 @@ mod tests {
         let token = a.issue(alice());
         assert_eq!(token, b.issue(alice()));
         assert!(
-            token.starts_with("pullsim-") && token.len() == 8 + 64,
+            token.starts_with("pullsim-1-") && token.len() == 10 + 32,
             "{token}"
         );
         assert!(a.lookup(&token, SimTime::from_secs(299)).is_some());
