@@ -15,9 +15,12 @@
 //! Module map:
 //! - [`serve`](mod@serve): the accept loop on a caller-bound listener, the clock, the handler.
 //! - [`exchange`]: HTTP request to core request, core response to HTTP response, body caps.
+//! - [`secrets`]: the random token key every served registry gets, and control tokens.
 
 pub mod exchange;
+pub mod secrets;
 pub mod serve;
 
 pub use exchange::{MANIFEST_BODY_LIMIT_BYTES, UPLOAD_BODY_LIMIT_BYTES, body_limit_bytes};
+pub use secrets::{random_control_token, random_token_key};
 pub use serve::serve;

@@ -33,12 +33,15 @@ use crate::exchange::{read_request, write_response};
 ///
 /// # Errors
 ///
-/// Returns the listener's error if accepting connections fails for good.
+/// Returns the listener's error if accepting connections fails for good, or the error
+/// of the operating system's random source, which gives the registry its token key.
 pub async fn serve(
     listener: TcpListener,
     registry: Arc<Mutex<Registry>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    // Tokens are signed with a key nobody else has, so they validate on this server only.
+    crate::secrets::key_registry(&registry)?;
     let front = Arc::new(Front {
         registry,
         clock: Clock::start(),
