@@ -49,7 +49,15 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&folder)?;
     let log_path = folder.join("requests.jsonl");
     let mut child = Command::new(root.join("target/release/pullsim"))
-        .args(["registry", "serve", "--listen", "127.0.0.1:0", "--log"])
+        // Loopback only, and the bench drives the control API: no token to carry.
+        .args([
+            "registry",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--control-open",
+            "--log",
+        ])
         .arg(&log_path)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -123,7 +123,9 @@ manifest for an index), then one line per request, or JSON lines into --log FILE
 --catalog it serves the built-in demo: demo/hello:v1, demo/multi:v1 (OCI index: linux/amd64, \
 linux/arm64/v8, linux/arm/v7), demo/multi-docker:v1 (the same as a Docker manifest list), \
 private/app:v1 (user alice, password wonderland) and tenant-b/app:v1 (bob, builder). The \
-control API under /_pullsim/ loads images, moves tags, installs faults and reads the log.",
+control API under /_pullsim/ loads images and accounts, moves tags, installs faults and reads \
+the log; it needs Authorization: Bearer with the control token printed at start (or the one \
+given with --control-token, which a non-loopback --listen requires), unless --control-open.",
         after_help = "Examples:\n  pullsim registry serve\n  \
 pullsim registry serve --listen 127.0.0.1:0 --auth token --log requests.jsonl\n  \
 skopeo copy --src-tls-verify=false docker://127.0.0.1:5000/demo/hello:v1 oci:/tmp/hello:v1"

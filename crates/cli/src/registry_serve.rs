@@ -54,14 +54,65 @@ pub(crate) struct ServeArgs {
     /// How protected repositories challenge clients.
     #[arg(long, value_enum, default_value = "basic")]
     auth: AuthArg,
-    /// Require `Authorization: Bearer T` on the control API under `/_pullsim/`.
-    #[arg(long, value_name = "T")]
+    /// The token the control API under `/_pullsim/` requires, as `Authorization: Bearer T`.
+    /// Without it a random one is generated and printed at start. Required to listen on
+    /// an address other than loopback.
+    #[arg(long, value_name = "T", conflicts_with = "control_open")]
     control_token: Option<String>,
+    /// Leave the control API open to every client, with no token (loopback addresses
+    /// only). Anyone who can connect may then replace accounts and passwords, move tags
+    /// and read every tenant's request log.
+    #[arg(long)]
+    control_open: bool,
+}
+
+/// Who may use the control API: the result of `--control-token`, `--control-open` and the
+/// listen address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ControlAccess {
+    /// The token given with `--control-token` (never printed).
+    Chosen(String),
+    /// A token generated at start, printed in the banner.
+    Generated(String),
+    /// `--control-open`: no token.
+    Open,
+}
+
+impl ControlAccess {
+    /// Decides from the options; refuses a non-loopback address without a chosen token.
+    fn from_args(args: &ServeArgs) -> Result<ControlAccess, CliError> {
+        let loopback = args.listen.ip().is_loopback();
+        match (&args.control_token, args.control_open) {
+            (Some(token), _) if token.is_empty() => Err(CliError::input(
+                "--control-token: the token is empty; give a secret, or leave the option out to have one generated",
+            )),
+            (Some(token), _) => Ok(ControlAccess::Chosen(token.clone())),
+            (None, _) if !loopback => Err(CliError::input(format!(
+                "--listen {}: not a loopback address, so other machines could reach the control API \
+                 under /_pullsim/ (it replaces accounts and passwords and reads every tenant's log); \
+                 choose its secret with --control-token T, or listen on 127.0.0.1",
+                args.listen
+            ))),
+            (None, true) => Ok(ControlAccess::Open),
+            (None, false) => pullsim_server::random_control_token()
+                .map(ControlAccess::Generated)
+                .map_err(|err| CliError::internal(format!("control token: {err}"))),
+        }
+    }
+
+    /// The token the registry checks, if any.
+    fn token(&self) -> Option<String> {
+        match self {
+            ControlAccess::Chosen(token) | ControlAccess::Generated(token) => Some(token.clone()),
+            ControlAccess::Open => None,
+        }
+    }
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let (registry, loaded) = build_registry(args)?;
+    let control = ControlAccess::from_args(args)?;
+    let (registry, loaded) = build_registry(args, &control)?;
     let mut log_file = match &args.log {
         Some(path) => Some(io::BufWriter::new(std::fs::File::create(path).map_err(
             |err| {
@@ -77,7 +128,7 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<Outcome, CliE
     let addr = listener
         .local_addr()
         .map_err(|err| CliError::internal(format!("listener without an address: {err}")))?;
-    print_banner(out, addr, &loaded, args).map_err(CliError::output)?;
+    print_banner(out, addr, &loaded, args, &control).map_err(CliError::output)?;
     out.flush().map_err(CliError::output)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -128,13 +179,16 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<Outcome, CliE
 }
 
 /// The registry to serve and what was loaded into it (for the banner).
-fn build_registry(args: &ServeArgs) -> Result<(Registry, Vec<LoadedImage>), CliError> {
+fn build_registry(
+    args: &ServeArgs,
+    control: &ControlAccess,
+) -> Result<(Registry, Vec<LoadedImage>), CliError> {
     let config = RegistryConfig {
         auth: match args.auth {
             AuthArg::Basic => AuthMode::Basic,
             AuthArg::Token => AuthMode::Token,
         },
-        control_token: args.control_token.clone(),
+        control_token: control.token(),
         epoch_unix_seconds: unix_seconds_now(),
         ..RegistryConfig::default()
     };
@@ -209,6 +263,7 @@ fn print_banner(
     addr: SocketAddr,
     loaded: &[LoadedImage],
     args: &ServeArgs,
+    control: &ControlAccess,
 ) -> io::Result<()> {
     writeln!(out, "pullsim registry listening on http://{addr}")?;
     let source = args.catalog.as_ref().map_or_else(
@@ -220,6 +275,23 @@ fn print_banner(
         AuthArg::Token => "token",
     };
     writeln!(out, "catalog: {source}; auth: {auth}")?;
+    match control {
+        ControlAccess::Generated(token) => {
+            writeln!(
+                out,
+                "control API: http://{addr}/_pullsim/ needs Authorization: Bearer <control token>"
+            )?;
+            writeln!(out, "control token: {token}")?;
+        }
+        ControlAccess::Chosen(_) => writeln!(
+            out,
+            "control API: http://{addr}/_pullsim/ needs Authorization: Bearer <the --control-token value>"
+        )?,
+        ControlAccess::Open => writeln!(
+            out,
+            "control API: http://{addr}/_pullsim/ is open to every client (--control-open)"
+        )?,
+    }
     for image in loaded {
         writeln!(
             out,

@@ -1,7 +1,9 @@
 //! End-to-end tests of `pullsim registry serve`: the binary started on a free port of
 //! 127.0.0.1, its banner, one log line per request (or JSON lines into `--log`), a clean
-//! stop on SIGTERM and Ctrl-C (SIGINT), and one-line errors for a busy port and a bad
-//! catalog. Every server is stopped by its process id, also when a test fails.
+//! stop on SIGTERM and Ctrl-C (SIGINT), one-line errors for a busy port and a bad
+//! catalog, and a control API that needs the token printed at start unless asked to be
+//! open (and a non-loopback address refused without a chosen token). Every server is
+//! stopped by its process id, also when a test fails.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -75,10 +77,17 @@ impl Served {
     }
 
     fn get(&self, path: &str) -> u16 {
+        self.send("GET", path, None)
+    }
+
+    /// Sends `method path` with an optional `Authorization` value; the status.
+    fn send(&self, method: &str, path: &str, authorization: Option<&str>) -> u16 {
         let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        let authorization =
+            authorization.map_or(String::new(), |value| format!("Authorization: {value}\r\n"));
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n",
             self.addr
         )
         .expect("send");
@@ -227,4 +236,80 @@ fn a_busy_port_and_a_bad_catalog_are_one_line_errors() {
         &["--catalog", path],
         &[&format!("{path}:1:13: invalid catalog: expected value")],
     );
+}
+
+/// The value after `prefix` on the banner line that starts with it.
+fn banner_value<'a>(served: &'a Served, prefix: &str) -> Option<&'a str> {
+    served
+        .banner
+        .iter()
+        .find_map(|line| line.strip_prefix(prefix))
+}
+
+#[test]
+fn the_control_api_needs_the_token_printed_at_start() {
+    let served = serve(&[]);
+    let banner = served.banner.join("\n");
+    assert!(
+        banner.contains("/_pullsim/ needs Authorization: Bearer <control token>"),
+        "{banner}"
+    );
+    let token = banner_value(&served, "control token: ")
+        .unwrap_or_else(|| panic!("no control token in the banner:\n{banner}"))
+        .to_owned();
+    assert_eq!(token.len(), 64, "{token}");
+    assert!(token.bytes().all(|c| c.is_ascii_hexdigit()), "{token}");
+    let bearer = format!("Bearer {token}");
+    assert_eq!(served.send("GET", "/_pullsim/tags", None), 401);
+    assert_eq!(served.send("GET", "/_pullsim/log?since=0", None), 401);
+    assert_eq!(
+        served.send("POST", "/_pullsim/reset", Some("Bearer wrong")),
+        401
+    );
+    assert_eq!(served.send("GET", "/_pullsim/tags", Some(&bearer)), 200);
+    // Another server, another token.
+    let other = serve(&[]);
+    assert_ne!(
+        banner_value(&other, "control token: "),
+        Some(token.as_str())
+    );
+    assert_eq!(other.send("GET", "/_pullsim/tags", Some(&bearer)), 401);
+}
+
+#[test]
+fn a_chosen_control_token_is_not_printed_and_control_open_opens() {
+    let chosen = serve(&["--control-token", "s3cret-for-tests"]);
+    let banner = chosen.banner.join("\n");
+    assert!(!banner.contains("s3cret-for-tests"), "{banner}");
+    assert!(banner.contains("<the --control-token value>"), "{banner}");
+    assert_eq!(chosen.send("GET", "/_pullsim/tags", None), 401);
+    assert_eq!(
+        chosen.send("GET", "/_pullsim/tags", Some("Bearer s3cret-for-tests")),
+        200
+    );
+
+    let open = serve(&["--control-open"]);
+    assert!(
+        open.banner
+            .join("\n")
+            .contains("is open to every client (--control-open)"),
+        "{:?}",
+        open.banner
+    );
+    assert_eq!(open.send("GET", "/_pullsim/tags", None), 200);
+}
+
+#[test]
+fn a_non_loopback_address_needs_a_chosen_control_token() {
+    for args in [
+        &["--listen", "0.0.0.0:0"][..],
+        &["--listen", "0.0.0.0:0", "--control-open"][..],
+        &["--listen", "[::]:0"][..],
+    ] {
+        assert_refused(
+            args,
+            &["--listen", "not a loopback address", "--control-token T"],
+        );
+    }
+    assert_refused(&["--control-token", ""], &["--control-token", "empty"]);
 }
