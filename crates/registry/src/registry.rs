@@ -392,16 +392,6 @@ impl Registry {
         self.triggers.list()
     }
 
-    /// Log entries from index `cursor` on.
-    pub fn log_since(&self, cursor: u64) -> &[LogEntry] {
-        self.log.since(cursor)
-    }
-
-    /// The index the next log entry will get.
-    pub fn log_next_index(&self) -> u64 {
-        self.log.next_index()
-    }
-
     /// Every live tag, by repository then tag.
     pub fn tags(&self) -> Vec<TagSummary> {
         let mut out = Vec::new();
