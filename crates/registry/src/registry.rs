@@ -28,11 +28,11 @@ use crate::log::{LogEntry, RequestLog};
 use crate::memo::{Reads, ResponseMemo};
 use crate::names;
 use crate::protocol::{Method, Request, Response};
-use crate::push::Uploads;
 use crate::route::{self, Route, Target};
 use crate::store::{Store, TagEvent};
 use crate::token::Tokens;
 use crate::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
+use crate::uploads::Uploads;
 
 /// How a registry authenticates and who may use the control API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -478,6 +478,7 @@ impl Registry {
             }
             return (response, Reads::Other);
         }
+        self.uploads.expire(now);
         let credentials = Credentials::from_headers(&request.headers);
         // A bearer token's validity depends on the time, so its answers are never reused.
         let reads = if matches!(request.method, Method::Get | Method::Head)
@@ -624,7 +625,7 @@ impl Registry {
                 self.start_upload(name, target, request, credentials, now)
             }
             (Route::Upload { name, id }, _) if action.is_some() => {
-                self.upload(name, id, target, request)
+                self.upload(name, id, target, request, now)
             }
             (Route::Token, _) => self.token_endpoint(request, target, now),
             (Route::Malformed, _) => ApiError::new(ErrorCode::NameInvalid)
