@@ -184,8 +184,9 @@ async fn soak(addr: &str, pid: u32) -> anyhow::Result<(u64, u64, u64)> {
         "soak: {REQUESTS} requests in {:.1} s = {rate:.0} req/s over {CONNECTIONS} keep-alive connections",
         elapsed.as_secs_f64()
     );
-    // Every request but the control ones is logged, the probe's manifest GET too.
-    let logged = REQUESTS + 1 - requests.control.load(Ordering::Relaxed);
+    // Every request but the control ones is logged, plus the probe's manifest GET and the
+    // one sent during the log page.
+    let logged = REQUESTS + 2 - requests.control.load(Ordering::Relaxed);
     Ok((start, end, logged))
 }
 
