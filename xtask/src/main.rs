@@ -4,7 +4,8 @@
 //! judged and compared with its reviewed snapshots. `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
 //! every check, in order, with a summary of what failed. `cargo xtask bench` runs the
 //! criterion benches and prints their figures; `cargo xtask bench registry` loads the
-//! fake registry over HTTP; `cargo xtask bench sim` runs the simulator's fleet;
+//! fake registry over HTTP; `cargo xtask bench soak` sends it a million requests watching
+//! its memory; `cargo xtask bench sim` runs the simulator's fleet;
 //! `cargo xtask conformance` prints the behaviour matrix of the real pullers.
 
 #![allow(
@@ -15,6 +16,7 @@
 
 mod bench_registry;
 mod bench_sim;
+mod bench_soak;
 mod run_scenarios;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +42,8 @@ USAGE:
                                 the scenario library, the demo
     cargo xtask bench [FILTER]  run the criterion benches (optionally only those matching FILTER)
     cargo xtask bench registry  load `pullsim registry serve` with wrk: manifest GETs/s and 1 MiB blob MiB/s
+    cargo xtask bench soak      1,000,000 requests at `pullsim registry serve`: RSS at the start, every
+                                100k and the end (fails above +64 MiB), and the req/s
     cargo xtask bench sim       the simulator's fleet (5,000 nodes x 20 pods, 6 virtual hours), then twice the nodes
     cargo xtask conformance [PULLER...]
                                 the conformance suite against real pullers (default: skopeo, ctr,
@@ -57,6 +61,9 @@ fn main() -> ExitCode {
             if args.get(1).is_some_and(|filter| filter == "registry") && args.len() == 2 =>
         {
             bench_registry::run(&workspace_root())
+        }
+        Some("bench") if args.get(1).is_some_and(|filter| filter == "soak") && args.len() == 2 => {
+            bench_soak::run(&workspace_root())
         }
         Some("bench") if args.get(1).is_some_and(|filter| filter == "sim") && args.len() == 2 => {
             bench_sim::run(&workspace_root())

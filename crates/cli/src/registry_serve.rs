@@ -2,8 +2,10 @@
 //!
 //! The command builds a `Registry` (the built-in demo catalog, or a catalog file), binds
 //! the listen address, prints the address and the catalog, and hands the listener to
-//! `pullsim_server::serve`. While it runs it prints the core's request log, one line per
-//! request (or JSON lines into `--log FILE`), and it stops cleanly on Ctrl-C or SIGTERM.
+//! `pullsim_server::serve_with_limits`. While it runs it prints the core's request log, one
+//! line per request (or JSON lines into `--log FILE`, flushed every 100 ms), and it stops
+//! cleanly on Ctrl-C or SIGTERM. Everything it serves is in memory: a restart loses every
+//! pushed image, even pushes answered 201.
 //! This is the only command that starts a tokio runtime.
 
 use std::io::{self, Write};
@@ -13,15 +15,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use pullsim_model::SimTime;
+use pullsim_model::units::{ByteSize, format_duration, parse_duration};
 use pullsim_registry::{
-    AuthMode, Catalog, CatalogError, LoadedImage, LogEntry, Registry, RegistryConfig,
+    AuthMode, Catalog, CatalogError, DEFAULT_LOG_WINDOW, LoadedImage, LogEntry, Registry,
+    RegistryConfig, UploadLimits,
 };
+use pullsim_server::{DEFAULT_MAX_CONNECTIONS, ServerLimits};
 use tokio::sync::watch;
 
 use crate::{CliError, Outcome};
 
-/// How often the request log is copied out to the terminal or the log file: often enough
-/// to feel live, rarely enough that a busy server's lock is not contended for it.
+/// How often the request log is copied out to the terminal or the log file (and the file
+/// flushed): often enough to feel live and to lose at most this much of the log to a
+/// SIGKILL, rarely enough that a busy server's lock is not contended for it.
 const LOG_INTERVAL: Duration = Duration::from_millis(100);
 
 /// How long a stopping server waits for requests in flight (a client held by a fault's
@@ -64,6 +70,65 @@ pub(crate) struct ServeArgs {
     /// and read every tenant's request log.
     #[arg(long)]
     control_open: bool,
+    /// How many of the newest request log entries to keep in memory for
+    /// `GET /_pullsim/log` (the `--log` file and the terminal still get every entry).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LOG_WINDOW as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    log_window: u64,
+    /// Forget an upload no request touched for this long (`90s`, `10m`, `1h`).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration_arg)]
+    upload_idle: Duration,
+    /// The most bytes one open upload may hold (`512MiB`, `1GiB`); a chunk over it gets
+    /// 413 SIZE_INVALID.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = size_arg)]
+    upload_max: u64,
+    /// The most bytes all open uploads together may hold.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = size_arg)]
+    uploads_total_max: u64,
+    /// Close a connection whose request head has not fully arrived after this long.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_arg)]
+    header_timeout: Duration,
+    /// Close a connection on which nothing moved for this long while no request of it
+    /// was being answered.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration_arg)]
+    idle_timeout: Duration,
+    /// The most connections open at once; one more gets 503 and is closed.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+}
+
+/// A duration flag: Go's notation (`250ms`, `10s`, `1m30s`), above zero.
+fn duration_arg(text: &str) -> Result<Duration, String> {
+    match parse_duration(text) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err(format!(
+            "{text:?} is zero; give a duration above 0 such as 10s"
+        )),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// A size flag (`1GiB`, `500MB`, `1048576`), above zero.
+fn size_arg(text: &str) -> Result<u64, String> {
+    match ByteSize::parse(text) {
+        Ok(size) if size.bytes() > 0 => Ok(size.bytes()),
+        Ok(_) => Err(format!(
+            "{text:?} is zero; give a size above 0 such as 1GiB"
+        )),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+impl ServeArgs {
+    /// The server's connection limits from the flags.
+    fn server_limits(&self) -> ServerLimits {
+        ServerLimits {
+            header_read_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 /// Who may use the control API: the result of `--control-token`, `--control-open` and the
@@ -144,19 +209,19 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<Outcome, CliE
         let shutdown = async move {
             let _ = asked.wait_for(|stop| *stop).await;
         };
-        let mut server = tokio::spawn(pullsim_server::serve(
+        let mut server = tokio::spawn(pullsim_server::serve_with_limits(
             listener,
             Arc::clone(&registry),
+            args.server_limits(),
             shutdown,
         ));
-        let mut cursor = 0;
         let mut ticks = tokio::time::interval(LOG_INTERVAL);
         let signal = stop_signal();
         tokio::pin!(signal);
         let served = loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    cursor = copy_log(&registry, cursor, out, log_file.as_mut())?;
+                    copy_log(&registry, out, log_file.as_mut())?;
                 }
                 which = &mut signal => {
                     writeln!(out, "pullsim registry: {which}, stopping").map_err(CliError::output)?;
@@ -166,10 +231,7 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<Outcome, CliE
                 result = &mut server => break Some(result),
             }
         };
-        copy_log(&registry, cursor, out, log_file.as_mut())?;
-        if let Some(file) = log_file.as_mut() {
-            file.flush().map_err(CliError::output)?;
-        }
+        copy_log(&registry, out, log_file.as_mut())?;
         match served {
             Some(Ok(Ok(()))) | None => Ok(Outcome::Yes),
             Some(Ok(Err(err))) => Err(CliError::internal(format!("the server stopped: {err}"))),
@@ -197,6 +259,14 @@ fn build_registry(
         Some(path) => (read_catalog(path)?, path.display().to_string()),
     };
     let mut registry = Registry::new(config);
+    registry.set_log_window(Some(usize::try_from(args.log_window).unwrap_or(usize::MAX)));
+    // The terminal or the log file gets every entry, however far behind the window is.
+    registry.set_log_tap(true);
+    registry.set_upload_limits(UploadLimits {
+        idle: args.upload_idle,
+        max_bytes: args.upload_max,
+        total_max_bytes: args.uploads_total_max,
+    });
     let loaded = registry
         .load(&catalog, SimTime::EPOCH)
         .map_err(|err| CliError::input(format!("{source}: {err}")))?;
@@ -311,6 +381,22 @@ fn print_banner(
             writeln!(out, "      {platform}")?;
         }
     }
+    writeln!(
+        out,
+        "limits: log window {} entries; uploads idle {}, {} each, {} in all; \
+         header timeout {}, idle timeout {}, {} connections",
+        args.log_window,
+        format_duration(args.upload_idle),
+        ByteSize(args.upload_max),
+        ByteSize(args.uploads_total_max),
+        format_duration(args.header_timeout),
+        format_duration(args.idle_timeout),
+        args.max_connections,
+    )?;
+    writeln!(
+        out,
+        "state: in memory only; a restart loses every pushed image"
+    )?;
     match &args.log {
         Some(path) => writeln!(out, "request log: JSON lines in {}", path.display())?,
         None => writeln!(out, "requests:")?,
@@ -318,38 +404,42 @@ fn print_banner(
     Ok(())
 }
 
-/// Copies log entries from `cursor` on to the log file (JSON lines) or to `out` (one line
-/// each), and returns the next cursor. The lock is held only while the entries are
-/// formatted into a buffer, never while writing.
+/// Copies the log entries appended since the last call to the log file (JSON lines, then
+/// flushed) or to `out` (one line each). The lock is held only to take the entries, never
+/// while formatting or writing them.
 fn copy_log(
     registry: &Mutex<Registry>,
-    cursor: u64,
     out: &mut dyn Write,
     log_file: Option<&mut io::BufWriter<std::fs::File>>,
-) -> Result<u64, CliError> {
-    let mut text = Vec::new();
-    let next = {
-        let registry = registry.lock().unwrap_or_else(PoisonError::into_inner);
-        let entries = registry.log_since(cursor);
-        for entry in entries {
-            if log_file.is_some() {
-                serde_json::to_writer(&mut text, entry)
-                    .map_err(|err| CliError::internal(format!("log entry as JSON: {err}")))?;
-                text.push(b'\n');
-            } else {
-                write_line(&mut text, entry).map_err(CliError::output)?;
-            }
+) -> Result<(), CliError> {
+    let entries = registry
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take_log_tap();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut text = Vec::with_capacity(entries.len() * 256);
+    for entry in &entries {
+        if log_file.is_some() {
+            serde_json::to_writer(&mut text, entry)
+                .map_err(|err| CliError::internal(format!("log entry as JSON: {err}")))?;
+            text.push(b'\n');
+        } else {
+            write_line(&mut text, entry).map_err(CliError::output)?;
         }
-        entries.last().map_or(cursor, |entry| entry.index + 1)
-    };
+    }
     match log_file {
-        Some(file) => file.write_all(&text).map_err(CliError::output)?,
+        Some(file) => {
+            file.write_all(&text).map_err(CliError::output)?;
+            file.flush().map_err(CliError::output)?;
+        }
         None => {
             out.write_all(&text).map_err(CliError::output)?;
             out.flush().map_err(CliError::output)?;
         }
     }
-    Ok(next)
+    Ok(())
 }
 
 /// One request as a line: `00:00:01.250 127.0.0.1:53412 GET /v2/demo/hello/manifests/v1 200 512B [fault 2]`.

@@ -2,8 +2,10 @@
 //! 127.0.0.1, its banner, one log line per request (or JSON lines into `--log`), a clean
 //! stop on SIGTERM and Ctrl-C (SIGINT), one-line errors for a busy port and a bad
 //! catalog, and a control API that needs the token printed at start unless asked to be
-//! open (and a non-loopback address refused without a chosen token). Every server is
-//! stopped by its process id, also when a test fails.
+//! open (and a non-loopback address refused without a chosen token); the log file flushed
+//! while the server runs (so a SIGKILL loses nothing older than a tick), and the limit
+//! flags reaching the server. Every server is stopped by its process id, also when a test
+//! fails.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -74,6 +76,20 @@ impl Served {
         self.lines
             .recv_timeout(Duration::from_secs(20))
             .expect("the server printed a line in time")
+    }
+
+    /// Sends a `GET` on a fresh connection and answers the whole response as text.
+    fn fetch(&self, path: &str) -> String {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .expect("send");
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        response
     }
 
     fn get(&self, path: &str) -> u16 {
@@ -312,4 +328,96 @@ fn a_non_loopback_address_needs_a_chosen_control_token() {
         );
     }
     assert_refused(&["--control-token", ""], &["--control-token", "empty"]);
+}
+
+/// The wall clock, for timing a real server.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test times a real server in real time"
+)]
+fn wall_now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+#[test]
+fn the_log_file_is_flushed_within_a_second_and_survives_sigkill() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let log = folder.path().join("requests.jsonl");
+    let mut served = serve(&["--log", log.to_str().expect("UTF-8 path")]);
+    assert_eq!(served.get("/v2/demo/hello/tags/list"), 200);
+    let asked = wall_now();
+    let lines = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if !text.is_empty() {
+            break text.lines().count();
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "the log file was still empty after 1 s"
+        );
+        std::thread::park_timeout(Duration::from_millis(20));
+    };
+    assert_eq!(lines, 1);
+    let status = served.stop_with("-KILL");
+    assert!(!status.success());
+    let text = std::fs::read_to_string(&log).expect("the log file exists");
+    assert!(text.contains("/v2/demo/hello/tags/list"), "{text:?}");
+}
+
+#[test]
+fn limit_flags_reach_the_server() {
+    let served = serve(&[
+        "--control-open",
+        "--log-window",
+        "3",
+        "--header-timeout",
+        "300ms",
+        "--max-connections",
+        "64",
+    ]);
+    let banner = served.banner.join("\n");
+    assert!(banner.contains("log window 3 entries"), "{banner}");
+    assert!(banner.contains("header timeout 300ms"), "{banner}");
+    assert!(
+        banner.contains("a restart loses every pushed image"),
+        "{banner}"
+    );
+    for _ in 0..10 {
+        assert_eq!(served.get("/v2/demo/hello/tags/list"), 200);
+    }
+    let page = served.fetch("/_pullsim/log?since=0&limit=2");
+    let (head, body) = page.split_once("\r\n\r\n").expect("a response");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("pullsim-log-missed: 7"), "{head}");
+    assert!(head.contains("pullsim-log-more: true"), "{head}");
+    assert!(head.contains("pullsim-log-next: 9"), "{head}");
+    assert_eq!(body.lines().count(), 2, "{body}");
+
+    let mut half = TcpStream::connect(&served.addr).expect("connect");
+    half.write_all(b"GET /v2/ HTTP/1.1\r\nHo").expect("send");
+    half.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("a read timeout");
+    let sent = wall_now();
+    let mut rest = Vec::new();
+    let _ = half.read_to_end(&mut rest);
+    assert!(
+        sent.elapsed() < Duration::from_secs(3),
+        "a half-sent head stayed open {:?}",
+        sent.elapsed()
+    );
+}
+
+#[test]
+fn limit_flags_name_a_bad_value() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pullsim"))
+        .args(["registry", "serve", "--upload-idle", "soon"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("pullsim runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {err}");
+    assert!(
+        err.contains("--upload-idle") && err.contains("soon"),
+        "{err}"
+    );
 }

@@ -12,7 +12,7 @@
 //! | `GET /_pullsim/faults` | installed fault rules with their counters |
 //! | `POST /_pullsim/faults` | install one rule or a list; answers `{"ids": [...]}` |
 //! | `DELETE /_pullsim/faults` | remove every rule; `DELETE /_pullsim/faults/<id>` one |
-//! | `GET /_pullsim/log?since=N` | log entries from index N, as JSON lines |
+//! | `GET /_pullsim/log?since=N&limit=L` | one page of log entries from index N, as JSON lines (see `control_log`) |
 //! | `POST /_pullsim/reset` | empty content, tags, faults and the log |
 //!
 //! Errors are `{"error": "..."}` with a 4xx status. When the registry has a control
@@ -28,6 +28,7 @@ use serde_json::json;
 use crate::catalog::{Catalog, ImageSpec};
 use crate::errcode::json_response;
 use crate::fault::{FaultId, FaultRule};
+use crate::log::{LOG_PAGE_DEFAULT, LOG_PAGE_MAX};
 use crate::protocol::{Method, Request, Response};
 use crate::registry::Registry;
 use crate::route::Target;
@@ -190,8 +191,12 @@ impl Registry {
         }
     }
 
-    /// The log from `since` as JSON lines, with `Pullsim-Log-Next` naming the cursor of
-    /// the next call.
+    /// One page of the log from `since` as JSON lines: at most `limit` entries
+    /// ([`LOG_PAGE_DEFAULT`] unless given, [`LOG_PAGE_MAX`] at most), with
+    /// `Pullsim-Log-Next` naming the cursor of the next call, `Pullsim-Log-More: true` when
+    /// entries after this page are already there, and `Pullsim-Log-Missed: <count>` when
+    /// the cursor asked for entries that fell out of the window. Only the page is copied
+    /// and written, so a reader never holds the registry for the whole log.
     fn control_log(&self, target: &Target) -> Result<Response, Response> {
         let since = match target.param("since") {
             Some(text) => text
@@ -199,16 +204,38 @@ impl Registry {
                 .map_err(|_| error(400, format!("since must be a log index, got {text:?}")))?,
             None => 0,
         };
-        let mut text = String::new();
-        for entry in self.log_since(since) {
-            text.push_str(&json!(entry).to_string());
-            text.push('\n');
+        let limit = match target.param("limit") {
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|limit| (1..=LOG_PAGE_MAX).contains(limit))
+                .ok_or_else(|| {
+                    error(
+                        400,
+                        format!("limit must be a count from 1 to {LOG_PAGE_MAX}, got {text:?}"),
+                    )
+                })?,
+            None => LOG_PAGE_DEFAULT,
+        };
+        let page = self.log_page(since, limit);
+        let mut text = Vec::with_capacity(page.entries.len() * 256);
+        for entry in &page.entries {
+            // A LogEntry is plain strings and numbers: writing it to memory cannot fail.
+            let _ = serde_json::to_writer(&mut text, entry);
+            text.push(b'\n');
         }
-        let mut response =
-            Response::with_body(200, "application/x-ndjson", Bytes::from(text.into_bytes()));
+        let mut response = Response::with_body(200, "application/x-ndjson", Bytes::from(text));
         response
             .headers
-            .append("Pullsim-Log-Next", self.log_next_index().to_string());
+            .append("Pullsim-Log-Next", page.next.to_string());
+        response
+            .headers
+            .append("Pullsim-Log-More", if page.more { "true" } else { "false" });
+        if page.missed > 0 {
+            response
+                .headers
+                .append("Pullsim-Log-Missed", page.missed.to_string());
+        }
         Ok(response)
     }
 }

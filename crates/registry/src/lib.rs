@@ -15,7 +15,7 @@
 //! - [`catalog`]: catalogs, image specs, access rules and the built-in demo catalog.
 //! - `builder`: the deterministic synthetic image builder (layers, configs, manifests).
 //! - `store`: content by digest, repositories, tags with history.
-//! - `pull`, `push`: the distribution API's pull and push sides.
+//! - `pull`, `push`: the distribution API's pull and push sides; `uploads`: open uploads, their idle expiry and caps.
 //! - `access`, `auth`, `token`: accounts and access rules, the 401/403 decision and challenges, and the Docker token flow.
 //! - [`fault`]: fault rules and verdicts.
 //! - [`trigger`]: one-shot content changes (tag moves) that a client's own request sets off.
@@ -47,6 +47,7 @@ mod route;
 mod store;
 mod token;
 pub mod trigger;
+mod uploads;
 
 pub mod protocol;
 
@@ -56,7 +57,7 @@ pub use catalog::{AccessRule, BaseLayers, Catalog, ImageFormat, ImageSpec, Loade
 pub use errcode::ErrorCode;
 pub use error::{CatalogError, RegistryError};
 pub use fault::{FAULT_STATUSES, FaultId, FaultMatch, FaultRule, InstalledFault, Verdict};
-pub use log::LogEntry;
+pub use log::{DEFAULT_LOG_WINDOW, LOG_PAGE_DEFAULT, LOG_PAGE_MAX, LogEntry, LogPage};
 pub use media::ManifestKind;
 pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
 pub use push::MANIFEST_MAX_BYTES;
@@ -64,3 +65,6 @@ pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use store::TagEvent;
 pub use token::{TOKEN_LIFETIME, TokenKey};
 pub use trigger::{InstalledTrigger, Trigger, TriggerAction};
+pub use uploads::{
+    DEFAULT_UPLOAD_IDLE, DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOADS_TOTAL_MAX_BYTES, UploadLimits,
+};

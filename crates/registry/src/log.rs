@@ -9,6 +9,16 @@ use pullsim_model::{Digest, SimTime};
 use serde::{Deserialize, Serialize};
 
 use crate::fault::FaultId;
+use crate::registry::Registry;
+
+/// The window `pullsim registry serve` keeps unless told otherwise (`--log-window`).
+pub const DEFAULT_LOG_WINDOW: usize = 10_000;
+
+/// Entries one `GET /_pullsim/log` page holds unless `limit=` says otherwise.
+pub const LOG_PAGE_DEFAULT: usize = 1_000;
+
+/// The most entries one `GET /_pullsim/log` page may hold.
+pub const LOG_PAGE_MAX: usize = 10_000;
 
 /// One logged request and its response. Passwords and tokens are never recorded, only
 /// the `Authorization` scheme and the user it named.
@@ -49,12 +59,36 @@ pub struct LogEntry {
     pub fault: Option<FaultId>,
 }
 
-/// The log: entries in order, with the index of the first one kept after a reset so that
-/// cursors stay valid.
+/// What [`crate::Registry::log_page`] answers: a copy of at most `limit` entries from a
+/// cursor, and where to go on from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogPage {
+    /// The entries, oldest first (copies, so the caller may format them without the lock).
+    pub entries: Vec<LogEntry>,
+    /// The cursor of the next page: one past the last entry here, or the log's next index
+    /// when this page is empty.
+    pub next: u64,
+    /// Whether entries at or after `next` are already in the log.
+    pub more: bool,
+    /// How many entries the cursor asked for that are no longer kept (they fell out of the
+    /// window or were cleared by a reset before the reader saw them).
+    pub missed: u64,
+}
+
+/// The log: the newest entries in order (a bounded window when one is set), with the index
+/// of the first one kept so that cursors stay valid after entries fall out or a reset.
+///
+/// With a window of `N`, the log keeps at least the newest `N` entries and at most
+/// `N + N / 4 + 1`: older entries are dropped in batches, so appending stays O(1)
+/// amortised and [`RequestLog::since`] can still hand out one slice.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestLog {
     first_index: u64,
     entries: Vec<LogEntry>,
+    /// The most entries kept for readers (`None`: every entry).
+    window: Option<usize>,
+    /// A copy of every entry since the last [`RequestLog::take_tap`], when tapped.
+    tap: Option<Vec<LogEntry>>,
 }
 
 impl RequestLog {
@@ -63,13 +97,62 @@ impl RequestLog {
         self.first_index + self.entries.len() as u64
     }
 
+    /// The index of the oldest entry kept.
+    #[cfg(test)]
+    pub(crate) fn first_index(&self) -> u64 {
+        self.first_index
+    }
+
     /// Appends an entry (its `index` must be [`RequestLog::next_index`]).
     pub(crate) fn push(&mut self, entry: LogEntry) {
         debug_assert_eq!(entry.index, self.next_index());
+        if let Some(tap) = &mut self.tap {
+            tap.push(entry.clone());
+        }
         self.entries.push(entry);
+        if let Some(window) = self.window
+            && self.entries.len() > window + window / 4
+        {
+            self.trim_to(window);
+        }
     }
 
-    /// The entries whose index is at least `cursor`.
+    /// Drops the oldest entries so that at most `keep` remain.
+    fn trim_to(&mut self, keep: usize) {
+        let drop = self.entries.len().saturating_sub(keep);
+        if drop > 0 {
+            self.entries.drain(..drop);
+            self.first_index += drop as u64;
+        }
+    }
+
+    /// Bounds the entries kept to the newest `window` (`None`: keep every entry). A
+    /// smaller window than the entries kept drops the oldest at once.
+    pub(crate) fn set_window(&mut self, window: Option<usize>) {
+        self.window = window;
+        if let Some(window) = window {
+            self.trim_to(window);
+            self.entries.shrink_to(window + window / 4 + 1);
+        }
+    }
+
+    /// The window set by [`RequestLog::set_window`].
+    pub(crate) fn window(&self) -> Option<usize> {
+        self.window
+    }
+
+    /// Starts (or stops) copying every new entry aside for [`RequestLog::take_tap`], so a
+    /// reader that must see every entry (a log file) never depends on the window.
+    pub(crate) fn set_tap(&mut self, tapped: bool) {
+        self.tap = tapped.then(Vec::new);
+    }
+
+    /// The entries appended since the last call (empty when not tapped).
+    pub(crate) fn take_tap(&mut self) -> Vec<LogEntry> {
+        self.tap.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The entries kept whose index is at least `cursor`.
     pub(crate) fn since(&self, cursor: u64) -> &[LogEntry] {
         let skip = cursor.saturating_sub(self.first_index);
         let skip = usize::try_from(skip)
@@ -78,10 +161,71 @@ impl RequestLog {
         &self.entries[skip..]
     }
 
+    /// A copy of at most `limit` entries from `cursor`, with the next cursor, whether more
+    /// follow, and how many entries before the first kept one the cursor missed.
+    pub(crate) fn page(&self, cursor: u64, limit: usize) -> LogPage {
+        let missed = self.first_index.saturating_sub(cursor);
+        let kept = self.since(cursor);
+        let taken = &kept[..kept.len().min(limit)];
+        let next = taken
+            .last()
+            .map_or_else(|| self.next_index().max(cursor), |entry| entry.index + 1);
+        LogPage {
+            entries: taken.to_vec(),
+            next,
+            more: kept.len() > taken.len(),
+            missed,
+        }
+    }
+
     /// Forgets every entry; indexes continue where they were.
     pub(crate) fn clear(&mut self) {
         self.first_index = self.next_index();
         self.entries.clear();
+    }
+}
+
+impl Registry {
+    /// Log entries kept from index `cursor` on (entries that fell out of the window are
+    /// gone; [`Registry::log_page`] says how many).
+    pub fn log_since(&self, cursor: u64) -> &[LogEntry] {
+        self.log.since(cursor)
+    }
+
+    /// The index the next log entry will get.
+    pub fn log_next_index(&self) -> u64 {
+        self.log.next_index()
+    }
+
+    /// A copy of at most `limit` log entries from `cursor`, with the next cursor, whether
+    /// more follow and how many the cursor missed. Copying is all it does, so a caller
+    /// holding the registry behind a lock holds it only that long.
+    pub fn log_page(&self, cursor: u64, limit: usize) -> LogPage {
+        self.log.page(cursor, limit)
+    }
+
+    /// Keeps only the newest `window` log entries in memory (`None`, the default for an
+    /// in-process registry: every entry). Indexes keep counting; a reader whose cursor
+    /// fell out of the window is told how many entries it missed.
+    pub fn set_log_window(&mut self, window: Option<usize>) {
+        self.log.set_window(window);
+    }
+
+    /// The window set by [`Registry::set_log_window`].
+    pub fn log_window(&self) -> Option<usize> {
+        self.log.window()
+    }
+
+    /// Starts (or stops) setting aside a copy of every new log entry for
+    /// [`Registry::take_log_tap`]: a reader that must see every entry, such as the server's
+    /// log file, then never loses one to the window.
+    pub fn set_log_tap(&mut self, tapped: bool) {
+        self.log.set_tap(tapped);
+    }
+
+    /// Every log entry appended since the last call, oldest first (empty when not tapped).
+    pub fn take_log_tap(&mut self) -> Vec<LogEntry> {
+        self.log.take_tap()
     }
 }
 
@@ -132,5 +276,59 @@ mod tests {
         );
         let back: LogEntry = serde_json::from_str(&json).unwrap();
         assert_eq!(back, entry(7));
+    }
+
+    #[test]
+    fn a_window_keeps_the_newest_entries_and_counts_what_a_cursor_missed() {
+        let mut log = RequestLog::default();
+        log.set_window(Some(8));
+        for index in 0..100 {
+            log.push(entry(index));
+            assert!(log.since(0).len() <= 8 + 8 / 4, "bounded at {index}");
+        }
+        assert!(log.since(0).len() >= 8);
+        assert_eq!(log.next_index(), 100);
+        let page = log.page(0, 1000);
+        assert_eq!(page.missed, log.first_index());
+        assert_eq!(
+            page.entries.first().map(|e| e.index),
+            Some(log.first_index())
+        );
+        assert_eq!(page.next, 100);
+        assert!(!page.more);
+        let page = log.page(99, 1000);
+        assert_eq!((page.missed, page.entries.len(), page.next), (0, 1, 100));
+    }
+
+    #[test]
+    fn pages_stop_at_the_limit_and_say_more_follow() {
+        let mut log = RequestLog::default();
+        for index in 0..5 {
+            log.push(entry(index));
+        }
+        let first = log.page(0, 2);
+        assert_eq!(
+            first.entries.iter().map(|e| e.index).collect::<Vec<_>>(),
+            [0, 1]
+        );
+        assert_eq!((first.next, first.more, first.missed), (2, true, 0));
+        let last = log.page(4, 2);
+        assert_eq!((last.next, last.more), (5, false));
+        let past = log.page(9, 2);
+        assert!(past.entries.is_empty());
+        assert_eq!((past.next, past.more), (9, false));
+    }
+
+    #[test]
+    fn a_tap_sees_every_entry_whatever_the_window() {
+        let mut log = RequestLog::default();
+        log.set_window(Some(2));
+        log.set_tap(true);
+        for index in 0..10 {
+            log.push(entry(index));
+        }
+        let tapped = log.take_tap();
+        assert_eq!(tapped.len(), 10);
+        assert!(log.take_tap().is_empty());
     }
 }

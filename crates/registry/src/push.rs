@@ -4,13 +4,12 @@
 //! or digest with distribution's validation; `install_manifest` stores documents of the
 //! caller's own (over the 4 MiB cap too) through the same checks.
 //!
-//! Upload ids are deterministic (a counter formatted as a UUID). Statuses follow
+//! Open uploads, their expiry and caps are in `uploads.rs`. Upload ids are deterministic
+//! (a counter formatted as a UUID). Statuses follow
 //! distribution v2.8: `202` for an open upload, `201` for a stored blob or manifest,
 //! `204` for status and cancel, `416 RANGE_INVALID` for a chunk that does not continue
 //! the upload, `400 DIGEST_INVALID` when content and digest disagree (the upload is then
 //! cancelled, as distribution does).
-
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use oci_spec::image::{ImageIndex, ImageManifest};
@@ -30,40 +29,6 @@ use crate::store::ManifestFacts;
 /// body is 400 `MANIFEST_INVALID` with detail "http: request body too large", as
 /// distribution answers it (its `copyFullPayload` error lands in `MANIFEST_INVALID`; no 413).
 pub const MANIFEST_MAX_BYTES: usize = 4 << 20;
-
-/// An open upload.
-#[derive(Debug, Clone)]
-pub(crate) struct Upload {
-    repository: String,
-    data: Vec<u8>,
-}
-
-/// Open uploads by id.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Uploads {
-    started: u64,
-    open: BTreeMap<String, Upload>,
-}
-
-impl Uploads {
-    fn start(&mut self, repository: &str) -> String {
-        self.started += 1;
-        let id = format!("70756c6c-0000-4000-8000-{:012x}", self.started);
-        self.open.insert(
-            id.clone(),
-            Upload {
-                repository: repository.to_owned(),
-                data: Vec::new(),
-            },
-        );
-        id
-    }
-
-    /// Forgets every upload (ids keep counting).
-    pub(crate) fn clear(&mut self) {
-        self.open.clear();
-    }
-}
 
 /// The facts the registry keeps about a manifest: its kind and, for an index or list,
 /// each child's platform and digest.
@@ -134,9 +99,10 @@ impl Registry {
             };
             return self.commit_blob(name, &digest, request.body.clone());
         }
-        let id = self.uploads.start(name);
-        if let Some(upload) = self.uploads.open.get_mut(&id) {
-            upload.data.extend_from_slice(&request.body);
+        let id = self.uploads.start(name, now);
+        if let Err(response) = self.uploads.append(&id, &request.body, now) {
+            self.uploads.remove(&id);
+            return response;
         }
         self.upload_status(name, &id, 202)
     }
@@ -148,10 +114,11 @@ impl Registry {
         id: &str,
         target: &Target,
         request: &Request,
+        now: SimTime,
     ) -> Response {
+        self.uploads.expire(now);
         let known = self
             .uploads
-            .open
             .get(id)
             .is_some_and(|upload| upload.repository == name);
         if !known {
@@ -159,13 +126,14 @@ impl Registry {
                 .detail(json!({"id": id}))
                 .into_response();
         }
+        self.uploads.touch(id, now);
         match request.method {
             Method::Get => self.upload_status(name, id, 204),
             Method::Delete => {
-                self.uploads.open.remove(id);
+                self.uploads.remove(id);
                 empty_response(204)
             }
-            Method::Patch => match self.append_chunk(id, request) {
+            Method::Patch => match self.append_chunk(id, request, now) {
                 Ok(()) => self.upload_status(name, id, 202),
                 Err(response) => response,
             },
@@ -176,12 +144,11 @@ impl Registry {
                 let Ok(digest) = Digest::parse(claimed) else {
                     return digest_invalid(json!(claimed));
                 };
-                if let Err(response) = self.append_chunk(id, request) {
+                if let Err(response) = self.append_chunk(id, request, now) {
                     return response;
                 }
                 let data = self
                     .uploads
-                    .open
                     .remove(id)
                     .map(|upload| upload.data)
                     .unwrap_or_default();
@@ -192,9 +159,10 @@ impl Registry {
     }
 
     /// Appends a request body to an upload, checking `Content-Range` when present: it
-    /// must start where the upload ends and span exactly the body.
-    fn append_chunk(&mut self, id: &str, request: &Request) -> Result<(), Response> {
-        let Some(upload) = self.uploads.open.get_mut(id) else {
+    /// must start where the upload ends and span exactly the body. A chunk over a cap
+    /// (`uploads.rs`) is refused and leaves the upload as it was.
+    fn append_chunk(&mut self, id: &str, request: &Request, now: SimTime) -> Result<(), Response> {
+        let Some(upload) = self.uploads.get(id) else {
             return Err(ApiError::new(ErrorCode::BlobUploadUnknown).into_response());
         };
         if let Some(range) = request.headers.get("content-range") {
@@ -220,17 +188,12 @@ impl Registry {
                 return Err(response);
             }
         }
-        upload.data.extend_from_slice(&request.body);
-        Ok(())
+        self.uploads.append(id, &request.body, now)
     }
 
     /// The 202/204 answer describing an open upload.
     fn upload_status(&self, name: &str, id: &str, status: u16) -> Response {
-        let size = self
-            .uploads
-            .open
-            .get(id)
-            .map_or(0, |upload| upload.data.len());
+        let size = self.uploads.get(id).map_or(0, |upload| upload.data.len());
         let mut response = empty_response(status);
         response
             .headers

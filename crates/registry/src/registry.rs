@@ -28,11 +28,11 @@ use crate::log::{LogEntry, RequestLog};
 use crate::memo::{Reads, ResponseMemo};
 use crate::names;
 use crate::protocol::{Method, Request, Response};
-use crate::push::Uploads;
 use crate::route::{self, Route, Target};
 use crate::store::{Store, TagEvent};
 use crate::token::{TokenKey, Tokens};
 use crate::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
+use crate::uploads::Uploads;
 
 /// How a registry authenticates and who may use the control API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,16 +401,6 @@ impl Registry {
         self.triggers.list()
     }
 
-    /// Log entries from index `cursor` on.
-    pub fn log_since(&self, cursor: u64) -> &[LogEntry] {
-        self.log.since(cursor)
-    }
-
-    /// The index the next log entry will get.
-    pub fn log_next_index(&self) -> u64 {
-        self.log.next_index()
-    }
-
     /// Every live tag, by repository then tag.
     pub fn tags(&self) -> Vec<TagSummary> {
         let mut out = Vec::new();
@@ -497,6 +487,7 @@ impl Registry {
             }
             return (response, Reads::Other);
         }
+        self.uploads.expire(now);
         let credentials = Credentials::from_headers(&request.headers);
         // A bearer token's validity depends on the time, so its answers are never reused.
         let reads = if matches!(request.method, Method::Get | Method::Head)
@@ -643,7 +634,7 @@ impl Registry {
                 self.start_upload(name, target, request, credentials, now)
             }
             (Route::Upload { name, id }, _) if action.is_some() => {
-                self.upload(name, id, target, request)
+                self.upload(name, id, target, request, now)
             }
             (Route::Token, _) => self.token_endpoint(request, target, now),
             (Route::Malformed, _) => ApiError::new(ErrorCode::NameInvalid)

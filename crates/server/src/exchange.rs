@@ -50,10 +50,19 @@ pub fn body_limit_bytes(target: &str) -> u64 {
 /// names; each line kept, values that are not UTF-8 replaced lossily so a bad byte cannot
 /// fail the request), and the body up to [`body_limit_bytes`] plus one byte.
 ///
+/// # Errors
+///
+/// [`ShortBody`] when the body ended (the connection closed or failed) before all the
+/// bytes its `Content-Length` or chunking announced: such a request is not handed to the
+/// core at all, so a cut `PATCH` never appends its first half to an upload.
+///
 /// hyper groups header lines by name (first appearance order), so lines of different
 /// names may come out in a different interleaving than on the wire; lines of one name keep
 /// their order, which is all `Accept` merging needs.
-pub async fn read_request(request: http::Request<Body>, client: String) -> Request {
+pub async fn read_request(
+    request: http::Request<Body>,
+    client: String,
+) -> Result<Request, ShortBody> {
     let (parts, body) = request.into_parts();
     let target = parts
         .uri
@@ -67,26 +76,50 @@ pub async fn read_request(request: http::Request<Body>, client: String) -> Reque
         );
     }
     let limit_bytes = body_limit_bytes(&target);
-    let body = read_body(body, limit_bytes).await;
-    Request {
+    let body = read_body(body, limit_bytes).await?;
+    Ok(Request {
         method: Method::parse(parts.method.as_str()),
         target,
         headers,
         body,
         client,
-    }
+    })
+}
+
+/// A request body that ended before the length it announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortBody;
+
+/// The server's answer to a [`ShortBody`]: `400` with a distribution-style envelope (the
+/// client has usually gone; if it is still there, it learns why). The core never sees the
+/// request, so nothing it holds changes.
+pub fn short_body_refusal() -> http::Response<Body> {
+    let body = concat!(
+        r#"{"errors":[{"code":"SIZE_INVALID","message":"provided length did not match content length","#,
+        r#""detail":"the request body ended before the length it announced"}]}"#
+    );
+    let mut out = http::Response::new(Body::from(body));
+    *out.status_mut() = StatusCode::BAD_REQUEST;
+    out.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    out.headers_mut()
+        .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    out
 }
 
 /// Collects the body, stopping after `limit_bytes + 1` bytes. A single-frame body (the
 /// usual case: hyper hands small bodies over in one piece) is passed on without a copy. A
-/// body whose connection fails midway is handed on as far as it arrived: the core then
-/// sees a short body, which is what the client sent.
-async fn read_body(mut body: Body, limit_bytes: u64) -> Bytes {
+/// body whose connection fails midway is a [`ShortBody`], never a part handed on.
+async fn read_body(mut body: Body, limit_bytes: u64) -> Result<Bytes, ShortBody> {
     let keep_bytes = usize::try_from(limit_bytes.saturating_add(1)).unwrap_or(usize::MAX);
     let mut first: Option<Bytes> = None;
     let mut joined: Vec<u8> = Vec::new();
     while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else { break };
+        let Ok(frame) = frame else {
+            return Err(ShortBody);
+        };
         let Ok(data) = frame.into_data() else {
             continue;
         };
@@ -105,7 +138,7 @@ async fn read_body(mut body: Body, limit_bytes: u64) -> Bytes {
     }
     let mut bytes = first.unwrap_or_else(|| Bytes::from(joined));
     bytes.truncate(keep_bytes);
-    bytes
+    Ok(bytes)
 }
 
 /// Puts the core's response on the wire: waits out [`Delivery::delay`], then sends the

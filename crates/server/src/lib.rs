@@ -9,18 +9,28 @@
 //! Architecture Invariant: the server decides no protocol behaviour. Every status,
 //! header, body and error envelope comes from the core, so the simulator (which calls the
 //! same core in-process) sees exactly what real clients see. The server's only own
-//! answers are hyper's transport refusals (400 for an unparsable request, 431 for a header
-//! flood), which never reach the core.
+//! answers are transport refusals, which never reach the core: hyper's 400 for an
+//! unparsable request and 431 for a header flood, 400 for a body that ended before its
+//! length, and 503 for a connection over the limit.
 //!
 //! Module map:
-//! - [`serve`](mod@serve): the accept loop on a caller-bound listener, the clock, the handler.
+//! - [`serve`](mod@serve): the accept loop on a caller-bound listener, the clock, the
+//!   handler, the upload-expiry timer.
+//! - `connection`: one connection (header-read timeout, idle watchdog, graceful stop) and
+//!   the refusal over the connection limit.
+//! - [`limits`]: [`ServerLimits`] and their defaults.
 //! - [`exchange`]: HTTP request to core request, core response to HTTP response, body caps.
 //! - [`secrets`]: the random token key every served registry gets, and control tokens.
 
+mod connection;
 pub mod exchange;
+pub mod limits;
 pub mod secrets;
 pub mod serve;
 
 pub use exchange::{MANIFEST_BODY_LIMIT_BYTES, UPLOAD_BODY_LIMIT_BYTES, body_limit_bytes};
+pub use limits::{
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ServerLimits,
+};
 pub use secrets::{random_control_token, random_token_key};
-pub use serve::serve;
+pub use serve::{serve, serve_with_limits};
