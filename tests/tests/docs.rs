@@ -1,5 +1,7 @@
-//! The documentation tells the truth about the code: `docs/scenario-format.md` lists every
-//! field the scenario reader and the registry's catalog accept.
+//! The documentation tells the truth about the code and stands alone:
+//! `docs/scenario-format.md` lists every field the scenario reader and the registry's
+//! catalog accept; every link in README.md, ARCHITECTURE.md and docs/ stays inside the
+//! repository; docs/semantics.md keeps the section numbers §1-§9 that code comments cite.
 //!
 //! The scenario reader asks for its fields by name (`fields.get("pool")`,
 //! `fields.require("host", ..)`, and the `ACTIONS`/`CHECKS` lists it reads key by key), so
@@ -204,5 +206,179 @@ fn a_field_is_named_only_where_it_is_a_field() {
     assert_eq!(
         code_spans("a `b` c `d e`\n```\nf: g\n```"),
         ["b", "d e", "f: g"]
+    );
+}
+
+/// The Markdown documents a reader of the repository follows links in.
+fn documents() -> Vec<String> {
+    let mut documents = vec!["README.md".to_string(), "ARCHITECTURE.md".to_string()];
+    let root = workspace_root();
+    for path in files_with_suffix(&root.join("docs"), ".md") {
+        documents.push(relative_slash_path(&root, &path));
+    }
+    documents
+}
+
+/// The targets of the `[text](target)` links of a Markdown document, outside code.
+fn link_targets(markdown: &str) -> Vec<(usize, String)> {
+    let mut targets = Vec::new();
+    let mut in_fence = false;
+    for (number, line) in markdown.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        for (at, _) in line.match_indices("](") {
+            let rest = &line[at + 2..];
+            if let Some(end) = rest.find(')') {
+                targets.push((number + 1, rest[..end].to_string()));
+            }
+        }
+    }
+    targets
+}
+
+/// Every link that is not a web address names a file inside the repository, so the links
+/// work for anyone who clones it.
+#[test]
+fn every_link_stays_inside_the_repository() {
+    let root = workspace_root().canonicalize().expect("the root exists");
+    let mut broken = Vec::new();
+    for document in documents() {
+        let text = read(&document);
+        let folder = root.join(&document);
+        let folder = folder.parent().expect("a document is in a folder");
+        for (line, target) in link_targets(&text) {
+            if target.starts_with("http://")
+                || target.starts_with("https://")
+                || target.starts_with("mailto:")
+                || target.starts_with('#')
+            {
+                continue;
+            }
+            let file = target.split('#').next().unwrap_or_default();
+            match folder.join(file).canonicalize() {
+                Ok(path) if path.starts_with(&root) => {}
+                Ok(path) => broken.push(format!(
+                    "{document}:{line}: ({target}) leads outside the repository, to {}",
+                    path.display()
+                )),
+                Err(_) => broken.push(format!("{document}:{line}: ({target}) does not exist")),
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "links that are dead for anyone who clones the repository:\n  {}",
+        broken.join("\n  ")
+    );
+}
+
+/// The numbers of the sections and subsections of `docs/semantics.md` (`1`, `1.3`, ...).
+fn semantics_sections() -> BTreeSet<String> {
+    read("docs/semantics.md")
+        .lines()
+        .filter_map(|line| {
+            let heading = line
+                .strip_prefix("## ")
+                .or_else(|| line.strip_prefix("### "))?;
+            let number = heading.split_whitespace().next()?.trim_end_matches('.');
+            number
+                .split('.')
+                .all(|part| !part.is_empty() && part.chars().all(|ch| ch.is_ascii_digit()))
+                .then(|| number.to_string())
+        })
+        .collect()
+}
+
+/// The behaviour reference keeps its numbering: sections 1 to 9, each subsection the code
+/// relies on.
+#[test]
+fn semantics_has_every_section_from_1_to_9() {
+    let sections = semantics_sections();
+    let expected = [
+        "1", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2", "3", "3.1", "3.2", "3.3", "3.4", "3.5",
+        "3.6", "3.7", "4", "4.1", "4.2", "4.3", "4.4", "4.5", "5", "5.1", "5.2", "5.3", "5.4",
+        "5.5", "6", "7", "8", "9",
+    ];
+    let missing: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|number| !sections.contains(*number))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/semantics.md lacks the sections {missing:?}"
+    );
+}
+
+/// Every section a source file or document cites (`docs/semantics.md §3.4`, and the older
+/// spelling `SEMANTICS.md 3.4` / `SEMANTICS 3.4`) exists in docs/semantics.md.
+#[test]
+fn every_cited_semantics_section_exists() {
+    let sections = semantics_sections();
+    let root = workspace_root();
+    let mut files = files_with_suffix(&root, ".rs");
+    files.extend(files_with_suffix(&root, ".md"));
+    let mut dangling = Vec::new();
+    let mut citations = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let file = relative_slash_path(&root, &path);
+        for (number, line) in text.lines().enumerate() {
+            for marker in [
+                "semantics.md §",
+                "SEMANTICS.md §",
+                "SEMANTICS.md ",
+                "SEMANTICS ",
+            ] {
+                for (at, _) in line.match_indices(marker) {
+                    let cited: String = line[at + marker.len()..]
+                        .chars()
+                        .take_while(|ch| ch.is_ascii_digit() || *ch == '.')
+                        .collect();
+                    let cited = cited.trim_end_matches('.');
+                    if cited.is_empty() {
+                        continue;
+                    }
+                    citations += 1;
+                    if !sections.contains(cited) {
+                        dangling.push(format!("{file}:{}: §{cited}", number + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(citations > 50, "found only {citations} citations");
+    assert!(
+        dangling.is_empty(),
+        "these cite sections docs/semantics.md does not have:\n  {}",
+        dangling.join("\n  ")
+    );
+}
+
+/// No file of the repository points outside it to the notes the project was built from
+/// (the lead rewrites the remaining `SEMANTICS.md §x` comments to `docs/semantics.md §x`).
+#[test]
+fn nothing_points_outside_the_repository() {
+    let root = workspace_root();
+    let outside = concat!("..", "/shared");
+    let mut files = Vec::new();
+    for suffix in [".rs", ".md", ".toml", ".yaml", ".json", ".py", ".txt"] {
+        files.extend(files_with_suffix(&root, suffix));
+    }
+    files.push(root.join(".ci/run"));
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|path| std::fs::read_to_string(path).is_ok_and(|text| text.contains(outside)))
+        .map(|path| relative_slash_path(&root, path))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "these files mention {outside}, which is not in the repository:\n  {}",
+        offenders.join("\n  ")
     );
 }
