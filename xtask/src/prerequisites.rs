@@ -234,16 +234,29 @@ pub(crate) fn ensure_pullers(install: bool) -> anyhow::Result<()> {
         match step {
             Step::Run(command) => {
                 eprintln!("installing: {}", command.join(" "));
+                // dpkg's progress lines say nothing a failure's messages on stderr do not.
+                let quiet = command.iter().any(|word| word == "apt-get");
                 let status = Command::new(&command[0])
                     .args(&command[1..])
                     .env("DEBIAN_FRONTEND", "noninteractive")
                     .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+                    .stdout(if quiet {
+                        Stdio::null()
+                    } else {
+                        Stdio::inherit()
+                    })
                     .status();
                 let problem = match status {
                     Ok(status) if status.success() => continue,
-                    Ok(status) => {
-                        format!("failed ({status}); fix what it printed and run it again")
-                    }
+                    Ok(status) => format!(
+                        "failed ({status}); fix what it printed and run it again{}",
+                        if command.iter().any(|word| word == "pip") {
+                            " (a python3 that refuses system-wide installs, PEP 668, takes \
+                             `--user --break-system-packages`, or run from a virtualenv)"
+                        } else {
+                            ""
+                        }
+                    ),
                     Err(err) => format!("could not start: {err}"),
                 };
                 stops.push(format!("`{}` {problem}", command.join(" ")));
@@ -251,11 +264,25 @@ pub(crate) fn ensure_pullers(install: bool) -> anyhow::Result<()> {
             Step::Stop(message) => stops.push(message.clone()),
         }
     }
-    let still: Vec<&str> = PULLERS
+    let still: Vec<Tool> = PULLERS
         .iter()
         .filter(|tool| !present(tool))
-        .map(|tool| tool.name)
+        .copied()
         .collect();
+    for tool in &still {
+        let source = match tool.source {
+            Source::Apt(package) => package,
+            Source::Pip { requirement, .. } => requirement,
+        };
+        if !stops.iter().any(|stop| stop.contains(source)) {
+            // Its install succeeded, and yet it is not there.
+            stops.push(format!(
+                "`{}` is still not found after installing {source}: is its folder on PATH?",
+                tool.name
+            ));
+        }
+    }
+    let still: Vec<&str> = still.iter().map(|tool| tool.name).collect();
     if still.is_empty() {
         print_versions();
         return Ok(());
