@@ -1,11 +1,13 @@
 //! `cargo xtask`: the project's automation, written in Rust so it runs wherever cargo does.
 //!
 //! `cargo xtask run-scenarios` is the README's main job: the scenario library, simulated,
-//! judged and compared with its reviewed snapshots. `cargo xtask test` is what CI runs (through `.ci/run`) and what the README promises:
-//! every check, in order, with a summary of what failed. `cargo xtask bench` runs the
-//! criterion benches and prints their figures; `cargo xtask bench registry` loads the
-//! fake registry over HTTP; `cargo xtask bench soak` sends it a million requests watching
-//! its memory; `cargo xtask bench sim` runs the simulator's fleet;
+//! judged and compared with its reviewed snapshots. `cargo xtask test` is what CI runs
+//! (through `.ci/run`) and what the README promises: the real pullers installed when
+//! missing, then every check, in order, with a summary of what failed (`test_command.rs`);
+//! `cargo xtask test --pure` is the fast loop that needs nothing installed. `cargo xtask
+//! bench` runs the criterion benches and prints their figures; `cargo xtask bench registry`
+//! loads the fake registry over HTTP; `cargo xtask bench soak` sends it a million requests
+//! watching its memory; `cargo xtask bench sim` runs the simulator's fleet;
 //! `cargo xtask conformance` prints the behaviour matrix of the real pullers.
 
 #![allow(
@@ -17,7 +19,9 @@
 mod bench_registry;
 mod bench_sim;
 mod bench_soak;
+mod prerequisites;
 mod run_scenarios;
+mod test_command;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -38,8 +42,13 @@ USAGE:
                                 path contains FILTER), judge its expectations, compare its transcript
                                 with the reviewed snapshot; --accept rewrites changed snapshots
     cargo xtask demo            the main job on the built-in content: pullsim ref and creds on examples/
-    cargo xtask test            run every check CI runs: rustfmt, clippy (-D warnings), all tests,
-                                the scenario library, the demo
+    cargo xtask test [--no-install]
+                                run every check CI runs: rustfmt, clippy (-D warnings), all tests,
+                                the scenario library, the demo; first installs the real pullers the
+                                tests run (skopeo, containerd, podman: apt-get; oras-py: pip) when
+                                missing, or with --no-install stops with the commands to run
+    cargo xtask test --pure     the fast loop, nothing installed: rustfmt, clippy and tests of
+                                model, registry, sim and scenario, and the scenario library
     cargo xtask bench [FILTER]  run the criterion benches (optionally only those matching FILTER)
     cargo xtask bench registry  load `pullsim registry serve` with wrk: manifest GETs/s and 1 MiB blob MiB/s
     cargo xtask bench soak      1,000,000 requests at `pullsim registry serve`: RSS at the start, every
@@ -54,7 +63,7 @@ USAGE:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("test") if args.len() == 1 => test(),
+        Some("test") => test_command::run(&workspace_root(), &args[1..]),
         Some("demo") if args.len() == 1 => demo(),
         Some("run-scenarios") => run_scenarios::run(&workspace_root(), &args[1..]),
         Some("bench")
@@ -87,46 +96,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// One check of `cargo xtask test`: a name and the cargo arguments that run it.
-struct Step {
-    name: &'static str,
-    cargo_args: &'static [&'static str],
-}
-
-const TEST_STEPS: &[Step] = &[
-    Step {
-        name: "rustfmt",
-        cargo_args: &["fmt", "--all", "--", "--check"],
-    },
-    Step {
-        name: "clippy",
-        cargo_args: &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    },
-    Step {
-        name: "tests",
-        cargo_args: &["test", "--workspace", "--all-targets"],
-    },
-    Step {
-        name: "doctests",
-        cargo_args: &["test", "--workspace", "--doc"],
-    },
-    Step {
-        name: "scenarios",
-        cargo_args: &["xtask", "run-scenarios"],
-    },
-    Step {
-        name: "demo",
-        cargo_args: &["xtask", "demo"],
-    },
-];
 
 /// The README's main job: how the kubelet reads the references in `examples/references.txt`,
 /// and which credentials it tries for a private image given the example pull secrets and
@@ -178,47 +147,6 @@ fn pullsim(root: &Path, args: &[&str]) -> anyhow::Result<Option<i32>> {
         .status()
         .map_err(|err| anyhow::anyhow!("could not start cargo run: {err}"))?;
     Ok(status.code())
-}
-
-/// Runs every step even when an earlier one fails, so one run reports everything that
-/// is wrong, then fails if any step failed.
-fn test() -> anyhow::Result<()> {
-    let root = workspace_root();
-    let mut failed = Vec::new();
-    let mut summary = Vec::new();
-    for step in TEST_STEPS {
-        eprintln!(
-            "\n==> xtask test: {} (cargo {})",
-            step.name,
-            step.cargo_args.join(" ")
-        );
-        let started = now();
-        let ok = cargo(&root, step.cargo_args)?;
-        let secs = started.elapsed().as_secs_f64();
-        summary.push(format!(
-            "{:<10} {:<4} {secs:>7.1}s",
-            step.name,
-            if ok { "ok" } else { "FAIL" }
-        ));
-        if !ok {
-            failed.push(step.name);
-        }
-    }
-    eprintln!("\n==> xtask test summary");
-    for line in &summary {
-        eprintln!("    {line}");
-    }
-    if failed.is_empty() {
-        eprintln!("all {} steps passed", TEST_STEPS.len());
-        Ok(())
-    } else {
-        anyhow::bail!(
-            "{} of {} steps failed: {}",
-            failed.len(),
-            TEST_STEPS.len(),
-            failed.join(", ")
-        )
-    }
 }
 
 /// Runs the criterion benches of the `pullsim-benches` package; criterion prints each

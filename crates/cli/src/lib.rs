@@ -44,10 +44,12 @@ kubelet reads an image reference, which pull policy it defaults to, and which re
 credentials it tries in which order. Every answer comes from the same rules the kubelet, \
 the API server and containerd apply (distribution/reference v0.6.0, kubelet mainline).",
     after_help = "Examples:\n  \
+pullsim run scenarios/drift/ifnotpresent-repush.yaml\n  \
 pullsim ref nginx 'registry.example.com:5000/team/app:v1'\n  \
-pullsim ref --json - < images.txt\n  \
+pullsim ref --json - < examples/references.txt\n  \
 pullsim creds match '*.example.com' registry.example.com/team/app\n  \
-pullsim creds lookup registry.example.com/team/app:v1 --pod-secret regcred.yaml --node-config config.json"
+pullsim creds lookup registry.example.com/team/app:v1 \\\n      \
+--pod-secret examples/secrets/regcred.yaml --node-config examples/node/config.json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -66,10 +68,11 @@ or with --format json the same data in full. The same file and seed always print
 bytes. Exits 0 when every expectation holds, 1 when one fails or the run hits a limit, 2 when \
 the file cannot be read or is not a valid scenario (each mistake as FILE:LINE:COLUMN: message \
 on standard error).",
-        after_help = "Examples:\n  pullsim run scenarios/backoff/missing-tag.yaml\n  \
-pullsim run drift.yaml --seed 7 --until 10m\n  \
-pullsim run drift.yaml --requests          (every registry request on its own line)\n  \
-pullsim run drift.yaml --format json | jq '.pods[] | {pod, state, reason}'"
+        after_help = "Examples:\n  pullsim run scenarios/backoff/missing-tag-schedule.yaml\n  \
+pullsim run scenarios/drift/ifnotpresent-repush.yaml --seed 7 --until 10m\n  \
+pullsim run scenarios/drift/ifnotpresent-repush.yaml --requests   # each request on its own line\n  \
+pullsim run scenarios/drift/ifnotpresent-repush.yaml --format json \\\n      \
+| jq '.pods[] | {pod, state, reason}'"
     )]
     Run(run::RunArgs),
     /// How the kubelet, the API server and containerd read image references.
@@ -79,8 +82,9 @@ normalised name, domain, path, tag and digest (distribution/reference v0.6.0), t
 imagePullPolicy the API server defaults to, the image string the kubelet sends to the runtime \
 (applyDefaultImageTag) and the reference containerd pulls (ParseDockerRef). Exits 1 if any \
 reference is invalid, printing distribution's error word for word.",
-        after_help = "Examples:\n  pullsim ref nginx nginx:latest@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n  \
-pullsim ref --json - < images.txt     (one reference per line; blank lines are skipped)"
+        after_help = "Examples:\n  pullsim ref nginx \\\n      \
+nginx:latest@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n  \
+pullsim ref --json - < examples/references.txt   # one a line; blank lines are skipped"
     )]
     Ref {
         /// Print one JSON object per reference, one per line, in input order.
@@ -106,8 +110,9 @@ behaviours (retries, waits, HEAD before GET) are reported. Exits 0 when every MU
 passed, 1 when one failed, 2 when a puller cannot be run at all.",
         after_help = "Examples:\n  pullsim conformance --puller skopeo\n  \
 pullsim conformance --puller skopeo --puller ctr --puller podman --matrix\n  \
-pullsim conformance --cmd 'my-puller pull {ref} --platform {os}/{arch} --auth {authfile} --out {out}' \\\n      \
---read-result 'cat {out}/digest' --name my-puller --junit report.xml\n  \
+pullsim conformance --name my-puller \\\n      \
+--cmd 'my-puller pull {ref} --platform {os}/{arch} --auth {authfile} --out {out}' \\\n      \
+--read-result 'cat {out}/digest' --junit report.xml\n  \
 pullsim conformance --list"
     )]
     Conformance(conformance::ConformanceArgs),
@@ -143,9 +148,9 @@ key (PATTERN, e.g. a config.json `auths` key after the kubelet strips its scheme
 dot-separated host label (`*` never spans a dot), ports must be equal as strings, the host must \
 have as many labels, and the path is a plain string prefix. A malformed pattern prints false \
 (the kubelet treats it as no match) with the reason on standard error.",
-        after_help = "Examples:\n  pullsim creds match '*.example.com' registry.example.com/app     -> true\n  \
-pullsim creds match '*.example.com' example.com/app              -> false (label count)\n  \
-pullsim creds match 'registry.example.com/team' registry.example.com/teamwork -> true (string prefix)"
+        after_help = "Examples:\n  pullsim creds match '*.example.com' registry.example.com/app                # true\n  \
+pullsim creds match '*.example.com' example.com/app                         # false: label count\n  \
+pullsim creds match 'registry.example.com/team' registry.example.com/teamwork # true: prefix"
     )]
     Match {
         /// The keyring key, possibly with `*` globs in host labels.
@@ -164,8 +169,8 @@ not fall back to an anonymous pull once any matched; an empty list means one ano
 FILE may be a docker config.json (`{\"auths\": ...}`), a legacy .dockercfg map, or (for \
 --pod-secret) a Secret manifest in YAML or JSON of type kubernetes.io/dockerconfigjson or \
 kubernetes.io/dockercfg.",
-        after_help = "Examples:\n  pullsim creds lookup registry.example.com/team/app:v1 --pod-secret regcred.yaml\n  \
-pullsim creds lookup nginx --node-config /var/lib/kubelet/config.json --json"
+        after_help = "Examples:\n  pullsim creds lookup registry.example.com/team/app:v1 --pod-secret examples/secrets/regcred.yaml\n  \
+pullsim creds lookup nginx --node-config examples/node/config.json --json"
     )]
     Lookup {
         /// The container's `image`, as written in the pod spec.
