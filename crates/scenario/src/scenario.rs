@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use pullsim_model::{KubeletBehavior, PlatformsVersion, Secret, SimTime};
 
+use crate::ceilings::within_ceilings;
 use crate::diagnostics::{Diagnostics, ScenarioErrors};
 use crate::expect::{Expectation, read_expectations};
 use crate::fields::{Fields, boolean, duration, number, text};
@@ -239,6 +240,9 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         .filter_map(|entry| suggestion(&entry.key, &SECTIONS).filter(|near| *near != entry.key))
         .collect();
     fields.finish(diagnostics);
+    // Before anything that grows with the pods or nodes: a scenario over a ceiling is read
+    // for its other mistakes, but its pods are never listed.
+    let within = within_ceilings(nodes_node, workloads_node, timeline_node, diagnostics);
 
     let kubernetes = kubernetes_node.map_or(Some(Kubernetes::default()), |n| {
         read_kubernetes(n, diagnostics)
@@ -346,6 +350,9 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         run: run?,
         expectations: Vec::new(),
     };
+    if !within {
+        return None;
+    }
     check_scenario(&scenario, &mut known, diagnostics);
     scenario.expectations = expect_node
         .map(|n| read_expectations(n, &known, diagnostics))
