@@ -19,6 +19,7 @@ use pullsim_model::go_text::quote;
 use pullsim_model::units::parse_duration;
 use pullsim_model::{Bandwidth, ByteSize, SimTime};
 
+use crate::caps::{LABEL_KEY_MAX, LABEL_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::suggest::{suggestion, unknown_field_message};
 use crate::tree::{Entry, Node, Value};
@@ -287,7 +288,23 @@ pub(crate) fn text_map(node: &Node, diagnostics: &mut Diagnostics) -> BTreeMap<S
     };
     for entry in fields.entries {
         if let Some(value) = entry.value.scalar() {
-            map.insert(entry.key.clone(), value.to_owned());
+            let key_fits = within(
+                entry.key_position,
+                &entry.key,
+                "label key",
+                LABEL_KEY_MAX,
+                diagnostics,
+            );
+            let value_fits = within(
+                entry.value.position,
+                value,
+                "label value",
+                LABEL_MAX,
+                diagnostics,
+            );
+            if key_fits && value_fits {
+                map.insert(entry.key.clone(), value.to_owned());
+            }
         } else {
             diagnostics.error(
                 entry.value.position,

@@ -23,6 +23,7 @@
 //! - [`run`]: the runner: the scenario as a simulation, its transcript and JSON, and the
 //!   expectations judged ([`run::run`], [`run::Outcome`]).
 //! - [`diagnostics`]: positions and the error list.
+//! - [`caps`]: how long names, label values and image references may be.
 //! - [`ceilings`]: how many nodes, pods and containers a scenario may have, checked before
 //!   anything is built.
 //! - `references`: names one section uses that another must describe.
@@ -31,6 +32,7 @@
 //!   `suggest`: "did you mean".
 
 mod bridge;
+pub mod caps;
 pub mod ceilings;
 pub mod diagnostics;
 pub mod expect;

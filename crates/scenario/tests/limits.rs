@@ -129,3 +129,97 @@ fn pods_times_their_images_have_a_ceiling_of_their_own() {
         )]
     );
 }
+
+/// Ten million characters, as in the issue.
+fn long_text(c: char) -> String {
+    std::iter::repeat_n(c, 10 << 20).collect()
+}
+
+#[test]
+fn a_ten_megabyte_image_is_one_short_error() {
+    let text = edit(
+        "image: registry.example.com/app:v1",
+        &format!("image: registry.example.com/{}", long_text('a')),
+    );
+    assert_eq!(
+        errors(&text),
+        [format!(
+            "x.yaml:17:18: image \"registry.example.com/{}\"... is {} characters long (at most 1024)",
+            "a".repeat(19),
+            (10 << 20) + 21
+        )]
+    );
+}
+
+#[test]
+fn a_ten_megabyte_workload_name_is_one_short_error() {
+    let text = format!(
+        "{}expect:\n  - {{workload: web, timeToRunning: {{max: 1m}}}}\n",
+        edit("name: web}", &format!("name: {}}}", long_text('w')))
+    );
+    let got = errors(&text);
+    assert_eq!(
+        got,
+        [format!(
+            "x.yaml:12:22: name \"{}\"... is {} characters long (at most 253)",
+            "w".repeat(40),
+            10 << 20
+        )]
+    );
+}
+
+#[test]
+fn an_unknown_pod_among_many_lists_twenty_names_and_counts_the_rest() {
+    let text = format!(
+        "{}expect:\n  - {{pod: nope, events: [Pulling]}}\n",
+        edit("replicas: 3", "replicas: 400000")
+    );
+    let got = errors(&text);
+    assert_eq!(
+        got,
+        [
+            "x.yaml:20:11: unknown pod \"nope\" (expected web-0, web-1, web-10, web-100, web-1000, web-10000, web-100000, web-100001, web-100002, web-100003, web-100004, web-100005, web-100006, web-100007, web-100008, web-100009, web-10001, web-100010, web-100011, web-100012, ... and 399,980 more)"
+        ]
+    );
+}
+
+#[test]
+fn a_ten_megabyte_pod_name_in_an_expectation_gets_no_suggestion_and_is_not_quoted_whole() {
+    let text = format!(
+        "{}expect:\n  - {{pod: {}, events: [Pulling]}}\n",
+        BASE,
+        long_text('p')
+    );
+    assert_eq!(
+        errors(&text),
+        [format!(
+            "x.yaml:20:11: unknown pod \"{}\"... (expected web-0, web-1 or web-2)",
+            "p".repeat(40)
+        )]
+    );
+}
+
+#[test]
+fn labels_follow_kubernetes_lengths() {
+    let text = edit(
+        "    count: 2\n",
+        &format!(
+            "    count: 2\n    labels: {{zone: {}, {}: x}}\n",
+            "z".repeat(64),
+            "k".repeat(318)
+        ),
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            format!(
+                "x.yaml:9:20: label value \"{}\" is 64 characters long (at most 63)",
+                "z".repeat(64)
+            ),
+            format!(
+                "x.yaml:9:86: label key \"{}\"... is 318 characters long (at most 317)",
+                "k".repeat(40)
+            ),
+        ]
+    );
+}
