@@ -104,6 +104,25 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The top level of a manifest that pullsim adds its own keys to (`replicas`, `at`):
+    /// the keys in `kubernetes` that pullsim does not read are ignored, and every other
+    /// unknown key is an error, since it can only be a misspelling (`att: 2m`) of one the
+    /// reader asked for.
+    pub(crate) fn finish_extended_manifest(
+        self,
+        kubernetes: &[&str],
+        diagnostics: &mut Diagnostics,
+    ) {
+        for (entry, taken) in self.entries.iter().zip(&self.taken) {
+            if !taken && !kubernetes.contains(&entry.key.as_str()) {
+                diagnostics.error(
+                    entry.key_position,
+                    unknown_field_message(&entry.key, &self.asked),
+                );
+            }
+        }
+    }
+
     /// Ignores keys nobody asked for, except those close to an asked-for key: those are
     /// misspellings of a field that affects pulling, and would silently change the result.
     pub(crate) fn finish_manifest(self, diagnostics: &mut Diagnostics) {

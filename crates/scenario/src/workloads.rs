@@ -195,7 +195,9 @@ pub(crate) fn read_workload(
     let spec = fields
         .require("spec", diagnostics)
         .and_then(|spec| read_spec(spec, &namespace, context, diagnostics));
-    fields.finish_manifest(diagnostics);
+    // A Pod's top level has no other fields but its `status`, which a pasted
+    // `kubectl get -o yaml` carries.
+    fields.finish_extended_manifest(&["status"], diagnostics);
     Some(Workload {
         name: name?,
         namespace,
