@@ -172,6 +172,18 @@ pub const RUN_LIMIT_DEFAULT: Duration = Duration::from_secs(3600);
 pub const EVENTS_MAX_DEFAULT: u64 = 10_000_000;
 
 impl Scenario {
+    /// Reads a scenario from a file's bytes: [`Scenario::parse`] once they are UTF-8, else
+    /// one error at the line and column of the first byte that is not.
+    pub fn parse_bytes(file_name: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+        match crate::diagnostics::utf8_text(bytes) {
+            Ok(text) => Scenario::parse(file_name, text),
+            Err(error) => Err(ScenarioErrors {
+                file_name: file_name.to_owned(),
+                errors: vec![error],
+            }),
+        }
+    }
+
     /// Reads a scenario. `file_name` only labels the errors (`file:line:column: message`).
     /// Never panics: any text gives a scenario or errors.
     pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
