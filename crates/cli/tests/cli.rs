@@ -516,13 +516,16 @@ fn ref_json_from_stdin_streams_one_result_per_line() {
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let stdout = child.stdout.take().expect("stdout is piped");
     let (lines, received) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            if lines.send(line.expect("stdout is text")).is_err() {
-                break;
+    // A reader thread, so the test can wait for a line with a timeout.
+    let reader = std::thread::Builder::new()
+        .spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                if lines.send(line.expect("stdout is text")).is_err() {
+                    break;
+                }
             }
-        }
-    });
+        })
+        .expect("a thread");
     for (input, name) in [("nginx", "docker.io/library/nginx"), ("UPPER", "")] {
         stdin
             .write_all(format!("{input}\n").as_bytes())
