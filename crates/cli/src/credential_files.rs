@@ -45,12 +45,13 @@ fn kind_of(text: &str) -> FileKind {
 fn read(path: &str) -> Result<String, CliError> {
     let bytes = std::fs::read(path)
         .map_err(|err| CliError::input(format!("{path}: cannot read: {err}")))?;
-    String::from_utf8(bytes).map_err(|err| {
-        CliError::input(format!(
-            "{path}: not UTF-8 text (invalid byte at offset {})",
-            err.utf8_error().valid_up_to()
-        ))
-    })
+    match pullsim_scenario::diagnostics::utf8_text(&bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(error) => Err(CliError::input(format!(
+            "{path}:{}: {}",
+            error.position, error.message
+        ))),
+    }
 }
 
 fn secret_error(path: &str, error: &SecretError) -> CliError {
@@ -108,10 +109,44 @@ pub(crate) fn pod_secret(path: &str) -> Result<Secret, CliError> {
     }
 }
 
-/// Reads a `--node-config` file as a candidate of the kubelet's search path. The kubelet would
-/// silently skip a file it cannot parse; here that is an error, because a file named on the
-/// command line that does not parse is almost always a mistake worth hearing about.
-pub(crate) fn node_config(path: &str) -> Result<NodeConfigCandidate, CliError> {
+/// Reads a `--node-config` file as a candidate of the kubelet's search path, as the kubelet
+/// does (SEMANTICS.md 4.1, 4.4): a file that cannot be read or parsed is skipped and the
+/// next one read. The candidate always comes back, so the search order and the numbering
+/// `node-config[i]` stay those of the command line; the warning, when there is one, says
+/// what was wrong with the file (a file named on the command line that does not parse is
+/// almost always a mistake worth hearing about).
+pub(crate) fn node_config_or_warning(path: &str) -> (NodeConfigCandidate, Option<String>) {
+    match node_config(path) {
+        Ok(candidate) => (candidate, None),
+        Err(error) => {
+            // What the kubelet's provider would find there: the bytes (which then fail to
+            // parse and are skipped), or nothing for a file it cannot open.
+            let contents = std::fs::read(path).ok();
+            let format = if path.ends_with(".dockercfg") {
+                DockerConfigFormat::Dockercfg
+            } else {
+                DockerConfigFormat::ConfigJson
+            };
+            let candidate = NodeConfigCandidate {
+                path: path.to_owned(),
+                format,
+                contents,
+            };
+            let message = match error {
+                CliError::Output(error) => error.to_string(),
+                CliError::Usage(message)
+                | CliError::Input(message)
+                | CliError::Internal(message)
+                | CliError::Diagnostics(message) => message,
+            };
+            let warning = format!("{message} (the kubelet skips this file and reads the next one)");
+            (candidate, Some(warning))
+        }
+    }
+}
+
+/// Reads a `--node-config` file that must be a docker config that parses.
+fn node_config(path: &str) -> Result<NodeConfigCandidate, CliError> {
     let text = read(path)?;
     let format = match kind_of(&text) {
         FileKind::DockerConfig(format) => format,
@@ -122,12 +157,7 @@ pub(crate) fn node_config(path: &str) -> Result<NodeConfigCandidate, CliError> {
             )));
         }
     };
-    check_docker_config(path, &text, format).map_err(|error| match error {
-        CliError::Input(message) => CliError::input(format!(
-            "{message} (the kubelet would skip this file and read the next one)"
-        )),
-        other => other,
-    })?;
+    check_docker_config(path, &text, format)?;
     Ok(NodeConfigCandidate {
         path: path.to_owned(),
         format,

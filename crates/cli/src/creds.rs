@@ -59,13 +59,15 @@ struct Inputs {
     node_choice: NodeConfigChoice,
 }
 
-/// `pullsim creds lookup`.
+/// `pullsim creds lookup`. A `--node-config` file that cannot be read or parsed is skipped
+/// with a warning on standard error, as the kubelet skips it and reads the next one.
 pub(crate) fn run_lookup(
     image: &str,
     pod_secret_paths: &[String],
     node_config_paths: &[String],
     json: bool,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
     let repo = parse_image_name(image)
         .map_err(|err| {
@@ -78,10 +80,14 @@ pub(crate) fn run_lookup(
         .iter()
         .map(|path| credential_files::pod_secret(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let candidates = node_config_paths
-        .iter()
-        .map(|path| credential_files::node_config(path))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut candidates = Vec::with_capacity(node_config_paths.len());
+    for path in node_config_paths {
+        let (candidate, warning) = credential_files::node_config_or_warning(path);
+        if let Some(warning) = warning {
+            writeln!(err, "pullsim: warning: {warning}").map_err(CliError::output)?;
+        }
+        candidates.push(candidate);
+    }
     let node_choice = select_node_config(&candidates);
     let (node_keyring, _) = node_choice.keyring();
     let fetched: Vec<Option<Secret>> = secrets.iter().cloned().map(Some).collect();

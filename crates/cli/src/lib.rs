@@ -287,7 +287,7 @@ where
             pod_secrets,
             node_configs,
             json,
-        }) => creds::run_lookup(&image, &pod_secrets, &node_configs, json, out),
+        }) => creds::run_lookup(&image, &pod_secrets, &node_configs, json, out, err),
         Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(&args, out),
         Command::Conformance(args) => conformance::run(&args, out, err),
         Command::Run(args) => run::run(&args, out),

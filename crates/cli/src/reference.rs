@@ -72,57 +72,74 @@ fn report(input: &str) -> Report {
     })
 }
 
-/// Expands `-` into the lines of standard input (blank lines skipped), keeping order.
-fn inputs(args: &[String], stdin: &mut dyn BufRead) -> Result<Vec<String>, CliError> {
-    let mut inputs = Vec::new();
-    let mut stdin_read = false;
+/// Calls `each` with every input in order, `-` expanded into the lines of standard input
+/// (blank lines skipped), one at a time: nothing is held, so `ref --json -` prints each
+/// result as its line arrives and a million lines take no more memory than one.
+fn for_each_input(
+    args: &[String],
+    stdin: &mut dyn BufRead,
+    mut each: impl FnMut(&str) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    if args.iter().filter(|arg| *arg == "-").count() > 1 {
+        return Err(CliError::usage(
+            "`-` (standard input) may be given only once",
+        ));
+    }
     for arg in args {
         if arg != "-" {
-            inputs.push(arg.clone());
+            each(arg)?;
             continue;
         }
-        if stdin_read {
-            return Err(CliError::usage(
-                "`-` (standard input) may be given only once",
-            ));
-        }
-        stdin_read = true;
-        for (number, line) in stdin.lines().enumerate() {
-            let line = line.map_err(|err| {
-                CliError::input(format!("standard input, line {}: {err}", number + 1))
-            })?;
-            let line = line.strip_suffix('\r').unwrap_or(&line);
-            if !line.is_empty() {
-                inputs.push(line.to_owned());
+        let mut line = String::new();
+        let mut number = 0usize;
+        loop {
+            line.clear();
+            number += 1;
+            let read = stdin
+                .read_line(&mut line)
+                .map_err(|err| CliError::input(format!("standard input, line {number}: {err}")))?;
+            if read == 0 {
+                break;
+            }
+            let text = line.strip_suffix('\n').unwrap_or(&line);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            if !text.is_empty() {
+                each(text)?;
             }
         }
     }
-    Ok(inputs)
+    Ok(())
 }
 
-/// Runs `pullsim ref`; exit 1 when any reference is invalid.
+/// Runs `pullsim ref`; exit 1 when any reference is invalid. `--json` prints one JSON
+/// object per line (JSON Lines) as each input is read; the table needs every row for its
+/// widths, so it prints at the end.
 pub(crate) fn run(
     args: &[String],
     json: bool,
     stdin: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
-    let reports: Vec<Report> = inputs(args, stdin)?
-        .iter()
-        .map(|input| report(input))
-        .collect();
+    let mut all_valid = true;
     if json {
-        for report in &reports {
-            let line =
-                serde_json::to_string(report).map_err(|err| CliError::internal(err.to_string()))?;
-            writeln!(out, "{line}").map_err(CliError::output)?;
-        }
+        for_each_input(args, stdin, |input| {
+            let report = report(input);
+            all_valid &= matches!(report, Report::Parsed(_));
+            let line = serde_json::to_string(&report)
+                .map_err(|err| CliError::internal(err.to_string()))?;
+            writeln!(out, "{line}").map_err(CliError::output)
+        })?;
     } else {
+        let mut reports = Vec::new();
+        for_each_input(args, stdin, |input| {
+            reports.push(report(input));
+            Ok(())
+        })?;
+        all_valid = reports
+            .iter()
+            .all(|report| matches!(report, Report::Parsed(_)));
         write_table(&reports, out).map_err(CliError::output)?;
     }
-    let all_valid = reports
-        .iter()
-        .all(|report| matches!(report, Report::Parsed(_)));
     Ok(if all_valid { Outcome::Yes } else { Outcome::No })
 }
 

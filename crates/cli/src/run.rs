@@ -52,9 +52,9 @@ fn parse_until(text: &str) -> Result<Duration, String> {
 /// Runs `pullsim run`.
 pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let name = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file)
+    let bytes = std::fs::read(&args.file)
         .map_err(|error| CliError::input(format!("{name}: cannot read the scenario: {error}")))?;
-    let scenario = Scenario::parse(&name, &text)
+    let scenario = Scenario::parse_bytes(&name, &bytes)
         .map_err(|errors| CliError::Diagnostics(errors.to_string()))?;
     let options = RunOptions {
         seed: args.seed,

@@ -410,34 +410,141 @@ fn creds_lookup_bad_input_names_the_file() {
         );
         assert_bad_input(&output, needles);
     }
-    let missing = dir.path().join("missing.json");
-    let missing = missing.to_string_lossy();
-    assert_bad_input(
-        &pullsim(
-            &["creds", "lookup", "x.io/app", "--node-config", &missing],
-            "",
-        ),
-        &["missing.json", "cannot read"],
-    );
-    let syntax = dir.path().join("syntax.json");
-    let output = pullsim(
-        &[
-            "creds",
-            "lookup",
-            "x.io/app",
-            "--node-config",
-            &syntax.to_string_lossy(),
-        ],
-        "",
-    );
-    assert_bad_input(
-        &output,
-        &["syntax.json", "the kubelet would skip this file"],
-    );
     assert_bad_input(
         &pullsim(&["creds", "lookup", "NGINX"], ""),
         &[
             r#"couldn't parse image name "NGINX": invalid reference format: repository name (library/NGINX) must be lowercase"#,
         ],
     );
+}
+
+/// A `--node-config` file that is missing, not UTF-8, a Secret manifest or broken JSON is
+/// skipped with a warning, as the kubelet skips it and reads the next file (SEMANTICS.md
+/// 4.1, 4.4); the lookup goes on and exits 0.
+#[test]
+fn creds_lookup_skips_a_broken_node_config_with_a_warning_and_reads_the_next() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let good = write(
+        dir.path(),
+        "good.json",
+        r#"{"auths": {"x.io": {"username": "node", "password": "pw"}}}"#,
+    );
+    let good = good.to_string_lossy().into_owned();
+    let missing = dir
+        .path()
+        .join("missing.json")
+        .to_string_lossy()
+        .into_owned();
+    let broken = [
+        (missing.clone(), "cannot read"),
+        (
+            write(dir.path(), "syntax.json", "{\"auths\": {")
+                .to_string_lossy()
+                .into_owned(),
+            "syntax.json:",
+        ),
+        (
+            write(dir.path(), "binary.json", "{\u{0}\u{1}")
+                .to_string_lossy()
+                .into_owned(),
+            "binary.json",
+        ),
+        (
+            write(
+                dir.path(),
+                "secret.yaml",
+                "kind: Secret\nmetadata: {name: s}\n",
+            )
+            .to_string_lossy()
+            .into_owned(),
+            "not a Secret manifest",
+        ),
+    ];
+    for (first, needle) in &broken {
+        let output = pullsim(
+            &[
+                "creds",
+                "lookup",
+                "x.io/app",
+                "--node-config",
+                first,
+                "--node-config",
+                &good,
+                "--json",
+            ],
+            "",
+        );
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "stderr: {err}");
+        assert_eq!(err.lines().count(), 1, "one warning: {err}");
+        assert!(err.starts_with("pullsim: warning: "), "{err}");
+        assert!(
+            err.contains(needle)
+                && err.contains("the kubelet skips this file and reads the next one"),
+            "{err}"
+        );
+        assert_eq!(
+            json_lines(&output),
+            [serde_json::json!({
+                "image": "x.io/app",
+                "repo": "x.io/app",
+                "credentials": [{"source": "node-config[1]", "key": "x.io", "username": "node"}]
+            })]
+        );
+    }
+    // Alone, a broken file leaves the lookup anonymous: still a lookup that succeeded.
+    let output = pullsim(
+        &["creds", "lookup", "x.io/app", "--node-config", &missing],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("anonymous"), "{}", stdout(&output));
+}
+
+/// `ref --json -` prints each result as its line of standard input arrives (JSON Lines),
+/// not after the last one: a million lines are never held at once.
+#[test]
+fn ref_json_from_stdin_streams_one_result_per_line() {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pullsim"))
+        .args(["ref", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pullsim binary starts");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines, received) = std::sync::mpsc::channel();
+    // A reader thread, so the test can wait for a line with a timeout.
+    let reader = std::thread::Builder::new()
+        .spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                if lines.send(line.expect("stdout is text")).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("a thread");
+    for (input, name) in [("nginx", "docker.io/library/nginx"), ("UPPER", "")] {
+        stdin
+            .write_all(format!("{input}\n").as_bytes())
+            .expect("stdin is writable");
+        stdin.flush().expect("stdin flushes");
+        // Standard input is still open: the answer must come before its end.
+        let line = received
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no result for {input:?} before the end of input"));
+        let value: serde_json::Value = serde_json::from_str(&line).expect("one JSON object");
+        assert_eq!(value["input"], input, "{line}");
+        if name.is_empty() {
+            assert!(value["error"].is_string(), "{line}");
+        } else {
+            assert_eq!(value["name"], name, "{line}");
+        }
+    }
+    drop(stdin);
+    let status = child.wait().expect("pullsim finishes");
+    reader.join().expect("the reader ends");
+    assert_eq!(status.code(), Some(1), "one reference was invalid");
 }

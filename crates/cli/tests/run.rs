@@ -241,3 +241,17 @@ fn help_explains_each_flag_with_an_example() {
         assert!(help.contains(example), "{example} in {help}");
     }
 }
+
+#[test]
+fn a_scenario_that_is_not_utf8_is_an_error_at_the_byte() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("latin1.yaml");
+    std::fs::write(&path, b"name: t\ndescription: caf\xe9\n").expect("temporary file is writable");
+    let path = path.to_str().unwrap();
+    let output = pullsim(&["run", path]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        format!("{path}:2:17: invalid UTF-8 (byte 0xe9); the file must be UTF-8 text\n")
+    );
+}

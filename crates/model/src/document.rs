@@ -43,7 +43,7 @@ impl DocumentError {
         let location = error.location();
         let (line, column) = (location.map(|l| l.line()), location.map(|l| l.column()));
         DocumentError {
-            message: trimmed(&error.to_string(), line, column),
+            message: reworded(&trimmed(&error.to_string(), line, column)),
             line,
             column,
         }
@@ -82,6 +82,39 @@ fn trimmed(text: &str, line: Option<u64>, column: Option<u64>) -> String {
         .strip_suffix(&format!(" at {position}"))
         .unwrap_or(first);
     first.to_owned()
+}
+
+/// serde-saphyr's own words for its limits, which print a Rust value
+/// (`budget breached: Nodes { nodes: 250001 }`) or its type system
+/// (`recursive references require weak recursion types`), in a reader's terms.
+fn reworded(message: &str) -> String {
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        let kind = breach.split([' ', '{']).next().unwrap_or_default();
+        let count: String = breach.chars().filter(char::is_ascii_digit).collect();
+        let what = match kind {
+            "Events" => "parser events",
+            "Aliases" => "aliases",
+            "Anchors" => "anchors",
+            "Depth" => "levels of nesting",
+            "Documents" => "documents",
+            "Nodes" => "values",
+            "ScalarBytes" => "bytes of text",
+            "CommentBytes" => "bytes of comments",
+            "MergeKeys" => "merge keys",
+            _ => "parts",
+        };
+        return if count.is_empty() {
+            format!("the document is too large to read (too many {what})")
+        } else {
+            format!(
+                "the document is too large to read ({count} {what}, more than the reader takes)"
+            )
+        };
+    }
+    if message.contains("recursive references require weak recursion types") {
+        return "an alias refers to an anchor that contains it (a recursive document)".to_owned();
+    }
+    message.to_owned()
 }
 
 /// Reads a YAML document (JSON is YAML too, but [`parse_json`] gives JSON's messages).
@@ -166,5 +199,24 @@ mod tests {
                 parse_json_or_yaml,
             ),
         ]);
+    }
+
+    #[test]
+    fn the_yaml_readers_limits_are_told_without_its_types() {
+        let many = format!("name: [{}]\nsize: 1\n", vec!["0"; 250_001].join(", "));
+        let error = parse_yaml::<serde_json::Value>(&many).expect_err("too many values");
+        assert!(
+            error
+                .message
+                .starts_with("the document is too large to read ("),
+            "{error:?}"
+        );
+        assert!(!error.message.contains('{'), "{error:?}");
+        let recursive = parse_yaml::<serde_json::Value>("a: &x [*x]\n").expect_err("recursive");
+        assert_eq!(
+            recursive.message,
+            "an alias refers to an anchor that contains it (a recursive document)",
+            "{recursive:?}"
+        );
     }
 }

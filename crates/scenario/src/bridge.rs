@@ -121,8 +121,11 @@ fn resolve(text: &str) -> Plain<'_> {
         if let Ok(value) = text.trim_start_matches('+').parse::<u64>() {
             return Plain::Unsigned(value);
         }
-        if let Ok(value) = text.parse::<i64>() {
-            return Plain::Signed(value);
+        // `-0` is no unsigned number: as text, a size or count says it is invalid.
+        match text.parse::<i64>() {
+            Ok(0) if text.starts_with('-') => return Plain::Text(text),
+            Ok(value) => return Plain::Signed(value),
+            Err(_) => {}
         }
     }
     if is_float(digits)
@@ -428,6 +431,10 @@ mod tests {
             (
                 "repository: app\ntag: v1\nbuild: -1\n",
                 "3:8: invalid value: integer \"-1\", expected u32",
+            ),
+            (
+                "repository: app\ntag: v1\nlayers: [-0]\n",
+                "3:10: invalid size \"-0\": want a number and a unit such as 500B, 4KiB, 20MiB or 1.5GiB",
             ),
         ] {
             assert_eq!(read::<ImageSpec>(text).unwrap_err(), want, "{text:?}");

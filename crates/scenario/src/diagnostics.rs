@@ -68,6 +68,26 @@ impl fmt::Display for ScenarioErrors {
     }
 }
 
+/// The bytes of a file as UTF-8 text, or where the first byte that is not UTF-8 is and a
+/// message saying so (`invalid UTF-8 (byte 0xff); ...`): line and column count the
+/// characters before it, as every other position does.
+pub fn utf8_text(bytes: &[u8]) -> Result<&str, ScenarioError> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = &bytes[..error.valid_up_to()];
+        // The prefix is valid UTF-8 by definition of `valid_up_to`.
+        let before = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        let clamp = |count: usize| u32::try_from(count).unwrap_or(u32::MAX);
+        let line = clamp(before.matches('\n').count()).saturating_add(1);
+        let column = clamp(before[line_start..].chars().count()).saturating_add(1);
+        let byte = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
+        ScenarioError {
+            position: Position::new(line, column),
+            message: format!("invalid UTF-8 (byte 0x{byte:02x}); the file must be UTF-8 text"),
+        }
+    })
+}
+
 /// The errors collected while reading one file.
 #[derive(Debug, Default)]
 pub(crate) struct Diagnostics {
@@ -111,6 +131,17 @@ impl Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_utf8_is_found_at_its_line_and_column() {
+        let error = utf8_text(b"name: t\ndescr\xc3\xa9: \xff\n").unwrap_err();
+        assert_eq!(error.position, Position::new(2, 9));
+        assert_eq!(
+            error.message,
+            "invalid UTF-8 (byte 0xff); the file must be UTF-8 text"
+        );
+        assert_eq!(utf8_text(b"ok").unwrap(), "ok");
+    }
 
     #[test]
     fn errors_print_one_per_line_in_file_order_without_repeats() {

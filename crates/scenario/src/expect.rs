@@ -591,6 +591,9 @@ fn credential(node: &Node, diagnostics: &mut Diagnostics) -> Option<CredentialRe
     }
 }
 
+/// The methods a registry is sent (case does not matter in a filter).
+const REQUEST_METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
 fn request_filter(
     node: &Node,
     known: &Known,
@@ -598,10 +601,18 @@ fn request_filter(
 ) -> Option<RequestFilter> {
     let mut fields = Fields::of(node, "a request filter", diagnostics)?;
     let errors_before = diagnostics.count();
-    let method = fields
-        .get("method")
-        .and_then(|n| text(n, diagnostics))
-        .map(|m| m.to_uppercase());
+    let method = fields.get("method").and_then(|n| {
+        let written = text(n, diagnostics)?;
+        let upper = written.to_uppercase();
+        let valid = REQUEST_METHODS.contains(&upper.as_str());
+        if !valid {
+            diagnostics.error(
+                n.position,
+                unknown_value_message("request method", &written, &REQUEST_METHODS),
+            );
+        }
+        valid.then_some(upper)
+    });
     let kind = fields.get("kind").and_then(|n| {
         let written = text(n, diagnostics)?;
         let kinds = [

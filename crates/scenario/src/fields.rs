@@ -19,6 +19,7 @@ use pullsim_model::go_text::quote;
 use pullsim_model::units::parse_duration;
 use pullsim_model::{Bandwidth, ByteSize, SimTime};
 
+use crate::caps::{LABEL_KEY_MAX, LABEL_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::suggest::{suggestion, unknown_field_message};
 use crate::tree::{Entry, Node, Value};
@@ -95,6 +96,25 @@ impl<'a> Fields<'a> {
     pub(crate) fn finish(self, diagnostics: &mut Diagnostics) {
         for (entry, taken) in self.entries.iter().zip(&self.taken) {
             if !taken {
+                diagnostics.error(
+                    entry.key_position,
+                    unknown_field_message(&entry.key, &self.asked),
+                );
+            }
+        }
+    }
+
+    /// The top level of a manifest that pullsim adds its own keys to (`replicas`, `at`):
+    /// the keys in `kubernetes` that pullsim does not read are ignored, and every other
+    /// unknown key is an error, since it can only be a misspelling (`att: 2m`) of one the
+    /// reader asked for.
+    pub(crate) fn finish_extended_manifest(
+        self,
+        kubernetes: &[&str],
+        diagnostics: &mut Diagnostics,
+    ) {
+        for (entry, taken) in self.entries.iter().zip(&self.taken) {
+            if !taken && !kubernetes.contains(&entry.key.as_str()) {
                 diagnostics.error(
                     entry.key_position,
                     unknown_field_message(&entry.key, &self.asked),
@@ -287,7 +307,23 @@ pub(crate) fn text_map(node: &Node, diagnostics: &mut Diagnostics) -> BTreeMap<S
     };
     for entry in fields.entries {
         if let Some(value) = entry.value.scalar() {
-            map.insert(entry.key.clone(), value.to_owned());
+            let key_fits = within(
+                entry.key_position,
+                &entry.key,
+                "label key",
+                LABEL_KEY_MAX,
+                diagnostics,
+            );
+            let value_fits = within(
+                entry.value.position,
+                value,
+                "label value",
+                LABEL_MAX,
+                diagnostics,
+            );
+            if key_fits && value_fits {
+                map.insert(entry.key.clone(), value.to_owned());
+            }
         } else {
             diagnostics.error(
                 entry.value.position,

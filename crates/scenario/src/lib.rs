@@ -23,12 +23,17 @@
 //! - [`run`]: the runner: the scenario as a simulation, its transcript and JSON, and the
 //!   expectations judged ([`run::run`], [`run::Outcome`]).
 //! - [`diagnostics`]: positions and the error list.
+//! - [`caps`]: how long names, label values and image references may be.
+//! - [`ceilings`]: how many nodes, pods and containers a scenario may have, checked before
+//!   anything is built.
 //! - `references`: names one section uses that another must describe.
 //! - `tree`: the YAML document as a tree with positions; `bridge`: serde over that tree for
 //!   the registry crate's types; `fields`: typed reading of mappings and scalars;
 //!   `suggest`: "did you mean".
 
 mod bridge;
+pub mod caps;
+pub mod ceilings;
 pub mod diagnostics;
 pub mod expect;
 mod fields;

@@ -41,6 +41,7 @@ use pullsim_model::{
     parse_image_name,
 };
 
+use crate::caps::{IMAGE_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, bandwidth, boolean, duration, list, number, text, text_map};
 use crate::references::Known;
@@ -361,6 +362,15 @@ fn read_prepulled(
     diagnostics: &mut Diagnostics,
 ) -> Option<String> {
     let image = text(node, diagnostics)?;
+    if !within(
+        node.position,
+        &image,
+        "pre-pulled image",
+        IMAGE_MAX,
+        diagnostics,
+    ) {
+        return None;
+    }
     let name = match parse_image_name(&image) {
         Ok(name) => name,
         Err(error) => {

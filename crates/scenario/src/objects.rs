@@ -32,6 +32,7 @@ use pullsim_model::credentials::{
 };
 use pullsim_model::go_text::quote;
 
+use crate::caps::{LABEL_MAX, NAME_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, list, text};
 use crate::references::Known;
@@ -88,12 +89,23 @@ pub(crate) fn read_name_and_namespace(
     metadata: &mut Fields<'_>,
     diagnostics: &mut Diagnostics,
 ) -> (Option<String>, String) {
-    let name = metadata
-        .require("name", diagnostics)
-        .and_then(|name| text(name, diagnostics));
+    let name = metadata.require("name", diagnostics).and_then(|name| {
+        text(name, diagnostics)
+            .filter(|text| within(name.position, text, "name", NAME_MAX, diagnostics))
+    });
     let namespace = metadata
         .get("namespace")
-        .and_then(|namespace| text(namespace, diagnostics))
+        .and_then(|namespace| {
+            text(namespace, diagnostics).filter(|text| {
+                within(
+                    namespace.position,
+                    text,
+                    "namespace",
+                    LABEL_MAX,
+                    diagnostics,
+                )
+            })
+        })
         .unwrap_or_else(|| "default".to_owned());
     (name, namespace)
 }

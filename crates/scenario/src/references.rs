@@ -16,7 +16,7 @@ use pullsim_model::{SimTime, parse_image_name};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::nodes::NodePool;
 use crate::scenario::Scenario;
-use crate::suggest::{suggestion, unknown_value_message};
+use crate::suggest::{listed, suggestion, unknown_value_message};
 use crate::timeline::{Action, TimedAction};
 use crate::workloads::Workload;
 
@@ -157,7 +157,8 @@ impl Known {
             let hosts = if self.registries.is_empty() {
                 "none are described".to_owned()
             } else {
-                format!("described: {}", self.registries.join(", "))
+                let hosts: Vec<&str> = self.registries.iter().map(String::as_str).collect();
+                format!("described: {}", listed(&hosts))
             };
             diagnostics.error(
                 at,
@@ -364,7 +365,7 @@ impl Known {
                 format!(
                     "pod {} has several containers ({}); name one with container:",
                     quote(pod),
-                    names.join(", ")
+                    listed(&names)
                 ),
             ),
             _ => {}

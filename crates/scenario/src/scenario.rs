@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use pullsim_model::{KubeletBehavior, PlatformsVersion, Secret, SimTime};
 
+use crate::ceilings::within_ceilings;
 use crate::diagnostics::{Diagnostics, ScenarioErrors};
 use crate::expect::{Expectation, read_expectations};
 use crate::fields::{Fields, boolean, duration, number, text};
@@ -171,6 +172,18 @@ pub const RUN_LIMIT_DEFAULT: Duration = Duration::from_secs(3600);
 pub const EVENTS_MAX_DEFAULT: u64 = 10_000_000;
 
 impl Scenario {
+    /// Reads a scenario from a file's bytes: [`Scenario::parse`] once they are UTF-8, else
+    /// one error at the line and column of the first byte that is not.
+    pub fn parse_bytes(file_name: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+        match crate::diagnostics::utf8_text(bytes) {
+            Ok(text) => Scenario::parse(file_name, text),
+            Err(error) => Err(ScenarioErrors {
+                file_name: file_name.to_owned(),
+                errors: vec![error],
+            }),
+        }
+    }
+
     /// Reads a scenario. `file_name` only labels the errors (`file:line:column: message`).
     /// Never panics: any text gives a scenario or errors.
     pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
@@ -239,6 +252,9 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         .filter_map(|entry| suggestion(&entry.key, &SECTIONS).filter(|near| *near != entry.key))
         .collect();
     fields.finish(diagnostics);
+    // Before anything that grows with the pods or nodes: a scenario over a ceiling is read
+    // for its other mistakes, but its pods are never listed.
+    let within = within_ceilings(nodes_node, workloads_node, timeline_node, diagnostics);
 
     let kubernetes = kubernetes_node.map_or(Some(Kubernetes::default()), |n| {
         read_kubernetes(n, diagnostics)
@@ -346,6 +362,9 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         run: run?,
         expectations: Vec::new(),
     };
+    if !within {
+        return None;
+    }
     check_scenario(&scenario, &mut known, diagnostics);
     scenario.expectations = expect_node
         .map(|n| read_expectations(n, &known, diagnostics))

@@ -8,24 +8,31 @@
 //! (edits and swaps of two neighbours): at most 1 for names of 3 to 6 characters, 2 for
 //! longer ones, and case alone for names of 1 or 2 characters.
 
-use pullsim_model::go_text::quote;
+use crate::caps::shortened;
 
 /// The candidate closest to `word` under the closeness rule, if any; the first of equally
 /// close candidates wins, so callers list the most likely first.
 pub(crate) fn suggestion<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word_length = word.chars().count();
+    // No name is this long (object names have at most 253 characters), and the distance
+    // costs the product of the two lengths.
+    if word_length > SUGGESTED_CHARS_MAX {
+        return None;
+    }
     let word_lower = word.to_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     for &candidate in candidates {
-        let candidate_lower = candidate.to_lowercase();
-        let shorter = word_lower
-            .chars()
-            .count()
-            .min(candidate_lower.chars().count());
-        let allowed = match shorter {
+        let candidate_length = candidate.chars().count();
+        let allowed = match word_length.min(candidate_length) {
             0..=2 => 0,
             3..=6 => 1,
             _ => 2,
         };
+        // The distance is at least the difference of the lengths.
+        if word_length.abs_diff(candidate_length) > allowed {
+            continue;
+        }
+        let candidate_lower = candidate.to_lowercase();
         let distance = osa_distance(&word_lower, &candidate_lower);
         if distance <= allowed && best.is_none_or(|(best_distance, _)| distance < best_distance) {
             best = Some((distance, candidate));
@@ -34,23 +41,70 @@ pub(crate) fn suggestion<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a s
     best.map(|(_, candidate)| candidate)
 }
 
+/// Words longer than this get no suggestion.
+const SUGGESTED_CHARS_MAX: usize = 256;
+
+/// How many names of the scenario's own (pods, workloads, registries) a message lists
+/// before it says how many more there are; the lists of fields and values pullsim knows
+/// are shorter.
+pub(crate) const LISTED_MAX: usize = 20;
+
+/// The first [`LISTED_MAX`] names joined by `, `, then `, ... and N more`.
+pub(crate) fn listed(names: &[&str]) -> String {
+    let mut text = names
+        .iter()
+        .take(LISTED_MAX)
+        .map(|name| shortened_plain(name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LISTED_MAX {
+        text.push_str(&format!(
+            ", ... and {} more",
+            grouped(names.len() - LISTED_MAX)
+        ));
+    }
+    text
+}
+
+/// A name as a list shows it: itself, or its start and `...` when it is long.
+fn shortened_plain(name: &str) -> String {
+    if name.chars().count() <= 80 {
+        return name.to_owned();
+    }
+    let start: String = name.chars().take(40).collect();
+    format!("{start}...")
+}
+
+/// `999990` as `999,990`.
+fn grouped(number: usize) -> String {
+    let digits = number.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// `unknown field "x" (did you mean "y"?)`, or the list of fields the place takes.
 pub(crate) fn unknown_field_message(field: &str, candidates: &[&str]) -> String {
     match suggestion(field, candidates) {
         Some(near) => format!(
             "unknown field {} (did you mean {}?)",
-            quote(field),
-            quote(near)
+            shortened(field),
+            pullsim_model::go_text::quote(near)
         ),
         None if candidates.is_empty() => {
             format!(
                 "unknown field {} (no fields are expected here)",
-                quote(field)
+                shortened(field)
             )
         }
         None => format!(
             "unknown field {} (expected one of {})",
-            quote(field),
+            shortened(field),
             candidates.join(", ")
         ),
     }
@@ -58,17 +112,18 @@ pub(crate) fn unknown_field_message(field: &str, candidates: &[&str]) -> String 
 
 /// `unknown <what> "x" (expected a, b or c)`, with a suggestion when one is close.
 pub(crate) fn unknown_value_message(what: &str, value: &str, candidates: &[&str]) -> String {
+    let value_text = shortened(value);
     let expected = match candidates {
-        [] => return format!("unknown {what} {} (the scenario has none)", quote(value)),
-        [only] => (*only).to_owned(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [] => return format!("unknown {what} {value_text} (the scenario has none)"),
+        [only] => shortened_plain(only),
+        _ if candidates.len() > LISTED_MAX => listed(candidates),
+        [init @ .., last] => format!("{} or {}", listed(init), shortened_plain(last)),
     };
     match suggestion(value, candidates) {
-        Some(near) => format!(
-            "unknown {what} {} (did you mean {near}? expected {expected})",
-            quote(value)
-        ),
-        None => format!("unknown {what} {} (expected {expected})", quote(value)),
+        Some(near) => {
+            format!("unknown {what} {value_text} (did you mean {near}? expected {expected})")
+        }
+        None => format!("unknown {what} {value_text} (expected {expected})"),
     }
 }
 

@@ -92,7 +92,7 @@ impl Node {
     pub(crate) fn describe(&self) -> String {
         match &self.value {
             Value::Scalar { .. } if self.is_null() => "nothing".to_owned(),
-            Value::Scalar { text, .. } => pullsim_model::go_text::quote(text),
+            Value::Scalar { text, .. } => crate::caps::shortened(text),
             Value::Sequence(_) => "a list".to_owned(),
             Value::Mapping(_) => "a mapping".to_owned(),
         }

@@ -38,6 +38,7 @@ use std::time::Duration;
 use pullsim_model::go_text::quote;
 use pullsim_model::{PullPolicy, SimTime, default_pull_policy};
 
+use crate::caps::{IMAGE_MAX, LABEL_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, duration, list, number, text, text_map, time};
 use crate::nodes::NodePool;
@@ -194,7 +195,9 @@ pub(crate) fn read_workload(
     let spec = fields
         .require("spec", diagnostics)
         .and_then(|spec| read_spec(spec, &namespace, context, diagnostics));
-    fields.finish_manifest(diagnostics);
+    // A Pod's top level has no other fields but its `status`, which a pasted
+    // `kubectl get -o yaml` carries.
+    fields.finish_extended_manifest(&["status"], diagnostics);
     Some(Workload {
         name: name?,
         namespace,
@@ -303,13 +306,23 @@ fn read_containers(node: &Node, known: &Known, diagnostics: &mut Diagnostics) ->
 fn read_container(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> Option<Container> {
     let mut fields = Fields::of(node, "a container", diagnostics)?;
     let position = fields.position();
-    let name = fields
-        .require("name", diagnostics)
-        .and_then(|name| text(name, diagnostics));
+    let name = fields.require("name", diagnostics).and_then(|name| {
+        text(name, diagnostics).filter(|text| {
+            within(
+                name.position,
+                text,
+                "container name",
+                LABEL_MAX,
+                diagnostics,
+            )
+        })
+    });
     let image = match fields.get("image") {
-        Some(image) => text(image, diagnostics).inspect(|written| {
-            known.image_registry(written, image.position, diagnostics);
-        }),
+        Some(image) => text(image, diagnostics)
+            .filter(|written| within(image.position, written, "image", IMAGE_MAX, diagnostics))
+            .inspect(|written| {
+                known.image_registry(written, image.position, diagnostics);
+            }),
         None => {
             diagnostics.error(
                 position,

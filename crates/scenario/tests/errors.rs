@@ -498,3 +498,61 @@ fn manifests_of_the_wrong_kind_or_shape_are_refused() {
         &["x.yaml:8:12: -2 is out of range (expected a whole number from 0 to 4294967295)"],
     );
 }
+
+#[test]
+fn a_misspelling_of_pullsims_own_pod_keys_is_an_error() {
+    check(
+        &edit(
+            "    metadata: {name: web}",
+            "    metadata: {name: web}\n    att: 2m",
+        ),
+        &[
+            "x.yaml:13:5: unknown field \"att\" (expected one of apiVersion, kind, metadata, replicas, at, replaceEvery, spec)",
+        ],
+    );
+    // A pasted Pod's status is not pullsim's business.
+    check(
+        &edit(
+            "    metadata: {name: web}",
+            "    metadata: {name: web}\n    status: {phase: Running}",
+        ),
+        &[],
+    );
+}
+
+#[test]
+fn a_request_filter_method_is_an_http_method() {
+    for (written, shown) in [
+        ("12", "\"12\""),
+        ("true", "\"true\""),
+        ("FETCH", "\"FETCH\""),
+    ] {
+        check(
+            &format!(
+                "{BASE}expect:\n  - {{registry: registry.example.com, requests: {{method: {written}}}, count: 1}}\n"
+            ),
+            &[&format!(
+                "x.yaml:19:57: unknown request method {shown} (expected GET, HEAD, POST, PUT, PATCH or DELETE)"
+            )],
+        );
+    }
+    check(
+        &format!(
+            "{BASE}expect:\n  - {{registry: registry.example.com, requests: {{method: head}}, count: 1}}\n"
+        ),
+        &[],
+    );
+}
+
+#[test]
+fn a_negative_zero_layer_size_is_refused() {
+    check(
+        &edit(
+            "images: [{repository: app, tag: v1}]",
+            "images: [{repository: app, tag: v1, layers: [-0]}]",
+        ),
+        &[
+            "x.yaml:5:50: invalid size \"-0\": want a number and a unit such as 500B, 4KiB, 20MiB or 1.5GiB",
+        ],
+    );
+}

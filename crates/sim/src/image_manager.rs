@@ -211,6 +211,8 @@ impl Sim {
         let Some(pull) = self.kubelet_pulls.remove(id) else {
             return;
         };
+        // Taken first: the events and the sync below are not tail calls of the puller loop.
+        let tail = std::mem::take(&mut self.nodes[pull.node.0 as usize].kubelet.puller.starting);
         let now = self.now;
         let started = pull.started.unwrap_or(now);
         let image = if self.keeps_events() {
@@ -294,7 +296,7 @@ impl Sim {
         }
         // The slot is freed last: the puller answers this caller before it takes the next
         // request, so pulls that end at one instant are answered (and retried) in FIFO order.
-        self.release_puller_slot(pull.node);
+        self.release_puller_slot(pull.node, tail);
     }
 }
 

@@ -53,6 +53,12 @@ pub(crate) struct PullerQueues {
     pub(crate) blocked: VecDeque<Key>,
     /// Pulls running now.
     pub(crate) active: u32,
+    /// The puller's loop is starting a pull of this node, and only tail calls have
+    /// happened since (`pump_puller` -> `start_pull` -> ... -> `kubelet_pull_done`): a
+    /// pull that ends there frees its slot without pumping again, since the loop that
+    /// started it goes on exactly as the nested pump would have (no unbounded recursion
+    /// when queued pulls fail at once).
+    pub(crate) starting: bool,
 }
 
 impl KubeletState {

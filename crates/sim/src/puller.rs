@@ -61,16 +61,24 @@ impl Sim {
                 self.kubelet_pulls.remove(id);
                 continue;
             }
-            self.nodes[node.0 as usize].kubelet.puller.active += 1;
+            let puller = &mut self.nodes[node.0 as usize].kubelet.puller;
+            puller.active += 1;
+            let outer = std::mem::replace(&mut puller.starting, true);
             self.start_pull(id);
+            self.nodes[node.0 as usize].kubelet.puller.starting = outer;
         }
     }
 
-    /// A pull ended: its slot frees up for the next.
-    pub(crate) fn release_puller_slot(&mut self, node: NodeId) {
+    /// A pull ended: its slot frees up for the next. `tail` says the pull ended inside
+    /// the puller loop's own `start_pull` with nothing but tail calls in between (see
+    /// `PullerQueues::starting`): that loop takes the next request itself, in the same
+    /// order a nested pump would, so the stack does not grow with the queue.
+    pub(crate) fn release_puller_slot(&mut self, node: NodeId, tail: bool) {
         let kubelet = &mut self.nodes[node.0 as usize].kubelet;
         kubelet.puller.active = kubelet.puller.active.saturating_sub(1);
-        self.pump_puller(node);
+        if !tail {
+            self.pump_puller(node);
+        }
     }
 
     /// The puller starts a pull: the throttle first, then the first credential.

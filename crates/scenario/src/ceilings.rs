@@ -1,0 +1,156 @@
+//! How big a scenario may be (docs/scenario-format.md, "Limits"): nodes, pods, and pods
+//! times their images, checked on the document before anything is built, so that
+//! `replicas: 100000000` is a `file:line:column` error instead of memory running out.
+//!
+//! The ceilings leave room above the simulator's fleet benchmark (5,000 nodes with 100,000
+//! pods, and twice that in its doubling run) and bound what one run can allocate: the
+//! simulator keeps a few KiB per pod and the reader a name per pod.
+//!
+//! The totals are counted on the tree, the way the readers will read it: each node pool's
+//! `count` (1 when absent) and each timeline `addNodes.count`; each Pod manifest's
+//! `replicas` (1 when absent), in `workloads:` and in timeline `createPod`, times its
+//! containers and init containers. A value the readers will refuse (not a whole number)
+//! counts as 1 here; its own error comes from its reader.
+
+use crate::diagnostics::{Diagnostics, Position};
+use crate::tree::Node;
+
+/// At most this many nodes: node pools' `count`s and the timeline's `addNodes`.
+pub const NODES_MAX: u64 = 50_000;
+/// At most this many pods: the `replicas` of every Pod manifest.
+pub const PODS_MAX: u64 = 500_000;
+/// At most this many containers over all pods (pods times the images each one pulls).
+pub const CONTAINERS_MAX: u64 = 1_000_000;
+
+/// A running total against one ceiling.
+struct Total {
+    what: &'static str,
+    max: u64,
+    sum: u64,
+    exceeded: bool,
+}
+
+impl Total {
+    fn new(what: &'static str, max: u64) -> Total {
+        Total {
+            what,
+            max,
+            sum: 0,
+            exceeded: false,
+        }
+    }
+
+    /// Adds `amount` written at `position`; the first value that crosses the ceiling gets
+    /// the error, which says what was written there (`written`).
+    fn add(
+        &mut self,
+        amount: u64,
+        position: Position,
+        written: impl FnOnce() -> String,
+        diagnostics: &mut Diagnostics,
+    ) {
+        self.sum = self.sum.saturating_add(amount);
+        if self.sum > self.max && !self.exceeded {
+            self.exceeded = true;
+            diagnostics.error(
+                position,
+                format!(
+                    "{} brings the scenario to {} {}; pullsim simulates at most {} {} (see \"Limits\" in docs/scenario-format.md)",
+                    written(),
+                    self.sum,
+                    self.what,
+                    self.max,
+                    self.what
+                ),
+            );
+        }
+    }
+}
+
+/// Checks the ceilings on the document's `nodes`, `workloads` and `timeline` sections;
+/// `false` when one was exceeded (the error is in `diagnostics`), and then nothing that
+/// grows with the pods or nodes may be built.
+pub(crate) fn within_ceilings(
+    nodes: Option<&Node>,
+    workloads: Option<&Node>,
+    timeline: Option<&Node>,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    let mut node_total = Total::new("nodes", NODES_MAX);
+    let mut pod_total = Total::new("pods", PODS_MAX);
+    let mut container_total = Total::new("containers", CONTAINERS_MAX);
+    let count_of = |count: u64| move || format!("count {count}");
+    for pool in items(nodes) {
+        let (count, position) = amount(pool, "count");
+        node_total.add(count, position, count_of(count), diagnostics);
+    }
+    let mut manifests: Vec<&Node> = items(workloads).collect();
+    for action in items(timeline) {
+        if let Some(nodes) = get(action, "addNodes") {
+            let (count, position) = amount(nodes, "count");
+            node_total.add(count, position, count_of(count), diagnostics);
+        }
+        manifests.extend(get(action, "createPod"));
+    }
+    for manifest in manifests {
+        let (replicas, position) = amount(manifest, "replicas");
+        let pods = move || match replicas {
+            1 => "this pod".to_owned(),
+            _ => format!("replicas {replicas}"),
+        };
+        pod_total.add(replicas, position, pods, diagnostics);
+        let spec = get(manifest, "spec");
+        let containers = ["containers", "initContainers"]
+            .iter()
+            .map(|key| {
+                spec.and_then(|spec| get(spec, key))
+                    .and_then(Node::items)
+                    .map_or(0, <[Node]>::len)
+            })
+            .sum::<usize>();
+        let containers = u64::try_from(containers).unwrap_or(u64::MAX);
+        // One error per value: past the pod ceiling, the containers are not counted.
+        if !pod_total.exceeded {
+            let each = if containers == 1 {
+                "container"
+            } else {
+                "containers"
+            };
+            container_total.add(
+                replicas.saturating_mul(containers),
+                position,
+                || format!("{} with {containers} {each} each", pods()),
+                diagnostics,
+            );
+        }
+    }
+    !(node_total.exceeded || pod_total.exceeded || container_total.exceeded)
+}
+
+/// The items of a list section (nothing when it is not a list).
+fn items(section: Option<&Node>) -> impl Iterator<Item = &Node> {
+    section.and_then(Node::items).unwrap_or_default().iter()
+}
+
+/// The value of `key` in a mapping.
+fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    node.entries()?
+        .iter()
+        .find(|entry| entry.key == key)
+        .map(|entry| &entry.value)
+}
+
+/// The whole number under `key` and where it is written; 1 at the mapping when absent, and
+/// 1 when it is not a whole number that fits 32 bits (its reader reports that).
+fn amount(node: &Node, key: &str) -> (u64, Position) {
+    match get(node, key) {
+        Some(value) => {
+            let parsed = value
+                .scalar()
+                .filter(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|text| text.parse::<u32>().ok());
+            (parsed.map_or(1, u64::from), value.position)
+        }
+        None => (1, node.position),
+    }
+}
