@@ -42,6 +42,7 @@ use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, duration, list, number, text, text_map, time};
 use crate::nodes::NodePool;
 use crate::objects::{read_name_and_namespace, read_object_header, read_secret_references};
+use crate::placement::{Level, report_misplaced};
 use crate::references::Known;
 use crate::tree::Node;
 
@@ -149,7 +150,9 @@ pub(crate) fn read_workload(
         Some(metadata) => read_name_and_namespace(metadata, diagnostics),
         None => (None, "default".to_owned()),
     };
+    let mut containers_misplaced = false;
     if let Some(metadata) = metadata {
+        containers_misplaced |= report_misplaced(&metadata, Level::Metadata, diagnostics);
         metadata.finish_manifest(diagnostics);
     }
     let replicas = match fields.get("replicas") {
@@ -191,9 +194,16 @@ pub(crate) fn read_workload(
             }
         }),
     };
-    let spec = fields
-        .require("spec", diagnostics)
-        .and_then(|spec| read_spec(spec, &namespace, context, diagnostics));
+    containers_misplaced |= report_misplaced(&fields, Level::Manifest, diagnostics);
+    let spec = if containers_misplaced {
+        // The misplaced key is the error; "missing spec" or "no containers" would blame
+        // the place the user meant to write it.
+        fields.get("spec")
+    } else {
+        fields.require("spec", diagnostics)
+    };
+    let spec = spec
+        .and_then(|spec| read_spec(spec, &namespace, containers_misplaced, context, diagnostics));
     fields.finish_manifest(diagnostics);
     Some(Workload {
         name: name?,
@@ -209,6 +219,7 @@ pub(crate) fn read_workload(
 fn read_spec(
     node: &Node,
     namespace: &str,
+    containers_misplaced: bool,
     context: &Context<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<PodSpec> {
@@ -254,12 +265,16 @@ fn read_spec(
             selector
         })
         .unwrap_or_default();
+    report_misplaced(&fields, Level::Spec, diagnostics);
     fields.finish_manifest(diagnostics);
     let written = containers.map_or(0, |node| node.items().map_or(0, <[Node]>::len));
     let containers = containers
         .map(|node| read_containers(node, known, diagnostics))
         .unwrap_or_default();
     if written == 0 {
+        if containers_misplaced {
+            return None;
+        }
         diagnostics.error(
             position,
             "spec.containers: Required value (a pod needs at least one container)",
@@ -326,6 +341,7 @@ fn read_container(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> 
                 .ok()
         })
     });
+    report_misplaced(&fields, Level::Container, diagnostics);
     fields.finish_manifest(diagnostics);
     let image = image?;
     let image_pull_policy = match policy {

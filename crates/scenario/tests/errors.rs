@@ -498,3 +498,58 @@ fn manifests_of_the_wrong_kind_or_shape_are_refused() {
         &["x.yaml:8:12: -2 is out of range (expected a whole number from 0 to 4294967295)"],
     );
 }
+
+#[test]
+fn fields_written_at_the_wrong_level_are_reported_at_their_own_place() {
+    // `containers` one level too far left: beside spec, not in it. The error is the key's,
+    // not "spec has no containers".
+    check(
+        &edit(
+            "    spec:\n      containers:\n",
+            "    spec:\n      nodeName: workers-0\n    containers:\n",
+        ),
+        &[
+            "x.yaml:15:5: \"containers\" belongs under spec, not directly under the pod manifest (as written it would be ignored)",
+        ],
+    );
+    // No spec at all, the containers under metadata.
+    check(
+        &edit(
+            "    metadata: {name: web}\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:v1\n",
+            "    metadata:\n      name: web\n      containers:\n        - name: app\n          image: registry.example.com/app:v1\n",
+        ),
+        &[
+            "x.yaml:14:7: \"containers\" belongs under spec, not under metadata (as written it would be ignored)",
+        ],
+    );
+    // A container's field directly under spec, and a spec field in a container.
+    check(
+        &edit("    spec:\n", "    spec:\n      imagePullPolicy: Always\n"),
+        &[
+            "x.yaml:14:7: \"imagePullPolicy\" belongs in a container of spec.containers, not under spec (as written it would be ignored)",
+        ],
+    );
+    check(
+        &edit(
+            "          image: registry.example.com/app:v1\n",
+            "          image: registry.example.com/app:v1\n          nodeName: workers-1\n",
+        ),
+        &[
+            "x.yaml:17:11: \"nodeName\" belongs under spec, not in a container (as written it would be ignored)",
+        ],
+    );
+}
+
+#[test]
+fn tab_errors_are_reported_at_the_tab() {
+    // The parser marks the start of the scalar before the tab (line 4, 7); the tab is on the
+    // next line.
+    check(
+        &edit("    images:", "\timages:"),
+        &["x.yaml:5:1: invalid YAML: while scanning a plain scalar, found a tab"],
+    );
+    check(
+        &edit("    count: 2", "   \tcount: 2"),
+        &["x.yaml:8:4: invalid YAML: while scanning a plain scalar, found a tab"],
+    );
+}

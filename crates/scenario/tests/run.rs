@@ -456,3 +456,16 @@ fn every_fixture_passes_when_run() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_run_without_expectations_says_it_ran_rather_than_passed() {
+    let result = outcome(WORLD, RunOptions::default());
+    assert!(result.passed(), "nothing failed, so the exit code stays 0");
+    let last = result.text().lines().last().unwrap_or_default().to_owned();
+    assert_eq!(last, "result: ran (no expectations to check)");
+
+    let one = format!("{WORLD}expect:\n  - {{pod: app, state: Running}}\n");
+    let result = outcome(&one, RunOptions::default());
+    let last = result.text().lines().last().unwrap_or_default().to_owned();
+    assert_eq!(last, "result: passed (1 expectation holds)");
+}
