@@ -21,7 +21,7 @@
 
 use std::time::Duration;
 
-use pullsim_model::pull::{EventReason, EventType};
+use pullsim_model::pull::EventType;
 use pullsim_model::{ByteSize, SimTime};
 
 use crate::diagnostics::{Diagnostics, Position};
@@ -154,8 +154,8 @@ pub enum Order {
 /// One expected event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpectedEvent {
-    /// Its reason.
-    pub reason: EventReason,
+    /// Its reason, one of [`EVENT_REASONS`].
+    pub reason: &'static str,
     /// Its type, when asserted.
     pub event_type: Option<EventType>,
     /// Its whole message, when asserted.
@@ -242,13 +242,17 @@ pub const WAITING_REASONS: [&str; 9] = [
     "SignatureValidationFailed",
 ];
 
-const EVENT_REASONS: [EventReason; 6] = [
-    EventReason::Pulling,
-    EventReason::Pulled,
-    EventReason::Failed,
-    EventReason::InspectFailed,
-    EventReason::ErrImageNeverPull,
-    EventReason::BackOff,
+/// The event reasons an expectation may name: the image manager's (pullsim-model's
+/// `EventReason`), then the kubelet's warning for pull Secrets it cannot find
+/// (`getPullSecretsForPod` in `pkg/kubelet/kubelet_pods.go`).
+pub const EVENT_REASONS: [&str; 7] = [
+    "Pulling",
+    "Pulled",
+    "Failed",
+    "InspectFailed",
+    "ErrImageNeverPull",
+    "BackOff",
+    "FailedToRetrieveImagePullSecret",
 ];
 
 /// Reads `expect:`.
@@ -504,16 +508,13 @@ fn order(node: &Node, diagnostics: &mut Diagnostics) -> Option<Order> {
     }
 }
 
-fn event_reason(node: &Node, diagnostics: &mut Diagnostics) -> Option<EventReason> {
+fn event_reason(node: &Node, diagnostics: &mut Diagnostics) -> Option<&'static str> {
     let written = text(node, diagnostics)?;
-    let found = EVENT_REASONS
-        .into_iter()
-        .find(|reason| reason.as_str() == written);
+    let found = EVENT_REASONS.into_iter().find(|reason| *reason == written);
     if found.is_none() {
-        let names: Vec<&str> = EVENT_REASONS.iter().map(|reason| reason.as_str()).collect();
         diagnostics.error(
             node.position,
-            unknown_value_message("event reason", &written, &names),
+            unknown_value_message("event reason", &written, &EVENT_REASONS),
         );
     }
     found
@@ -658,4 +659,23 @@ fn request_filter(
         from,
         until,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use pullsim_model::pull::EventReason;
+
+    #[test]
+    fn the_image_managers_reasons_are_the_models() {
+        let model = [
+            EventReason::Pulling,
+            EventReason::Pulled,
+            EventReason::Failed,
+            EventReason::InspectFailed,
+            EventReason::ErrImageNeverPull,
+            EventReason::BackOff,
+        ]
+        .map(EventReason::as_str);
+        assert_eq!(super::EVENT_REASONS[..6], model);
+    }
 }

@@ -235,9 +235,9 @@ fn read_spec(
         .get("imagePullSecrets")
         .map(|node| read_secret_references(node, diagnostics))
         .unwrap_or_default();
-    for (secret, at) in &secrets {
-        known.secret(namespace, secret, *at, diagnostics);
-    }
+    // A Secret that does not exist is not an error: the API server admits the pod, and the
+    // kubelet warns FailedToRetrieveImagePullSecret and pulls without it (the simulator
+    // shows that).
     let account = fields
         .get("serviceAccountName")
         .or_else(|| fields.get("serviceAccount"))

@@ -247,13 +247,6 @@ fn references_to_unknown_pools_registries_pods_and_secrets_are_errors() {
         ],
     );
     check(
-        &edit(
-            "    spec:\n",
-            "    spec:\n      imagePullSecrets: [{name: regcred}]\n",
-        ),
-        &["x.yaml:14:33: unknown secret \"regcred\" in namespace \"default\""],
-    );
-    check(
         &edit("    spec:\n", "    spec:\n      nodeName: workers-2\n"),
         &["x.yaml:14:17: unknown node \"workers-2\" (nodes: workers-0 to workers-1)"],
     );
@@ -269,6 +262,27 @@ fn references_to_unknown_pools_registries_pods_and_secrets_are_errors() {
         &[
             "x.yaml:16:18: image \"quay.io/app:v1\" is on registry \"quay.io\", which the scenario does not describe (described: registry.example.com)",
         ],
+    );
+}
+
+#[test]
+fn pull_secrets_that_do_not_exist_are_left_for_the_kubelet() {
+    // The API server admits the pod (and the service account); the kubelet warns
+    // FailedToRetrieveImagePullSecret and pulls without the Secret.
+    check(
+        &edit(
+            "    spec:\n",
+            "    spec:\n      imagePullSecrets: [{name: regcred}]\n",
+        ),
+        &[],
+    );
+    check(
+        &edit(
+            "workloads:\n",
+            "serviceAccounts:\n  - {metadata: {name: builder}, imagePullSecrets: [{name: regcred}]}\nworkloads:\n",
+        )
+        .replace("    spec:\n", "    spec:\n      serviceAccountName: builder\n"),
+        &[],
     );
 }
 

@@ -469,3 +469,16 @@ fn a_run_without_expectations_says_it_ran_rather_than_passed() {
     let last = result.text().lines().last().unwrap_or_default().to_owned();
     assert_eq!(last, "result: passed (1 expectation holds)");
 }
+
+#[test]
+fn a_pull_secret_that_does_not_exist_is_warned_about_and_the_pull_goes_on() {
+    let text = WORLD.replace(
+        "{metadata: {name: app}, spec: {nodeName: node-0, containers",
+        "{metadata: {name: app}, spec: {nodeName: node-0, imagePullSecrets: [{name: gone}], containers",
+    );
+    let text = format!(
+        "{text}expect:\n  - {{pod: app, order: prefix, events: [{{reason: FailedToRetrieveImagePullSecret, type: Warning, message: \"Unable to retrieve some image pull secrets (gone); attempting to pull the image may not succeed.\", at: 0s}}, Pulling, Pulled]}}\n  - {{pod: app, credentialsTried: [anonymous]}}\n  - {{pod: app, state: Running}}\n"
+    );
+    let result = outcome(&text, RunOptions::default());
+    assert!(result.passed(), "{}", result.text());
+}

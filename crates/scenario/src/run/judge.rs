@@ -349,26 +349,34 @@ fn events_of(story: &Story, pod: &str, container: Option<&str>) -> Vec<SeenEvent
         .records
         .iter()
         .filter_map(|record| match &record.entry {
+            // An event about the pod as a whole (FailedToRetrieveImagePullSecret) is among
+            // every container's events, as `kubectl describe pod` lists it with theirs.
             Entry::Event {
                 pod: name,
-                container: Some(name_of),
+                container: name_of,
                 event_type,
                 reason,
                 message,
                 ..
-            } if name == pod && container.is_none_or(|c| c == name_of) => Some(SeenEvent {
-                at: record.at_ns,
-                event_type: event_type.clone(),
-                reason: reason.clone(),
-                message: message.clone(),
-            }),
+            } if name == pod
+                && name_of
+                    .as_deref()
+                    .is_none_or(|name_of| container.is_none_or(|c| c == name_of)) =>
+            {
+                Some(SeenEvent {
+                    at: record.at_ns,
+                    event_type: event_type.clone(),
+                    reason: reason.clone(),
+                    message: message.clone(),
+                })
+            }
             _ => None,
         })
         .collect()
 }
 
 fn event_matches(expected: &ExpectedEvent, seen: &SeenEvent) -> bool {
-    expected.reason.as_str() == seen.reason
+    expected.reason == seen.reason
         && expected
             .event_type
             .is_none_or(|t| t.as_str() == seen.event_type)
@@ -392,7 +400,7 @@ fn expected_event(event: &ExpectedEvent) -> String {
     if let Some(event_type) = event.event_type {
         parts.push(event_type.as_str().to_owned());
     }
-    parts.push(event.reason.as_str().to_owned());
+    parts.push(event.reason.to_owned());
     if let Some(at) = event.at {
         parts.push(clock(at));
     }
