@@ -402,3 +402,65 @@ fn replicas_spread_over_nodes_added_before_they_are_created() {
         .collect();
     assert_eq!(nodes, ["node-0", "node-1"]);
 }
+
+/// The timeline records of `sim`, with their times.
+fn timeline(sim: &Sim) -> Vec<(SimTime, String)> {
+    sim.trace()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::Timeline { what } => Some((record.time, what.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_outage_that_ends_within_the_run_records_its_end() {
+    let outage = |at: u64, seconds: u64, kind| {
+        (
+            SimTime::from_secs(at),
+            Action::Outage {
+                host: HOST.to_owned(),
+                duration: Duration::from_secs(seconds),
+                kind,
+            },
+        )
+    };
+    let mut config = SimConfig::default();
+    config.limits.time_max = Duration::from_secs(600);
+    let mut sim = one_node(config);
+    for (at, action) in [
+        outage(10, 20, OutageKind::Status(503)),
+        outage(60, 30, OutageKind::Unreachable),
+        // Past the run's limit: it has no end to show.
+        outage(100, 600, OutageKind::Status(500)),
+    ] {
+        sim.schedule(at, action);
+    }
+    sim.run_until(SimTime::from_secs(600)).unwrap();
+    assert_eq!(
+        timeline(&sim),
+        [
+            (
+                SimTime::from_secs(10),
+                "registry.example.com: outage: every request answers 503 until 00:00:30".to_owned()
+            ),
+            (
+                SimTime::from_secs(30),
+                "registry.example.com: outage ended: no longer answers 503".to_owned()
+            ),
+            (
+                SimTime::from_secs(60),
+                "registry.example.com: outage: connections refused until 00:01:30".to_owned()
+            ),
+            (
+                SimTime::from_secs(90),
+                "registry.example.com: outage ended: reachable again".to_owned()
+            ),
+            (
+                SimTime::from_secs(100),
+                "registry.example.com: outage: every request answers 500 until 00:11:40".to_owned()
+            ),
+        ]
+    );
+}

@@ -25,8 +25,6 @@ use pullsim_model::SimTime;
 use crate::run::RequestDetail;
 use crate::run::format::{duration, short_digests, size};
 use crate::run::story::{Credential, Entry, Instance, State, Story};
-use crate::scenario::Scenario;
-use crate::timeline::{Action, OutageFailure};
 
 /// A pause that ends a burst of requests from one client to one host. Retries of the
 /// kubelet come 10 s apart at least, so a burst is one pull (with containerd's own retries).
@@ -75,7 +73,7 @@ impl Line {
 }
 
 /// Every line of the story, in time order (records keep their order within an instant).
-pub(crate) fn lines(story: &Story, scenario: &Scenario, requests: RequestDetail) -> Vec<Line> {
+pub(crate) fn lines(story: &Story, requests: RequestDetail) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::new();
     let several = |instance: Instance| {
         story
@@ -232,7 +230,6 @@ pub(crate) fn lines(story: &Story, scenario: &Scenario, requests: RequestDetail)
             | Entry::PullFinished { .. } => {}
         }
     }
-    out.extend(outage_ends(scenario));
     match requests {
         RequestDetail::Summary => out.extend(request_bursts(story)),
         RequestDetail::Full => out.extend(request_lines(story)),
@@ -251,34 +248,6 @@ fn timeline_line(at: SimTime, what: &str) -> Line {
         }
         _ => Line::new(at, "timeline", "").with("action", "Timeline", what),
     }
-}
-
-/// An outage's end is no record of the simulator (a fault rule simply stops matching);
-/// the scenario says when.
-fn outage_ends(scenario: &Scenario) -> Vec<Line> {
-    let end = scenario.run.end();
-    scenario
-        .timeline
-        .iter()
-        .filter_map(|timed| match &timed.action {
-            Action::Outage {
-                registry,
-                until: Some(until),
-                failure,
-            } if *until < end => {
-                let how = match failure {
-                    OutageFailure::Status(status) => format!("no longer answers {status}"),
-                    OutageFailure::Unreachable => "reachable again".to_owned(),
-                };
-                Some(Line::new(*until, "registry", registry).with(
-                    "action",
-                    "Timeline",
-                    format!("outage ends: {how}"),
-                ))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 /// One burst's tally.

@@ -88,7 +88,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn story(out: &mut String, outcome: &Outcome) {
-    let lines = lines(&outcome.story, &outcome.scenario, outcome.requests);
+    let lines = lines(&outcome.story, outcome.requests);
     let folded: Vec<Folded> = collapse(fold(lines)).iter().map(render).collect();
     let object_width = column_width(folded.iter().map(|f| f.object.as_str()), OBJECT_WIDTH_MAX);
     let reason_width = column_width(folded.iter().map(|f| f.reason.as_str()), REASON_WIDTH_MAX);
