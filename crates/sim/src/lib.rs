@@ -28,7 +28,7 @@
 //!   computed once (image strings, keyrings and their lookups).
 //! - `audit`: invariant checks a test can run at any moment.
 //! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
-//!   from the trace.
+//!   from the trace; [`series`]: its per-minute series (requests, pods by state).
 //! - [`error`]: the simulation's error type, [`SimError`].
 
 mod admission;
@@ -49,6 +49,7 @@ mod puller;
 mod render;
 mod resolver;
 mod runtime;
+pub mod series;
 pub mod sim;
 pub mod timeline;
 pub mod trace;
@@ -62,6 +63,7 @@ pub use config::{
 pub use engine::{EventQueue, Limits, SimRng};
 pub use error::SimError;
 pub use metrics::{Metrics, MetricsRecorder};
+pub use series::{POD_STATES, PodStates};
 pub use sim::Sim;
 pub use timeline::{Action, OutageKind};
 pub use trace::{

@@ -464,3 +464,50 @@ fn an_outage_that_ends_within_the_run_records_its_end() {
         ]
     );
 }
+
+#[test]
+fn requests_per_minute_and_pods_by_state_have_a_point_per_minute() {
+    let mut sim = world(pool("node", 20));
+    sim.schedule(
+        SimTime::EPOCH,
+        Action::Outage {
+            host: HOST.to_owned(),
+            duration: Duration::from_secs(150),
+            kind: OutageKind::Status(503),
+        },
+    );
+    sim.add_workload(
+        SimTime::from_secs(1),
+        workload("registry.example.com/app:v1", 20),
+    );
+    sim.run_until(SimTime::from_secs(600)).unwrap();
+    let metrics = sim.metrics();
+    assert_eq!(metrics.requests_per_minute.len(), 10);
+    assert_eq!(
+        metrics.requests_per_minute.iter().sum::<u64>(),
+        metrics.requests
+    );
+    let states: Vec<Vec<(&str, u32)>> = metrics
+        .pods_by_state
+        .iter()
+        .map(|sample| sample.nonzero().collect())
+        .collect();
+    let times: Vec<u64> = metrics
+        .pods_by_state
+        .iter()
+        .map(|sample| sample.at.since_epoch().as_secs())
+        .collect();
+    assert_eq!(times, [0, 60, 120, 180, 240, 300, 360, 420, 480, 540]);
+    // Before the workload exists, nothing; during the outage, every pod waits in back-off
+    // or after a failed pull; after it, every pod runs.
+    assert_eq!(states[0], []);
+    assert!(
+        states[1]
+            .iter()
+            .all(|(state, _)| ["ErrImagePull", "ImagePullBackOff"].contains(state)),
+        "{:?}",
+        states[1]
+    );
+    assert_eq!(states[1].iter().map(|(_, n)| n).sum::<u32>(), 20);
+    assert_eq!(states[9], [("Running", 20)]);
+}
