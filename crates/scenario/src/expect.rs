@@ -14,6 +14,7 @@
 //!   - {workload: web, distinctDigests: 2, mixedFor: {min: 1m}}
 //!   - {registry: registry.example.com, requests: {method: HEAD, kind: manifest}, count: 1, bytes: 0B}
 //!   - {registry: registry.example.com, peakRequestsPerSecond: {min: 150}}
+//!   - {registry: registry.example.com, peakRequestsPerSecond: {max: 20}, from: 5m, until: 10m}
 //! ```
 //!
 //! Values that name something of Kubernetes (states, waiting reasons, event reasons) are
@@ -117,12 +118,17 @@ pub enum Check {
         /// How many body bytes they carried, when asserted.
         bytes: Option<Bounds<ByteSize>>,
     },
-    /// The most requests the registry answered in one second of virtual time.
+    /// The most requests the registry answered in one second of virtual time, among the
+    /// whole seconds that start within `[from, until)`.
     PeakRequestsPerSecond {
         /// The registry's host.
         registry: String,
         /// The allowed range.
         value: Bounds<u64>,
+        /// The window's start, when asserted (seconds starting at or after it count).
+        from: Option<SimTime>,
+        /// The window's end, when asserted (seconds starting before it count).
+        until: Option<SimTime>,
     },
 }
 
@@ -436,9 +442,23 @@ fn read_expectation(
         }
         _ => {
             let value = bounds(value, diagnostics, number::<u64>);
+            let from = fields
+                .get("from")
+                .map(|n| time_in_run(n, known, diagnostics));
+            let until = fields
+                .get("until")
+                .map(|n| time_in_run(n, known, diagnostics));
+            if let (Some(Some(from)), Some(Some(until))) = (from, until)
+                && until <= from
+            {
+                diagnostics.error(position, "until must be later than from");
+                return None;
+            }
             Check::PeakRequestsPerSecond {
                 registry: need(registry, "registry", diagnostics)?,
                 value: value?,
+                from: from.map_or(Some(None), |at| at.map(Some))?,
+                until: until.map_or(Some(None), |at| at.map(Some))?,
             }
         }
     };

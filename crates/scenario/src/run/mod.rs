@@ -169,6 +169,11 @@ impl Outcome {
         json::render(self)
     }
 
+    /// The JSON document's `metrics` alone: every figure without the records.
+    pub fn metrics_json(&self) -> String {
+        json::render_metrics(self)
+    }
+
     /// Whether the run reached its end without hitting a limit and every expectation holds.
     pub fn passed(&self) -> bool {
         self.failure.is_none() && self.verdicts.iter().all(|verdict| verdict.passed)
