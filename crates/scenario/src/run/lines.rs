@@ -23,6 +23,7 @@ use std::time::Duration;
 use pullsim_model::SimTime;
 
 use crate::run::RequestDetail;
+use crate::run::failure::registry_failure;
 use crate::run::format::{duration, short_digests, size};
 use crate::run::story::{Credential, Entry, Instance, State, Story};
 
@@ -211,12 +212,35 @@ pub(crate) fn lines(story: &Story, requests: RequestDetail) -> Vec<Line> {
                     Credential::Anonymous => credential.label(),
                     _ => format!("{} as {username}", credential.label()),
                 };
-                let outcome = if error.is_some() { "failed" } else { "pulled" };
                 let mut line = Line::new(at, "pod", pod);
                 if several(*instance) {
                     line.container = Some(container.clone());
                 }
-                out.push(line.with("auth", "Credential", format!("{who}: {outcome}")));
+                // A registry that answered 503 or refused the connection is not the
+                // credential's failure: say what failed, and with which credential.
+                let failure = error.as_deref().and_then(registry_failure);
+                out.push(match failure {
+                    Some(failure) => line.with("pull", "Registry", format!("{failure} ({who})")),
+                    None => {
+                        let outcome = if error.is_some() { "failed" } else { "pulled" };
+                        line.with("auth", "Credential", format!("{who}: {outcome}"))
+                    }
+                });
+            }
+            Entry::PlatformChosen {
+                pod,
+                node,
+                platform,
+                manifest,
+                ..
+            } => {
+                let mut line = Line::new(at, "pod", pod).with(
+                    "pull",
+                    "Platform",
+                    short_digests(&format!("{platform} → {manifest} on {{node}}")),
+                );
+                line.node = Some(node.clone());
+                out.push(line);
             }
             Entry::Timeline { what } => out.push(timeline_line(at, what)),
             Entry::KubeletRestarted { node } => out.push(Line::new(at, "node", node).with(

@@ -17,8 +17,10 @@
 //!   that keep repeating summarised), `format` (how values are written),
 //!   `transcript` (the text layout); `json` (the document for programs).
 
+mod failure;
 mod fold;
 mod format;
+mod holdings;
 mod json;
 mod judge;
 mod lines;
