@@ -64,7 +64,7 @@ enum Command {
 pods and a timeline, on a virtual clock, exactly as the kubelet and containerd pull images. \
 Prints a transcript (time-ordered Kubernetes events, pod status changes, credentials tried, \
 registry traffic, then a table of pods, the metrics and every expectation as ok or FAILED), \
-or with --format json the same data in full. The same file and seed always print the same \
+or with --format json the same data in full (--format metrics: only its metrics). The same file and seed always print the same \
 bytes. Exits 0 when every expectation holds, 1 when one fails or the run hits a limit, 2 when \
 the file cannot be read or is not a valid scenario (each mistake as FILE:LINE:COLUMN: message \
 on standard error).",

@@ -1,4 +1,5 @@
-//! `pullsim run`: simulate one scenario file and print its transcript (or JSON), exiting 0
+//! `pullsim run`: simulate one scenario file and print its transcript (or JSON, or only the
+//! metrics as JSON), exiting 0
 //! when every expectation holds, 1 when one fails or the run hits a limit, and 2 when the
 //! file cannot be read or is not a valid scenario (every mistake printed as
 //! `FILE:LINE:COLUMN: message` on standard error, nothing on standard output).
@@ -20,6 +21,8 @@ pub(crate) enum FormatArg {
     Text,
     /// Everything in full (every trace record, full digests), for programs.
     Json,
+    /// Only the JSON document's `metrics` object (no trace records: small for a fleet).
+    Metrics,
 }
 
 /// The options of `pullsim run`.
@@ -32,7 +35,8 @@ pub(crate) struct RunArgs {
     /// jittered resync); e.g. `--seed 7`.
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
-    /// `text` (the transcript) or `json` (the same data in full); e.g. `--format json`.
+    /// `text` (the transcript), `json` (the same data in full) or `metrics` (only the JSON's
+    /// metrics object); e.g. `--format json`.
     #[arg(long, value_enum, default_value = "text")]
     format: FormatArg,
     /// Replace the run's end (`run.for`, or the limit of `run.until: allRunning`) with a
@@ -69,6 +73,7 @@ pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliErr
     let printed = match args.format {
         FormatArg::Text => outcome.text(),
         FormatArg::Json => outcome.json(),
+        FormatArg::Metrics => outcome.metrics_json(),
     };
     out.write_all(printed.as_bytes())
         .map_err(CliError::output)?;

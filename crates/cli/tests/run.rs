@@ -129,6 +129,25 @@ fn the_same_run_prints_the_same_bytes_in_text_and_json() {
     assert!(json["records"].as_array().is_some_and(|r| !r.is_empty()));
 }
 
+#[test]
+fn format_metrics_prints_the_json_metrics_alone() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = write(dir.path(), "missing.yaml", MISSING);
+    let path = file.to_str().unwrap();
+    let output = pullsim(&["run", path, "--format", "metrics"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let alone: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let full: serde_json::Value =
+        serde_json::from_slice(&pullsim(&["run", path, "--format", "json"]).stdout).unwrap();
+    assert_eq!(alone, full["metrics"]);
+    assert!(alone.get("records").is_none());
+    // 45 s of run: one minute.
+    assert_eq!(
+        alone["requests_per_minute"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
 /// The story's lines with their time column cut off.
 fn story_without_times(text: &str) -> Vec<String> {
     text.lines()

@@ -14,6 +14,7 @@
 //!   - {workload: web, distinctDigests: 2, mixedFor: {min: 1m}}
 //!   - {registry: registry.example.com, requests: {method: HEAD, kind: manifest}, count: 1, bytes: 0B}
 //!   - {registry: registry.example.com, peakRequestsPerSecond: {min: 150}}
+//!   - {registry: registry.example.com, peakRequestsPerSecond: {max: 20}, from: 5m, until: 10m}
 //! ```
 //!
 //! Values that name something of Kubernetes (states, waiting reasons, event reasons) are
@@ -21,7 +22,7 @@
 
 use std::time::Duration;
 
-use pullsim_model::pull::{EventReason, EventType};
+use pullsim_model::pull::EventType;
 use pullsim_model::{ByteSize, SimTime};
 
 use crate::diagnostics::{Diagnostics, Position};
@@ -117,12 +118,17 @@ pub enum Check {
         /// How many body bytes they carried, when asserted.
         bytes: Option<Bounds<ByteSize>>,
     },
-    /// The most requests the registry answered in one second of virtual time.
+    /// The most requests the registry answered in one second of virtual time, among the
+    /// whole seconds that start within `[from, until)`.
     PeakRequestsPerSecond {
         /// The registry's host.
         registry: String,
         /// The allowed range.
         value: Bounds<u64>,
+        /// The window's start, when asserted (seconds starting at or after it count).
+        from: Option<SimTime>,
+        /// The window's end, when asserted (seconds starting before it count).
+        until: Option<SimTime>,
     },
 }
 
@@ -154,8 +160,8 @@ pub enum Order {
 /// One expected event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpectedEvent {
-    /// Its reason.
-    pub reason: EventReason,
+    /// Its reason, one of [`EVENT_REASONS`].
+    pub reason: &'static str,
     /// Its type, when asserted.
     pub event_type: Option<EventType>,
     /// Its whole message, when asserted.
@@ -242,13 +248,17 @@ pub const WAITING_REASONS: [&str; 9] = [
     "SignatureValidationFailed",
 ];
 
-const EVENT_REASONS: [EventReason; 6] = [
-    EventReason::Pulling,
-    EventReason::Pulled,
-    EventReason::Failed,
-    EventReason::InspectFailed,
-    EventReason::ErrImageNeverPull,
-    EventReason::BackOff,
+/// The event reasons an expectation may name: the image manager's (pullsim-model's
+/// `EventReason`), then the kubelet's warning for pull Secrets it cannot find
+/// (`getPullSecretsForPod` in `pkg/kubelet/kubelet_pods.go`).
+pub const EVENT_REASONS: [&str; 7] = [
+    "Pulling",
+    "Pulled",
+    "Failed",
+    "InspectFailed",
+    "ErrImageNeverPull",
+    "BackOff",
+    "FailedToRetrieveImagePullSecret",
 ];
 
 /// Reads `expect:`.
@@ -432,9 +442,23 @@ fn read_expectation(
         }
         _ => {
             let value = bounds(value, diagnostics, number::<u64>);
+            let from = fields
+                .get("from")
+                .map(|n| time_in_run(n, known, diagnostics));
+            let until = fields
+                .get("until")
+                .map(|n| time_in_run(n, known, diagnostics));
+            if let (Some(Some(from)), Some(Some(until))) = (from, until)
+                && until <= from
+            {
+                diagnostics.error(position, "until must be later than from");
+                return None;
+            }
             Check::PeakRequestsPerSecond {
                 registry: need(registry, "registry", diagnostics)?,
                 value: value?,
+                from: from.map_or(Some(None), |at| at.map(Some))?,
+                until: until.map_or(Some(None), |at| at.map(Some))?,
             }
         }
     };
@@ -504,16 +528,13 @@ fn order(node: &Node, diagnostics: &mut Diagnostics) -> Option<Order> {
     }
 }
 
-fn event_reason(node: &Node, diagnostics: &mut Diagnostics) -> Option<EventReason> {
+fn event_reason(node: &Node, diagnostics: &mut Diagnostics) -> Option<&'static str> {
     let written = text(node, diagnostics)?;
-    let found = EVENT_REASONS
-        .into_iter()
-        .find(|reason| reason.as_str() == written);
+    let found = EVENT_REASONS.into_iter().find(|reason| *reason == written);
     if found.is_none() {
-        let names: Vec<&str> = EVENT_REASONS.iter().map(|reason| reason.as_str()).collect();
         diagnostics.error(
             node.position,
-            unknown_value_message("event reason", &written, &names),
+            unknown_value_message("event reason", &written, &EVENT_REASONS),
         );
     }
     found
@@ -669,4 +690,23 @@ fn request_filter(
         from,
         until,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use pullsim_model::pull::EventReason;
+
+    #[test]
+    fn the_image_managers_reasons_are_the_models() {
+        let model = [
+            EventReason::Pulling,
+            EventReason::Pulled,
+            EventReason::Failed,
+            EventReason::InspectFailed,
+            EventReason::ErrImageNeverPull,
+            EventReason::BackOff,
+        ]
+        .map(EventReason::as_str);
+        assert_eq!(super::EVENT_REASONS[..6], model);
+    }
 }

@@ -92,6 +92,17 @@ impl<'a> Fields<'a> {
         value
     }
 
+    /// The entry for `key` when it is written and nobody has read it, without asking for it
+    /// (so [`Fields::finish`] still reports it); for keys that belong somewhere else.
+    pub(crate) fn unread(&self, key: &str) -> Option<&'a Entry> {
+        let entries: &'a [Entry] = self.entries;
+        entries
+            .iter()
+            .zip(&self.taken)
+            .find(|(entry, taken)| !**taken && entry.key == key)
+            .map(|(entry, _)| entry)
+    }
+
     /// Reports every key nobody asked for, suggesting the asked-for key it is closest to.
     pub(crate) fn finish(self, diagnostics: &mut Diagnostics) {
         for (entry, taken) in self.entries.iter().zip(&self.taken) {

@@ -39,6 +39,7 @@ pub mod expect;
 mod fields;
 pub mod nodes;
 pub mod objects;
+mod placement;
 mod references;
 pub mod registries;
 pub mod run;

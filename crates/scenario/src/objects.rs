@@ -35,7 +35,6 @@ use pullsim_model::go_text::quote;
 use crate::caps::{LABEL_MAX, NAME_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, list, text};
-use crate::references::Known;
 use crate::tree::{Entry, Node};
 
 /// A ServiceAccount's name and the pull secrets it lends to pods that name none.
@@ -297,12 +296,11 @@ fn check_pull_use(
 /// Reads `serviceAccounts:`.
 pub(crate) fn read_service_accounts(
     node: &Node,
-    known: &Known,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ServiceAccount> {
     let mut accounts: Vec<ServiceAccount> = Vec::new();
     for item in list(node, diagnostics) {
-        let Some(account) = read_service_account(item, known, diagnostics) else {
+        let Some(account) = read_service_account(item, diagnostics) else {
             continue;
         };
         if let Some(first) = accounts
@@ -323,11 +321,7 @@ pub(crate) fn read_service_accounts(
     accounts
 }
 
-fn read_service_account(
-    node: &Node,
-    known: &Known,
-    diagnostics: &mut Diagnostics,
-) -> Option<ServiceAccount> {
+fn read_service_account(node: &Node, diagnostics: &mut Diagnostics) -> Option<ServiceAccount> {
     let mut fields = Fields::of(node, "a ServiceAccount manifest", diagnostics)?;
     let mut metadata = read_object_header(&mut fields, "ServiceAccount", diagnostics);
     let (name, namespace) = match metadata.as_mut() {
@@ -341,10 +335,10 @@ fn read_service_account(
         .get("imagePullSecrets")
         .map(|secrets| read_secret_references(secrets, diagnostics))
         .unwrap_or_default();
+    // A Secret that does not exist is not an error: the API server admits the account, the
+    // ServiceAccount plugin copies the name into its pods, and the kubelet warns
+    // FailedToRetrieveImagePullSecret and pulls without it.
     fields.finish_manifest(diagnostics);
-    for (secret, at) in &secrets {
-        known.secret(&namespace, secret, *at, diagnostics);
-    }
     Some(ServiceAccount {
         name: name?,
         namespace,

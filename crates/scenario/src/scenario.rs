@@ -325,7 +325,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         known.set_uncertain(Names::Pods);
     }
     let service_accounts = accounts_node
-        .map(|n| read_service_accounts(n, &known, diagnostics))
+        .map(|n| read_service_accounts(n, diagnostics))
         .unwrap_or_default();
     for account in &service_accounts {
         known.add_service_account(&account.namespace, &account.name);

@@ -130,7 +130,8 @@ pub(crate) fn parse_document(text: &str, diagnostics: &mut Diagnostics) -> Optio
         let (event, span) = match next {
             Ok(next) => next,
             Err(error) => {
-                diagnostics.error(position(error.marker()), syntax_message(&error));
+                let at = tab_position(text, &error).unwrap_or_else(|| position(error.marker()));
+                diagnostics.error(at, syntax_message(&error));
                 return None;
             }
         };
@@ -146,6 +147,27 @@ pub(crate) fn parse_document(text: &str, diagnostics: &mut Diagnostics) -> Optio
         );
     }
     builder.root
+}
+
+/// Where the tab a tab error is about is: the parser marks where the token it was reading
+/// started (for a plain scalar, the line before the tab), so the first tab from the start of
+/// the marked line on is the one it refused.
+fn tab_position(text: &str, error: &ScanError) -> Option<Position> {
+    if !error.info().contains("tab") {
+        return None;
+    }
+    let first_line = error.marker().line().max(1);
+    text.split('\n')
+        .enumerate()
+        .skip(first_line - 1)
+        .find_map(|(index, line)| {
+            let column = line.chars().position(|character| character == '\t')?;
+            let clamp = |value: usize| u32::try_from(value).unwrap_or(u32::MAX);
+            Some(Position::new(
+                clamp(index).saturating_add(1),
+                clamp(column).saturating_add(1),
+            ))
+        })
 }
 
 fn syntax_message(error: &ScanError) -> String {

@@ -43,6 +43,7 @@ use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, duration, list, number, text, text_map, time};
 use crate::nodes::NodePool;
 use crate::objects::{read_name_and_namespace, read_object_header, read_secret_references};
+use crate::placement::{Level, keys_belonging_elsewhere, report_misplaced};
 use crate::references::Known;
 use crate::tree::Node;
 
@@ -150,7 +151,9 @@ pub(crate) fn read_workload(
         Some(metadata) => read_name_and_namespace(metadata, diagnostics),
         None => (None, "default".to_owned()),
     };
+    let mut containers_misplaced = false;
     if let Some(metadata) = metadata {
+        containers_misplaced |= report_misplaced(&metadata, Level::Metadata, diagnostics);
         metadata.finish_manifest(diagnostics);
     }
     let replicas = match fields.get("replicas") {
@@ -192,12 +195,21 @@ pub(crate) fn read_workload(
             }
         }),
     };
-    let spec = fields
-        .require("spec", diagnostics)
-        .and_then(|spec| read_spec(spec, &namespace, context, diagnostics));
+    containers_misplaced |= report_misplaced(&fields, Level::Manifest, diagnostics);
+    let spec = if containers_misplaced {
+        // The misplaced key is the error; "missing spec" or "no containers" would blame
+        // the place the user meant to write it.
+        fields.get("spec")
+    } else {
+        fields.require("spec", diagnostics)
+    };
+    let spec = spec
+        .and_then(|spec| read_spec(spec, &namespace, containers_misplaced, context, diagnostics));
     // A Pod's top level has no other fields but its `status`, which a pasted
-    // `kubectl get -o yaml` carries.
-    fields.finish_extended_manifest(&["status"], diagnostics);
+    // `kubectl get -o yaml` carries, and the keys reported above as misplaced.
+    let mut known = vec!["status"];
+    known.extend(keys_belonging_elsewhere(Level::Manifest));
+    fields.finish_extended_manifest(&known, diagnostics);
     Some(Workload {
         name: name?,
         namespace,
@@ -212,6 +224,7 @@ pub(crate) fn read_workload(
 fn read_spec(
     node: &Node,
     namespace: &str,
+    containers_misplaced: bool,
     context: &Context<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<PodSpec> {
@@ -227,9 +240,9 @@ fn read_spec(
         .get("imagePullSecrets")
         .map(|node| read_secret_references(node, diagnostics))
         .unwrap_or_default();
-    for (secret, at) in &secrets {
-        known.secret(namespace, secret, *at, diagnostics);
-    }
+    // A Secret that does not exist is not an error: the API server admits the pod, and the
+    // kubelet warns FailedToRetrieveImagePullSecret and pulls without it (the simulator
+    // shows that).
     let account = fields
         .get("serviceAccountName")
         .or_else(|| fields.get("serviceAccount"))
@@ -257,12 +270,16 @@ fn read_spec(
             selector
         })
         .unwrap_or_default();
+    report_misplaced(&fields, Level::Spec, diagnostics);
     fields.finish_manifest(diagnostics);
     let written = containers.map_or(0, |node| node.items().map_or(0, <[Node]>::len));
     let containers = containers
         .map(|node| read_containers(node, known, diagnostics))
         .unwrap_or_default();
     if written == 0 {
+        if containers_misplaced {
+            return None;
+        }
         diagnostics.error(
             position,
             "spec.containers: Required value (a pod needs at least one container)",
@@ -339,6 +356,7 @@ fn read_container(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> 
                 .ok()
         })
     });
+    report_misplaced(&fields, Level::Container, diagnostics);
     fields.finish_manifest(diagnostics);
     let image = image?;
     let image_pull_policy = match policy {

@@ -247,13 +247,6 @@ fn references_to_unknown_pools_registries_pods_and_secrets_are_errors() {
         ],
     );
     check(
-        &edit(
-            "    spec:\n",
-            "    spec:\n      imagePullSecrets: [{name: regcred}]\n",
-        ),
-        &["x.yaml:14:33: unknown secret \"regcred\" in namespace \"default\""],
-    );
-    check(
         &edit("    spec:\n", "    spec:\n      nodeName: workers-2\n"),
         &["x.yaml:14:17: unknown node \"workers-2\" (nodes: workers-0 to workers-1)"],
     );
@@ -269,6 +262,27 @@ fn references_to_unknown_pools_registries_pods_and_secrets_are_errors() {
         &[
             "x.yaml:16:18: image \"quay.io/app:v1\" is on registry \"quay.io\", which the scenario does not describe (described: registry.example.com)",
         ],
+    );
+}
+
+#[test]
+fn pull_secrets_that_do_not_exist_are_left_for_the_kubelet() {
+    // The API server admits the pod (and the service account); the kubelet warns
+    // FailedToRetrieveImagePullSecret and pulls without the Secret.
+    check(
+        &edit(
+            "    spec:\n",
+            "    spec:\n      imagePullSecrets: [{name: regcred}]\n",
+        ),
+        &[],
+    );
+    check(
+        &edit(
+            "workloads:\n",
+            "serviceAccounts:\n  - {metadata: {name: builder}, imagePullSecrets: [{name: regcred}]}\nworkloads:\n",
+        )
+        .replace("    spec:\n", "    spec:\n      serviceAccountName: builder\n"),
+        &[],
     );
 }
 
@@ -554,5 +568,60 @@ fn a_negative_zero_layer_size_is_refused() {
         &[
             "x.yaml:5:50: invalid size \"-0\": want a number and a unit such as 500B, 4KiB, 20MiB or 1.5GiB",
         ],
+    );
+}
+
+#[test]
+fn fields_written_at_the_wrong_level_are_reported_at_their_own_place() {
+    // `containers` one level too far left: beside spec, not in it. The error is the key's,
+    // not "spec has no containers".
+    check(
+        &edit(
+            "    spec:\n      containers:\n",
+            "    spec:\n      nodeName: workers-0\n    containers:\n",
+        ),
+        &[
+            "x.yaml:15:5: \"containers\" belongs under spec, not directly under the pod manifest (as written it would be ignored)",
+        ],
+    );
+    // No spec at all, the containers under metadata.
+    check(
+        &edit(
+            "    metadata: {name: web}\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:v1\n",
+            "    metadata:\n      name: web\n      containers:\n        - name: app\n          image: registry.example.com/app:v1\n",
+        ),
+        &[
+            "x.yaml:14:7: \"containers\" belongs under spec, not under metadata (as written it would be ignored)",
+        ],
+    );
+    // A container's field directly under spec, and a spec field in a container.
+    check(
+        &edit("    spec:\n", "    spec:\n      imagePullPolicy: Always\n"),
+        &[
+            "x.yaml:14:7: \"imagePullPolicy\" belongs in a container of spec.containers, not under spec (as written it would be ignored)",
+        ],
+    );
+    check(
+        &edit(
+            "          image: registry.example.com/app:v1\n",
+            "          image: registry.example.com/app:v1\n          nodeName: workers-1\n",
+        ),
+        &[
+            "x.yaml:17:11: \"nodeName\" belongs under spec, not in a container (as written it would be ignored)",
+        ],
+    );
+}
+
+#[test]
+fn tab_errors_are_reported_at_the_tab() {
+    // The parser marks the start of the scalar before the tab (line 4, 7); the tab is on the
+    // next line.
+    check(
+        &edit("    images:", "\timages:"),
+        &["x.yaml:5:1: invalid YAML: while scanning a plain scalar, found a tab"],
+    );
+    check(
+        &edit("    count: 2", "   \tcount: 2"),
+        &["x.yaml:8:4: invalid YAML: while scanning a plain scalar, found a tab"],
     );
 }

@@ -252,7 +252,40 @@ fn peak_requests_per_second_of_one_registry() {
             "{registry: registry.example.com, peakRequestsPerSecond: {max: 1}}",
             false,
         ),
+        // The first second has 13 requests; after it, the busiest has 4 (the late pods at
+        // 3m); between 2m30s and 3m, 1.
+        (
+            "{registry: registry.example.com, peakRequestsPerSecond: 13, until: 1s}",
+            true,
+        ),
+        (
+            "{registry: registry.example.com, peakRequestsPerSecond: 4, from: 1s}",
+            true,
+        ),
+        (
+            "{registry: registry.example.com, peakRequestsPerSecond: 13, from: 1s}",
+            false,
+        ),
+        (
+            "{registry: registry.example.com, peakRequestsPerSecond: 1, from: 150s, until: 180s}",
+            true,
+        ),
     ]);
+}
+
+#[test]
+fn a_peak_names_its_second_and_its_window() {
+    let text = format!(
+        "{WORLD}expect:\n  - {{registry: registry.example.com, peakRequestsPerSecond: {{max: 3}}, from: 1s, until: 5m}}\n"
+    );
+    let result = outcome(&text, RunOptions::default());
+    let verdict = &result.verdicts()[0];
+    assert_eq!(
+        verdict.expected,
+        "peak requests per second <= 3 from 00:00:01.000 until 00:05:00.000"
+    );
+    assert_eq!(verdict.actual, "4 at 00:03:00.000");
+    assert!(!verdict.passed);
 }
 
 fn parse(text: &str) -> Scenario {
@@ -455,4 +488,55 @@ fn every_fixture_passes_when_run() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_run_without_expectations_says_it_ran_rather_than_passed() {
+    let result = outcome(WORLD, RunOptions::default());
+    assert!(result.passed(), "nothing failed, so the exit code stays 0");
+    let last = result.text().lines().last().unwrap_or_default().to_owned();
+    assert_eq!(last, "result: ran (no expectations to check)");
+
+    let one = format!("{WORLD}expect:\n  - {{pod: app, state: Running}}\n");
+    let result = outcome(&one, RunOptions::default());
+    let last = result.text().lines().last().unwrap_or_default().to_owned();
+    assert_eq!(last, "result: passed (1 expectation holds)");
+}
+
+#[test]
+fn a_pull_secret_that_does_not_exist_is_warned_about_and_the_pull_goes_on() {
+    let text = WORLD.replace(
+        "{metadata: {name: app}, spec: {nodeName: node-0, containers",
+        "{metadata: {name: app}, spec: {nodeName: node-0, imagePullSecrets: [{name: gone}], containers",
+    );
+    let text = format!(
+        "{text}expect:\n  - {{pod: app, order: prefix, events: [{{reason: FailedToRetrieveImagePullSecret, type: Warning, message: \"Unable to retrieve some image pull secrets (gone); attempting to pull the image may not succeed.\", at: 0s}}, Pulling, Pulled]}}\n  - {{pod: app, credentialsTried: [anonymous]}}\n  - {{pod: app, state: Running}}\n"
+    );
+    let result = outcome(&text, RunOptions::default());
+    assert!(result.passed(), "{}", result.text());
+}
+
+#[test]
+fn the_json_has_requests_per_minute_and_pods_by_state_and_metrics_alone_is_its_metrics() {
+    let result = outcome(WORLD, RunOptions::default());
+    let json: serde_json::Value = serde_json::from_str(&result.json()).unwrap();
+    let metrics = &json["metrics"];
+    // A 5-minute run: one point per minute.
+    let per_minute = metrics["requests_per_minute"].as_array().unwrap();
+    assert_eq!(per_minute.len(), 5);
+    let sum: u64 = per_minute.iter().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(Some(sum), metrics["requests"].as_u64());
+    let states = metrics["pods_by_state"].as_array().unwrap();
+    assert_eq!(states.len(), 5);
+    assert_eq!(states[1]["at_ns"], 60_000_000_000u64);
+    // At 1m: four pods exist (the late ones come at 3m), app, web and private run, and
+    // missing shows ErrImagePull (its status since 10s; back-off shows from 1m20s); at 4m,
+    // the two late ones run too.
+    assert_eq!(
+        states[1]["pods"],
+        serde_json::json!({"ErrImagePull": 1, "Running": 3})
+    );
+    assert_eq!(states[4]["pods"]["Running"], 5);
+    let alone: serde_json::Value = serde_json::from_str(&result.metrics_json()).unwrap();
+    assert_eq!(&alone, metrics);
 }

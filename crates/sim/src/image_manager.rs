@@ -220,6 +220,7 @@ impl Sim {
         } else {
             String::new()
         };
+        self.record_platform_choice(pull.pod, pull.node, &outcome);
         self.record(TraceEvent::PullFinished {
             pod: pull.pod,
             node: pull.node,

@@ -21,14 +21,16 @@
 //! - `kubelet`: pod workers; `image_manager`: `EnsureImageExists`; `puller`: serial and
 //!   parallel pullers,
 //!   the QPS throttle, credential attempts.
-//! - `runtime`: containerd's pull (resolve, platform choice, image records); `content`:
+//! - `runtime`: containerd's pull (resolve, platform choice, image records), with
+//!   `platform_choice` recording the child an index resolved to; `content`:
 //!   the node's content store (fetch once, wait for fetches in flight, verify digests);
 //!   `resolver`: its requests, retries, auth and error texts; `network`: links shared fairly.
 //! - `manifest`: manifests and indexes as containerd reads them; `memo`: pure answers
 //!   computed once (image strings, keyrings and their lookups).
-//! - `audit`: invariant checks a test can run at any moment.
+//! - `audit`: invariant checks a test can run at any moment; `holdings`: what each node's
+//!   image store holds.
 //! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
-//!   from the trace.
+//!   from the trace; [`series`]: its per-minute series (requests, pods by state).
 //! - [`error`]: the simulation's error type, [`SimError`].
 
 mod admission;
@@ -38,17 +40,20 @@ pub mod config;
 mod content;
 pub mod engine;
 pub mod error;
+mod holdings;
 mod image_manager;
 mod kubelet;
 mod manifest;
 mod memo;
 pub mod metrics;
 mod network;
+mod platform_choice;
 mod pods;
 mod puller;
 mod render;
 mod resolver;
 mod runtime;
+pub mod series;
 pub mod sim;
 pub mod timeline;
 pub mod trace;
@@ -62,6 +67,7 @@ pub use config::{
 pub use engine::{EventQueue, Limits, SimRng};
 pub use error::SimError;
 pub use metrics::{Metrics, MetricsRecorder};
+pub use series::{POD_STATES, PodStates};
 pub use sim::Sim;
 pub use timeline::{Action, OutageKind};
 pub use trace::{

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use pullsim_model::SimTime;
 
+use crate::series::{PodStates, SeriesRecorder};
 use crate::sim::Sim;
 use crate::trace::{
     ContainerState, DigestId, HostId, PodId, RequestKind, TraceEvent, TraceRecord, WaitReason,
@@ -34,6 +35,7 @@ pub struct MetricsRecorder {
     workloads: Vec<DriftTally>,
     backoff_pods: u32,
     backoff_series: Vec<(SimTime, u32)>,
+    series: SeriesRecorder,
     now: SimTime,
 }
 
@@ -139,8 +141,10 @@ impl MetricsRecorder {
     /// Observes one trace record.
     pub fn observe(&mut self, now: SimTime, event: &TraceEvent) {
         self.now = self.now.max(now);
+        self.series.advance(now);
         match event {
             TraceEvent::PodCreated { pod, workload } => {
+                self.series.created(*pod);
                 let tally = self.pod(*pod);
                 tally.created = now;
                 tally.workload = *workload;
@@ -150,12 +154,14 @@ impl MetricsRecorder {
             }
             TraceEvent::PodRunning { pod } => {
                 self.pod(*pod).running_at.get_or_insert(now);
+                self.series.running(*pod);
             }
             TraceEvent::ContainerStatus {
                 pod,
                 container,
                 state,
             } => {
+                self.series.status(*pod, *container, state);
                 let slot = if container.init {
                     u16::MAX - container.index
                 } else {
@@ -191,6 +197,7 @@ impl MetricsRecorder {
                 }
             }
             TraceEvent::PodDeleted { pod } => {
+                self.series.deleted(*pod);
                 let tally = self.pod(*pod);
                 tally.deleted = true;
                 let was_backoff = !tally.backoff.is_empty();
@@ -227,6 +234,7 @@ impl MetricsRecorder {
                     .or_insert((0, 0));
                 entry.0 += 1;
                 entry.1 += body_bytes;
+                self.series.request(now);
                 let second = now.since_epoch().as_secs();
                 if second != self.second {
                     self.second = second;
@@ -310,6 +318,7 @@ impl MetricsRecorder {
                         .map_or(Duration::ZERO, |since| now.saturating_since(since)),
             })
             .collect();
+        let (requests_per_minute, pods_by_state) = self.series.snapshot(now);
         Metrics {
             requests: registry.iter().map(|r| r.requests).sum(),
             bytes_served: registry.iter().map(|r| r.bytes).sum(),
@@ -325,6 +334,8 @@ impl MetricsRecorder {
                 requests,
             }),
             pods_in_backoff: self.backoff_series.clone(),
+            requests_per_minute,
+            pods_by_state,
             pods,
             workloads,
         }
@@ -359,6 +370,11 @@ pub struct Metrics {
     pub peak_requests_per_second: Option<PeakRate>,
     /// Pods with a container in `ImagePullBackOff`, at every change.
     pub pods_in_backoff: Vec<(SimTime, u32)>,
+    /// Registry requests in each minute of the run (index `k`: from `k` minutes to `k + 1`),
+    /// every minute that starts before the end.
+    pub requests_per_minute: Vec<u64>,
+    /// Pods by state at the start of each of those minutes ([`crate::series`]).
+    pub pods_by_state: Vec<PodStates>,
     /// Tag drift per workload.
     pub workloads: Vec<WorkloadDrift>,
 }

@@ -116,6 +116,17 @@ impl Sim {
                     pod(*id)
                 )
             }
+            TraceEvent::PlatformChosen {
+                pod: id,
+                platform,
+                manifest,
+                ..
+            } => write!(
+                line,
+                "{} platform {platform} {}",
+                pod(*id),
+                self.digest_text(*manifest)
+            ),
             TraceEvent::PullFinished {
                 pod: id,
                 image,

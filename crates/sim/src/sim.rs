@@ -51,6 +51,11 @@ pub(crate) enum Event {
     },
     /// A restarted kubelet is up again.
     KubeletUp(NodeId),
+    /// A registry outage is over (not a timeline action: it does not hold a run open).
+    OutageEnded {
+        host: HostId,
+        kind: crate::timeline::OutageKind,
+    },
 }
 
 /// One registry host.
@@ -529,6 +534,7 @@ impl Sim {
                 version,
             } => self.link_check(node, host, version),
             Event::KubeletUp(node) => self.kubelet_up(node),
+            Event::OutageEnded { host, kind } => self.outage_ended(host, kind),
         }
         Ok(())
     }

@@ -9,8 +9,8 @@ use pullsim_registry::{FaultMatch, FaultRule, ImageSpec, RegistryError, Verdict}
 
 use crate::api::Pod;
 use crate::error::SimError;
-use crate::sim::Sim;
-use crate::trace::{TraceEvent, WorkloadId};
+use crate::sim::{Event, Sim};
+use crate::trace::{HostId, TraceEvent, WorkloadId};
 
 /// How a registry is out during an outage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +229,12 @@ impl Sim {
                     OutageKind::Unreachable => "connections refused".to_owned(),
                 };
                 self.timeline(format!("{host}: outage: {how} until {until}"));
+                // An outage that lasts past the run's end has no end to show.
+                if until.since_epoch() < self.config.limits.time_max {
+                    let id = HostId(index as u16);
+                    self.queue
+                        .push(until, Event::OutageEnded { host: id, kind });
+                }
             }
             Action::InstallFault { host, rule } => {
                 let registry = self.registry_for(&host)?;
@@ -267,6 +273,17 @@ impl Sim {
             }
         }
         Ok(())
+    }
+
+    /// The end of an outage, as its own timeline record.
+    pub(crate) fn outage_ended(&mut self, host: HostId, kind: OutageKind) {
+        let how = match kind {
+            OutageKind::Status(status) => format!("no longer answers {status}"),
+            OutageKind::Unreachable => "reachable again".to_owned(),
+        };
+        let name = self.host_name(host);
+        let what = format!("{name}: outage ended: {how}");
+        self.timeline(what);
     }
 
     fn registry_for(&mut self, host: &str) -> Result<&mut pullsim_registry::Registry, SimError> {

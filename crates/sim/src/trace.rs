@@ -233,6 +233,18 @@ pub enum TraceEvent {
         /// How it ended.
         outcome: AttemptOutcome,
     },
+    /// A pull that succeeded resolved an index (or Docker manifest list) to the child
+    /// for the node's platform; recorded just before its `PullFinished`.
+    PlatformChosen {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The chosen child's platform, as containerd prints it (`linux/arm64/v8`).
+        platform: String,
+        /// The chosen child's manifest.
+        manifest: DigestId,
+    },
     /// A pull the kubelet started has ended.
     PullFinished {
         /// The pod.

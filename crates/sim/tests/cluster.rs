@@ -402,3 +402,112 @@ fn replicas_spread_over_nodes_added_before_they_are_created() {
         .collect();
     assert_eq!(nodes, ["node-0", "node-1"]);
 }
+
+/// The timeline records of `sim`, with their times.
+fn timeline(sim: &Sim) -> Vec<(SimTime, String)> {
+    sim.trace()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::Timeline { what } => Some((record.time, what.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_outage_that_ends_within_the_run_records_its_end() {
+    let outage = |at: u64, seconds: u64, kind| {
+        (
+            SimTime::from_secs(at),
+            Action::Outage {
+                host: HOST.to_owned(),
+                duration: Duration::from_secs(seconds),
+                kind,
+            },
+        )
+    };
+    let mut config = SimConfig::default();
+    config.limits.time_max = Duration::from_secs(600);
+    let mut sim = one_node(config);
+    for (at, action) in [
+        outage(10, 20, OutageKind::Status(503)),
+        outage(60, 30, OutageKind::Unreachable),
+        // Past the run's limit: it has no end to show.
+        outage(100, 600, OutageKind::Status(500)),
+    ] {
+        sim.schedule(at, action);
+    }
+    sim.run_until(SimTime::from_secs(600)).unwrap();
+    assert_eq!(
+        timeline(&sim),
+        [
+            (
+                SimTime::from_secs(10),
+                "registry.example.com: outage: every request answers 503 until 00:00:30".to_owned()
+            ),
+            (
+                SimTime::from_secs(30),
+                "registry.example.com: outage ended: no longer answers 503".to_owned()
+            ),
+            (
+                SimTime::from_secs(60),
+                "registry.example.com: outage: connections refused until 00:01:30".to_owned()
+            ),
+            (
+                SimTime::from_secs(90),
+                "registry.example.com: outage ended: reachable again".to_owned()
+            ),
+            (
+                SimTime::from_secs(100),
+                "registry.example.com: outage: every request answers 500 until 00:11:40".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn requests_per_minute_and_pods_by_state_have_a_point_per_minute() {
+    let mut sim = world(pool("node", 20));
+    sim.schedule(
+        SimTime::EPOCH,
+        Action::Outage {
+            host: HOST.to_owned(),
+            duration: Duration::from_secs(150),
+            kind: OutageKind::Status(503),
+        },
+    );
+    sim.add_workload(
+        SimTime::from_secs(1),
+        workload("registry.example.com/app:v1", 20),
+    );
+    sim.run_until(SimTime::from_secs(600)).unwrap();
+    let metrics = sim.metrics();
+    assert_eq!(metrics.requests_per_minute.len(), 10);
+    assert_eq!(
+        metrics.requests_per_minute.iter().sum::<u64>(),
+        metrics.requests
+    );
+    let states: Vec<Vec<(&str, u32)>> = metrics
+        .pods_by_state
+        .iter()
+        .map(|sample| sample.nonzero().collect())
+        .collect();
+    let times: Vec<u64> = metrics
+        .pods_by_state
+        .iter()
+        .map(|sample| sample.at.since_epoch().as_secs())
+        .collect();
+    assert_eq!(times, [0, 60, 120, 180, 240, 300, 360, 420, 480, 540]);
+    // Before the workload exists, nothing; during the outage, every pod waits in back-off
+    // or after a failed pull; after it, every pod runs.
+    assert_eq!(states[0], []);
+    assert!(
+        states[1]
+            .iter()
+            .all(|(state, _)| ["ErrImagePull", "ImagePullBackOff"].contains(state)),
+        "{:?}",
+        states[1]
+    );
+    assert_eq!(states[1].iter().map(|(_, n)| n).sum::<u32>(), 20);
+    assert_eq!(states[9], [("Running", 20)]);
+}

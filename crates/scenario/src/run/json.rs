@@ -4,8 +4,10 @@
 //! the trace is there, registry exchanges included.
 
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use pullsim_model::SimTime;
+use pullsim_sim::PodStates;
 
 use crate::run::Outcome;
 use crate::run::judge::Verdict;
@@ -53,7 +55,33 @@ struct Metrics<'a> {
     peak_requests_per_second: Option<Peak>,
     /// `[time_ns, pods]` at every change.
     pods_in_backoff: &'a [(SimTime, u32)],
+    /// Registry requests in each minute of the run: element `k` counts those from `k`
+    /// minutes to `k + 1`; one element per minute that starts before the end.
+    requests_per_minute: &'a [u64],
+    /// At the start of each of those minutes, the pods in each state (states with none
+    /// left out).
+    pods_by_state: Vec<StateSample<'a>>,
     workloads: Vec<Drift<'a>>,
+}
+
+#[derive(Serialize)]
+struct StateSample<'a> {
+    at_ns: SimTime,
+    pods: StateCounts<'a>,
+}
+
+/// A state's name to its count, in the simulator's order of states.
+struct StateCounts<'a>(&'a PodStates);
+
+impl Serialize for StateCounts<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let states: Vec<(&str, u32)> = self.0.nonzero().collect();
+        let mut map = serializer.serialize_map(Some(states.len()))?;
+        for (state, count) in states {
+            map.serialize_entry(state, &count)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -83,7 +111,6 @@ struct Drift<'a> {
 
 /// The document, pretty-printed with a final newline.
 pub(crate) fn render(outcome: &Outcome) -> String {
-    let metrics = &outcome.metrics;
     let document = Document {
         scenario: Header {
             name: &outcome.scenario.name,
@@ -101,49 +128,73 @@ pub(crate) fn render(outcome: &Outcome) -> String {
         events: outcome.events,
         expectations: &outcome.verdicts,
         pods: &outcome.rows,
-        metrics: Metrics {
-            requests: metrics.requests,
-            bytes_served: metrics.bytes_served,
-            registry: metrics
-                .registry
-                .iter()
-                .map(|count| RegistryCount {
-                    host: &count.host,
-                    method: count.method,
-                    kind: count.kind.as_str(),
-                    status: count.status,
-                    requests: count.requests,
-                    bytes: count.bytes,
-                })
-                .collect(),
-            content_hits: metrics.content_hits,
-            fetched: metrics.fetched,
-            pulls_started: metrics.pulls_started,
-            pulls_succeeded: metrics.pulls_succeeded,
-            pulls_failed: metrics.pulls_failed,
-            pulls_avoided: metrics.pulls_avoided,
-            peak_requests_per_second: metrics.peak_requests_per_second.map(|peak| Peak {
-                second_ns: peak.second,
-                requests: peak.requests,
-            }),
-            pods_in_backoff: &metrics.pods_in_backoff,
-            workloads: metrics
-                .workloads
-                .iter()
-                .map(|drift| Drift {
-                    workload: &drift.workload,
-                    max_distinct_digests: drift.max_distinct_digests,
-                    mixed_ns: u64::try_from(drift.mixed_duration.as_nanos()).unwrap_or(u64::MAX),
-                    distinct_digests: &drift.distinct_digests,
-                })
-                .collect(),
-        },
+        metrics: metrics(outcome),
         records: &outcome.story.records,
     };
+    pretty(&document)
+}
+
+/// The document's `metrics` alone, pretty-printed with a final newline (`--format
+/// metrics`: a fleet's full document runs to hundreds of megabytes, its metrics do not).
+pub(crate) fn render_metrics(outcome: &Outcome) -> String {
+    pretty(&metrics(outcome))
+}
+
+fn pretty(value: &impl Serialize) -> String {
     // Serialising plain structs of strings and integers cannot fail; an error would be a
     // bug, reported in the document rather than by a panic.
-    let mut text = serde_json::to_string_pretty(&document)
+    let mut text = serde_json::to_string_pretty(value)
         .unwrap_or_else(|error| format!("{{\"error\": {:?}}}", error.to_string()));
     text.push('\n');
     text
+}
+
+fn metrics(outcome: &Outcome) -> Metrics<'_> {
+    let metrics = &outcome.metrics;
+    Metrics {
+        requests: metrics.requests,
+        bytes_served: metrics.bytes_served,
+        registry: metrics
+            .registry
+            .iter()
+            .map(|count| RegistryCount {
+                host: &count.host,
+                method: count.method,
+                kind: count.kind.as_str(),
+                status: count.status,
+                requests: count.requests,
+                bytes: count.bytes,
+            })
+            .collect(),
+        content_hits: metrics.content_hits,
+        fetched: metrics.fetched,
+        pulls_started: metrics.pulls_started,
+        pulls_succeeded: metrics.pulls_succeeded,
+        pulls_failed: metrics.pulls_failed,
+        pulls_avoided: metrics.pulls_avoided,
+        peak_requests_per_second: metrics.peak_requests_per_second.map(|peak| Peak {
+            second_ns: peak.second,
+            requests: peak.requests,
+        }),
+        pods_in_backoff: &metrics.pods_in_backoff,
+        requests_per_minute: &metrics.requests_per_minute,
+        pods_by_state: metrics
+            .pods_by_state
+            .iter()
+            .map(|sample| StateSample {
+                at_ns: sample.at,
+                pods: StateCounts(sample),
+            })
+            .collect(),
+        workloads: metrics
+            .workloads
+            .iter()
+            .map(|drift| Drift {
+                workload: &drift.workload,
+                max_distinct_digests: drift.max_distinct_digests,
+                mixed_ns: u64::try_from(drift.mixed_duration.as_nanos()).unwrap_or(u64::MAX),
+                distinct_digests: &drift.distinct_digests,
+            })
+            .collect(),
+    }
 }

@@ -242,16 +242,28 @@ pub(crate) fn judge(expectation: &Expectation, evidence: &Evidence<'_>) -> Verdi
                 passed,
             )
         }
-        Check::PeakRequestsPerSecond { registry, value } => {
-            let peak = peak_per_second(evidence.story, registry);
+        Check::PeakRequestsPerSecond {
+            registry,
+            value,
+            from,
+            until,
+        } => {
+            let peak = peak_per_second(evidence.story, registry, *from, *until);
             let actual = match peak {
                 Some((second, count)) => format!("{count} at {}", clock(second)),
                 None => "no requests".to_owned(),
             };
+            let mut window = String::new();
+            if let Some(from) = from {
+                let _ = write!(window, " from {}", clock(*from));
+            }
+            if let Some(until) = until {
+                let _ = write!(window, " until {}", clock(*until));
+            }
             (
                 format!("registry {registry}"),
                 format!(
-                    "peak requests per second {}",
+                    "peak requests per second {}{window}",
                     bounds_text(value, |n: u64| n.to_string())
                 ),
                 actual,
@@ -349,26 +361,34 @@ fn events_of(story: &Story, pod: &str, container: Option<&str>) -> Vec<SeenEvent
         .records
         .iter()
         .filter_map(|record| match &record.entry {
+            // An event about the pod as a whole (FailedToRetrieveImagePullSecret) is among
+            // every container's events, as `kubectl describe pod` lists it with theirs.
             Entry::Event {
                 pod: name,
-                container: Some(name_of),
+                container: name_of,
                 event_type,
                 reason,
                 message,
                 ..
-            } if name == pod && container.is_none_or(|c| c == name_of) => Some(SeenEvent {
-                at: record.at_ns,
-                event_type: event_type.clone(),
-                reason: reason.clone(),
-                message: message.clone(),
-            }),
+            } if name == pod
+                && name_of
+                    .as_deref()
+                    .is_none_or(|name_of| container.is_none_or(|c| c == name_of)) =>
+            {
+                Some(SeenEvent {
+                    at: record.at_ns,
+                    event_type: event_type.clone(),
+                    reason: reason.clone(),
+                    message: message.clone(),
+                })
+            }
             _ => None,
         })
         .collect()
 }
 
 fn event_matches(expected: &ExpectedEvent, seen: &SeenEvent) -> bool {
-    expected.reason.as_str() == seen.reason
+    expected.reason == seen.reason
         && expected
             .event_type
             .is_none_or(|t| t.as_str() == seen.event_type)
@@ -392,7 +412,7 @@ fn expected_event(event: &ExpectedEvent) -> String {
     if let Some(event_type) = event.event_type {
         parts.push(event_type.as_str().to_owned());
     }
-    parts.push(event.reason.as_str().to_owned());
+    parts.push(event.reason.to_owned());
     if let Some(at) = event.at {
         parts.push(clock(at));
     }
@@ -654,13 +674,23 @@ fn requests(story: &Story, registry: &str, filter: &RequestFilter) -> (u64, u64)
     (count, bytes)
 }
 
-/// The busiest whole second of one registry's traffic: when it starts and how many
-/// requests it had (the earliest, on a tie).
-pub(crate) fn peak_per_second(story: &Story, registry: &str) -> Option<(SimTime, u64)> {
+/// The busiest whole second of one registry's traffic among the seconds that start in
+/// `[from, until)`: when it starts and how many requests it had (the earliest, on a tie).
+pub(crate) fn peak_per_second(
+    story: &Story,
+    registry: &str,
+    from: Option<SimTime>,
+    until: Option<SimTime>,
+) -> Option<(SimTime, u64)> {
     let mut per_second: BTreeMap<u64, u64> = BTreeMap::new();
+    let starts_in = |second: u64| {
+        let start = SimTime::from_secs(second);
+        from.is_none_or(|from| start >= from) && until.is_none_or(|until| start < until)
+    };
     for record in &story.records {
         if let Entry::Request { host, .. } = &record.entry
             && host == registry
+            && starts_in(record.at_ns.since_epoch().as_secs())
         {
             *per_second
                 .entry(record.at_ns.since_epoch().as_secs())

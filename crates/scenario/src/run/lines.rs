@@ -23,10 +23,9 @@ use std::time::Duration;
 use pullsim_model::SimTime;
 
 use crate::run::RequestDetail;
+use crate::run::failure::registry_failure;
 use crate::run::format::{duration, short_digests, size};
 use crate::run::story::{Credential, Entry, Instance, State, Story};
-use crate::scenario::Scenario;
-use crate::timeline::{Action, OutageFailure};
 
 /// A pause that ends a burst of requests from one client to one host. Retries of the
 /// kubelet come 10 s apart at least, so a burst is one pull (with containerd's own retries).
@@ -75,7 +74,7 @@ impl Line {
 }
 
 /// Every line of the story, in time order (records keep their order within an instant).
-pub(crate) fn lines(story: &Story, scenario: &Scenario, requests: RequestDetail) -> Vec<Line> {
+pub(crate) fn lines(story: &Story, requests: RequestDetail) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::new();
     let several = |instance: Instance| {
         story
@@ -213,12 +212,35 @@ pub(crate) fn lines(story: &Story, scenario: &Scenario, requests: RequestDetail)
                     Credential::Anonymous => credential.label(),
                     _ => format!("{} as {username}", credential.label()),
                 };
-                let outcome = if error.is_some() { "failed" } else { "pulled" };
                 let mut line = Line::new(at, "pod", pod);
                 if several(*instance) {
                     line.container = Some(container.clone());
                 }
-                out.push(line.with("auth", "Credential", format!("{who}: {outcome}")));
+                // A registry that answered 503 or refused the connection is not the
+                // credential's failure: say what failed, and with which credential.
+                let failure = error.as_deref().and_then(registry_failure);
+                out.push(match failure {
+                    Some(failure) => line.with("pull", "Registry", format!("{failure} ({who})")),
+                    None => {
+                        let outcome = if error.is_some() { "failed" } else { "pulled" };
+                        line.with("auth", "Credential", format!("{who}: {outcome}"))
+                    }
+                });
+            }
+            Entry::PlatformChosen {
+                pod,
+                node,
+                platform,
+                manifest,
+                ..
+            } => {
+                let mut line = Line::new(at, "pod", pod).with(
+                    "pull",
+                    "Platform",
+                    short_digests(&format!("{platform} → {manifest} on {{node}}")),
+                );
+                line.node = Some(node.clone());
+                out.push(line);
             }
             Entry::Timeline { what } => out.push(timeline_line(at, what)),
             Entry::KubeletRestarted { node } => out.push(Line::new(at, "node", node).with(
@@ -232,7 +254,6 @@ pub(crate) fn lines(story: &Story, scenario: &Scenario, requests: RequestDetail)
             | Entry::PullFinished { .. } => {}
         }
     }
-    out.extend(outage_ends(scenario));
     match requests {
         RequestDetail::Summary => out.extend(request_bursts(story)),
         RequestDetail::Full => out.extend(request_lines(story)),
@@ -251,34 +272,6 @@ fn timeline_line(at: SimTime, what: &str) -> Line {
         }
         _ => Line::new(at, "timeline", "").with("action", "Timeline", what),
     }
-}
-
-/// An outage's end is no record of the simulator (a fault rule simply stops matching);
-/// the scenario says when.
-fn outage_ends(scenario: &Scenario) -> Vec<Line> {
-    let end = scenario.run.end();
-    scenario
-        .timeline
-        .iter()
-        .filter_map(|timed| match &timed.action {
-            Action::Outage {
-                registry,
-                until: Some(until),
-                failure,
-            } if *until < end => {
-                let how = match failure {
-                    OutageFailure::Status(status) => format!("no longer answers {status}"),
-                    OutageFailure::Unreachable => "reachable again".to_owned(),
-                };
-                Some(Line::new(*until, "registry", registry).with(
-                    "action",
-                    "Timeline",
-                    format!("outage ends: {how}"),
-                ))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 /// One burst's tally.

@@ -17,8 +17,10 @@
 //!   that keep repeating summarised), `format` (how values are written),
 //!   `transcript` (the text layout); `json` (the document for programs).
 
+mod failure;
 mod fold;
 mod format;
+mod holdings;
 mod json;
 mod judge;
 mod lines;
@@ -167,6 +169,11 @@ impl Outcome {
     /// The same data in full, as a JSON document.
     pub fn json(&self) -> String {
         json::render(self)
+    }
+
+    /// The JSON document's `metrics` alone: every figure without the records.
+    pub fn metrics_json(&self) -> String {
+        json::render_metrics(self)
     }
 
     /// Whether the run reached its end without hitting a limit and every expectation holds.

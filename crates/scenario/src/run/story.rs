@@ -1,5 +1,6 @@
 //! The story of a run: the simulator's trace with every id replaced by its name (pods,
-//! containers, nodes, hosts, digests in full), plus the pods that took part. The
+//! containers, nodes, hosts, digests in full), plus the pods that took part and what the
+//! nodes hold at the end. The
 //! transcript, the JSON document and the expectations all read this, so they can never
 //! tell different stories, and none of them needs the simulator afterwards.
 
@@ -11,6 +12,8 @@ use pullsim_sim::{
     AttemptOutcome, ContainerRef, ContainerState, NodeOrAdmission, PodId, Sim, TraceEvent,
     TraceRecord,
 };
+
+use crate::run::holdings::{Holding, holdings};
 
 /// One record of the story.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,6 +103,16 @@ pub(crate) enum Entry {
         username: String,
         /// `None` when the runtime pulled with it; the error text otherwise.
         error: Option<String>,
+    },
+    /// A pull resolved an index to the child for its node's platform.
+    PlatformChosen {
+        pod: String,
+        instance: Instance,
+        node: String,
+        /// `linux/arm64/v8`.
+        platform: String,
+        /// The child's manifest digest.
+        manifest: String,
     },
     /// A pull ended.
     PullFinished {
@@ -199,6 +212,8 @@ pub(crate) struct Story {
     pub(crate) records: Vec<Record>,
     /// Every pod instance, by instance number.
     pub(crate) pods: Vec<PodInfo>,
+    /// What the nodes' image stores hold when the story is made.
+    pub(crate) holdings: Vec<Holding>,
 }
 
 impl Story {
@@ -219,7 +234,11 @@ impl Story {
                 entry: entry(sim, record),
             });
         }
-        Story { records, pods }
+        Story {
+            records,
+            pods,
+            holdings: holdings(sim),
+        }
     }
 
     /// The pod instance's name.
@@ -419,6 +438,21 @@ fn entry(sim: &Sim, record: &TraceRecord) -> Entry {
                     AttemptOutcome::Pulled => None,
                     AttemptOutcome::Failed(text) => Some(text.clone()),
                 },
+            }
+        }
+        TraceEvent::PlatformChosen {
+            pod,
+            node: id,
+            platform,
+            manifest,
+        } => {
+            let (pod, instance) = name(sim, *pod);
+            Entry::PlatformChosen {
+                pod,
+                instance,
+                node: node(*id),
+                platform: platform.clone(),
+                manifest: sim.digest(*manifest).to_string(),
             }
         }
         TraceEvent::PullFinished {

@@ -26,8 +26,9 @@
 use std::fmt::Write as _;
 
 use crate::run::Outcome;
-use crate::run::fold::{Folded, fold, render};
+use crate::run::fold::{Folded, fold, render, short_ranges};
 use crate::run::format::{aligned, clock, duration, name_ranges, short_digests, size};
+use crate::run::holdings::Holding;
 use crate::run::lines::lines;
 use crate::run::pods::PodRow;
 use crate::run::repeats::collapse;
@@ -35,9 +36,11 @@ use crate::run::repeats::collapse;
 /// Up to this many pods, the table has a row per pod.
 pub(crate) const POD_ROWS_UNFOLDED: usize = 20;
 
-/// The widest an object or reason column gets before its values overflow it.
-const OBJECT_WIDTH_MAX: usize = 30;
-const REASON_WIDTH_MAX: usize = 20;
+/// The widest an object or reason column gets; a longer value (a long registry host, a
+/// folded name with many ranges) is shortened in the middle to fit, so every line keeps
+/// the columns aligned (the text column, last, is never cut).
+const OBJECT_WIDTH_MAX: usize = 36;
+const REASON_WIDTH_MAX: usize = 32;
 /// Where the description wraps.
 const WRAP_COLUMNS: usize = 88;
 
@@ -49,6 +52,8 @@ pub(crate) fn render_outcome(outcome: &Outcome) -> String {
     story(&mut out, outcome);
     out.push('\n');
     pods(&mut out, &outcome.rows);
+    out.push('\n');
+    images_on_nodes(&mut out, &outcome.story.holdings);
     out.push('\n');
     metrics(&mut out, outcome);
     out.push('\n');
@@ -88,7 +93,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn story(out: &mut String, outcome: &Outcome) {
-    let lines = lines(&outcome.story, &outcome.scenario, outcome.requests);
+    let lines = lines(&outcome.story, outcome.requests);
     let folded: Vec<Folded> = collapse(fold(lines)).iter().map(render).collect();
     let object_width = column_width(folded.iter().map(|f| f.object.as_str()), OBJECT_WIDTH_MAX);
     let reason_width = column_width(folded.iter().map(|f| f.reason.as_str()), REASON_WIDTH_MAX);
@@ -100,6 +105,8 @@ fn story(out: &mut String, outcome: &Outcome) {
         text,
     } in &folded
     {
+        let object = fit(object, object_width);
+        let reason = fit(reason, reason_width);
         let line = format!(
             "{}  {object:<object_width$}  {line_type:<7}  {reason:<reason_width$}  {text}",
             clock(*at)
@@ -115,9 +122,24 @@ fn story(out: &mut String, outcome: &Outcome) {
 fn column_width<'a>(values: impl Iterator<Item = &'a str>, cap: usize) -> usize {
     values
         .map(|value| value.chars().count())
-        .filter(|width| *width <= cap)
         .max()
         .unwrap_or(0)
+        .min(cap)
+}
+
+/// `value` shortened to `width` characters by an ellipsis in its middle, keeping its
+/// start and its end (a host's domain, a folded name's `×N`).
+fn fit(value: &str, width: usize) -> String {
+    let count = value.chars().count();
+    if count <= width || width < 3 {
+        return value.to_owned();
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut out: String = value.chars().take(head).collect();
+    out.push('…');
+    out.extend(value.chars().skip(count - tail));
+    out
 }
 
 /// One printed row of the pods table.
@@ -165,6 +187,30 @@ fn pods(out: &mut String, rows: &[PodRow]) {
         })
         .collect();
     for line in aligned(&cells, &[false; 6]) {
+        out.push_str("  ");
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// Which digest of each image the nodes hold at the end: a row per image and digest, with
+/// its nodes as ranges (`fleet-{0..199} ×200`).
+fn images_on_nodes(out: &mut String, holdings: &[Holding]) {
+    out.push_str("images on nodes\n");
+    if holdings.is_empty() {
+        out.push_str("  (none)\n");
+        return;
+    }
+    let header = ["IMAGE", "DIGEST", "NODES"].map(str::to_owned).to_vec();
+    let rows = holdings.iter().map(|holding| {
+        let mut nodes = short_ranges(holding.nodes.iter().map(String::as_str));
+        if holding.nodes.len() > 1 {
+            nodes.push_str(&format!(" ×{}", holding.nodes.len()));
+        }
+        vec![holding.image.clone(), short_digests(&holding.digest), nodes]
+    });
+    let cells: Vec<Vec<String>> = std::iter::once(header).chain(rows).collect();
+    for line in aligned(&cells, &[false; 3]) {
         out.push_str("  ");
         out.push_str(&line);
         out.push('\n');
@@ -373,10 +419,12 @@ fn expectations(out: &mut String, outcome: &Outcome) {
             outcome.verdicts.len()
         );
     } else {
-        let _ = writeln!(
-            out,
-            "result: passed ({} expectations hold)",
-            outcome.verdicts.len()
-        );
+        let _ = match outcome.verdicts.len() {
+            // Nothing was checked, so nothing "passed": the run finished and said what
+            // happened. The exit code is 0, as for a run whose expectations hold.
+            0 => writeln!(out, "result: ran (no expectations to check)"),
+            1 => writeln!(out, "result: passed (1 expectation holds)"),
+            count => writeln!(out, "result: passed ({count} expectations hold)"),
+        };
     }
 }
