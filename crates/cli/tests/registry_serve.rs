@@ -335,3 +335,30 @@ fn limit_flags_name_a_bad_value() {
         "{err}"
     );
 }
+
+/// The window bounds what `GET /_pullsim/log` can page through, never the log file.
+#[test]
+fn the_log_file_gets_every_entry_however_small_the_window() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let log = folder.path().join("requests.jsonl");
+    let mut served = serve(&[
+        "--log-window",
+        "1",
+        "--log",
+        log.to_str().expect("UTF-8 path"),
+    ]);
+    for _ in 0..20 {
+        assert_eq!(served.get("/v2/demo/hello/tags/list"), 200);
+    }
+    let status = served.stop_with("-TERM");
+    assert!(status.success(), "exit {status:?}");
+    let text = std::fs::read_to_string(&log).expect("the log file exists");
+    let indexes: Vec<u64> = text
+        .lines()
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            entry["index"].as_u64().expect("an index")
+        })
+        .collect();
+    assert_eq!(indexes, (0..20).collect::<Vec<_>>(), "{text}");
+}
