@@ -288,6 +288,8 @@ fn limit_flags_reach_the_server() {
         "300ms",
         "--max-connections",
         "64",
+        "--upload-max",
+        "1KiB",
     ]);
     let banner = served.banner.join("\n");
     assert!(banner.contains("log window 3 entries"), "{banner}");
@@ -306,6 +308,19 @@ fn limit_flags_reach_the_server() {
     assert!(head.contains("pullsim-log-more: true"), "{head}");
     assert!(head.contains("pullsim-log-next: 9"), "{head}");
     assert_eq!(body.lines().count(), 2, "{body}");
+
+    let mut upload = TcpStream::connect(&served.addr).expect("connect");
+    write!(
+        upload,
+        "POST /v2/demo/big/blobs/uploads/ HTTP/1.1\r\nHost: r\r\nContent-Length: 1025\r\n\
+         Connection: close\r\n\r\n{}",
+        "x".repeat(1025)
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = upload.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+    assert!(answer.contains("SIZE_INVALID"), "{answer}");
 
     let mut half = TcpStream::connect(&served.addr).expect("connect");
     half.write_all(b"GET /v2/ HTTP/1.1\r\nHo").expect("send");
