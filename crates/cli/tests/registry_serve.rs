@@ -374,6 +374,8 @@ fn limit_flags_reach_the_server() {
         "300ms",
         "--max-connections",
         "64",
+        "--upload-max",
+        "1KiB",
     ]);
     let banner = served.banner.join("\n");
     assert!(banner.contains("log window 3 entries"), "{banner}");
@@ -392,6 +394,19 @@ fn limit_flags_reach_the_server() {
     assert!(head.contains("pullsim-log-more: true"), "{head}");
     assert!(head.contains("pullsim-log-next: 9"), "{head}");
     assert_eq!(body.lines().count(), 2, "{body}");
+
+    let mut upload = TcpStream::connect(&served.addr).expect("connect");
+    write!(
+        upload,
+        "POST /v2/demo/big/blobs/uploads/ HTTP/1.1\r\nHost: r\r\nContent-Length: 1025\r\n\
+         Connection: close\r\n\r\n{}",
+        "x".repeat(1025)
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = upload.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+    assert!(answer.contains("SIZE_INVALID"), "{answer}");
 
     let mut half = TcpStream::connect(&served.addr).expect("connect");
     half.write_all(b"GET /v2/ HTTP/1.1\r\nHo").expect("send");
@@ -420,4 +435,31 @@ fn limit_flags_name_a_bad_value() {
         err.contains("--upload-idle") && err.contains("soon"),
         "{err}"
     );
+}
+
+/// The window bounds what `GET /_pullsim/log` can page through, never the log file.
+#[test]
+fn the_log_file_gets_every_entry_however_small_the_window() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let log = folder.path().join("requests.jsonl");
+    let mut served = serve(&[
+        "--log-window",
+        "1",
+        "--log",
+        log.to_str().expect("UTF-8 path"),
+    ]);
+    for _ in 0..20 {
+        assert_eq!(served.get("/v2/demo/hello/tags/list"), 200);
+    }
+    let status = served.stop_with("-TERM");
+    assert!(status.success(), "exit {status:?}");
+    let text = std::fs::read_to_string(&log).expect("the log file exists");
+    let indexes: Vec<u64> = text
+        .lines()
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            entry["index"].as_u64().expect("an index")
+        })
+        .collect();
+    assert_eq!(indexes, (0..20).collect::<Vec<_>>(), "{text}");
 }

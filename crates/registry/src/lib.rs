@@ -14,7 +14,8 @@
 //! - [`registry`]: [`Registry`] itself: `handle`, authentication, tag and fault operations.
 //! - [`catalog`]: catalogs, image specs, access rules and the built-in demo catalog.
 //! - `builder`: the deterministic synthetic image builder (layers, configs, manifests).
-//! - `store`: content by digest, repositories, tags with history.
+//! - `store`: content by digest, repositories, tags with history; `tags`: tag moves,
+//!   deletes, history and the live list from outside the protocol.
 //! - `pull`, `push`: the distribution API's pull and push sides; `uploads`: open uploads, their idle expiry and caps.
 //! - `access`, `auth`, `token`: accounts and access rules, the 401/403 decision and challenges, and the Docker token flow.
 //! - [`fault`]: fault rules and verdicts.
@@ -45,6 +46,7 @@ mod range;
 pub mod registry;
 mod route;
 mod store;
+mod tags;
 mod token;
 pub mod trigger;
 mod uploads;
