@@ -148,11 +148,11 @@ impl ControlAccess {
     fn from_args(args: &ServeArgs) -> Result<ControlAccess, CliError> {
         let loopback = args.listen.ip().is_loopback();
         match (&args.control_token, args.control_open) {
-            (Some(token), _) if token.is_empty() => Err(CliError::input(
+            (Some(token), _) if token.is_empty() => Err(CliError::usage(
                 "--control-token: the token is empty; give a secret, or leave the option out to have one generated",
             )),
             (Some(token), _) => Ok(ControlAccess::Chosen(token.clone())),
-            (None, _) if !loopback => Err(CliError::input(format!(
+            (None, _) if !loopback => Err(CliError::usage(format!(
                 "--listen {}: not a loopback address, so other machines could reach the control API \
                  under /_pullsim/ (it replaces accounts and passwords and reads every tenant's log); \
                  choose its secret with --control-token T, or listen on 127.0.0.1",
@@ -472,5 +472,49 @@ async fn stop_signal() -> &'static str {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => "interrupted",
         _ = terminate.recv() => "terminated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Line {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn control(line: &[&str]) -> Result<ControlAccess, String> {
+        let parsed = Line::try_parse_from(std::iter::once("serve").chain(line.iter().copied()))
+            .map_err(|err| err.to_string())?;
+        ControlAccess::from_args(&parsed.args).map_err(|err| format!("{err:?}"))
+    }
+
+    #[test]
+    fn every_address_but_loopback_needs_a_chosen_token() {
+        for listen in ["0.0.0.0:5000", "[::]:5000", "10.1.2.3:5000"] {
+            let refused = control(&["--listen", listen]).unwrap_err();
+            assert!(refused.contains("not a loopback address"), "{refused}");
+            assert!(control(&["--listen", listen, "--control-open"]).is_err());
+            assert_eq!(
+                control(&["--listen", listen, "--control-token", "T"]),
+                Ok(ControlAccess::Chosen("T".to_owned()))
+            );
+        }
+        for listen in ["127.0.0.1:0", "127.8.9.10:5000", "[::1]:5000"] {
+            assert_eq!(
+                control(&["--listen", listen, "--control-open"]),
+                Ok(ControlAccess::Open)
+            );
+            let generated = control(&["--listen", listen]).unwrap();
+            assert!(
+                matches!(&generated, ControlAccess::Generated(t) if t.len() == 64),
+                "{generated:?}"
+            );
+        }
+        assert!(control(&["--control-open", "--control-token", "T"]).is_err());
     }
 }
