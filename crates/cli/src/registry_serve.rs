@@ -17,8 +17,8 @@ use std::time::Duration;
 use pullsim_model::SimTime;
 use pullsim_model::units::{ByteSize, format_duration, parse_duration};
 use pullsim_registry::{
-    AuthMode, Catalog, CatalogError, DEFAULT_LOG_WINDOW, LoadedImage, LogEntry, Registry,
-    RegistryConfig, UploadLimits,
+    AuthMode, Catalog, CatalogError, DEFAULT_LOG_WINDOW, LoadedImage, LogEntry, LogTap, Registry,
+    RegistryConfig, TAP_MAX, UploadLimits,
 };
 use pullsim_server::{DEFAULT_MAX_CONNECTIONS, ServerLimits};
 use tokio::sync::watch;
@@ -405,17 +405,32 @@ fn print_banner(
 }
 
 /// Copies the log entries appended since the last call to the log file (JSON lines, then
-/// flushed) or to `out` (one line each). The lock is held only to take the entries, never
+/// flushed) or to `out` (one line each); entries the registry could not keep for it (over
+/// [`TAP_MAX`] waiting) are counted on standard error. The lock is held only to take the entries, never
 /// while formatting or writing them.
 fn copy_log(
     registry: &Mutex<Registry>,
     out: &mut dyn Write,
     log_file: Option<&mut io::BufWriter<std::fs::File>>,
 ) -> Result<(), CliError> {
-    let entries = registry
+    let LogTap { entries, missed } = registry
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .take_log_tap();
+    if missed > 0 {
+        // The terminal or file fell so far behind that the registry stopped copying; say
+        // so on standard error (a log file must stay JSON lines).
+        let _ = writeln!(
+            io::stderr(),
+            "pullsim registry: {missed} log entries were not written: more than {TAP_MAX} \
+             waited for {} (is it being read?)",
+            if log_file.is_some() {
+                "the log file"
+            } else {
+                "standard output"
+            }
+        );
+    }
     if entries.is_empty() {
         return Ok(());
     }

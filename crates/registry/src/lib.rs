@@ -59,7 +59,9 @@ pub use catalog::{AccessRule, BaseLayers, Catalog, ImageFormat, ImageSpec, Loade
 pub use errcode::ErrorCode;
 pub use error::{CatalogError, RegistryError};
 pub use fault::{FAULT_STATUSES, FaultId, FaultMatch, FaultRule, InstalledFault, Verdict};
-pub use log::{DEFAULT_LOG_WINDOW, LOG_PAGE_DEFAULT, LOG_PAGE_MAX, LogEntry, LogPage};
+pub use log::{
+    DEFAULT_LOG_WINDOW, LOG_PAGE_DEFAULT, LOG_PAGE_MAX, LogEntry, LogPage, LogTap, TAP_MAX,
+};
 pub use media::ManifestKind;
 pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
 pub use push::MANIFEST_MAX_BYTES;

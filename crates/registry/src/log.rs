@@ -89,6 +89,22 @@ pub(crate) struct RequestLog {
     window: Option<usize>,
     /// A copy of every entry since the last [`RequestLog::take_tap`], when tapped.
     tap: Option<Vec<LogEntry>>,
+    /// Entries not copied into the tap because it already held [`TAP_MAX`].
+    tap_missed: u64,
+}
+
+/// The most entries the tap holds between two [`RequestLog::take_tap`] calls (about 50 MB):
+/// a reader that stopped reading (a terminal nobody drains) cannot grow it without bound.
+pub const TAP_MAX: usize = 100_000;
+
+/// What [`RequestLog::take_tap`] hands over: the entries copied since the last call, and how
+/// many more were appended but not copied because the tap was full.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogTap {
+    /// The entries, oldest first.
+    pub entries: Vec<LogEntry>,
+    /// Entries appended after the tap filled up, lost to this reader.
+    pub missed: u64,
 }
 
 impl RequestLog {
@@ -107,7 +123,11 @@ impl RequestLog {
     pub(crate) fn push(&mut self, entry: LogEntry) {
         debug_assert_eq!(entry.index, self.next_index());
         if let Some(tap) = &mut self.tap {
-            tap.push(entry.clone());
+            if tap.len() < TAP_MAX {
+                tap.push(entry.clone());
+            } else {
+                self.tap_missed += 1;
+            }
         }
         self.entries.push(entry);
         if let Some(window) = self.window
@@ -147,9 +167,13 @@ impl RequestLog {
         self.tap = tapped.then(Vec::new);
     }
 
-    /// The entries appended since the last call (empty when not tapped).
-    pub(crate) fn take_tap(&mut self) -> Vec<LogEntry> {
-        self.tap.as_mut().map(std::mem::take).unwrap_or_default()
+    /// The entries appended since the last call (empty when not tapped), and how many
+    /// were not copied because the tap was full.
+    pub(crate) fn take_tap(&mut self) -> LogTap {
+        LogTap {
+            entries: self.tap.as_mut().map(std::mem::take).unwrap_or_default(),
+            missed: std::mem::take(&mut self.tap_missed),
+        }
     }
 
     /// The entries kept whose index is at least `cursor`.
@@ -223,8 +247,9 @@ impl Registry {
         self.log.set_tap(tapped);
     }
 
-    /// Every log entry appended since the last call, oldest first (empty when not tapped).
-    pub fn take_log_tap(&mut self) -> Vec<LogEntry> {
+    /// Every log entry appended since the last call, oldest first (empty when not tapped),
+    /// up to [`TAP_MAX`]; the entries past that are only counted.
+    pub fn take_log_tap(&mut self) -> LogTap {
         self.log.take_tap()
     }
 }
@@ -328,7 +353,25 @@ mod tests {
             log.push(entry(index));
         }
         let tapped = log.take_tap();
-        assert_eq!(tapped.len(), 10);
-        assert!(log.take_tap().is_empty());
+        assert_eq!(tapped.entries.len(), 10);
+        assert_eq!(tapped.missed, 0);
+        assert!(log.take_tap().entries.is_empty());
+    }
+
+    #[test]
+    fn a_full_tap_counts_what_it_did_not_copy() {
+        let mut log = RequestLog::default();
+        log.set_window(Some(10));
+        log.set_tap(true);
+        let extra = 7;
+        for index in 0..(TAP_MAX as u64 + extra) {
+            log.push(entry(index));
+        }
+        let tapped = log.take_tap();
+        assert_eq!(tapped.entries.len(), TAP_MAX);
+        assert_eq!(tapped.missed, extra);
+        log.push(entry(TAP_MAX as u64 + extra));
+        let next = log.take_tap();
+        assert_eq!((next.entries.len(), next.missed), (1, 0));
     }
 }
