@@ -1,7 +1,8 @@
 //! The documentation tells the truth about the code and stands alone:
 //! `docs/scenario-format.md` lists every field the scenario reader and the registry's
 //! catalog accept; every link in README.md, ARCHITECTURE.md and docs/ stays inside the
-//! repository; docs/semantics.md keeps the section numbers §1-§9 that code comments cite.
+//! repository; docs/semantics.md keeps the section numbers §1-§9 that code comments cite,
+//! and its worked examples (§1.6) are what pullsim-model answers.
 //!
 //! The scenario reader asks for its fields by name (`fields.get("pool")`,
 //! `fields.require("host", ..)`, and the `ACTIONS`/`CHECKS` lists it reads key by key), so
@@ -380,5 +381,93 @@ fn nothing_points_outside_the_repository() {
         offenders.is_empty(),
         "these files mention {outside}, which is not in the repository:\n  {}",
         offenders.join("\n  ")
+    );
+}
+
+/// The rows of the first table under `heading` in docs/semantics.md (cells hold no `|`),
+/// each cell without its backticks.
+fn semantics_table(heading: &str) -> Vec<Vec<String>> {
+    let text = read("docs/semantics.md");
+    let (_, section) = text
+        .split_once(heading)
+        .unwrap_or_else(|| panic!("docs/semantics.md has no {heading:?}"));
+    section
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2)
+        .map(|line| {
+            line.trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().replace('`', ""))
+                .collect()
+        })
+        .collect()
+}
+
+/// The worked examples of §1.6 are what pullsim-model answers, so the reference and the
+/// code cannot drift apart.
+#[test]
+fn semantics_reference_examples_are_what_the_model_answers() {
+    const H64: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let rows = semantics_table("### 1.6 ");
+    assert!(rows.len() >= 10, "§1.6 has only {} rows", rows.len());
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let [input, name, tag, policy, kubelet, containerd] = row.as_slice() else {
+            panic!("a §1.6 row has {} cells: {row:?}", row.len());
+        };
+        let input = input.replace("<H64>", H64);
+        let expand = |cell: &str| cell.replace("<H64>", H64);
+        let parsed = pullsim_model::Reference::parse_normalized_named(&input);
+        let got_name = match &parsed {
+            Ok(reference) => reference.name(),
+            Err(err) => format!("invalid: {err}"),
+        };
+        let want_name = if name.starts_with("the same") {
+            input.clone()
+        } else {
+            expand(name)
+        };
+        let got_tag = match (&parsed, pullsim_model::parse_image_name(&input)) {
+            (Ok(reference), _) if reference.tag().is_none() && reference.digest().is_none() => {
+                "(latest)".to_string()
+            }
+            (Ok(reference), _) => reference.tag().unwrap_or("none").to_string(),
+            (Err(_), _) => String::new(),
+        };
+        let got_policy = pullsim_model::default_pull_policy(&input)
+            .as_str()
+            .to_string();
+        let got_kubelet = pullsim_model::apply_default_image_tag(&input)
+            .unwrap_or_else(|_| "InvalidImageName".to_string());
+        let want_kubelet = if kubelet == "unchanged" {
+            input.clone()
+        } else {
+            expand(kubelet)
+        };
+        let got_containerd = pullsim_model::parse_docker_ref(&input)
+            .map_or_else(|_| "error".to_string(), |reference| reference.to_string());
+        let want_containerd = if containerd == "the same" {
+            want_kubelet.clone()
+        } else {
+            expand(containerd)
+        };
+        for (column, got, want) in [
+            ("name", &got_name, &want_name),
+            ("tag", &got_tag, &expand(tag)),
+            ("policy", &got_policy, &expand(policy)),
+            ("kubelet image", &got_kubelet, &want_kubelet),
+            ("containerd", &got_containerd, &want_containerd),
+        ] {
+            if got != want {
+                wrong.push(format!("{input}: {column} is {got:?}, §1.6 says {want:?}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "docs/semantics.md §1.6 disagrees with pullsim-model:\n  {}",
+        wrong.join("\n  ")
     );
 }
