@@ -11,6 +11,7 @@
 //! once every regular container runs. A waiting reason that is an error's own text (a bad
 //! pull secret) counts as `Waiting`. Deleted pods are not counted.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use pullsim_model::{SimTime, WaitingReason};
@@ -62,27 +63,25 @@ impl PodStates {
     }
 }
 
-/// One pod's part of the fold.
-#[derive(Debug, Clone, Default)]
+/// One pod's part of the fold, two bytes (a fleet creates hundreds of thousands of pods):
+/// its waiting containers are kept apart, in [`SeriesRecorder::waiting`], while they wait.
+#[derive(Debug, Clone, Copy)]
 struct PodState {
-    /// Its state's index in [`POD_STATES`]; `None` before creation and after deletion.
-    state: Option<u8>,
-    running: bool,
-    reported: bool,
-    /// Waiting containers: `(order, state)`, where order puts init containers first.
-    waiting: Vec<(u32, u8)>,
+    /// Its state's index in [`POD_STATES`]; [`UNCOUNTED`] before creation and after deletion.
+    state: u8,
+    /// [`RUNNING_FLAG`] and [`REPORTED_FLAG`].
+    flags: u8,
 }
 
-impl PodState {
-    fn current(&self) -> u8 {
-        if let Some(&(_, state)) = self.waiting.iter().min_by_key(|(order, _)| *order) {
-            state
-        } else if self.running {
-            RUNNING
-        } else if self.reported {
-            CONTAINER_CREATING
-        } else {
-            PENDING
+const UNCOUNTED: u8 = u8::MAX;
+const RUNNING_FLAG: u8 = 1;
+const REPORTED_FLAG: u8 = 2;
+
+impl Default for PodState {
+    fn default() -> PodState {
+        PodState {
+            state: UNCOUNTED,
+            flags: 0,
         }
     }
 }
@@ -93,6 +92,9 @@ pub(crate) struct SeriesRecorder {
     /// Requests per minute, by minute.
     requests: Vec<u64>,
     pods: Vec<PodState>,
+    /// The containers waiting now, by `(pod, order)` where order puts init containers first,
+    /// with their state: a pod's first entry is its state.
+    waiting: BTreeMap<(u32, u32), u8>,
     counts: [u32; POD_STATES.len()],
     /// Counts at the start of each minute already passed.
     samples: Vec<[u32; POD_STATES.len()]>,
@@ -144,13 +146,24 @@ impl SeriesRecorder {
     }
 
     fn settle(&mut self, pod: PodId) {
+        let first = self
+            .waiting
+            .range((pod.0, 0)..=(pod.0, u32::MAX))
+            .next()
+            .map(|(_, state)| *state);
         let record = self.pod(pod);
-        let Some(old) = record.state else {
+        let old = record.state;
+        if old == UNCOUNTED {
             return;
+        }
+        let new = match first {
+            Some(state) => state,
+            None if record.flags & RUNNING_FLAG != 0 => RUNNING,
+            None if record.flags & REPORTED_FLAG != 0 => CONTAINER_CREATING,
+            None => PENDING,
         };
-        let new = record.current();
         if new != old {
-            record.state = Some(new);
+            record.state = new;
             self.counts[old as usize] -= 1;
             self.counts[new as usize] += 1;
         }
@@ -158,21 +171,30 @@ impl SeriesRecorder {
 
     pub(crate) fn created(&mut self, pod: PodId) {
         *self.pod(pod) = PodState {
-            state: Some(PENDING),
-            ..PodState::default()
+            state: PENDING,
+            flags: 0,
         };
         self.counts[PENDING as usize] += 1;
     }
 
     pub(crate) fn deleted(&mut self, pod: PodId) {
         let record = self.pod(pod);
-        if let Some(old) = record.state.take() {
+        let old = std::mem::replace(&mut record.state, UNCOUNTED);
+        if old != UNCOUNTED {
             self.counts[old as usize] -= 1;
+        }
+        let keys: Vec<(u32, u32)> = self
+            .waiting
+            .range((pod.0, 0)..=(pod.0, u32::MAX))
+            .map(|(key, _)| *key)
+            .collect();
+        for key in keys {
+            self.waiting.remove(&key);
         }
     }
 
     pub(crate) fn running(&mut self, pod: PodId) {
-        self.pod(pod).running = true;
+        self.pod(pod).flags |= RUNNING_FLAG;
         self.settle(pod);
     }
 
@@ -183,11 +205,14 @@ impl SeriesRecorder {
         } else {
             (1 << 16) + u32::from(container.index)
         };
-        let record = self.pod(pod);
-        record.reported = true;
-        record.waiting.retain(|(o, _)| *o != order);
-        if let ContainerState::Waiting { reason, .. } = state {
-            record.waiting.push((order, state_of(reason)));
+        self.pod(pod).flags |= REPORTED_FLAG;
+        match state {
+            ContainerState::Waiting { reason, .. } => {
+                self.waiting.insert((pod.0, order), state_of(reason));
+            }
+            _ => {
+                self.waiting.remove(&(pod.0, order));
+            }
         }
         self.settle(pod);
     }
