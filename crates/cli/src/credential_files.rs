@@ -110,7 +110,7 @@ pub(crate) fn pod_secret(path: &str) -> Result<Secret, CliError> {
 }
 
 /// Reads a `--node-config` file as a candidate of the kubelet's search path, as the kubelet
-/// does (SEMANTICS.md 4.1, 4.4): a file that cannot be read or parsed is skipped and the
+/// does (docs/semantics.md §4.1, 4.4): a file that cannot be read or parsed is skipped and the
 /// next one read. The candidate always comes back, so the search order and the numbering
 /// `node-config[i]` stay those of the command line; the warning, when there is one, says
 /// what was wrong with the file (a file named on the command line that does not parse is

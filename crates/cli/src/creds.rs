@@ -1,5 +1,5 @@
 //! `pullsim creds`: which registry credentials the kubelet matches to an image, and in which
-//! order it tries them (SEMANTICS.md section 4).
+//! order it tries them (docs/semantics.md §4).
 
 use std::io::Write;
 

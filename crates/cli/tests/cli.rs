@@ -419,7 +419,7 @@ fn creds_lookup_bad_input_names_the_file() {
 }
 
 /// A `--node-config` file that is missing, not UTF-8, a Secret manifest or broken JSON is
-/// skipped with a warning, as the kubelet skips it and reads the next file (SEMANTICS.md
+/// skipped with a warning, as the kubelet skips it and reads the next file (docs/semantics.md
 /// 4.1, 4.4); the lookup goes on and exits 0.
 #[test]
 fn creds_lookup_skips_a_broken_node_config_with_a_warning_and_reads_the_next() {

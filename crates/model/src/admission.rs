@@ -1,5 +1,5 @@
 //! The `AlwaysPullImages` admission plugin: which pod requests it touches, how it forces
-//! `imagePullPolicy: Always`, and the exact error its validation returns (SEMANTICS.md 5.5).
+//! `imagePullPolicy: Always`, and the exact error its validation returns (docs/semantics.md §5.5).
 
 use std::collections::BTreeSet;
 use std::fmt;

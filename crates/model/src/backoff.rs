@@ -18,7 +18,7 @@ pub struct BackoffEntry {
 
 /// Exponential back-off per key, exactly as client-go's `flowcontrol.Backoff` behaves when
 /// built with `NewBackOff(initial, max)` (no jitter, default expiry), which is how the
-/// kubelet builds its image back-off (SEMANTICS.md 3.4;
+/// kubelet builds its image back-off (docs/semantics.md §3.4;
 /// `k8s.io/client-go/util/flowcontrol/backoff.go`, `pkg/kubelet/kubelet.go`).
 ///
 /// - A key's first failure opens a window of `initial`; each later failure doubles it, up
@@ -43,7 +43,7 @@ pub struct Backoff {
 
 /// The key the image manager uses: `<podUID>_<image>`, with the container's image string
 /// exactly as written in the Pod spec (not normalised), so two containers of one pod
-/// that use the same string share a key and different pods never do (SEMANTICS.md 3.2).
+/// that use the same string share a key and different pods never do (docs/semantics.md §3.2).
 pub fn backoff_key(pod_uid: &str, image: &str) -> String {
     // Concatenated directly: the kubelet asks for this key on every image check, and the
     // formatting machinery cost more than the copy.
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn success_does_not_reset_a_live_key() {
         // Fail, fail, then succeed (GC keeps the live entry), then fail again: doubling
-        // continues from 20 s instead of restarting at 10 s (SEMANTICS.md 3.4).
+        // continues from 20 s instead of restarting at 10 s (docs/semantics.md §3.4).
         let mut backoff = Backoff::image_pull();
         backoff.next(KEY, secs(0));
         backoff.next(KEY, secs(10));

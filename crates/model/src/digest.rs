@@ -1,7 +1,7 @@
 //! Content digests (`sha256:<hex>`), validated exactly as go-digest v1.0.0 does in the kubelet.
 //!
 //! The kubelet imports `crypto/sha256` and `crypto/sha512`, so go-digest's `Available()` is true
-//! for sha256, sha384 and sha512 and false for everything else (SEMANTICS 1.1, 1.4). The
+//! for sha256, sha384 and sha512 and false for everything else (docs/semantics.md §1.1, 1.4). The
 //! registry addresses content with [`Digest::of_bytes`], so the same type names blobs on both
 //! sides of a pull.
 

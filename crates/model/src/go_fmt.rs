@@ -7,7 +7,7 @@ use std::time::Duration;
 /// A Go `time.Duration`: a signed count of nanoseconds.
 ///
 /// The kubelet prints pull durations with `%v` (Go's `Duration.String()`), for example in
-/// the `Pulled` event (SEMANTICS.md 3.2); this type reproduces that text exactly,
+/// the `Pulled` event (docs/semantics.md §3.2); this type reproduces that text exactly,
 /// including the `µs` unit, trailing-zero trimming and the `1h0m0s` form.
 /// Source: golang/go `src/time/time.go` (`Duration.String`, `Duration.Truncate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn string_in_kubelet_shapes() {
-        // The forms that appear in Pulled events (SEMANTICS.md 3.2) and a few boundaries.
+        // The forms that appear in Pulled events (docs/semantics.md §3.2) and a few boundaries.
         check_string(&[
             ("1.5s", 1500 * MS),
             ("523ms", 523 * MS),

@@ -47,7 +47,7 @@ pub struct KubeletPullSettings {
     pub registry_burst: i32,
 }
 
-/// Which image puller `NewImageManager` builds (SEMANTICS.md 3.1).
+/// Which image puller `NewImageManager` builds (docs/semantics.md §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Puller {
     /// `newSerialImagePuller`: strictly FIFO, one pull at a time, with a queue of

@@ -2,7 +2,7 @@
 //!
 //! Everything else in pullsim (the simulator, the fake registry, the conformance
 //! harness, the `pullsim` command) asks this crate what Kubernetes would do, so each
-//! rule lives here once, written from `SEMANTICS.md` with its section in the docs.
+//! rule lives here once, written from `docs/semantics.md` with its section in the docs.
 //!
 //! Architecture Invariant: nothing in this crate does I/O, reads a clock or an
 //! environment variable, uses OS randomness or starts a thread. Time comes in as a

@@ -1,5 +1,5 @@
 //! `imagePullPolicy`: its three values and the default the API server fills in when a pod
-//! leaves it empty (SEMANTICS 2, kubernetes `pkg/apis/core/v1/defaults.go`
+//! leaves it empty (docs/semantics.md §2, kubernetes `pkg/apis/core/v1/defaults.go`
 //! `SetDefaults_Container`).
 
 use std::fmt;
@@ -110,7 +110,7 @@ mod tests {
         }
     }
 
-    /// Every row of SEMANTICS 2's consequence table, each example it names.
+    /// Every row of docs/semantics.md §2's consequence table, each example it names.
     #[test]
     fn semantics_2_default_policy_table() {
         use PullPolicy::*;

@@ -69,7 +69,7 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
 }
 
-/// Kubernetes and containerd behaviour where releases differ (SEMANTICS.md 8).
+/// Kubernetes and containerd behaviour where releases differ (docs/semantics.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kubernetes {
     /// The image manager's version-dependent strings; mainline by default.

@@ -1,4 +1,4 @@
-//! The API server's side of a pod's life: defaulting `imagePullPolicy` (SEMANTICS.md 2),
+//! The API server's side of a pod's life: defaulting `imagePullPolicy` (docs/semantics.md §2),
 //! admission (the ServiceAccount plugin's pull secrets, `AlwaysPullImages` from the model,
 //! and a digest-pinning webhook that resolves tags against the registry as it is at that
 //! moment), storage, scheduling, deletion, and workload replicas.

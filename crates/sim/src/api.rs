@@ -29,7 +29,7 @@ pub struct Container {
     /// `image`, verbatim: events, messages and back-off keys use it as written.
     pub image: String,
     /// `imagePullPolicy`; `None` (empty) is defaulted by the API server when the pod is
-    /// created, with the model's rule (SEMANTICS.md 2).
+    /// created, with the model's rule (docs/semantics.md §2).
     pub image_pull_policy: Option<PullPolicy>,
 }
 

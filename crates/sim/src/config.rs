@@ -52,7 +52,7 @@ impl Default for SimConfig {
     }
 }
 
-/// The pod worker's requeue delays (SEMANTICS.md 3.5).
+/// The pod worker's requeue delays (docs/semantics.md §3.5).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum WorkerJitter {
     /// `wait.Jitter(10s, 0.5)` after an error and `wait.Jitter(1m, 0.5)` after success,
@@ -82,7 +82,7 @@ pub enum TraceLevel {
 /// `AlwaysPullImages`, then the digest-pinning webhook.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AdmissionConfig {
-    /// The `AlwaysPullImages` plugin (SEMANTICS.md 5.5).
+    /// The `AlwaysPullImages` plugin (docs/semantics.md §5.5).
     pub always_pull_images: bool,
     /// A mutating webhook that pins every image's tag to the digest it points at when the
     /// pod is admitted (as third-party admission controllers do).

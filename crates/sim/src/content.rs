@@ -1,4 +1,4 @@
-//! containerd's content store on a node, as a pull uses it (SEMANTICS.md 6, 7): manifests
+//! containerd's content store on a node, as a pull uses it (docs/semantics.md §6, 7): manifests
 //! and blobs already held are not fetched again, content another pull on the node is
 //! fetching is waited for rather than fetched twice, blob downloads of one pull run at
 //! most `max_concurrent_downloads` at once, and every body crosses the node's link to the

@@ -1,4 +1,4 @@
-//! The kubelet's image manager: `EnsureImageExists` for one container (SEMANTICS.md 3.2,
+//! The kubelet's image manager: `EnsureImageExists` for one container (docs/semantics.md §3.2,
 //! 3.7) with the model's `pull::decide`, the credentials of one pull (3.3, 4: the pod's
 //! secrets, then the node's config, looked up once per call), KEP-2535 verification of
 //! images already present (5), and what a finished pull records: events, the back-off
@@ -67,7 +67,7 @@ impl Sim {
         )
     }
 
-    /// `EnsureImageExists` for one container (SEMANTICS.md 3.2): presence, KEP-2535
+    /// `EnsureImageExists` for one container (docs/semantics.md §3.2): presence, KEP-2535
     /// verification, back-off, then the model's decision; a pull is handed to the puller.
     pub(crate) fn ensure_image(&mut self, pod: PodId, container: ContainerRef) -> Ensure {
         let record = &self.pods[pod.0 as usize];
@@ -201,7 +201,7 @@ impl Sim {
         }
     }
 
-    /// A pull the kubelet started has ended (SEMANTICS.md 3.2 steps 7.4, 7.5): events,
+    /// A pull the kubelet started has ended (docs/semantics.md §3.2 steps 7.4, 7.5): events,
     /// back-off, KEP-2535 records, and the pod's sync resumes.
     pub(crate) fn kubelet_pull_done(
         &mut self,

@@ -1,4 +1,4 @@
-//! The kubelet's pod workers, syncing on the cadence of SEMANTICS.md 3.5, its per-node
+//! The kubelet's pod workers, syncing on the cadence of docs/semantics.md §3.5, its per-node
 //! state (settings, puller queues, back-off, KEP-2535 records), and restarts. The image
 //! manager's `EnsureImageExists` is in `image_manager.rs`.
 //!
@@ -44,7 +44,7 @@ pub(crate) struct KubeletState {
     pub(crate) pod_count: u32,
 }
 
-/// The puller's queues (SEMANTICS.md 3.1).
+/// The puller's queues (docs/semantics.md §3.1).
 #[derive(Debug, Default)]
 pub(crate) struct PullerQueues {
     /// Serial: the buffered channel (at most 10); parallel: callers waiting for a slot.
@@ -344,7 +344,7 @@ impl Sim {
         }
     }
 
-    /// Ends a sync and schedules the next (SEMANTICS.md 3.5): after a container started,
+    /// Ends a sync and schedules the next (docs/semantics.md §3.5): after a container started,
     /// at the next PLEG relist; after an error, `Jitter(10s, 0.5)`; otherwise (success, or
     /// only back-off errors) `Jitter(1m, 0.5)`. A pod whose containers all run is not
     /// resynced: its periodic syncs touch no image.
@@ -441,7 +441,7 @@ impl Sim {
         }
     }
 
-    /// A kubelet restart (SEMANTICS.md 3.4, 5.4): in-flight pulls are cancelled, the
+    /// A kubelet restart (docs/semantics.md §3.4, 5.4): in-flight pulls are cancelled, the
     /// back-off and reason cache are lost, KEP-2535 records are kept (intents of images now
     /// present become records without credentials), and every pod is synced again once the
     /// kubelet is back after `downtime`.

@@ -1,4 +1,4 @@
-//! The kubelet's image puller and what it wraps (SEMANTICS.md 3.1, 3.3): the serial puller
+//! The kubelet's image puller and what it wraps (docs/semantics.md §3.1, 3.3): the serial puller
 //! (a FIFO channel of 10, callers blocking beyond it, one pull at a time) or the parallel
 //! puller (bounded by `maxParallelImagePulls`), the `registryPullQPS` throttle checked when a
 //! pull starts, and the runtime called once per credential, in keyring order, with no

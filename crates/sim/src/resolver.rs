@@ -1,4 +1,4 @@
-//! containerd's registry client (SEMANTICS.md 7): requests with containerd's headers, the
+//! containerd's registry client (docs/semantics.md §7): requests with containerd's headers, the
 //! per-request retry loop (`doWithRetries`: at most six responses; 401 goes to the
 //! authorizer, 405 on a manifest `HEAD` turns into `GET`, 408 and 429 are retried at once),
 //! the authorizer (Basic with the credential being tried, or the token flow against the
@@ -95,7 +95,7 @@ impl RuntimeError {
 
     /// The text the kubelet receives for a failed `PullImage` of `reference`: the CRI's
     /// `failed to pull and unpack image %q: %w`, in the gRPC status form unless the code
-    /// is `Unknown`, which the kubelet's CRI client strips (SEMANTICS.md 3.2).
+    /// is `Unknown`, which the kubelet's CRI client strips (docs/semantics.md §3.2).
     pub(crate) fn kubelet_text(&self, reference: &str) -> String {
         let inner = format!(
             "failed to pull and unpack image {}: {}",
@@ -268,7 +268,7 @@ pub(crate) fn basic_header(username: &str, password: &str) -> String {
     format!("Basic {encoded}")
 }
 
-/// The token request containerd makes for `scopes` (SEMANTICS.md 7): with a credential, a
+/// The token request containerd makes for `scopes` (docs/semantics.md §7): with a credential, a
 /// form `POST` (password grant); without one, or as the fallback after the POST was
 /// refused, a `GET` with the scopes in the query (and Basic credentials when there are any).
 pub(crate) fn token_request(

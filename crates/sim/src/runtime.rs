@@ -1,4 +1,4 @@
-//! The node's container runtime, modelled as containerd's CRI `PullImage` (SEMANTICS.md 6,
+//! The node's container runtime, modelled as containerd's CRI `PullImage` (docs/semantics.md §6,
 //! 7): resolve the reference with `HEAD` (a digest reference is resolved too, and then
 //! needs no tag), fetch the root manifest, choose one child of an index with the node's
 //! platform matcher, fetch its config and layers with at most

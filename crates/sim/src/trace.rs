@@ -119,7 +119,7 @@ impl RequestKind {
     }
 }
 
-/// How one credential attempt of a pull ended (SEMANTICS.md 3.3).
+/// How one credential attempt of a pull ended (docs/semantics.md §3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {
     /// The runtime pulled the image with it.

@@ -1,4 +1,4 @@
-//! SEMANTICS.md 3.5's worked example, to the second: an `IfNotPresent` image that is
+//! docs/semantics.md §3.5's worked example, to the second: an `IfNotPresent` image that is
 //! absent and whose every pull fails, with the pod worker's jitter fixed at J10 = 12 s and
 //! J60 = 75 s. Pulls fail (10, 20, 40, 80, 160, 300 s windows), back-off syncs alternate,
 //! and the status shown lags one sync, as the kubelet writes it before acting.

@@ -1,4 +1,4 @@
-//! Credentials through whole pulls (SEMANTICS.md 3.3, 4.1, 4.3, 7): the keyring's order is
+//! Credentials through whole pulls (docs/semantics.md §3.3, 4.1, 4.3, 7): the keyring's order is
 //! the order the kubelet tries credentials, each a full containerd pull answering the
 //! registry's challenge (Basic, or the token flow), with no anonymous attempt after they
 //! all fail.
@@ -115,7 +115,7 @@ fn keyring_order_of_section_4_3_is_the_order_tried() {
     }
 }
 
-/// Pod secrets come before the node's config file (SEMANTICS.md 4.1); with every
+/// Pod secrets come before the node's config file (docs/semantics.md §4.1); with every
 /// credential failing there is no anonymous attempt and the errors are aggregated.
 #[test]
 fn pod_secrets_then_node_config_and_no_anonymous_fallback() {
@@ -159,7 +159,7 @@ fn pod_secrets_then_node_config_and_no_anonymous_fallback() {
 
 /// Without credentials: Basic answers `no basic auth credentials`; the token flow gets an
 /// anonymous token without the scope and `insufficient_scope`, as in the real event dump of
-/// SEMANTICS.md 3.2.
+/// docs/semantics.md §3.2.
 #[test]
 fn anonymous_pulls_of_private_images_fail_with_containerds_words() {
     let sim = world(AuthMode::Basic, Vec::new(), None);

@@ -1,4 +1,4 @@
-//! SEMANTICS.md 3.7, the decision matrix of one `EnsureImageExists`, row by row through the
+//! docs/semantics.md §3.7, the decision matrix of one `EnsureImageExists`, row by row through the
 //! whole simulator: the registry requests it causes (CRI `PullImage` means a resolve at
 //! least; `ImageStatus` costs none), the events in order, and the container's outcome.
 //! Rows "in back-off" look at the third sync (24 s with J10 fixed at 12 s: the second

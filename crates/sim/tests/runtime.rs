@@ -1,4 +1,4 @@
-//! containerd as the simulated runtime (SEMANTICS.md 6, 7): platform choice from an index,
+//! containerd as the simulated runtime (docs/semantics.md §6, 7): platform choice from an index,
 //! the content store (shared layers fetched once, also across concurrent pulls), transfer
 //! time from size, bandwidth and latency, and the kubelet's pullers around it (serial,
 //! parallel, the QPS throttle).

@@ -1,4 +1,4 @@
-//! The seed's security point (SEMANTICS.md 5): with the KEP-2535 gate off, a pod without
+//! The seed's security point (docs/semantics.md §5): with the KEP-2535 gate off, a pod without
 //! credentials runs a private image that another tenant's pod pulled onto the node; the
 //! `AlwaysPullImages` admission plugin, or a KEP-2535 verification policy, stops it.
 

@@ -1,6 +1,6 @@
 //! Docker config documents as the kubelet decodes them: `config.json` (`{"auths": {...}}`, also
 //! the payload of `kubernetes.io/dockerconfigjson` Secrets) and the legacy `.dockercfg` (the bare
-//! registry map, also in `kubernetes.io/dockercfg` Secrets). SEMANTICS.md 4.4.
+//! registry map, also in `kubernetes.io/dockercfg` Secrets). docs/semantics.md §4.4.
 //!
 //! Upstream: kubernetes `pkg/credentialprovider/config.go` (`DockerConfigJSON`, `DockerConfig`,
 //! `DockerConfigEntry.UnmarshalJSON`, `decodeDockerConfigFieldAuth`) and `config_test.go`.

@@ -29,7 +29,7 @@ const RUNE_ERROR: u32 = 0xFFFD;
 pub struct BadPattern;
 
 /// Reports whether `name` matches the shell pattern `pattern`, with the exact results and errors
-/// of Go's `filepath.Match` on Linux (SEMANTICS.md 4.3, step 4 of `URLsMatch`).
+/// of Go's `filepath.Match` on Linux (docs/semantics.md §4.3, step 4 of `URLsMatch`).
 ///
 /// Syntax: `*` matches any run of non-`/` characters, `?` one non-`/` character, `[...]` a
 /// character class with `lo-hi` ranges and an optional leading `^` for negation, and `\c` the

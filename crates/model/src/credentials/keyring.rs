@@ -1,6 +1,6 @@
 //! The kubelet's `BasicDockerKeyring`: credentials filed under keys derived from docker config
 //! locations, and the lookup that picks every credential whose key matches an image
-//! (SEMANTICS.md 4.2 and 4.3).
+//! (docs/semantics.md §4.2 and 4.3).
 //!
 //! Upstream: kubernetes `pkg/credentialprovider/keyring.go` (`Add`, `Lookup`,
 //! `isDefaultRegistryMatch`) and `keyring_test.go`. Rules kept:
@@ -152,7 +152,7 @@ impl fmt::Display for AddedEntry {
     }
 }
 
-/// The kubelet's key for a config location (`BasicDockerKeyring.Add`, SEMANTICS.md 4.2).
+/// The kubelet's key for a config location (`BasicDockerKeyring.Add`, docs/semantics.md §4.2).
 pub fn keyring_key(location: &str) -> Result<String, UrlError> {
     let with_scheme = if location.starts_with("https://") || location.starts_with("http://") {
         location.to_owned()

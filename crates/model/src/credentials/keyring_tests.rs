@@ -1,5 +1,5 @@
-//! Tests of the keyring: every key-derivation row of SEMANTICS.md 4.2 and the upstream tables of
-//! kubernetes `pkg/credentialprovider/keyring_test.go` named in SEMANTICS.md 4.3.
+//! Tests of the keyring: every key-derivation row of docs/semantics.md §4.2 and the upstream tables of
+//! kubernetes `pkg/credentialprovider/keyring_test.go` named in docs/semantics.md §4.3.
 
 use proptest::prelude::*;
 
@@ -30,7 +30,7 @@ fn keyring_with_auth_at(location: &str) -> BasicDockerKeyring {
     keyring
 }
 
-/// Every row of the key derivation table in SEMANTICS.md 4.2.
+/// Every row of the key derivation table in docs/semantics.md §4.2.
 #[test]
 fn key_derivation_table() {
     let rows: &[(&str, &str)] = &[
@@ -71,7 +71,7 @@ fn key_derivation_table() {
     );
 }
 
-/// The sort example of SEMANTICS.md 4.2 step 6: descending byte order after every add.
+/// The sort example of docs/semantics.md §4.2 step 6: descending byte order after every add.
 #[test]
 fn index_sorts_descending_by_bytes() {
     let mut keyring = BasicDockerKeyring::new();
@@ -199,7 +199,7 @@ fn upstream_keyring_miss_and_docker_hub_rows() {
     }
 }
 
-/// Upstream `TestIsDefaultRegistryMatch`, plus the quirks SEMANTICS.md 4.3 names.
+/// Upstream `TestIsDefaultRegistryMatch`, plus the quirks docs/semantics.md §4.3 names.
 #[test]
 fn upstream_is_default_registry_match() {
     let rows: &[(&str, bool)] = &[

@@ -2,7 +2,7 @@
 //! keyring that indexes them, and the URL glob matching that decides which apply to an image.
 //!
 //! Everything here follows kubernetes `pkg/credentialprovider` (`keyring.go`, `config.go`,
-//! `secrets/secrets.go`) and the Go standard library pieces it leans on (SEMANTICS.md section 4,
+//! `secrets/secrets.go`) and the Go standard library pieces it leans on (docs/semantics.md §4,
 //! and 3.3 for how a pull walks the result). Error texts are Go's, word for word, wherever the
 //! kubelet surfaces them.
 //!

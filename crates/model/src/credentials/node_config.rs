@@ -1,6 +1,6 @@
 //! The node's docker config file as the kubelet's file provider finds it: the first existing and
 //! parseable file of a fixed search path, `config.json` candidates before `.dockercfg` ones
-//! (SEMANTICS.md 4.4).
+//! (docs/semantics.md §4.4).
 //!
 //! Upstream: kubernetes `pkg/credentialprovider/config.go` (`ReadDockerConfigFile`,
 //! `ReadDockerConfigJSONFile`, `ReadDockercfgFile`, `DefaultDockerConfigJSONPaths`,

@@ -1,5 +1,5 @@
 //! The keyring one pull uses: every usable pod pull Secret merged into one keyring, in
-//! `imagePullSecrets` order, ahead of the node's docker config (SEMANTICS.md 4.1 and 3.3).
+//! `imagePullSecrets` order, ahead of the node's docker config (docs/semantics.md §4.1 and 3.3).
 //!
 //! Upstream: kubernetes `pkg/credentialprovider/secrets/secrets.go` (`MakeDockerKeyring`,
 //! `secretsToTrackedDockerConfigs`) and `keyring.go` (`UnionDockerKeyring`). Rules kept:
@@ -87,7 +87,7 @@ pub struct PullKeyring {
 
 impl PullKeyring {
     /// The credentials to try, in order, for a normalised repository name; empty means one
-    /// anonymous attempt (SEMANTICS.md 3.3).
+    /// anonymous attempt (docs/semantics.md §3.3).
     pub fn lookup(&self, image: &str) -> Vec<TrackedCredential> {
         self.union.lookup(image)
     }

@@ -1,6 +1,6 @@
 //! Kubernetes Secret manifests as pull secrets: what a pasted YAML or JSON Secret holds after the
 //! API server has stored it, and whether the kubelet uses it as registry credentials
-//! (SEMANTICS.md 4.1).
+//! (docs/semantics.md §4.1).
 //!
 //! Upstream: kubernetes `pkg/credentialprovider/secrets/secrets.go` (`secretsToTrackedDockerConfigs`)
 //! for the use decision; the API server for the stored form: `data` values are standard padded

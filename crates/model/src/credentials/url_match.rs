@@ -1,5 +1,5 @@
 //! The kubelet's URL glob matching between a keyring key and an image: the rule that decides
-//! which credentials apply to which images (SEMANTICS.md 4.3).
+//! which credentials apply to which images (docs/semantics.md §4.3).
 //!
 //! Upstream: kubernetes `pkg/credentialprovider/keyring.go` (`URLsMatch`, `URLsMatchStr`) and its
 //! `keyring_test.go` (`TestURLsMatch`). The checks run in Go's order, because the order decides
@@ -233,7 +233,7 @@ mod tests {
 
     /// Every row of `TestURLsMatch` in kubernetes `pkg/credentialprovider/keyring_test.go`
     /// (mainline, which adds the `*kubernetes.io` and `*.*.*.kubernetes.io` rows to the 15 in
-    /// SEMANTICS.md 4.3).
+    /// docs/semantics.md §4.3).
     #[test]
     fn upstream_test_urls_match() {
         check(&[
@@ -274,7 +274,7 @@ mod tests {
         ]);
     }
 
-    /// The consequences SEMANTICS.md 4.3 spells out: string ports, string path prefixes,
+    /// The consequences docs/semantics.md §4.3 spells out: string ports, string path prefixes,
     /// case-sensitive labels, globs confined to one label.
     #[test]
     fn semantics_consequences() {

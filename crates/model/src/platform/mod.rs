@@ -1,5 +1,5 @@
 //! Multi-arch platform selection exactly as containerd does it with `containerd/platforms`
-//! (SEMANTICS.md 6): the platform value, normalisation, specifier parsing, the `Only`
+//! (docs/semantics.md §6): the platform value, normalisation, specifier parsing, the `Only`
 //! preference order, and choosing one child of an image index.
 //!
 //! Two releases of `containerd/platforms` are modelled ([`PlatformsVersion`]): v0.2.x,

@@ -93,7 +93,7 @@ pub enum PlatformParseError {
 }
 
 impl PlatformsVersion {
-    /// `platforms.Parse(specifier)` (SEMANTICS.md 6; containerd/platforms `platforms.go`).
+    /// `platforms.Parse(specifier)` (docs/semantics.md §6; containerd/platforms `platforms.go`).
     ///
     /// `<os>` alone takes the host's architecture (and, on 32-bit arm, the host's cpu
     /// variant unless it is `v7`); `<arch>` alone takes the host OS, which pullsim fixes to

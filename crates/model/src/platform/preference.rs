@@ -7,7 +7,7 @@ use super::{Platform, PlatformsVersion};
 
 /// An ordered platform matcher (`platforms.Only(p)` or `OnlyStrict(p)`): a child platform
 /// matches when its normalised form equals one of the preferences, and ranks by the first
-/// preference it equals (SEMANTICS.md 6; containerd/platforms `compare.go`).
+/// preference it equals (docs/semantics.md §6; containerd/platforms `compare.go`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlatformMatcher {
     version: PlatformsVersion,

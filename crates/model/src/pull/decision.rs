@@ -1,6 +1,6 @@
 //! `EnsureImageExists` up to the moment a pull starts: default tag, presence check,
 //! KEP-2535 verification, policy and back-off, with the events each branch records
-//! (SEMANTICS.md 3.2 steps 1-7.3 and the 3.7 decision matrix).
+//! (docs/semantics.md §3.2 steps 1-7.3 and the 3.7 decision matrix).
 
 use super::{EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
 use crate::go_text::quote as go_quote;
@@ -112,7 +112,7 @@ impl Decision {
     }
 }
 
-/// Decides one `EnsureImageExists` call (mainline order, SEMANTICS.md 3.2):
+/// Decides one `EnsureImageExists` call (mainline order, docs/semantics.md §3.2):
 ///
 /// 1. an image string that does not parse fails with `InvalidImageName`;
 /// 2. `IfNotPresent`/`Never` check presence (`Always` does not): a check error fails with

@@ -1,4 +1,4 @@
-//! The kubelet image manager's pull decision and its outcomes (SEMANTICS.md 3.2, 3.3,
+//! The kubelet image manager's pull decision and its outcomes (docs/semantics.md §3.2, 3.3,
 //! 3.7): which events it records, which waiting reason a container gets, and when the
 //! back-off moves, as pure functions the simulator calls around its own pull machinery.
 //!
@@ -51,7 +51,7 @@ impl fmt::Display for EventType {
 }
 
 /// The reason of an event the image manager (or its caller) records, from
-/// `pkg/kubelet/events/event.go` (SEMANTICS.md 3.2).
+/// `pkg/kubelet/events/event.go` (docs/semantics.md §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum EventReason {
     /// `PullingImage = "Pulling"`: a pull is starting.
@@ -122,7 +122,7 @@ impl PullEvent {
 }
 
 /// Why a container waits after a failed `EnsureImageExists`: the error's text, which
-/// becomes `state.waiting.reason` (SEMANTICS.md 3.2; `pkg/kubelet/images/types.go`,
+/// becomes `state.waiting.reason` (docs/semantics.md §3.2; `pkg/kubelet/images/types.go`,
 /// `k8s.io/cri-api/pkg/errors`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum WaitingReason {
@@ -182,7 +182,7 @@ impl BackoffEffect {
     }
 }
 
-/// The image-manager strings that changed between Kubernetes releases (SEMANTICS.md 8).
+/// The image-manager strings that changed between Kubernetes releases (docs/semantics.md §8).
 /// [`Default`] is current mainline (1.33-1.35); each field says what the older releases
 /// did. Exact release boundaries are unconfirmed upstream, so scenarios pick by behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

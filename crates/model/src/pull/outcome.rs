@@ -1,6 +1,6 @@
 //! What the image manager records after a pull it started: the failure branch with the
 //! runtime error's classification, the success event, and the text of a multi-credential
-//! failure (SEMANTICS.md 3.2, 3.3).
+//! failure (docs/semantics.md §3.2, 3.3).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -37,12 +37,12 @@ pub struct PullSuccess {
 }
 
 /// What a successful pull does to the back-off, [`PullSuccess::backoff`]: `backOff.GC()`,
-/// the key's own entry is not reset (SEMANTICS.md 3.4). For callers that need the effect
+/// the key's own entry is not reset (docs/semantics.md §3.4). For callers that need the effect
 /// without the event's text.
 pub const SUCCEEDED_BACKOFF: BackoffEffect = BackoffEffect::CollectGarbage;
 
 /// The failure branch of `pullImage` for `image` (the container's image string as
-/// written) and the runtime's error text `err_text` (SEMANTICS.md 3.2 step 7.4).
+/// written) and the runtime's error text `err_text` (docs/semantics.md §3.2 step 7.4).
 pub fn pull_failed(image: &str, err_text: &str, behavior: &KubeletBehavior) -> PullFailure {
     let (reason, message) = classify_pull_error(image, err_text, behavior);
     let events = vec![
@@ -65,7 +65,7 @@ pub fn pull_failed(image: &str, err_text: &str, behavior: &KubeletBehavior) -> P
 /// The success branch of `pullImage`: the `Pulled` event for `image` (as written), where
 /// `pull_duration` is what the puller measured (from dequeue or token acquisition) and
 /// `total_duration` runs from just before submitting to the puller, so it includes
-/// queueing (SEMANTICS.md 3.1, 3.2 step 7.5).
+/// queueing (docs/semantics.md §3.1, 3.2 step 7.5).
 pub fn pull_succeeded(
     image: &str,
     pull_duration: Duration,
@@ -134,7 +134,7 @@ pub fn classify_pull_error(
 }
 
 /// The text of `utilerrors.NewAggregate(errs).Error()` for the errors of every credential
-/// tried in one pull (SEMANTICS.md 3.3; `k8s.io/apimachinery/pkg/util/errors/errors.go`):
+/// tried in one pull (docs/semantics.md §3.3; `k8s.io/apimachinery/pkg/util/errors/errors.go`):
 /// `None` for no errors (the aggregate is nil), a single error's own text, otherwise the
 /// messages with duplicates removed (first occurrence kept) joined as `[e1, e2]`, or the
 /// lone message without brackets when every message was the same.

@@ -3,7 +3,7 @@
 
 use crate::time::SimTime;
 
-/// The pull throttle of `throttleImagePulling` (SEMANTICS.md 3.1;
+/// The pull throttle of `throttleImagePulling` (docs/semantics.md §3.1;
 /// `pkg/kubelet/images/helpers.go`, `k8s.io/client-go/util/flowcontrol/throttle.go`,
 /// `golang.org/x/time/rate/rate.go`).
 ///

@@ -1,6 +1,6 @@
 //! The reference grammar of distribution/reference v0.6.0 (`regexp.go`) as a hand-written,
 //! single-pass matcher: the anchored regexps decide, and this file reproduces their answers and
-//! capture groups without a regex engine (SEMANTICS 1.2).
+//! capture groups without a regex engine (docs/semantics.md §1.2).
 //!
 //! Why the captures are unique: the grammar's only ambiguity is whether the first `/`-separated
 //! part of a name is a domain. Go's leftmost-first matching tries the optional domain first, so

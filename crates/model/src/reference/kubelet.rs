@@ -1,6 +1,6 @@
 //! The kubelet's own wrappers around reference parsing: `ParseImageName`
 //! (kubernetes `pkg/util/parsers/parsers.go`) and `applyDefaultImageTag`
-//! (`pkg/kubelet/images/image_manager.go`), SEMANTICS 1.1 and 1.5.
+//! (`pkg/kubelet/images/image_manager.go`), docs/semantics.md §1.1 and 1.5.
 
 use super::normalize::DEFAULT_TAG;
 use super::{Reference, ReferenceError};

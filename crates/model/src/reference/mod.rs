@@ -1,5 +1,5 @@
 //! Image references (`registry/path:tag@digest`) parsed exactly as distribution/reference
-//! v0.6.0 parses them for the kubelet and containerd (SEMANTICS 1).
+//! v0.6.0 parses them for the kubelet and containerd (docs/semantics.md §1).
 //!
 //! - `grammar`: the regexp grammar of `regexp.go` as a single-pass matcher.
 //! - this file: the [`Reference`] value, `Parse` and the errors of `reference.go`.

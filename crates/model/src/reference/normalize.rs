@@ -1,6 +1,6 @@
 //! Docker Hub normalization of familiar names (`nginx` → `docker.io/library/nginx`) and the
 //! way back, as distribution/reference v0.6.0 `normalize.go` and `helpers.go` do it
-//! (SEMANTICS 1.3). Both the kubelet (through `ParseImageName`) and containerd (through
+//! (docs/semantics.md §1.3). Both the kubelet (through `ParseImageName`) and containerd (through
 //! `ParseDockerRef`) see image strings only through these rules.
 
 use super::{Reference, ReferenceError, grammar};
@@ -138,7 +138,7 @@ impl Reference {
 
 /// containerd's (distribution/reference) `ParseDockerRef`: `ParseNormalizedNamed`, then a
 /// reference with both tag and digest loses its tag, and a bare name gets `:latest`. This is
-/// the form containerd's CRI looks images up and pulls them by (SEMANTICS 1.3, 1.5).
+/// the form containerd's CRI looks images up and pulls them by (docs/semantics.md §1.3, 1.5).
 pub fn parse_docker_ref(s: &str) -> Result<Reference, ReferenceError> {
     let named = Reference::parse_normalized_named(s)?;
     Ok(match (named.tag(), named.digest()) {

@@ -1,4 +1,4 @@
-//! The reference tables of SEMANTICS.md (sections 1.3, 1.4, 1.6 and the Kubernetes and
+//! The reference tables of docs/semantics.md (sections 1.3, 1.4, 1.6 and the Kubernetes and
 //! containerd tables) as data, each checked through the public API.
 
 use super::*;
@@ -6,12 +6,12 @@ use crate::policy::{PullPolicy, default_pull_policy};
 
 const H64: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-/// Expands the table shorthand `<H64>` to the digest hex SEMANTICS uses.
+/// Expands the table shorthand `<H64>` to the digest hex docs/semantics.md §1.6 uses.
 fn expand(s: &str) -> String {
     s.replace("<H64>", H64)
 }
 
-/// One row of SEMANTICS 1.6: input, `Name()`, tag from `ParseImageName` (defaulted), digest,
+/// One row of docs/semantics.md §1.6: input, `Name()`, tag from `ParseImageName` (defaulted), digest,
 /// default `imagePullPolicy`, and the image `applyDefaultImageTag` sends to the CRI.
 struct VectorRow {
     input: &'static str,
@@ -45,7 +45,7 @@ fn check_vectors(rows: &[VectorRow]) {
     }
 }
 
-/// SEMANTICS 1.6, all 30 rows (generated upstream by running distribution/reference v0.6.0).
+/// docs/semantics.md §1.6, all 30 rows (generated upstream by running distribution/reference v0.6.0).
 #[test]
 fn semantics_1_6_vectors() {
     use PullPolicy::{Always, IfNotPresent};
@@ -111,7 +111,7 @@ fn check_image_names(rows: &[ImageNameRow]) {
     }
 }
 
-/// kubernetes `pkg/util/parsers/parsers_test.go` TestParseImageName (also SEMANTICS 1.6).
+/// kubernetes `pkg/util/parsers/parsers_test.go` TestParseImageName (also docs/semantics.md §1.6).
 #[test]
 fn kubernetes_parse_image_name_table() {
     check_image_names(&[
@@ -153,7 +153,7 @@ fn check_normalized_errors(rows: &[(String, String)]) {
     }
 }
 
-/// SEMANTICS 1.3 and 1.4 error rows, with exact texts and precedence.
+/// docs/semantics.md §1.3 and 1.4 error rows, with exact texts and precedence.
 #[test]
 fn semantics_1_3_and_1_4_errors() {
     let rows = vec![
@@ -247,7 +247,7 @@ fn check_names(rows: &[(String, &str, &str, &str, &str)]) {
     }
 }
 
-/// SEMANTICS 1.3's prose rows: kept domains, the underscore quirk and the length limits.
+/// docs/semantics.md §1.3's prose rows: kept domains, the underscore quirk and the length limits.
 #[test]
 fn semantics_1_3_normalization_rows() {
     let long_domain = "registry.".repeat(30) + "example.com";
@@ -344,7 +344,7 @@ fn semantics_1_3_normalization_rows() {
     ];
     check_names(&rows);
     assert!(Reference::parse_normalized_named(&"a".repeat(248)).is_err());
-    // SEMANTICS 1.4: sha384 and sha512 digests are accepted because the kubelet registers them.
+    // docs/semantics.md §1.4: sha384 and sha512 digests are accepted because the kubelet registers them.
     for digest in [
         format!("sha384:{}", "a".repeat(96)),
         format!("sha512:{}", "f".repeat(128)),
@@ -373,7 +373,7 @@ fn check_docker_refs(rows: &[(&str, &str)]) {
     }
 }
 
-/// SEMANTICS 1.3 containerd table and distribution/reference `normalize_test.go`
+/// docs/semantics.md §1.3 containerd table and distribution/reference `normalize_test.go`
 /// TestParseDockerRef.
 #[test]
 fn parse_docker_ref_tables() {

@@ -3,7 +3,7 @@
 //! Before KEP-2535 any pod could run any image present on its node, so a private image
 //! pulled with one tenant's secret was usable by every other pod there. With the gate on,
 //! the kubelet keeps records of which credentials pulled each image and, depending on the
-//! verification policy, makes a pod without matching credentials pull again (SEMANTICS.md
+//! verification policy, makes a pod without matching credentials pull again (docs/semantics.md
 //! 5.1-5.4; kubernetes `pkg/kubelet/images/pullmanager`).
 //!
 //! This module is the pull manager's state and decisions as a pure value: records live in
@@ -24,7 +24,7 @@ pub use records::{
     RuntimeImage, WRITE_RECORD_WHILE_MATCHING_LIMIT, credential_hash,
 };
 
-/// `imagePullCredentialsVerificationPolicy` of the kubelet configuration (SEMANTICS.md 5.1, 5.2).
+/// `imagePullCredentialsVerificationPolicy` of the kubelet configuration (docs/semantics.md §5.1, 5.2).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
@@ -83,7 +83,7 @@ impl FromStr for VerificationPolicy {
 }
 
 /// Why a `preloadedImagesVerificationAllowlist` entry was refused; texts verbatim from
-/// `getAllowlistImagePattern` (SEMANTICS.md 5.2).
+/// `getAllowlistImagePattern` (docs/semantics.md §5.2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AllowlistError {
     /// The entry has leading or trailing white space.
@@ -191,7 +191,7 @@ fn allowlist_pattern(pattern: &str) -> Result<AllowlistPattern, AllowlistError> 
     Ok(AllowlistPattern::Exact(trimmed.to_owned()))
 }
 
-/// The policy with its allowlist: `RequireCredentialVerificationForImage` (SEMANTICS.md 5.2).
+/// The policy with its allowlist: `RequireCredentialVerificationForImage` (docs/semantics.md §5.2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CredentialVerification {
     /// The configured policy.

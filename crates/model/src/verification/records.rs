@@ -1,5 +1,5 @@
 //! The pull manager's records: which credentials pulled which image, and the decision
-//! `MustAttemptImagePull` takes from them (SEMANTICS.md 5.3, 5.4).
+//! `MustAttemptImagePull` takes from them (docs/semantics.md §5.3, 5.4).
 //!
 //! Upstream keeps these as files under `<root-dir>/image_manager/` plus an in-memory
 //! counter of in-flight pulls. Here they are ordered maps: `intent_files` survive a kubelet

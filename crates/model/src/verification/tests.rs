@@ -1,4 +1,4 @@
-//! Tables for KEP-2535: the policies and allowlist of SEMANTICS.md 5.2 and the
+//! Tables for KEP-2535: the policies and allowlist of docs/semantics.md §5.2 and the
 //! `MustAttemptImagePull` decision and record keeping of 5.3 and 5.4.
 
 use super::*;
@@ -42,7 +42,7 @@ fn policy_names_round_trip_and_unknown_names_fail_with_the_kubelet_text() {
 }
 
 /// kubernetes `image_pull_policies_test.go` `TestNeverVerifyPreloadedPullPolicy` and the
-/// policy table of SEMANTICS.md 5.2: (policy, pulled by kubelet, must verify).
+/// policy table of docs/semantics.md §5.2: (policy, pulled by kubelet, must verify).
 #[test]
 fn policies_decide_verification() {
     let rows = [
@@ -317,7 +317,7 @@ fn must_pull(
     )
 }
 
-/// SEMANTICS.md 5.3, step by step.
+/// docs/semantics.md §5.3, step by step.
 #[test]
 fn must_attempt_image_pull_follows_the_steps() {
     use VerificationPolicy::{AlwaysVerify, NeverVerify, NeverVerifyPreloadedImages};
@@ -499,7 +499,7 @@ fn the_write_back_limit_stops_rotation_acceptance() {
     assert_eq!(records, before, "nothing is written at the limit");
 }
 
-/// SEMANTICS.md 5.4 merge rules.
+/// docs/semantics.md §5.4 merge rules.
 #[test]
 fn pulled_records_merge_as_upstream() {
     let alice = secret("ns-b", "alice", "uid-a", "hash-a");

@@ -47,7 +47,7 @@ pub fn registry(config: RegistryConfig) -> Registry {
     registry
 }
 
-/// The fixed jitter of SEMANTICS.md 3.5's worked example: J10 = 12 s, J60 = 75 s.
+/// The fixed jitter of docs/semantics.md §3.5's worked example: J10 = 12 s, J60 = 75 s.
 pub fn example_jitter() -> WorkerJitter {
     WorkerJitter::Fixed {
         error_requeue: Duration::from_secs(12),

@@ -1,4 +1,4 @@
-//! Table tests for the pull decision: every row of the SEMANTICS.md 3.7 matrix, the
+//! Table tests for the pull decision: every row of the docs/semantics.md §3.7 matrix, the
 //! version switches, and the 3.5 worked example driven through decision, outcome and
 //! back-off together.
 
@@ -486,7 +486,7 @@ fn legacy_inspect_error_names_the_image() {
     check(&[row], &KubeletBehavior::LEGACY);
 }
 
-/// One sync of the SEMANTICS.md 3.5 worked example: time, the waiting reason it ends
+/// One sync of the docs/semantics.md §3.5 worked example: time, the waiting reason it ends
 /// with, and the back-off entry after it (window, last update), both in seconds.
 type SyncRow = (u64, WaitingReason, (u64, u64));
 
@@ -562,7 +562,7 @@ fn worked_example_of_semantics_3_5() {
 }
 
 /// The whole InvalidImageName message as `kubectl describe` shows it: the kubelet's prefix,
-/// `ParseImageName`'s quoted wrapper and distribution's error (SEMANTICS.md 1.6 legend).
+/// `ParseImageName`'s quoted wrapper and distribution's error (docs/semantics.md §1.6 legend).
 #[test]
 fn invalid_image_message_is_the_kubelets_whole_text() {
     let decision = decide(
