@@ -15,12 +15,13 @@ use pullsim_model::verification::RuntimeImage;
 use pullsim_registry::{Method, Request, Response};
 
 use crate::config::Link;
-use crate::memo::{Credentials, PullTarget};
-use crate::resolver::{
+use crate::containerd::resolver::{
     AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
     connect_host, go_op, unexpected_status,
 };
-use crate::sim::{Key, Sim};
+use crate::engine::Key;
+use crate::memo::{Credentials, PullTarget};
+use crate::sim::Sim;
 use crate::trace::{DigestId, HostId, NodeId};
 
 /// An image in a node's CRI image store.
@@ -108,7 +109,7 @@ impl Sim {
             let domain = connect_host(reference.domain()).to_owned();
             let url = format!(
                 "{}://{domain}{}",
-                crate::resolver::scheme_of(&domain),
+                crate::containerd::resolver::scheme_of(&domain),
                 target.resolve_target
             );
             let error = RuntimeError::unknown(format!(

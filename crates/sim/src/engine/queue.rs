@@ -1,6 +1,5 @@
-//! The discrete-event engine's parts that know nothing about clusters: the event queue
-//! ordered by `(time, sequence)`, the one seeded random number generator, the limits
-//! every run is held to, and the slab that holds work in progress under stable keys.
+//! The event queue ordered by `(time, sequence)`: near events in a sorted run and a heap,
+//! far ones in a calendar of slots.
 //!
 //! Ties in time are broken by the order events were scheduled in, never by hashing or
 //! addresses, so the same world and seed replay the same way on every machine.
@@ -10,9 +9,6 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::time::Duration;
 
 use pullsim_model::SimTime;
-use rand::RngExt as _;
-use rand::SeedableRng as _;
-use rand_chacha::ChaCha8Rng;
 
 /// A queue of events of type `E`, popped in `(time, sequence)` order: earliest first, and
 /// among events at the same instant, the one scheduled first.
@@ -288,137 +284,6 @@ impl<E> EventQueue<E> {
     }
 }
 
-/// Limits a run is held to; hitting one is an error naming the seed, so the run can be
-/// replayed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// No event after this much virtual time is processed.
-    pub time_max: Duration,
-    /// No more than this many events are processed.
-    pub events_max: u64,
-}
-
-impl Default for Limits {
-    /// 24 virtual hours and 100 million events.
-    fn default() -> Self {
-        Limits {
-            time_max: Duration::from_secs(24 * 3600),
-            events_max: 100_000_000,
-        }
-    }
-}
-
-/// The simulation's one source of randomness: a ChaCha8 stream seeded from the
-/// configuration, portable across platforms and `rand` releases, used for every random
-/// choice (the pod worker's jitter, link noise) in the order the events ask for them.
-#[derive(Debug, Clone)]
-pub struct SimRng {
-    rng: ChaCha8Rng,
-}
-
-impl SimRng {
-    /// The stream for `seed`.
-    pub fn new(seed: u64) -> SimRng {
-        SimRng {
-            rng: ChaCha8Rng::seed_from_u64(seed),
-        }
-    }
-
-    /// A uniform number in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        self.rng.random::<f64>()
-    }
-
-    /// apimachinery's `wait.Jitter(duration, factor)`: `duration + rand * factor *
-    /// duration`, so uniform in `[duration, (1 + factor) * duration)`, to the nanosecond.
-    pub fn jitter(&mut self, duration: Duration, factor: f64) -> Duration {
-        let extra_ns = self.unit() * factor * duration.as_nanos() as f64;
-        duration + Duration::from_nanos(extra_ns as u64)
-    }
-}
-
-/// A vector of optional slots with a free list, so lookups are an index. A key carries
-/// the slot's generation in its high half: once an entry is removed, its key never finds
-/// the entry that reuses the slot (work that finished while a caller up the stack still
-/// held its key must look stale, not like someone else's).
-#[derive(Debug)]
-pub(crate) struct Slab<T> {
-    slots: Vec<(u32, Option<T>)>,
-    free: Vec<u32>,
-}
-
-impl<T> Default for Slab<T> {
-    fn default() -> Self {
-        Slab {
-            slots: Vec::new(),
-            free: Vec::new(),
-        }
-    }
-}
-
-/// A [`Slab`] key: generation in the high 32 bits, slot index in the low 32.
-pub(crate) type Key = u64;
-
-fn split(key: Key) -> (usize, u32) {
-    ((key & 0xffff_ffff) as usize, (key >> 32) as u32)
-}
-
-impl<T> Slab<T> {
-    pub(crate) fn insert(&mut self, value: T) -> Key {
-        let index = match self.free.pop() {
-            Some(index) => index,
-            None => {
-                self.slots.push((0, None));
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let slot = &mut self.slots[index as usize];
-        slot.1 = Some(value);
-        (u64::from(slot.0) << 32) | u64::from(index)
-    }
-
-    pub(crate) fn get(&self, key: Key) -> Option<&T> {
-        let (index, generation) = split(key);
-        self.slots
-            .get(index)
-            .filter(|slot| slot.0 == generation)
-            .and_then(|slot| slot.1.as_ref())
-    }
-
-    pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        let (index, generation) = split(key);
-        self.slots
-            .get_mut(index)
-            .filter(|slot| slot.0 == generation)
-            .and_then(|slot| slot.1.as_mut())
-    }
-
-    pub(crate) fn remove(&mut self, key: Key) -> Option<T> {
-        let (index, generation) = split(key);
-        let slot = self
-            .slots
-            .get_mut(index)
-            .filter(|slot| slot.0 == generation)?;
-        let value = slot.1.take()?;
-        slot.0 = slot.0.wrapping_add(1);
-        self.free.push(index as u32);
-        Some(value)
-    }
-
-    /// The keys of every live entry the predicate accepts, in slot order.
-    pub(crate) fn ids_where(&self, keep: impl Fn(&T) -> bool) -> Vec<Key> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(index, (generation, slot))| {
-                slot.as_ref()
-                    .filter(|v| keep(v))
-                    .map(|_| (u64::from(*generation) << 32) | index as u64)
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,19 +298,6 @@ mod tests {
         queue.push(SimTime::from_secs(1), "third");
         let order: Vec<&str> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["first", "second", "third", "late"]);
-    }
-
-    #[test]
-    fn jitter_is_reproducible_and_bounded() {
-        let mut a = SimRng::new(7);
-        let mut b = SimRng::new(7);
-        let ten = Duration::from_secs(10);
-        for _ in 0..1000 {
-            let x = a.jitter(ten, 0.5);
-            assert_eq!(x, b.jitter(ten, 0.5));
-            assert!(x >= ten && x < Duration::from_secs(15), "{x:?}");
-        }
-        assert_ne!(SimRng::new(1).unit(), SimRng::new(2).unit());
     }
 
     proptest! {

@@ -3,23 +3,21 @@
 //! and a digest-pinning webhook that resolves tags against the registry as it is at that
 //! moment), storage, scheduling, deletion, and workload replicas.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::Duration;
 
 use pullsim_model::admission::{AdmissionAttributes, AdmissionOperation, ContainerImage};
 use pullsim_model::{AlwaysPullImages, PodView, default_pull_policy, parse_docker_ref};
 use pullsim_registry::{Method, Request};
 
 use crate::api::{Pod, PodSpec};
+use crate::apiserver::pods::PodRecord;
 use crate::config::FailurePolicy;
-use crate::kubelet::PodState;
-use crate::pods::name_hash;
-use crate::resolver::{
+use crate::containerd::resolver::{
     MANIFEST_ACCEPT, USER_AGENT, basic_header, merged_scopes, parse_challenge, split_url,
     token_from, token_request,
 };
-use crate::sim::{Event, PodRecord, Sim};
+use crate::kubelet::PodState;
+use crate::sim::Sim;
 use crate::trace::{NodeOrAdmission, PodId, RequestKind, TraceEvent, WorkloadId};
 
 /// The client name the digest-pinning webhook's requests carry.
@@ -192,7 +190,7 @@ impl Sim {
     /// else the image with `@<digest>` of what its tag points at now. It resolves as a
     /// client would (`HEAD` with containerd's headers), with the pod's pull secrets'
     /// credentials if the registry asks, at this very instant.
-    fn pin_digest(
+    pub(super) fn pin_digest(
         &mut self,
         namespace: &str,
         secrets: &[String],
@@ -266,7 +264,7 @@ impl Sim {
             if response.status != 401 || authorization.is_some() {
                 return Err(format!(
                     "HEAD {target}: {}",
-                    crate::resolver::status_line(response.status)
+                    crate::containerd::resolver::status_line(response.status)
                 ));
             }
             let challenge = response
@@ -305,7 +303,7 @@ impl Sim {
                     let token = token_from(&answer.body).ok_or_else(|| {
                         format!(
                             "token request: {}",
-                            crate::resolver::status_line(answer.status)
+                            crate::containerd::resolver::status_line(answer.status)
                         )
                     })?;
                     Some(format!("Bearer {token}"))
@@ -349,159 +347,6 @@ impl Sim {
             body_bytes: response.body.len() as u64,
         });
         Ok(response)
-    }
-
-    /// Places a pod: on its `nodeName`, or on the matching node with the fewest pods (the
-    /// first such node in creation order on ties). A pod no node matches waits until
-    /// nodes are added.
-    pub(crate) fn schedule_pod(&mut self, pod: PodId) {
-        let spec = Arc::clone(&self.pods[pod.0 as usize].spec);
-        let chosen = self
-            .matching_nodes(&spec)
-            .into_iter()
-            .min_by_key(|node| (self.nodes[node.0 as usize].kubelet.pod_count, node.0));
-        match chosen {
-            Some(node) => self.bind(pod, node),
-            None => {
-                self.unschedulable.push(pod);
-                self.record(TraceEvent::PodUnschedulable { pod });
-            }
-        }
-    }
-
-    /// Binds a pod to a node; its kubelet syncs it at once.
-    pub(crate) fn bind(&mut self, pod: PodId, node: crate::trace::NodeId) {
-        self.pods[pod.0 as usize].node = Some(node);
-        self.nodes[node.0 as usize].kubelet.pod_count += 1;
-        if self.keeps_events() {
-            self.record(TraceEvent::PodScheduled { pod, node });
-        }
-        if self.nodes[node.0 as usize].kubelet.up {
-            self.requeue(pod, Duration::ZERO);
-        }
-    }
-
-    /// Deletes a live pod: its worker stops and its containers stop running.
-    pub(crate) fn delete(&mut self, pod: PodId) {
-        let record = &mut self.pods[pod.0 as usize];
-        if record.state.deleted {
-            return;
-        }
-        record.state.deleted = true;
-        record.state.sync = None;
-        // A deleted pod's containers are never read again; their memory goes back.
-        record.state.containers = Vec::new();
-        record.state.generation = record.state.generation.wrapping_add(1);
-        let namespace = record.namespace;
-        if let Some(node) = record.node {
-            let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-            kubelet.pod_count = kubelet.pod_count.saturating_sub(1);
-        }
-        // The index holds only live pods under their own names, so removing this pod's
-        // entry leaves any other pod of the same name alone.
-        let hash = name_hash(self.pod_name(pod));
-        self.pod_names.remove(namespace, hash, pod);
-        self.unschedulable.retain(|p| *p != pod);
-        self.record(TraceEvent::PodDeleted { pod });
-    }
-
-    /// The digest-pinning webhook on the workload itself (as it mutates a Deployment's pod
-    /// template): the template's images are pinned once, when the workload is created, so
-    /// every replica, replacements included, runs the same digest. While some image cannot
-    /// be resolved (a registry outage), the template stays unpinned, replicas are admitted
-    /// pod by pod, and pinning is tried again at the next replica's creation.
-    fn pin_template(&mut self, workload: WorkloadId) {
-        let record = &self.workloads[workload.0 as usize];
-        let namespace = record.workload.template.namespace.clone();
-        let name = record.workload.name.clone();
-        let mut spec = (*record.template_spec).clone();
-        let secrets = spec.image_pull_secrets.clone();
-        let mut pins = Vec::new();
-        let mut complete = true;
-        for container in spec.init_containers.iter_mut().chain(&mut spec.containers) {
-            match self.pin_digest(&namespace, &secrets, &container.image) {
-                Ok(Some(image)) => {
-                    pins.push(format!("{} -> {image}", container.image));
-                    container.image = image;
-                }
-                Ok(None) => {}
-                Err(_) => complete = false,
-            }
-        }
-        if !complete {
-            // Tried again at the next replica's creation; meanwhile replicas are admitted
-            // pod by pod.
-            return;
-        }
-        let record = &mut self.workloads[workload.0 as usize];
-        record.pinned = true;
-        record.template_spec = Arc::new(spec);
-        for pin in pins {
-            self.record(TraceEvent::Timeline {
-                what: format!("workload {namespace}/{name}: DigestPinning {pin}"),
-            });
-        }
-    }
-
-    /// Creates every replica of a workload.
-    pub(crate) fn create_replicas(&mut self, workload: WorkloadId) {
-        let record = &self.workloads[workload.0 as usize];
-        let replicas = record.workload.replicas;
-        let replace_every = record.workload.replace_every;
-        if record.nodes.is_empty() {
-            let nodes = self.matching_nodes(&record.workload.template.spec);
-            self.workloads[workload.0 as usize].nodes = nodes;
-        }
-        for replica in 0..replicas {
-            let created = self.create_replica(workload, replica);
-            if let (Some(pod), Some(period)) = (created, replace_every) {
-                let offset = period.mul_f64(f64::from(replica + 1) / f64::from(replicas.max(1)));
-                self.queue
-                    .push(self.now + offset, Event::ReplaceReplica(pod));
-            }
-        }
-    }
-
-    fn create_replica(&mut self, workload: WorkloadId, replica: u32) -> Option<PodId> {
-        if self.config.admission.digest_pinning.is_some()
-            && !self.workloads[workload.0 as usize].pinned
-        {
-            self.pin_template(workload);
-        }
-        let record = &self.workloads[workload.0 as usize];
-        // The namespace and name are printed into a buffer kept for the purpose:
-        // admission reads them, the record stores neither.
-        let mut key = std::mem::take(&mut self.replica_key);
-        key.clear();
-        key.push_str(&record.workload.template.namespace);
-        let split = key.len();
-        let _ = write!(key, "{}-{replica}", record.workload.name);
-        let spec = Arc::clone(&record.template_spec);
-        let node =
-            (!record.nodes.is_empty()).then(|| record.nodes[replica as usize % record.nodes.len()]);
-        let (namespace, name) = key.split_at(split);
-        let created = self.admit_and_create(namespace, name, spec, Some((workload, replica)), node);
-        self.replica_key = key;
-        created
-    }
-
-    /// A replica's turn to be replaced: the pod is deleted and a new one created on the
-    /// same node; the next replacement is one period later.
-    pub(crate) fn replace_replica(&mut self, pod: PodId) {
-        let record = &self.pods[pod.0 as usize];
-        if record.state.deleted {
-            return;
-        }
-        let Some((workload, replica)) = record.workload else {
-            return;
-        };
-        self.delete(pod);
-        if let Some(new_pod) = self.create_replica(workload, replica)
-            && let Some(period) = self.workloads[workload.0 as usize].workload.replace_every
-        {
-            self.queue
-                .push(self.now + period, Event::ReplaceReplica(new_pod));
-        }
     }
 
     /// Creates a single pod from the API.

@@ -9,8 +9,9 @@ use pullsim_model::pull::aggregate_error_text;
 
 use std::sync::Arc;
 
-use crate::runtime::{ImageRecord, PullCredential};
-use crate::sim::{Key, Sim};
+use crate::containerd::runtime::{ImageRecord, PullCredential};
+use crate::engine::Key;
+use crate::sim::Sim;
 use crate::trace::{AttemptOutcome, NodeId, TraceEvent};
 
 impl Sim {

@@ -12,10 +12,11 @@ use pullsim_model::verification::{PullSecretRecord, credential_hash};
 use pullsim_model::{PullPolicy, PullRequest, backoff_key, default_pull_policy};
 
 use crate::api::ContainerRef;
+use crate::apiserver::names::PodUid;
+use crate::containerd::runtime::ImageRecord;
+use crate::engine::Key;
 use crate::kubelet::{Ensure, KubeletPull};
-use crate::pods::PodUid;
-use crate::runtime::ImageRecord;
-use crate::sim::{Key, Sim};
+use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent, WaitReason};
 
 impl Sim {

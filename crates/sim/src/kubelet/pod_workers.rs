@@ -20,8 +20,9 @@ use pullsim_model::{
 
 use crate::api::ContainerRef;
 use crate::config::{KubeletSettings, WorkerJitter};
-use crate::runtime::ImageRecord;
-use crate::sim::{Event, Key, Sim};
+use crate::containerd::runtime::ImageRecord;
+use crate::engine::{Event, Key};
+use crate::sim::Sim;
 use crate::trace::{ContainerState, NodeId, PodId, TraceEvent, WaitReason};
 
 /// One node's kubelet state.

@@ -7,8 +7,8 @@
 //! manifest it resolved to, so the child and its platform are read back here from the
 //! parsed index. A pull of an image manifest (no index) records nothing.
 
-use crate::manifest::Manifest;
-use crate::runtime::ImageRecord;
+use crate::containerd::manifest::Manifest;
+use crate::containerd::runtime::ImageRecord;
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent};
 

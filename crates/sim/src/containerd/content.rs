@@ -9,9 +9,10 @@ use std::sync::Arc;
 use pullsim_model::{Digest, SimTime};
 use pullsim_registry::{Method, Response};
 
-use crate::manifest::Manifest;
-use crate::resolver::{GrpcCode, Purpose, RuntimeError};
-use crate::sim::{Event, Key, Sim};
+use crate::containerd::manifest::Manifest;
+use crate::containerd::resolver::{GrpcCode, Purpose, RuntimeError};
+use crate::engine::{Event, Key};
+use crate::sim::Sim;
 use crate::trace::{DigestId, HostId, NodeId};
 
 impl Sim {

@@ -13,8 +13,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use pullsim_registry::{Method, Request, Response};
 
-use crate::runtime::PullCredential;
-use crate::sim::{Event, Key, Sim};
+use crate::containerd::runtime::PullCredential;
+use crate::engine::{Event, Key};
+use crate::sim::Sim;
 use crate::trace::{HostId, NodeId, NodeOrAdmission, RequestKind, TraceEvent};
 
 /// containerd's `Accept` for manifest requests.
