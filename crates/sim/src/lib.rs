@@ -29,7 +29,7 @@
 //!   computed once (image strings, keyrings and their lookups).
 //! - `audit`: invariant checks a test can run at any moment; `holdings`: what each node's
 //!   image store holds.
-//! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
+//! - [`trace`]: the typed trace and its stable text form; [`metrics`]: figures folded
 //!   from the trace; [`series`]: its per-minute series (requests, pods by state).
 //! - [`error`]: the simulation's error type, [`SimError`].
 
@@ -50,7 +50,6 @@ mod network;
 mod platform_choice;
 mod pods;
 mod puller;
-mod render;
 mod resolver;
 mod runtime;
 pub mod series;
