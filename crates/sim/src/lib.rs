@@ -32,7 +32,7 @@
 //! - [`timeline`]: timeline [`Action`]s and their application.
 //! - `memo`: pure answers computed once (image strings, keyrings and their lookups).
 //! - `audit`: invariant checks a test can run at any moment.
-//! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
+//! - [`trace`]: the typed trace and its stable text form; [`metrics`]: figures folded
 //!   from the trace; [`series`]: its per-minute series (requests, pods by state).
 //! - [`error`]: the simulation's error type, [`SimError`].
 
@@ -47,7 +47,6 @@ mod kubelet;
 mod memo;
 pub mod metrics;
 mod network;
-mod render;
 pub mod series;
 pub mod sim;
 pub mod timeline;

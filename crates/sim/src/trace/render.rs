@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::sim::Sim;
+use crate::Sim;
 use crate::trace::{AttemptOutcome, ContainerState, NodeOrAdmission, TraceEvent, TraceRecord};
 
 impl Sim {

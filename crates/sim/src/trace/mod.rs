@@ -5,6 +5,8 @@
 //! recording costs no string copies on the hot path; [`crate::Sim::render_trace`] prints
 //! them with names, one stable line per record, which is what determinism tests compare.
 
+mod render;
+
 use std::fmt;
 use std::time::Duration;
 
