@@ -25,8 +25,9 @@
 use std::time::Duration;
 
 use pullsim_model::go_text::quote;
-use pullsim_model::{Digest, Secret, SimTime};
-use pullsim_registry::{FAULT_STATUSES, FaultRule, ImageSpec};
+use pullsim_model::{Digest, SimTime};
+use pullsim_registry::{FAULT_STATUSES, ImageSpec};
+use pullsim_sim::{Action, OutageKind};
 
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, duration, list, number, text, time};
@@ -41,119 +42,30 @@ pub struct TimedAction {
     /// When.
     pub at: SimTime,
     /// What.
-    pub action: Action,
+    pub action: Planned,
     /// Where the action is written.
     pub position: Position,
 }
 
-/// What can happen during a run.
+/// What a timeline entry does: the simulator's action, or one whose last detail is known
+/// only when the world is built.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Build an image and point its tag at it (`Registry::push_build`).
-    Push {
+pub enum Planned {
+    /// The simulator's action, scheduled as read.
+    Action(Action),
+    /// An `outage` without `until`: it lasts to the end of the run, which a run may move.
+    OutageToEnd {
         /// The registry's host.
-        registry: String,
-        /// The image.
-        image: ImageSpec,
+        host: String,
+        /// How it fails.
+        kind: OutageKind,
     },
-    /// Point a tag at what another tag of the repository points at, or at a digest
-    /// (`Registry::move_tag`).
-    MoveTag {
-        /// The registry's host.
-        registry: String,
-        /// The repository.
-        repository: String,
-        /// The tag to move.
-        tag: String,
-        /// Where to.
-        to: TagTarget,
-    },
-    /// Delete a tag (`Registry::delete_tag`).
-    DeleteTag {
-        /// The registry's host.
-        registry: String,
-        /// The repository.
-        repository: String,
-        /// The tag.
-        tag: String,
-    },
-    /// Every request to the registry answers `status` from `at` until `until` (forever when
-    /// `None`): a fault rule with that time window.
-    Outage {
-        /// The registry's host.
-        registry: String,
-        /// When the registry answers again.
-        until: Option<SimTime>,
-        /// How it fails (503 unless written).
-        failure: OutageFailure,
-    },
-    /// Install a fault rule after the registry's others.
-    Fault {
-        /// The registry's host.
-        registry: String,
-        /// The rule.
-        rule: FaultRule,
-    },
-    /// Create a Secret, or replace the one with its namespace and name.
-    ApplySecret(Secret),
-    /// Delete a Secret.
-    DeleteSecret {
-        /// Its namespace.
-        namespace: String,
-        /// Its name.
-        name: String,
-    },
-    /// Restart one node's kubelet: image back-off is forgotten, KEP-2535 records are kept.
-    RestartKubelet {
-        /// The node's name.
-        node: String,
-        /// How long the kubelet is down before it is back (0 s unless written).
-        downtime: Duration,
-    },
-    /// Add nodes to a pool; they are numbered after the pool's existing nodes.
-    AddNodes {
-        /// The pool.
-        pool: String,
-        /// How many.
-        count: u32,
-    },
-    /// Delete a pod, or every pod of a workload.
+    /// `deletePod`: a pod, or every pod of a workload, by name (the pods are known once
+    /// every workload is read).
     DeletePod {
         /// A pod's or a workload's name.
         pod: String,
     },
-}
-
-/// How a registry fails during an outage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutageFailure {
-    /// Every request gets this status (a fault rule limited to the outage's window).
-    Status(u16),
-    /// Connections are refused; no request reaches the registry (`status: unreachable`).
-    Unreachable,
-}
-
-/// The target of a tag move.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TagTarget {
-    /// Whatever this tag of the same repository points at when the move happens.
-    Tag(String),
-    /// This manifest.
-    Digest(Digest),
-}
-
-impl Action {
-    /// The registry host the action is about, if any.
-    pub fn registry(&self) -> Option<&str> {
-        match self {
-            Action::Push { registry, .. }
-            | Action::MoveTag { registry, .. }
-            | Action::DeleteTag { registry, .. }
-            | Action::Outage { registry, .. }
-            | Action::Fault { registry, .. } => Some(registry),
-            _ => None,
-        }
-    }
 }
 
 const ACTIONS: [&str; 11] = [
@@ -228,7 +140,7 @@ fn read_action(
     at: SimTime,
     known: &Known,
     diagnostics: &mut Diagnostics,
-) -> Option<Action> {
+) -> Option<Planned> {
     let registry = |fields: &mut Fields<'_>, diagnostics: &mut Diagnostics| {
         let registry = fields.require("registry", diagnostics)?;
         let host = text(registry, diagnostics)?;
@@ -247,14 +159,17 @@ fn read_action(
                 );
                 return None;
             }
-            Some(Action::Push { registry, image })
+            Some(Planned::Action(Action::PushBuild {
+                host: registry,
+                image,
+            }))
         }
         "fault" => {
             let (registry, rest) = split_registry(node, known, diagnostics)?;
-            Some(Action::Fault {
-                registry,
+            Some(Planned::Action(Action::InstallFault {
+                host: registry,
                 rule: one(&rest, diagnostics)?,
-            })
+            }))
         }
         "moveTag" | "deleteTag" => {
             let mut fields = Fields::of(node, "a tag", diagnostics)?;
@@ -273,21 +188,27 @@ fn read_action(
                 None
             };
             fields.finish(diagnostics);
-            let (registry, repository, tag) = (registry?, repository?, tag?);
-            Some(match to {
-                Some(to) => Action::MoveTag {
-                    registry,
+            let (host, repository, tag) = (registry?, repository?, tag?);
+            Some(Planned::Action(match to {
+                Some(TagTarget::Digest(digest)) => Action::MoveTag {
+                    host,
                     repository,
                     tag,
-                    to,
+                    digest,
+                },
+                Some(TagTarget::Tag(from_tag)) => Action::CopyTag {
+                    host,
+                    repository,
+                    tag,
+                    from_tag,
                 },
                 None if key == "deleteTag" => Action::DeleteTag {
-                    registry,
+                    host,
                     repository,
                     tag,
                 },
                 None => return None,
-            })
+            }))
         }
         "outage" => {
             let mut fields = Fields::of(node, "an outage", diagnostics)?;
@@ -307,11 +228,11 @@ fn read_action(
                 }),
             };
             let failure = match status_node {
-                None => Some(OutageFailure::Status(503)),
-                Some(node) if node.scalar() == Some("unreachable") => Some(OutageFailure::Unreachable),
+                None => Some(OutageKind::Status(503)),
+                Some(node) if node.scalar() == Some("unreachable") => Some(OutageKind::Unreachable),
                 Some(node) => number::<u16>(node, diagnostics).and_then(|status| {
                     if FAULT_STATUSES.contains(&status) {
-                        Some(OutageFailure::Status(status))
+                        Some(OutageKind::Status(status))
                     } else {
                         diagnostics.error(
                             node.position,
@@ -321,13 +242,19 @@ fn read_action(
                     }
                 }),
             };
-            Some(Action::Outage {
-                registry: registry?,
-                until: until?,
-                failure: failure?,
+            let (host, until, kind) = (registry?, until?, failure?);
+            Some(match until {
+                Some(until) => Planned::Action(Action::Outage {
+                    host,
+                    duration: until.saturating_since(at),
+                    kind,
+                }),
+                None => Planned::OutageToEnd { host, kind },
             })
         }
-        "secret" => read_secret(node, diagnostics).map(Action::ApplySecret),
+        "secret" => {
+            read_secret(node, diagnostics).map(|secret| Planned::Action(Action::PutSecret(secret)))
+        }
         "deleteSecret" => {
             let mut fields = Fields::of(node, "a secret to delete", diagnostics)?;
             let name = fields
@@ -338,10 +265,10 @@ fn read_action(
                 .and_then(|n| text(n, diagnostics))
                 .unwrap_or_else(|| "default".to_owned());
             fields.finish(diagnostics);
-            Some(Action::DeleteSecret {
+            Some(Planned::Action(Action::DeleteSecret {
                 namespace,
                 name: name?,
-            })
+            }))
         }
         "restartKubelet" if node.entries().is_some() => {
             let mut fields = Fields::of(node, "a kubelet restart", diagnostics)?;
@@ -352,14 +279,16 @@ fn read_action(
                 .get("downtime")
                 .map_or(Some(Duration::ZERO), |n| duration(n, diagnostics));
             fields.finish(diagnostics);
-            Some(Action::RestartKubelet {
+            Some(Planned::Action(Action::RestartKubelet {
                 node: name?,
                 downtime: downtime?,
-            })
+            }))
         }
-        "restartKubelet" => text(node, diagnostics).map(|node| Action::RestartKubelet {
-            node,
-            downtime: Duration::ZERO,
+        "restartKubelet" => text(node, diagnostics).map(|node| {
+            Planned::Action(Action::RestartKubelet {
+                node,
+                downtime: Duration::ZERO,
+            })
         }),
         "addNodes" => {
             let mut fields = Fields::of(node, "nodes to add", diagnostics)?;
@@ -371,12 +300,12 @@ fn read_action(
                 .get("count")
                 .map_or(Some(1), |n| number::<u32>(n, diagnostics));
             fields.finish(diagnostics);
-            Some(Action::AddNodes {
+            Some(Planned::Action(Action::AddNodes {
                 pool: pool?,
                 count: count?,
-            })
+            }))
         }
-        "deletePod" => text(node, diagnostics).map(|pod| Action::DeletePod { pod }),
+        "deletePod" => text(node, diagnostics).map(|pod| Planned::DeletePod { pod }),
         _ => None,
     }
 }
@@ -420,6 +349,14 @@ fn split_registry(
         ),
     };
     Some((registry, rest))
+}
+
+/// The target of a tag move.
+enum TagTarget {
+    /// Whatever this tag of the same repository points at when the move happens.
+    Tag(String),
+    /// This manifest.
+    Digest(Digest),
 }
 
 fn tag_target(node: &Node, diagnostics: &mut Diagnostics) -> Option<TagTarget> {

@@ -24,7 +24,7 @@ pub enum OutageKind {
 }
 
 /// One timeline action.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Create a pod.
     CreatePod(Pod),
