@@ -31,6 +31,9 @@ use crate::references::Known;
 use crate::suggest::unknown_value_message;
 use crate::tree::Node;
 
+/// What a registry request asks for: the simulator's own kind, which its trace records.
+pub use pullsim_sim::RequestKind;
+
 /// One assertion and where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {
@@ -208,19 +211,6 @@ pub struct RequestFilter {
     pub from: Option<SimTime>,
     /// Until this time (exclusive).
     pub until: Option<SimTime>,
-}
-
-/// What a registry request asks for, by its path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RequestKind {
-    /// `/v2/`, the API check.
-    Ping,
-    /// `/v2/<name>/manifests/<reference>`.
-    Manifest,
-    /// `/v2/<name>/blobs/<digest>`.
-    Blob,
-    /// The token endpoint.
-    Token,
 }
 
 const CHECKS: [&str; 8] = [
@@ -612,6 +602,26 @@ fn credential(node: &Node, diagnostics: &mut Diagnostics) -> Option<CredentialRe
     }
 }
 
+/// The request kinds a filter may name, each with the simulator's [`RequestKind`] it
+/// selects. `ping` is the API check `/v2/`, which the simulator's kind calls
+/// [`RequestKind::Other`] and the story names `ping` (`run/story.rs`); the simulator sends
+/// nothing else of that kind.
+pub(crate) const REQUEST_KINDS: [(&str, RequestKind); 4] = [
+    ("ping", RequestKind::Other),
+    ("manifest", RequestKind::Manifest),
+    ("blob", RequestKind::Blob),
+    ("token", RequestKind::Token),
+];
+
+/// The name a filter writes for `kind` (every kind the simulator has is in
+/// [`REQUEST_KINDS`]).
+pub(crate) fn request_kind_name(kind: RequestKind) -> &'static str {
+    REQUEST_KINDS
+        .iter()
+        .find(|(_, known)| *known == kind)
+        .map_or(kind.as_str(), |&(name, _)| name)
+}
+
 /// The methods a registry is sent (case does not matter in a filter).
 const REQUEST_METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -636,13 +646,7 @@ fn request_filter(
     });
     let kind = fields.get("kind").and_then(|n| {
         let written = text(n, diagnostics)?;
-        let kinds = [
-            ("ping", RequestKind::Ping),
-            ("manifest", RequestKind::Manifest),
-            ("blob", RequestKind::Blob),
-            ("token", RequestKind::Token),
-        ];
-        let found = kinds
+        let found = REQUEST_KINDS
             .iter()
             .find(|(name, _)| *name == written)
             .map(|&(_, kind)| kind);
@@ -652,7 +656,7 @@ fn request_filter(
                 unknown_value_message(
                     "request kind",
                     &written,
-                    &["ping", "manifest", "blob", "token"],
+                    &REQUEST_KINDS.map(|(name, _)| name),
                 ),
             );
         }
@@ -708,5 +712,21 @@ mod tests {
         ]
         .map(EventReason::as_str);
         assert_eq!(super::EVENT_REASONS[..6], model);
+    }
+
+    #[test]
+    fn every_request_kind_of_the_simulator_has_the_name_a_filter_reads() {
+        use super::{REQUEST_KINDS, RequestKind, request_kind_name};
+        let kinds = [
+            (RequestKind::Other, "ping"),
+            (RequestKind::Manifest, "manifest"),
+            (RequestKind::Blob, "blob"),
+            (RequestKind::Token, "token"),
+        ];
+        for (kind, name) in kinds {
+            assert_eq!(request_kind_name(kind), name);
+            assert!(REQUEST_KINDS.contains(&(name, kind)));
+        }
+        assert_eq!(REQUEST_KINDS.len(), kinds.len());
     }
 }

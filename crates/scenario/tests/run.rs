@@ -241,6 +241,34 @@ fn requests_filtered_with_count_and_bytes() {
     ]);
 }
 
+/// `kind: ping` (the API check `/v2/`) selects the simulator's `Other` requests the story
+/// names `ping`; containerd never sends one, so none are counted, and the verdict names it.
+#[test]
+fn a_ping_filter_counts_the_api_checks_and_says_ping() {
+    check(&[
+        (
+            "{registry: registry.example.com, requests: {kind: ping}, count: 0}",
+            true,
+        ),
+        (
+            "{registry: registry.example.com, requests: {kind: ping}, count: {min: 1}}",
+            false,
+        ),
+        (
+            "{registry: registry.example.com, requests: {kind: manifest}, count: {min: 1}}",
+            true,
+        ),
+    ]);
+    let text = format!(
+        "{WORLD}expect:\n  - {{registry: registry.example.com, requests: {{kind: ping, method: get}}, count: 0}}\n"
+    );
+    let scenario = Scenario::parse("world.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run(&scenario, &RunOptions::default());
+    let verdict = &outcome.verdicts()[0];
+    assert_eq!(verdict.expected, "requests (GET, ping) count 0");
+    assert_eq!(verdict.actual, "0 requests, 0 B");
+}
+
 #[test]
 fn peak_requests_per_second_of_one_registry() {
     check(&[

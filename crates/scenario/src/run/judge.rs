@@ -26,7 +26,7 @@ use pullsim_sim::Metrics;
 use serde::Serialize;
 
 use crate::expect::{
-    Check, CredentialRef, ExpectedEvent, Order, RequestFilter, RequestKind, State,
+    Check, CredentialRef, ExpectedEvent, Order, RequestFilter, State, request_kind_name,
 };
 use crate::fields::Bounds;
 use crate::run::format::{clock, duration, size};
@@ -594,15 +594,6 @@ fn drift(evidence: &Evidence<'_>, workload: &str) -> (u64, Duration) {
             |record| matches!(&record.entry, Entry::PodRunning { pod, .. } if pod == workload),
         );
     (u64::from(ran), Duration::ZERO)
-}
-
-fn request_kind_name(kind: RequestKind) -> &'static str {
-    match kind {
-        RequestKind::Ping => "ping",
-        RequestKind::Manifest => "manifest",
-        RequestKind::Blob => "blob",
-        RequestKind::Token => "token",
-    }
 }
 
 fn filter_text(filter: &RequestFilter) -> String {
