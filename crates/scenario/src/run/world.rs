@@ -11,8 +11,9 @@
 //!   `i mod n`, drift metrics per workload); one without is a single pod the scheduler
 //!   places. `replaceEvery` on a single pod re-creates it (a new pod of the same name) at
 //!   each period until the run ends.
-//! - `deletePod` with a workload's name deletes each of its pods.
-//! - An outage without `until` lasts to the end of the run.
+//! - A timeline entry becomes the simulator's actions through its kind's file under
+//!   `timeline/` (`deletePod` with a workload's name deletes each of its pods; an outage
+//!   without `until` lasts to the end of the run).
 //! - The trace is kept in full: scenarios are small, and registry expectations count the
 //!   exchanges.
 
@@ -23,7 +24,7 @@ use pullsim_registry::{Registry, RegistryConfig};
 use pullsim_sim::{Action, Limits, ServiceAccount, Sim, SimConfig, TraceLevel, WorkerJitter};
 
 use crate::scenario::Scenario;
-use crate::timeline::{Planned, TimedAction};
+use crate::timeline::TimedAction;
 use crate::workloads::{Pods, Workload};
 
 /// An empty simulation with the scenario's settings, `seed`, and `end` as its time limit.
@@ -130,40 +131,9 @@ fn schedule_workload(sim: &mut Sim, workload: &Workload, end: SimTime) {
 }
 
 fn schedule_action(sim: &mut Sim, scenario: &Scenario, timed: &TimedAction, end: SimTime) {
-    let at = timed.at;
-    match &timed.action {
-        Planned::Action(action) => sim.schedule(at, action.clone()),
-        Planned::OutageToEnd { host, kind } => sim.schedule(
-            at,
-            Action::Outage {
-                host: host.clone(),
-                duration: end.saturating_since(at),
-                kind: *kind,
-            },
-        ),
-        Planned::DeletePod { pod } => {
-            for (namespace, name) in pods_named(scenario, pod) {
-                sim.schedule(at, Action::DeletePod { namespace, name });
-            }
-        }
+    for action in timed.action.actions(timed.at, end, &scenario.workloads) {
+        sim.schedule(timed.at, action);
     }
-}
-
-/// The pods a `deletePod` names: a workload's pods, or the pod of that name.
-fn pods_named(scenario: &Scenario, name: &str) -> Vec<(String, String)> {
-    if let Some(workload) = scenario.workloads.iter().find(|w| w.name() == name) {
-        return workload
-            .pod_names()
-            .into_iter()
-            .map(|pod| (workload.namespace().to_owned(), pod))
-            .collect();
-    }
-    scenario
-        .workloads
-        .iter()
-        .find(|w| w.pod_names().iter().any(|pod| pod == name))
-        .map(|w| vec![(w.namespace().to_owned(), name.to_owned())])
-        .unwrap_or_default()
 }
 
 /// How long a run of `scenario` lasts at most, with the caller's override.
