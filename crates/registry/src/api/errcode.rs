@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::protocol::{Delivery, Headers, Response};
+use crate::api::protocol::{Delivery, Headers, Response};
 
 /// The header distribution sets on every `/v2/` response.
 pub(crate) const API_VERSION_HEADER: (&str, &str) =

@@ -1,8 +1,8 @@
 //! The test tables of distribution/reference v0.6.0 (`reference_test.go`, `normalize_test.go`,
 //! `regexp_test.go`) ported as data and run against our parser.
 
-use super::grammar::{match_reference, split_name};
-use super::*;
+use crate::reference::grammar::{match_reference, split_name};
+use crate::reference::*;
 
 const F64: &str = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 use proptest::prelude::*;
 use regex::Regex;
 
-use super::*;
-use crate::go_text;
+use crate::go::text as go_text;
+use crate::reference::*;
 
 /// The productions of `regexp.go`, spelled as upstream spells them. `\w` is written ASCII-only
 /// because Go's `\w` is ASCII while the `regex` crate's is Unicode by default.

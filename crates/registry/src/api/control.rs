@@ -25,14 +25,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use crate::access::token::constant_time_eq;
+use crate::api::errcode::json_response;
+use crate::api::protocol::{Method, Request, Response};
+use crate::api::route::Target;
 use crate::catalog::{Catalog, ImageSpec};
-use crate::errcode::json_response;
-use crate::fault::{FaultId, FaultRule};
-use crate::log::{LOG_PAGE_DEFAULT, LOG_PAGE_MAX};
-use crate::protocol::{Method, Request, Response};
 use crate::registry::Registry;
-use crate::route::Target;
-use crate::token::constant_time_eq;
+use crate::state::fault::{FaultId, FaultRule};
+use crate::state::log::{LOG_PAGE_DEFAULT, LOG_PAGE_MAX};
 
 /// The body of `PUT /_pullsim/tags/<repo>/<tag>`.
 #[derive(Debug, Deserialize)]

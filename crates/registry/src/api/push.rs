@@ -16,14 +16,14 @@ use oci_spec::image::{ImageIndex, ImageManifest};
 use pullsim_model::{Digest, DigestAlgorithm, SimTime};
 use serde_json::json;
 
-use crate::access::{Action, Credentials};
-use crate::errcode::{ApiError, ErrorCode, empty_response};
+use crate::access::rules::{Action, Credentials};
+use crate::api::errcode::{ApiError, ErrorCode, empty_response};
+use crate::api::media::{ManifestKind, bare_media_type};
+use crate::api::protocol::{Method, Request, Response};
+use crate::api::route::Target;
 use crate::error::RegistryError;
-use crate::media::{ManifestKind, bare_media_type};
-use crate::protocol::{Method, Request, Response};
 use crate::registry::{Caller, Registry};
-use crate::route::Target;
-use crate::store::ManifestFacts;
+use crate::state::store::ManifestFacts;
 
 /// The largest manifest distribution accepts (`maxManifestBodySize`, 4 MiB). A larger
 /// body is 400 `MANIFEST_INVALID` with detail "http: request body too large", as
@@ -273,11 +273,11 @@ impl Registry {
         body: Bytes,
         now: SimTime,
     ) -> Result<Digest, RegistryError> {
-        crate::names::check_repository(repository)?;
+        crate::api::names::check_repository(repository)?;
         self.forget_answers();
         let reference = match tag {
             Some(tag) => {
-                crate::names::check_tag(tag)?;
+                crate::api::names::check_tag(tag)?;
                 tag.to_owned()
             }
             None => Digest::sha256_of(&body).to_string(),
@@ -333,7 +333,7 @@ impl Registry {
             }
             None
         } else {
-            if !crate::names::is_tag(reference) {
+            if !crate::api::names::is_tag(reference) {
                 return Err(ApiError::new(ErrorCode::TagInvalid)
                     .detail(json!({"Tag": reference}))
                     .into_response());

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::go_text::quote as go_quote;
+use crate::go::text::quote as go_quote;
 
 /// Which family a parsed address belongs to (an IPv4-mapped IPv6 address is IPv6, as in Go).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::protocol::{Headers, Method, Request, Response};
+use crate::api::protocol::{Headers, Method, Request, Response};
 
 /// What `handle` learnt about a request while answering it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,7 @@ mod tests {
     fn answers_only_the_same_request() {
         let mut memo = ResponseMemo::default();
         let kept = request("/v2/a/manifests/v1", Some("Basic eDp5"));
-        memo.insert(&kept, Arc::new(crate::errcode::empty_response(200)));
+        memo.insert(&kept, Arc::new(crate::api::errcode::empty_response(200)));
         let mut other_client = kept.clone();
         other_client.client = "node-2".to_owned();
         assert!(memo.get(&other_client).is_some());
@@ -181,7 +181,7 @@ mod tests {
         let mut memo = ResponseMemo::default();
         for index in 0..=ENTRIES_MAX {
             let request = request(&format!("/v2/a/blobs/{index}"), None);
-            memo.insert(&request, Arc::new(crate::errcode::empty_response(200)));
+            memo.insert(&request, Arc::new(crate::api::errcode::empty_response(200)));
         }
         assert_eq!(memo.len(), 1);
     }
@@ -203,8 +203,11 @@ mod tests {
         let with_auth = request("/v2/a/manifests/v1", Some("Basic eDp5"));
         assert_eq!(fingerprint(&plain), fingerprint(&with_auth));
         let mut memo = ResponseMemo::default();
-        memo.insert(&plain, Arc::new(crate::errcode::empty_response(200)));
-        memo.insert(&with_auth, Arc::new(crate::errcode::empty_response(401)));
+        memo.insert(&plain, Arc::new(crate::api::errcode::empty_response(200)));
+        memo.insert(
+            &with_auth,
+            Arc::new(crate::api::errcode::empty_response(401)),
+        );
         assert_eq!(memo.get(&plain).map(|r| r.status), Some(200));
         assert_eq!(memo.get(&with_auth).map(|r| r.status), Some(401));
     }

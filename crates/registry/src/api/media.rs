@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::Headers;
+use crate::api::protocol::Headers;
 
 /// `application/vnd.oci.image.manifest.v1+json`
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -155,7 +155,7 @@ pub(crate) enum Negotiation {
 ///   a signed schema 1 manifest for a client that does not list schema 2 and asked by tag;
 ///   pullsim serves no schema 1, as distribution v3 does not either, and answers 400
 ///   `MANIFEST_INVALID` "Schema 2 manifest not supported by client" only where v3 does: for
-///   the amd64 child of a list, see [`crate::pull`].)
+///   the amd64 child of a list, see [`crate::api::pull`].)
 pub(crate) fn negotiate(stored: ManifestKind, accepts: Accepts, by_tag: bool) -> Negotiation {
     match stored {
         ManifestKind::OciManifest if !accepts.supports(ManifestKind::OciManifest) => {

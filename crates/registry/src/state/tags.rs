@@ -4,10 +4,10 @@
 use pullsim_model::{Digest, SimTime};
 use serde::{Deserialize, Serialize};
 
+use crate::api::names;
 use crate::error::RegistryError;
-use crate::names;
 use crate::registry::Registry;
-use crate::store::TagEvent;
+use crate::state::store::TagEvent;
 
 /// One live tag, as `pullsim registry serve` prints them and `GET /_pullsim/tags` lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,16 +1,16 @@
 //! Accounts, access rules and credentials: who a request says it is, and whether that
 //! identity may pull or push a repository. The HTTP side of authentication (challenges,
-//! 401 versus 403) is decided in [`crate::registry`], the token flow in [`crate::token`].
+//! 401 versus 403) is decided in [`crate::registry`], the token flow in [`crate::access::token`].
 
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use crate::api::names::glob_matches;
+use crate::api::protocol::Headers;
 use crate::catalog::AccessRule;
 use crate::error::RegistryError;
-use crate::names::glob_matches;
-use crate::protocol::Headers;
 
 /// Which challenge protected repositories (and `/v2/`) answer with.
 #[derive(

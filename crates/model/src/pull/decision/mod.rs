@@ -3,7 +3,7 @@
 //! (docs/semantics.md §3.2 steps 1-7.3 and the 3.7 decision matrix).
 
 use super::{EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
-use crate::go_text::quote as go_quote;
+use crate::go::text::quote as go_quote;
 use crate::policy::PullPolicy;
 use crate::reference::apply_default_image_tag;
 

@@ -20,8 +20,8 @@ use pullsim_model::SimTime;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::errcode::{ApiError, ErrorCode};
-use crate::protocol::Response;
+use crate::api::errcode::{ApiError, ErrorCode};
+use crate::api::protocol::Response;
 use crate::registry::Registry;
 
 /// How long an upload may sit untouched before it is forgotten, unless configured.

@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::config::{DockerConfig, DockerConfigEntry};
-use super::glob::glob_match;
-use super::url::{GoUrl, UrlError, parse_go_url, parse_schemeless_url, split_url};
 use super::url_match::{UrlMatch, UrlMatchError, explain_urls_match, urls_match};
-use crate::go_text::quote as go_quote;
+use crate::go::glob::glob_match;
+use crate::go::text::quote as go_quote;
+use crate::go::url::{GoUrl, UrlError, parse_go_url, parse_schemeless_url, split_url};
 
 /// The key the kubelet files Docker Hub credentials under (`defaultRegistryHost`); the usual
 /// config location `https://index.docker.io/v1/` derives it.
@@ -433,5 +433,4 @@ fn tracked(filed: &FiledCredential, key: &str) -> TrackedCredential {
 }
 
 #[cfg(test)]
-#[path = "keyring_tests.rs"]
 mod tests;

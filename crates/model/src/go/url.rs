@@ -22,7 +22,7 @@
 use thiserror::Error;
 
 use super::ip_literal::{IpFamily, IpParseError, parse_ip_addr};
-use crate::go_text::{quote as go_quote, quote_bytes as go_quote_bytes};
+use crate::go::text::{quote as go_quote, quote_bytes as go_quote_bytes};
 
 /// The fields of a Go `*url.URL` that the kubelet reads, after Go's decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

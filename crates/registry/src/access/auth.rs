@@ -1,12 +1,12 @@
 //! The HTTP side of authentication: `GET /v2/`, the challenge a protected repository
 //! answers with, and the 401-versus-403 decision every repository request goes through.
-//! Who may do what is [`crate::access`]; tokens are [`crate::token`].
+//! Who may do what is [`crate::access::rules`]; tokens are [`crate::access::token`].
 
 use serde_json::json;
 
-use crate::access::{Action, AuthMode, Credentials};
-use crate::errcode::{ApiError, ErrorCode, json_response};
-use crate::protocol::{Request, Response};
+use crate::access::rules::{Action, AuthMode, Credentials};
+use crate::api::errcode::{ApiError, ErrorCode, json_response};
+use crate::api::protocol::{Request, Response};
 use crate::registry::{Caller, Registry, RegistryConfig};
 use pullsim_model::SimTime;
 

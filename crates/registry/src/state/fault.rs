@@ -10,7 +10,7 @@ use pullsim_model::units::option_duration_text;
 use pullsim_model::{ByteSize, SimTime};
 use serde::{Deserialize, Serialize};
 
-use crate::names::glob_matches;
+use crate::api::names::glob_matches;
 
 /// A fault rule's id, handed out by the registry in installation order from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

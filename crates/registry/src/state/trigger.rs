@@ -10,7 +10,7 @@
 use pullsim_model::{Digest, SimTime};
 use serde::{Deserialize, Serialize};
 
-use crate::fault::{Facts, FaultMatch, in_window, matches};
+use crate::state::fault::{Facts, FaultMatch, in_window, matches};
 
 /// What a trigger does when it fires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

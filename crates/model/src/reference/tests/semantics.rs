@@ -1,8 +1,8 @@
 //! The reference tables of docs/semantics.md (sections 1.3, 1.4, 1.6 and the Kubernetes and
 //! containerd tables) as data, each checked through the public API.
 
-use super::*;
 use crate::policy::{PullPolicy, default_pull_policy};
+use crate::reference::*;
 
 const H64: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use pullsim_model::{Digest, DigestAlgorithm, SimTime};
 use serde::{Deserialize, Serialize};
 
-use crate::media::ManifestKind;
+use crate::api::media::ManifestKind;
 
 /// One stored document or blob.
 #[derive(Debug, Clone)]

@@ -9,14 +9,14 @@ use bytes::Bytes;
 use pullsim_model::{Digest, SimTime};
 use serde_json::json;
 
-use crate::access::{Action, Credentials};
-use crate::errcode::{ApiError, ErrorCode, json_response};
-use crate::media::{Accepts, ManifestKind, Negotiation, negotiate};
-use crate::names;
-use crate::protocol::{DeclaredBody, Headers, Request, Response};
-use crate::range::{RangeAnswer, answer};
+use crate::access::rules::{Action, Credentials};
+use crate::api::errcode::{ApiError, ErrorCode, json_response};
+use crate::api::media::{Accepts, ManifestKind, Negotiation, negotiate};
+use crate::api::names;
+use crate::api::protocol::{DeclaredBody, Headers, Request, Response};
+use crate::api::range::{RangeAnswer, answer};
+use crate::api::route::Target;
 use crate::registry::{Caller, Registry};
-use crate::route::Target;
 
 /// How many repositories `_catalog` lists without `n`, as distribution does.
 const CATALOG_PAGE_DEFAULT: usize = 100;
@@ -80,7 +80,7 @@ impl Registry {
             },
         };
         if if_none_match(request, &digest) {
-            let mut response = crate::errcode::empty_response(304);
+            let mut response = crate::api::errcode::empty_response(304);
             response
                 .headers
                 .append("Docker-Content-Digest", digest.to_string());
@@ -113,7 +113,7 @@ impl Registry {
                     (Some(child), Some(content)) => {
                         let kind = content.manifest.as_ref().map_or(
                             ManifestKind::DockerManifest,
-                            super::store::ManifestFacts::kind,
+                            crate::state::store::ManifestFacts::kind,
                         );
                         if kind == ManifestKind::DockerManifest && !accepts.supports(kind) {
                             return ApiError::new(ErrorCode::ManifestInvalid)
@@ -150,7 +150,7 @@ impl Registry {
         // distribution redirects once the blob is known to exist, before it looks at
         // conditional or range headers: the other origin answers those.
         if let Some(origin) = &self.config.blob_redirect {
-            let mut response = crate::errcode::empty_response(307);
+            let mut response = crate::api::errcode::empty_response(307);
             response.headers.append(
                 "Location",
                 format!(
@@ -164,7 +164,7 @@ impl Registry {
             return response;
         }
         if if_none_match(request, &requested) {
-            let mut response = crate::errcode::empty_response(304);
+            let mut response = crate::api::errcode::empty_response(304);
             response
                 .headers
                 .append("Docker-Content-Digest", requested.to_string());

@@ -29,11 +29,11 @@ use pullsim_model::SimTime;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::access::{Action, Credentials};
-use crate::errcode::{ApiError, ErrorCode, json_response};
-use crate::protocol::{Method, Request, Response};
+use crate::access::rules::{Action, Credentials};
+use crate::api::errcode::{ApiError, ErrorCode, json_response};
+use crate::api::protocol::{Method, Request, Response};
+use crate::api::route::{Target, parse_query};
 use crate::registry::Registry;
-use crate::route::{Target, parse_query};
 
 /// How long a token is valid, as Docker Hub's are.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(300);

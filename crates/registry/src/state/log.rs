@@ -8,8 +8,8 @@
 use pullsim_model::{Digest, SimTime};
 use serde::{Deserialize, Serialize};
 
-use crate::fault::FaultId;
 use crate::registry::Registry;
+use crate::state::fault::FaultId;
 
 /// The window `pullsim registry serve` keeps unless told otherwise (`--log-window`).
 pub const DEFAULT_LOG_WINDOW: usize = 10_000;
