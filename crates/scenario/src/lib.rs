@@ -54,15 +54,14 @@ pub use expect::{
     Check, CredentialRef, Expectation, ExpectedEvent, Order, RequestFilter, RequestKind, State,
 };
 pub use fields::Bounds;
-pub use objects::ServiceAccount;
 /// The simulator's configuration types, which the format reads into directly (one
 /// vocabulary): callers of this crate need not name `pullsim_sim`.
 pub use pullsim_sim::{
     Action, AdmissionConfig, Container, DigestPinning, FailurePolicy, KubeletSettings, Link,
-    NodePool, OutageKind, Pod, PodSpec, Workload as SimWorkload,
+    NodePool, OutageKind, Pod, PodSpec, ServiceAccount, WorkerJitter, Workload as SimWorkload,
 };
 pub use registries::RegistryHost;
-pub use scenario::{Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
+pub use scenario::{Kubernetes, Run, Scenario, Stop};
 pub use timeline::{Planned, TimedAction};
 pub use workloads::{Pods, Workload};
 
