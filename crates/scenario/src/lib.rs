@@ -20,6 +20,14 @@
 //!   `admission`, `run`).
 //! - [`registries`], [`nodes`], [`objects`] (Secrets and ServiceAccounts), [`workloads`]
 //!   (Pods), [`timeline`], [`expect`]: one section each, its types and its reader.
+//!   `timeline/` holds one file per kind of action (its key, its docs row, its reader),
+//!   `timeline/mod.rs` being their table of contents.
+//!
+//! One vocabulary: the sections read into the simulator's own configuration types
+//! (`NodePool`, `Link`, `KubeletSettings`, `AdmissionConfig`, `ServiceAccount`, `Pod`,
+//! `Workload`, `Action`, re-exported here so callers need not name `pullsim_sim`); the
+//! scenario adds only thin records that hold them (a workload's creation time, a timeline
+//! entry's time) and the positions its error messages and later checks need.
 //! - [`run`]: the runner: the scenario as a simulation, its transcript and JSON, and the
 //!   expectations judged ([`run::run`], [`run::Outcome`]).
 //! - [`diagnostics`]: positions and the error list.
