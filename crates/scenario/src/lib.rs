@@ -20,6 +20,14 @@
 //!   `admission`, `run`).
 //! - [`registries`], [`nodes`], [`objects`] (Secrets and ServiceAccounts), [`workloads`]
 //!   (Pods), [`timeline`], [`expect`]: one section each, its types and its reader.
+//!   `timeline/` holds one file per kind of action (its key, its docs row, its reader),
+//!   `timeline/mod.rs` being their table of contents.
+//!
+//! One vocabulary: the sections read into the simulator's own configuration types
+//! (`NodePool`, `Link`, `KubeletSettings`, `AdmissionConfig`, `ServiceAccount`, `Pod`,
+//! `Workload`, `Action`, re-exported here so callers need not name `pullsim_sim`); the
+//! scenario adds only thin records that hold them (a workload's creation time, a timeline
+//! entry's time) and the positions its error messages and later checks need.
 //! - [`run`]: the runner: the scenario as a simulation, its transcript and JSON, and the
 //!   expectations judged ([`run::run`], [`run::Outcome`]).
 //! - [`diagnostics`]: positions and the error list.
@@ -54,15 +62,14 @@ pub use expect::{
     Check, CredentialRef, Expectation, ExpectedEvent, Order, RequestFilter, RequestKind, State,
 };
 pub use fields::Bounds;
-pub use objects::ServiceAccount;
 /// The simulator's configuration types, which the format reads into directly (one
 /// vocabulary): callers of this crate need not name `pullsim_sim`.
 pub use pullsim_sim::{
     Action, AdmissionConfig, Container, DigestPinning, FailurePolicy, KubeletSettings, Link,
-    NodePool, OutageKind, Pod, PodSpec, Workload as SimWorkload,
+    NodePool, OutageKind, Pod, PodSpec, ServiceAccount, WorkerJitter, Workload as SimWorkload,
 };
 pub use registries::RegistryHost;
-pub use scenario::{Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
+pub use scenario::{Kubernetes, Run, Scenario, Stop};
 pub use timeline::{Planned, TimedAction};
 pub use workloads::{Pods, Workload};
 

@@ -31,24 +31,12 @@ use pullsim_model::credentials::{
     SecretManifest, SecretMetadata,
 };
 use pullsim_model::go_text::quote;
+use pullsim_sim::ServiceAccount;
 
 use crate::caps::{LABEL_MAX, NAME_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, list, text};
 use crate::tree::{Entry, Node};
-
-/// A ServiceAccount's name and the pull secrets it lends to pods that name none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceAccount {
-    /// `metadata.name`.
-    pub name: String,
-    /// `metadata.namespace`, `default` when absent.
-    pub namespace: String,
-    /// `imagePullSecrets[].name`, in order.
-    pub image_pull_secrets: Vec<String>,
-    /// Where the manifest is.
-    pub position: Position,
-}
 
 /// Checks `apiVersion: v1` and `kind: <kind>`, both optional in a list that can only hold
 /// that kind, and returns `metadata`'s fields.
@@ -293,32 +281,33 @@ fn check_pull_use(
     }
 }
 
-/// Reads `serviceAccounts:`.
+/// Reads `serviceAccounts:` as the simulator's ServiceAccounts (a name, a namespace,
+/// `default` when absent, and the pull secrets it lends to pods that name none).
 pub(crate) fn read_service_accounts(
     node: &Node,
     diagnostics: &mut Diagnostics,
 ) -> Vec<ServiceAccount> {
-    let mut accounts: Vec<ServiceAccount> = Vec::new();
+    let mut accounts: Vec<(ServiceAccount, Position)> = Vec::new();
     for item in list(node, diagnostics) {
         let Some(account) = read_service_account(item, diagnostics) else {
             continue;
         };
-        if let Some(first) = accounts
+        if let Some((_, first)) = accounts
             .iter()
-            .find(|other| other.name == account.name && other.namespace == account.namespace)
+            .find(|(other, _)| other.name == account.name && other.namespace == account.namespace)
         {
             diagnostics.error(
-                account.position,
+                item.position,
                 format!(
                     "service account {}/{} is already defined at line {}",
-                    account.namespace, account.name, first.position.line
+                    account.namespace, account.name, first.line
                 ),
             );
             continue;
         }
-        accounts.push(account);
+        accounts.push((account, item.position));
     }
-    accounts
+    accounts.into_iter().map(|(account, _)| account).collect()
 }
 
 fn read_service_account(node: &Node, diagnostics: &mut Diagnostics) -> Option<ServiceAccount> {
@@ -343,7 +332,6 @@ fn read_service_account(node: &Node, diagnostics: &mut Diagnostics) -> Option<Se
         name: name?,
         namespace,
         image_pull_secrets: secrets.into_iter().map(|(name, _)| name).collect(),
-        position: node.position,
     })
 }
 

@@ -23,14 +23,16 @@
 use std::time::Duration;
 
 use pullsim_model::{KubeletBehavior, PlatformsVersion, Secret, SimTime};
-use pullsim_sim::{AdmissionConfig, DigestPinning, FailurePolicy, NodePool};
+use pullsim_sim::{
+    AdmissionConfig, DigestPinning, FailurePolicy, NodePool, ServiceAccount, WorkerJitter,
+};
 
 use crate::ceilings::within_ceilings;
 use crate::diagnostics::{Diagnostics, ScenarioErrors};
 use crate::expect::{Expectation, read_expectations};
 use crate::fields::{Fields, boolean, duration, number, text};
 use crate::nodes::{PoolDefaults, read_node_pools};
-use crate::objects::{ServiceAccount, read_secrets, read_service_accounts};
+use crate::objects::{read_secrets, read_service_accounts};
 use crate::references::{Known, Names, check_scenario};
 use crate::registries::{RegistryHost, one, read_registries};
 use crate::suggest::{suggestion, unknown_field_message, unknown_value_message};
@@ -88,19 +90,10 @@ pub struct Kubernetes {
     /// containerd's `max_concurrent_downloads`: layers of one pull fetched at once (3, the
     /// CRI default).
     pub max_concurrent_downloads: u32,
-    /// The pod worker's requeue delays: `None` draws them as the kubelet does (10 s and
+    /// The pod worker's requeue delays: `Seeded` draws them as the kubelet does (10 s and
     /// 1 m with jitter, from the seed); fixed delays reproduce a worked example to the
     /// second.
-    pub pod_worker: Option<PodWorkerDelays>,
-}
-
-/// Fixed pod worker requeue delays instead of the kubelet's jittered ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PodWorkerDelays {
-    /// After a sync that failed (the kubelet draws from 10 s to 15 s).
-    pub error_requeue: Duration,
-    /// After a sync that succeeded (the kubelet draws from 1 m to 1 m 30 s).
-    pub resync: Duration,
+    pub pod_worker: WorkerJitter,
 }
 
 impl Default for Kubernetes {
@@ -111,7 +104,7 @@ impl Default for Kubernetes {
             platforms: PlatformsVersion::V0_2,
             allowlist_normalizes: true,
             max_concurrent_downloads: 3,
-            pod_worker: None,
+            pod_worker: WorkerJitter::Seeded,
         }
     }
 }
@@ -422,8 +415,8 @@ fn read_kubernetes(node: &Node, diagnostics: &mut Diagnostics) -> Option<Kuberne
                 })
             });
     let pod_worker = match fields.get("podWorker") {
-        None => Some(None),
-        Some(n) => read_pod_worker(n, diagnostics).map(Some),
+        None => Some(WorkerJitter::Seeded),
+        Some(n) => read_pod_worker(n, diagnostics),
     };
     fields.finish(diagnostics);
     Some(Kubernetes {
@@ -437,7 +430,7 @@ fn read_kubernetes(node: &Node, diagnostics: &mut Diagnostics) -> Option<Kuberne
 }
 
 /// `podWorker: {errorRequeue: 10s, resync: 1m}`: fixed delays instead of the seeded jitter.
-fn read_pod_worker(node: &Node, diagnostics: &mut Diagnostics) -> Option<PodWorkerDelays> {
+fn read_pod_worker(node: &Node, diagnostics: &mut Diagnostics) -> Option<WorkerJitter> {
     let mut fields = Fields::of(node, "fixed pod worker delays", diagnostics)?;
     let error_requeue = fields
         .require("errorRequeue", diagnostics)
@@ -446,7 +439,7 @@ fn read_pod_worker(node: &Node, diagnostics: &mut Diagnostics) -> Option<PodWork
         .require("resync", diagnostics)
         .and_then(|n| duration(n, diagnostics));
     fields.finish(diagnostics);
-    Some(PodWorkerDelays {
+    Some(WorkerJitter::Fixed {
         error_requeue: error_requeue?,
         resync: resync?,
     })

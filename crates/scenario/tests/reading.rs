@@ -15,7 +15,7 @@ use pullsim_registry::{AuthMode, Verdict};
 use pullsim_scenario::nodes::{node_labels, node_name};
 use pullsim_scenario::{
     Action, AdmissionConfig, Bounds, Check, CredentialRef, DigestPinning, FailurePolicy, Order,
-    OutageKind, Planned, PodWorkerDelays, Pods, RequestKind, Scenario, State, Stop,
+    OutageKind, Planned, Pods, RequestKind, Scenario, State, Stop, WorkerJitter,
 };
 
 fn read(text: &str) -> Scenario {
@@ -37,7 +37,7 @@ fn a_minimal_scenario_gets_every_default() {
             scenario.kubernetes.max_concurrent_downloads,
             scenario.kubernetes.pod_worker
         ),
-        (3, None)
+        (3, WorkerJitter::Seeded)
     );
     assert_eq!(
         scenario.run.stop,
@@ -64,10 +64,10 @@ fn kubernetes_and_admission_switches_read() {
     assert_eq!(kubernetes.max_concurrent_downloads, 1);
     assert_eq!(
         kubernetes.pod_worker,
-        Some(PodWorkerDelays {
+        WorkerJitter::Fixed {
             error_requeue: Duration::from_secs(10),
             resync: Duration::from_secs(60)
-        })
+        }
     );
     assert_eq!(
         scenario.admission,

@@ -53,7 +53,7 @@ impl Default for SimConfig {
 }
 
 /// The pod worker's requeue delays (docs/semantics.md §3.5).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerJitter {
     /// `wait.Jitter(10s, 0.5)` after an error and `wait.Jitter(1m, 0.5)` after success,
     /// drawn from the seeded stream: the kubelet's behaviour.

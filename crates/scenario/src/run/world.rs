@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use pullsim_model::SimTime;
 use pullsim_registry::{Registry, RegistryConfig};
-use pullsim_sim::{Action, Limits, ServiceAccount, Sim, SimConfig, TraceLevel, WorkerJitter};
+use pullsim_sim::{Action, Limits, Sim, SimConfig, TraceLevel};
 
 use crate::scenario::Scenario;
 use crate::timeline::TimedAction;
@@ -54,11 +54,7 @@ pub(crate) fn build(sim: &mut Sim, scenario: &Scenario, end: SimTime) -> Result<
         sim.add_secret(secret.clone());
     }
     for account in &scenario.service_accounts {
-        sim.add_service_account(ServiceAccount {
-            name: account.name.clone(),
-            namespace: account.namespace.clone(),
-            image_pull_secrets: account.image_pull_secrets.clone(),
-        });
+        sim.add_service_account(account.clone());
     }
     // Timeline actions first at each instant, then pods (see the module documentation);
     // the simulator keeps scheduling order among events of one instant.
@@ -98,13 +94,7 @@ fn config(scenario: &Scenario, seed: u64, end: SimTime) -> SimConfig {
         },
         kubelet_behavior: kubernetes.behavior,
         platforms_version: kubernetes.platforms,
-        worker_jitter: match kubernetes.pod_worker {
-            Some(delays) => WorkerJitter::Fixed {
-                error_requeue: delays.error_requeue,
-                resync: delays.resync,
-            },
-            None => WorkerJitter::Seeded,
-        },
+        worker_jitter: kubernetes.pod_worker,
         trace_level: TraceLevel::Full,
         max_concurrent_downloads: kubernetes.max_concurrent_downloads as usize,
         admission: scenario.admission,
