@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use pullsim_model::SimTime;
+use serde::Serialize;
 
 use crate::series::{PodStates, SeriesRecorder};
 use crate::sim::Sim;
@@ -343,16 +344,17 @@ impl MetricsRecorder {
 }
 
 /// The figures of a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialised as the run's JSON document writes its `metrics`: fields in this order,
+/// instants and durations as integer nanoseconds (`*_ns`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Metrics {
-    /// Every pod ever created, in creation order.
-    pub pods: Vec<PodMetrics>,
-    /// Registry requests by host, method, kind and status, with bytes served.
-    pub registry: Vec<RegistryCount>,
     /// All registry requests.
     pub requests: u64,
     /// All body bytes the registries delivered.
     pub bytes_served: u64,
+    /// Registry requests by host, method, kind and status, with bytes served.
+    pub registry: Vec<RegistryCount>,
     /// Manifests and blobs a pull found in its node's content store (or got from another
     /// pull's download).
     pub content_hits: u64,
@@ -377,6 +379,10 @@ pub struct Metrics {
     pub pods_by_state: Vec<PodStates>,
     /// Tag drift per workload.
     pub workloads: Vec<WorkloadDrift>,
+    /// Every pod ever created, in creation order (not in the JSON document, whose `pods`
+    /// table the runner writes).
+    #[serde(skip)]
+    pub pods: Vec<PodMetrics>,
 }
 
 /// One pod's figures.
@@ -395,7 +401,7 @@ pub struct PodMetrics {
 }
 
 /// Requests of one kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegistryCount {
     /// The registry host.
     pub host: String,
@@ -412,23 +418,30 @@ pub struct RegistryCount {
 }
 
 /// The busiest second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PeakRate {
     /// The second's start.
+    #[serde(rename = "second_ns")]
     pub second: SimTime,
     /// Requests in it.
     pub requests: u32,
 }
 
 /// How many versions of its images a workload ran at once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkloadDrift {
     /// The workload.
     pub workload: String,
-    /// The most distinct digests running for one container of the workload, at every change.
-    pub distinct_digests: Vec<(SimTime, u32)>,
     /// The most ever.
     pub max_distinct_digests: u32,
     /// How long more than one digest ran at once.
+    #[serde(rename = "mixed_ns", serialize_with = "nanos")]
     pub mixed_duration: Duration,
+    /// The most distinct digests running for one container of the workload, at every change.
+    pub distinct_digests: Vec<(SimTime, u32)>,
+}
+
+/// A duration as its integer count of nanoseconds (saturating at `u64::MAX`).
+fn nanos<S: serde::Serializer>(length: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(u64::try_from(length.as_nanos()).unwrap_or(u64::MAX))
 }

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use pullsim_model::{SimTime, WaitingReason};
+use serde::Serialize;
 
 use crate::api::ContainerRef;
 use crate::trace::{ContainerState, PodId, WaitReason};
@@ -44,11 +45,16 @@ const WAITING: u8 = 10;
 const RUNNING: u8 = 11;
 
 /// How many pods were in each state at one instant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialised as `{"at_ns": …, "pods": {"<state>": count, …}}`, states with no pod left
+/// out, in the order of [`POD_STATES`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PodStates {
     /// The instant (the start of a minute).
+    #[serde(rename = "at_ns")]
     pub at: SimTime,
     /// Pods per state, in the order of [`POD_STATES`].
+    #[serde(rename = "pods", serialize_with = "nonzero_counts")]
     pub counts: [u32; POD_STATES.len()],
 }
 
@@ -61,6 +67,23 @@ impl PodStates {
             .filter(|(_, count)| *count > 0)
             .map(|(name, count)| (*name, count))
     }
+}
+
+/// The states with at least one pod, as a map from name to count.
+fn nonzero_counts<S: serde::Serializer>(
+    counts: &[u32; POD_STATES.len()],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap as _;
+    let states = POD_STATES
+        .iter()
+        .zip(counts)
+        .filter(|(_, count)| **count > 0);
+    let mut map = serializer.serialize_map(Some(states.clone().count()))?;
+    for (state, count) in states {
+        map.serialize_entry(state, count)?;
+    }
+    map.end()
 }
 
 /// One pod's part of the fold, two bytes (a fleet creates hundreds of thousands of pods):

@@ -33,11 +33,13 @@ mod world;
 use std::time::Duration;
 
 use pullsim_model::SimTime;
-use pullsim_sim::{Metrics, Sim};
+use pullsim_sim::Sim;
 
 use crate::scenario::{Scenario, Stop};
 
 pub use judge::Verdict;
+/// The simulator's figures of a run, as [`Outcome::metrics`] gives them.
+pub use pullsim_sim::Metrics;
 
 /// How a run is made, beyond what the file says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -171,7 +173,13 @@ impl Outcome {
         json::render(self)
     }
 
-    /// The JSON document's `metrics` alone: every figure without the records.
+    /// The simulator's figures, typed (a sweep or a report reads these, never the JSON).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The JSON document's `metrics` alone (the serialisation of [`Outcome::metrics`]): every
+    /// figure without the records.
     pub fn metrics_json(&self) -> String {
         json::render_metrics(self)
     }

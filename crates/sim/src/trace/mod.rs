@@ -82,8 +82,9 @@ pub enum ContainerState {
     Completed,
 }
 
-/// What kind of registry endpoint a request hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What kind of registry endpoint a request hit (serialised as [`RequestKind::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RequestKind {
     /// `/v2/<name>/manifests/<reference>`.
     Manifest,
