@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::go_text::quote as go_quote;
+use crate::go::text::quote as go_quote;
 use crate::policy::PullPolicy;
 use crate::pull::aggregate_error_text;
 

@@ -201,7 +201,7 @@ impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Digest, D::Error> {
         let text = String::deserialize(deserializer)?;
         Digest::parse(&text).map_err(|err| {
-            serde::de::Error::custom(format!("{err}: {}", crate::go_text::quote(&text)))
+            serde::de::Error::custom(format!("{err}: {}", crate::go::text::quote(&text)))
         })
     }
 }

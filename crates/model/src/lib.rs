@@ -22,15 +22,17 @@
 //! - [`admission`]: the `AlwaysPullImages` admission plugin.
 //! - [`units`]: sizes (`20MiB`), durations (`1m30s`) and link speeds (`100Mbit/s`) as people write them in files.
 //! - [`document`]: YAML and JSON document errors as one line with a position.
-//! - [`go_text`] and [`go_fmt`]: Go's `%q` quoting, lowercasing and `Duration` printing, so messages match the Go binaries.
+//! - [`go`]: ports of Go's standard library (`%q` quoting, lowercasing, `Duration` printing,
+//!   `encoding/json`, `encoding/base64`, `net/url`, `net/netip`, `path/filepath.Match`), so
+//!   answers and messages match the Go binaries; [`go_text`] and [`go_fmt`] are two of them
+//!   under the names other crates use.
 
 pub mod admission;
 pub mod backoff;
 pub mod credentials;
 pub mod digest;
 pub mod document;
-pub mod go_fmt;
-pub mod go_text;
+pub mod go;
 pub mod kubelet_config;
 pub mod platform;
 pub mod policy;
@@ -46,9 +48,12 @@ pub use credentials::{
     BasicDockerKeyring, CredentialSource, DockerConfig, DockerConfigEntry, PullKeyring, Secret,
     TrackedCredential,
 };
+pub use go::fmt as go_fmt;
+pub use go::text as go_text;
+
 pub use digest::{Digest, DigestAlgorithm, DigestError};
 pub use document::DocumentError;
-pub use go_fmt::GoDuration;
+pub use go::fmt::GoDuration;
 pub use kubelet_config::{KubeletPullConfig, KubeletPullSettings, Puller};
 pub use platform::{Platform, PlatformMatcher, PlatformsVersion};
 pub use policy::{PullPolicy, PullPolicyError, default_pull_policy};

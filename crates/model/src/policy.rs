@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::go_text;
+use crate::go::text as go_text;
 use crate::reference::parse_image_name;
 
 /// When the kubelet pulls an image (`core/v1.PullPolicy`).

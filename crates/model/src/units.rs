@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::go_fmt::GoDuration;
+use crate::go::fmt::GoDuration;
 
 /// Why a size or duration text was refused. Messages quote the text as Go's `%q` would.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,7 +61,7 @@ pub struct ByteSize(pub u64);
 impl ByteSize {
     /// Parses a size text (see the type's documentation).
     pub fn parse(text: &str) -> Result<ByteSize, UnitError> {
-        let invalid = || UnitError::Size(crate::go_text::quote(text));
+        let invalid = || UnitError::Size(crate::go::text::quote(text));
         let trimmed = text.trim();
         let split = trimmed
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -89,13 +89,13 @@ impl ByteSize {
         let scale = 10u128.pow(u32::try_from(fraction.len()).map_err(|_| invalid())?);
         let scaled = mantissa
             .checked_mul(u128::from(multiplier))
-            .ok_or_else(|| UnitError::SizeTooLarge(crate::go_text::quote(text)))?;
+            .ok_or_else(|| UnitError::SizeTooLarge(crate::go::text::quote(text)))?;
         if scaled % scale != 0 {
-            return Err(UnitError::FractionalBytes(crate::go_text::quote(text)));
+            return Err(UnitError::FractionalBytes(crate::go::text::quote(text)));
         }
         u64::try_from(scaled / scale)
             .map(ByteSize)
-            .map_err(|_| UnitError::SizeTooLarge(crate::go_text::quote(text)))
+            .map_err(|_| UnitError::SizeTooLarge(crate::go::text::quote(text)))
     }
 
     /// The count of bytes.
@@ -205,7 +205,7 @@ impl Bandwidth {
 
     /// Parses a bandwidth text (see the type's documentation).
     pub fn parse(text: &str) -> Result<Bandwidth, UnitError> {
-        let invalid = || UnitError::Bandwidth(crate::go_text::quote(text));
+        let invalid = || UnitError::Bandwidth(crate::go::text::quote(text));
         let trimmed = text.trim();
         let split = trimmed
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -226,7 +226,7 @@ impl Bandwidth {
         let digits = format!("{whole}{fraction}");
         let mantissa: u128 = digits.parse().map_err(|_| invalid())?;
         let scale = 10u128.pow(u32::try_from(fraction.len()).map_err(|_| invalid())?);
-        let not_positive = || UnitError::BandwidthNotPositive(crate::go_text::quote(text));
+        let not_positive = || UnitError::BandwidthNotPositive(crate::go::text::quote(text));
         let scaled = mantissa
             .checked_mul(u128::from(multiplier))
             .ok_or_else(invalid)?;
@@ -295,7 +295,7 @@ impl<'de> Deserialize<'de> for Bandwidth {
 /// more decimal numbers, each with a unit of `ns`, `us` (or `µs`), `ms`, `s`, `m` or `h`
 /// (`250ms`, `1.5s`, `1m30s`); a bare `0` is zero. Precision is kept to the nanosecond.
 pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
-    let invalid = || UnitError::Duration(crate::go_text::quote(text));
+    let invalid = || UnitError::Duration(crate::go::text::quote(text));
     let trimmed = text.trim();
     if trimmed == "0" {
         return Ok(Duration::ZERO);

@@ -22,9 +22,9 @@ use pullsim_model::document::{parse_json, parse_json_or_yaml, parse_yaml};
 use pullsim_model::{ByteSize, Digest, Platform};
 use serde::{Deserialize, Serialize};
 
+use crate::api::media::ManifestKind;
 use crate::error::{CatalogError, RegistryError};
-use crate::fault::FaultRule;
-use crate::media::ManifestKind;
+use crate::state::fault::FaultRule;
 
 /// A registry's content and rules, as a file describes them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -10,50 +10,38 @@
 //! copied per request.
 //!
 //! Module map:
-//! - [`protocol`]: the request and response types `handle` speaks.
 //! - [`registry`]: [`Registry`] itself: `handle`, authentication, tag and fault operations.
 //! - [`catalog`]: catalogs, image specs, access rules and the built-in demo catalog.
 //! - `builder`: the deterministic synthetic image builder (layers, configs, manifests).
-//! - `store`: content by digest, repositories, tags with history; `tags`: tag moves,
-//!   deletes, history and the live list from outside the protocol.
-//! - `pull`, `push`: the distribution API's pull and push sides; `uploads`: open uploads, their idle expiry and caps.
-//! - `access`, `auth`, `token`: accounts and access rules, the 401/403 decision and challenges, and the Docker token flow.
-//! - [`fault`]: fault rules and verdicts.
-//! - [`trigger`]: one-shot content changes (tag moves) that a client's own request sets off.
-//! - [`log`]: the request log.
-//! - `memo`: answers `handle_shared` gives again to repeated reads, and when it may.
-//! - `control`: the `/_pullsim/` control API.
-//! - [`media`]: media types and `Accept` negotiation.
-//! - [`errcode`]: the spec's error codes and envelopes.
-//! - `route`, `range`, `names`: request targets, `Range` headers, names and globs.
+//! - `api`: the distribution API: [`protocol`] (the request and response types `handle`
+//!   speaks), routes, `Range`, names, the pull and push sides, open uploads, [`media`] types
+//!   and negotiation, [`errcode`]s, and the `/_pullsim/` control API.
+//! - `access`: accounts and access rules, the 401/403 decision and challenges, and the
+//!   Docker token flow.
+//! - `state`: content, repositories and tags (`store`, `tags`), [`fault`] rules,
+//!   [`trigger`]s, the request [`log`], and the `memo` behind `handle_shared`.
 //! - [`error`]: errors of operations from outside the protocol.
+//!
+//! [`protocol`], [`media`], [`errcode`], [`fault`], [`trigger`] and [`log`] are re-exported
+//! at the top under the paths they always had.
 
 mod access;
-mod auth;
+mod api;
 mod builder;
 pub mod catalog;
-mod control;
-pub mod errcode;
 pub mod error;
-pub mod fault;
-pub mod log;
-pub mod media;
-mod memo;
-mod names;
-mod pull;
-mod push;
-mod range;
 pub mod registry;
-mod route;
-mod store;
-mod tags;
-mod token;
-pub mod trigger;
-mod uploads;
+mod state;
 
-pub mod protocol;
+pub use api::{errcode, media, protocol};
+pub use state::{fault, log, trigger};
 
-pub use access::{ANONYMOUS, AUTHENTICATED, AuthMode};
+pub use access::rules::{ANONYMOUS, AUTHENTICATED, AuthMode};
+pub use access::token::{TOKEN_LIFETIME, TokenKey};
+pub use api::push::MANIFEST_MAX_BYTES;
+pub use api::uploads::{
+    DEFAULT_UPLOAD_IDLE, DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOADS_TOTAL_MAX_BYTES, UploadLimits,
+};
 pub use builder::LAYER_MAX_BYTES;
 pub use catalog::{AccessRule, BaseLayers, Catalog, ImageFormat, ImageSpec, LoadedImage};
 pub use errcode::ErrorCode;
@@ -64,11 +52,6 @@ pub use log::{
 };
 pub use media::ManifestKind;
 pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
-pub use push::MANIFEST_MAX_BYTES;
 pub use registry::{Registry, RegistryConfig, TagSummary};
-pub use store::TagEvent;
-pub use token::{TOKEN_LIFETIME, TokenKey};
+pub use state::store::TagEvent;
 pub use trigger::{InstalledTrigger, Trigger, TriggerAction};
-pub use uploads::{
-    DEFAULT_UPLOAD_IDLE, DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOADS_TOTAL_MAX_BYTES, UploadLimits,
-};

@@ -17,23 +17,23 @@ use pullsim_model::{Digest, SimTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::access::{Access, Action, AuthMode, Credentials};
-use crate::auth::challenge;
+use crate::access::auth::challenge;
+use crate::access::rules::{Access, Action, AuthMode, Credentials};
+use crate::access::token::{TokenKey, Tokens};
+use crate::api::errcode::{API_VERSION_HEADER, ApiError, ErrorCode};
+use crate::api::names;
+use crate::api::protocol::{Method, Request, Response};
+use crate::api::route::{self, Route, Target};
+use crate::api::uploads::Uploads;
 use crate::builder::build;
 use crate::catalog::{Catalog, ImageSpec, LoadedImage, media_type_of};
-use crate::errcode::{API_VERSION_HEADER, ApiError, ErrorCode};
 use crate::error::{CatalogError, RegistryError};
-use crate::fault::{Facts, FaultId, FaultRule, FaultSet, InstalledFault, Verdict};
-use crate::log::{LogEntry, RequestLog};
-use crate::memo::{Reads, ResponseMemo};
-use crate::names;
-use crate::protocol::{Method, Request, Response};
-use crate::route::{self, Route, Target};
-use crate::store::Store;
-pub use crate::tags::TagSummary;
-use crate::token::{TokenKey, Tokens};
-use crate::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
-use crate::uploads::Uploads;
+use crate::state::fault::{Facts, FaultId, FaultRule, FaultSet, InstalledFault, Verdict};
+use crate::state::log::{LogEntry, RequestLog};
+use crate::state::memo::{Reads, ResponseMemo};
+use crate::state::store::Store;
+pub use crate::state::tags::TagSummary;
+use crate::state::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
 
 /// How a registry authenticates and who may use the control API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,7 +203,7 @@ impl Registry {
             self.store.put_declared(digest, size_bytes);
         }
         for (digest, bytes, kind) in image.manifests {
-            let facts = crate::push::manifest_facts(kind, &bytes);
+            let facts = crate::api::push::manifest_facts(kind, &bytes);
             self.store.put(digest, bytes, Some(facts));
         }
         LoadedImage {

@@ -54,12 +54,17 @@ pub use expect::{
     Check, CredentialRef, Expectation, ExpectedEvent, Order, RequestFilter, RequestKind, State,
 };
 pub use fields::Bounds;
-pub use nodes::{KubeletSettings, Link, NodeConfigFile, NodePool};
 pub use objects::ServiceAccount;
+/// The simulator's configuration types, which the format reads into directly (one
+/// vocabulary): callers of this crate need not name `pullsim_sim`.
+pub use pullsim_sim::{
+    Action, AdmissionConfig, Container, DigestPinning, FailurePolicy, KubeletSettings, Link,
+    NodePool, OutageKind, Pod, PodSpec, Workload as SimWorkload,
+};
 pub use registries::RegistryHost;
-pub use scenario::{Admission, FailurePolicy, Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
-pub use timeline::{Action, OutageFailure, TagTarget, TimedAction};
-pub use workloads::{Container, PodSpec, Workload};
+pub use scenario::{Kubernetes, PodWorkerDelays, Run, Scenario, Stop};
+pub use timeline::{Planned, TimedAction};
+pub use workloads::{Pods, Workload};
 
 /// The topics of the scenario library in `scenarios/`, one folder each: pull policies, tag
 /// drift, architectures, credentials, pre-pulled images, back-off and pull mechanics. The

@@ -25,6 +25,10 @@
 //!       preloadedImagesVerificationAllowlist: [registry.example.com/base/*]
 //! ```
 //!
+//! The pools are read as the simulator's own [`NodePool`]s: links in bytes per second, the
+//! docker config files already on the kubelet's search path, and the kubelet's settings
+//! after its defaulting, written out in full.
+//!
 //! Kubelet settings are defaulted and validated by pullsim-model's rules, with the kubelet's
 //! own messages; docker config files are kept byte for byte and must sit on the kubelet's
 //! search path, because which file wins is part of what a scenario may show.
@@ -32,7 +36,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use pullsim_model::credentials::{DockerConfigFormat, NodeConfigCandidate, kubelet_search_path};
+use pullsim_model::credentials::{NodeConfigCandidate, kubelet_search_path};
 use pullsim_model::go_text::quote;
 use pullsim_model::kubelet_config::{KubeletConfigError, KubeletPullConfig};
 use pullsim_model::verification::Allowlist;
@@ -40,6 +44,7 @@ use pullsim_model::{
     Bandwidth, CredentialVerification, KubeletPullSettings, Platform, VerificationPolicy,
     parse_image_name,
 };
+use pullsim_sim::{KubeletSettings, Link, NodePool};
 
 use crate::caps::{IMAGE_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
@@ -56,152 +61,111 @@ pub const KUBELET_WORKING_DIR: &str = "/";
 /// The kubelet user's home directory.
 pub const KUBELET_HOME_DIR: &str = "/root";
 
-/// A pool of identical nodes named `<pool>-0`, `<pool>-1`, ...
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodePool {
-    /// The pool's name, the prefix of its nodes' names.
-    pub name: String,
-    /// How many nodes the pool has at the start (more may join through the timeline).
-    pub count: u32,
-    /// The nodes' platform, as containerd's default platform matcher sees it.
-    pub platform: Platform,
-    /// Labels for `nodeSelector`, besides the well-known ones (see [`NodePool::labels`]).
-    pub labels: BTreeMap<String, String>,
-    /// The link to every registry not listed in `links`.
-    pub link: Link,
-    /// Links to particular registries, by host.
-    pub links: BTreeMap<String, Link>,
-    /// Images in every node's content store before the run (loaded, not pulled by the
-    /// kubelet, so KEP-2535 treats them as preloaded), as image references.
-    pub prepulled: Vec<String>,
-    /// Docker config files on every node, in the kubelet's search order.
-    pub config_files: Vec<NodeConfigFile>,
-    /// The kubelet's pull settings.
-    pub kubelet: KubeletSettings,
-    /// Where the pool is described.
-    pub position: Position,
+/// The name of `pool`'s node number `index` (from 0), as the simulator names it.
+pub fn node_name(pool: &NodePool, index: u32) -> String {
+    format!("{}-{index}", pool.name)
 }
 
-/// A network link's speed and one-way latency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Link {
-    /// Bytes cross the link at this rate (shared by the transfers on it).
-    pub bandwidth: Bandwidth,
-    /// The round-trip time of one request.
-    pub latency: Duration,
+/// Every label of `pool`'s node number `index` that a `nodeSelector` is checked against
+/// while reading: the pool's, then the well-known `kubernetes.io/hostname`,
+/// `kubernetes.io/os` and `kubernetes.io/arch` (which win).
+pub fn node_labels(pool: &NodePool, index: u32) -> BTreeMap<String, String> {
+    let mut labels = pool.labels.clone();
+    let platform = pool.platform.normalize();
+    labels.insert("kubernetes.io/hostname".to_owned(), node_name(pool, index));
+    labels.insert("kubernetes.io/os".to_owned(), platform.os);
+    labels.insert("kubernetes.io/arch".to_owned(), platform.architecture);
+    labels
 }
 
-impl Link {
-    /// The link of a node that says nothing: 1 Gbit/s, 10 ms round trip.
-    pub fn default_link() -> Link {
-        Link {
-            bandwidth: Bandwidth::GIGABIT_PER_SECOND,
-            latency: Duration::from_millis(10),
-        }
+/// The link of a node that says nothing: 1 Gbit/s, 10 ms round trip.
+fn default_link() -> Link {
+    Link {
+        bandwidth_bytes_per_sec: Some(bytes_per_second(Bandwidth::GIGABIT_PER_SECOND)),
+        latency: Duration::from_millis(10),
     }
 }
 
-/// A docker config file on a node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeConfigFile {
-    /// Its path, one of the kubelet's search path.
-    pub path: String,
-    /// `config.json` or legacy `.dockercfg` shape, from the file name.
-    pub format: DockerConfigFormat,
-    /// Its bytes, as written (a mapping is written out as JSON).
-    pub contents: Vec<u8>,
+/// The simulator's link speed: whole bytes per second, at least 1.
+fn bytes_per_second(bandwidth: Bandwidth) -> u64 {
+    (bandwidth.bits_per_second() / 8).max(1)
 }
 
-/// The kubelet configuration fields that shape pulling, after the kubelet's defaulting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KubeletSettings {
-    /// `serializeImagePulls`, `maxParallelImagePulls`, `registryPullQPS`, `registryBurst`.
-    pub pull: KubeletPullSettings,
-    /// `imagePullCredentialsVerificationPolicy` and `preloadedImagesVerificationAllowlist`;
-    /// consulted only while the `KubeletEnsureSecretPulledImages` gate is on.
-    pub verification: CredentialVerification,
+/// The kubelet's search path with `files` (path and bytes) in place, ready for
+/// `credentials::select_node_config`.
+fn node_config_candidates(files: &[(String, Vec<u8>)]) -> Vec<NodeConfigCandidate> {
+    kubelet_search_path(KUBELET_ROOT_DIR, KUBELET_WORKING_DIR, KUBELET_HOME_DIR)
+        .into_iter()
+        .map(|(path, format)| NodeConfigCandidate {
+            contents: files
+                .iter()
+                .find(|(file, _)| *file == path)
+                .map(|(_, contents)| contents.clone()),
+            path,
+            format,
+        })
+        .collect()
 }
 
-impl NodePool {
-    /// The name of the pool's node number `index` (from 0).
-    pub fn node_name(&self, index: u32) -> String {
-        format!("{}-{index}", self.name)
-    }
-
-    /// The link to `host`.
-    pub fn link_to(&self, host: &str) -> Link {
-        self.links.get(host).copied().unwrap_or(self.link)
-    }
-
-    /// Every label of node number `index`: the pool's, then the well-known
-    /// `kubernetes.io/hostname`, `kubernetes.io/os` and `kubernetes.io/arch` (which win).
-    pub fn labels(&self, index: u32) -> BTreeMap<String, String> {
-        let mut labels = self.labels.clone();
-        let platform = self.platform.normalize();
-        labels.insert("kubernetes.io/hostname".to_owned(), self.node_name(index));
-        labels.insert("kubernetes.io/os".to_owned(), platform.os);
-        labels.insert("kubernetes.io/arch".to_owned(), platform.architecture);
-        labels
-    }
-
-    /// The kubelet's search path with this pool's files in place, ready for
-    /// `credentials::select_node_config`.
-    pub fn node_config_candidates(&self) -> Vec<NodeConfigCandidate> {
-        kubelet_search_path(KUBELET_ROOT_DIR, KUBELET_WORKING_DIR, KUBELET_HOME_DIR)
-            .into_iter()
-            .map(|(path, format)| NodeConfigCandidate {
-                contents: self
-                    .config_files
-                    .iter()
-                    .find(|file| file.path == path)
-                    .map(|file| file.contents.clone()),
-                path,
-                format,
-            })
-            .collect()
+/// The kubelet's pull settings after its defaulting, written out in full so that the
+/// simulator's defaulting leaves them as they are.
+fn written(settings: KubeletPullSettings) -> KubeletPullConfig {
+    KubeletPullConfig {
+        serialize_image_pulls: Some(settings.serialize_image_pulls),
+        max_parallel_image_pulls: settings.max_parallel_image_pulls,
+        registry_pull_qps: Some(settings.registry_pull_qps),
+        registry_burst: Some(settings.registry_burst),
     }
 }
 
-/// Reads `nodes:`. `normalize_allowlist` is the `kubernetes:` block's choice of allowlist
-/// matching.
+/// What the pools are read with: the `kubernetes:` block's choices that every node's
+/// kubelet takes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PoolDefaults {
+    /// Whether allowlist matching normalises the image first.
+    pub(crate) allowlist_normalizes: bool,
+    /// The `KubeletEnsureSecretPulledImages` feature gate.
+    pub(crate) ensure_secret_pulled_images: bool,
+}
+
+/// Reads `nodes:` as the simulator's pools. `defaults` are the `kubernetes:` block's
+/// choices for every kubelet.
 pub(crate) fn read_node_pools(
     node: &Node,
-    allowlist_normalizes: bool,
+    defaults: PoolDefaults,
     registries: &[RegistryHost],
     known: &Known,
     diagnostics: &mut Diagnostics,
 ) -> Vec<NodePool> {
-    let mut pools: Vec<NodePool> = Vec::new();
+    let mut pools: Vec<(NodePool, Position)> = Vec::new();
     for item in list(node, diagnostics) {
-        let Some(pool) = read_pool(item, allowlist_normalizes, registries, known, diagnostics)
-        else {
+        let Some(pool) = read_pool(item, defaults, registries, known, diagnostics) else {
             continue;
         };
-        if let Some(first) = pools.iter().find(|first| first.name == pool.name) {
+        if let Some((_, first)) = pools.iter().find(|(first, _)| first.name == pool.name) {
             diagnostics.error(
-                pool.position,
+                item.position,
                 format!(
                     "node pool {} is already described at line {}",
                     quote(&pool.name),
-                    first.position.line
+                    first.line
                 ),
             );
             continue;
         }
-        pools.push(pool);
+        pools.push((pool, item.position));
     }
-    pools
+    pools.into_iter().map(|(pool, _)| pool).collect()
 }
 
 fn read_pool(
     node: &Node,
-    allowlist_normalizes: bool,
+    defaults: PoolDefaults,
     registries: &[RegistryHost],
     known: &Known,
     diagnostics: &mut Diagnostics,
 ) -> Option<NodePool> {
     let mut fields = Fields::of(node, "a node pool", diagnostics)?;
-    let position = fields.position();
     let name = fields
         .require("pool", diagnostics)
         .and_then(|name| pool_name(name, diagnostics));
@@ -217,7 +181,7 @@ fn read_pool(
         .get("labels")
         .map(|labels| text_map(labels, diagnostics))
         .unwrap_or_default();
-    let default = Link::default_link();
+    let default = default_link();
     let bandwidth_node = fields.get("bandwidth");
     let latency_node = fields.get("latency");
     let link = read_link_parts(bandwidth_node, latency_node, default, diagnostics);
@@ -239,11 +203,12 @@ fn read_pool(
         .map(|files| read_config_files(files, diagnostics))
         .unwrap_or_default();
     let kubelet = match fields.get("kubelet") {
-        Some(kubelet) => read_kubelet(kubelet, allowlist_normalizes, diagnostics),
+        Some(kubelet) => read_kubelet(kubelet, defaults, diagnostics),
         None => Some(KubeletSettings {
-            pull: KubeletPullSettings::default(),
+            pull: written(KubeletPullSettings::default()),
+            ensure_secret_pulled_images: defaults.ensure_secret_pulled_images,
             verification: CredentialVerification {
-                allowlist_normalizes,
+                allowlist_normalizes: defaults.allowlist_normalizes,
                 ..CredentialVerification::default()
             },
         }),
@@ -254,12 +219,11 @@ fn read_pool(
         count: count?,
         platform: platform?,
         labels,
-        link: link?,
         links,
+        default_link: link?,
         prepulled,
-        config_files,
+        node_config_files: node_config_candidates(&config_files),
         kubelet: kubelet?,
-        position,
     })
 }
 
@@ -314,10 +278,12 @@ fn read_link_parts(
     default: Link,
     diagnostics: &mut Diagnostics,
 ) -> Option<Link> {
-    let speed = bandwidth_node.map_or(Some(default.bandwidth), |node| bandwidth(node, diagnostics));
+    let speed = bandwidth_node.map_or(Some(default.bandwidth_bytes_per_sec), |node| {
+        bandwidth(node, diagnostics).map(|speed| Some(bytes_per_second(speed)))
+    });
     let delay = latency_node.map_or(Some(default.latency), |node| duration(node, diagnostics));
     Some(Link {
-        bandwidth: speed?,
+        bandwidth_bytes_per_sec: speed?,
         latency: delay?,
     })
 }
@@ -418,9 +384,11 @@ fn read_prepulled(
     Some(image)
 }
 
-fn read_config_files(node: &Node, diagnostics: &mut Diagnostics) -> Vec<NodeConfigFile> {
+/// Reads `configFiles:`: each file's path (on the kubelet's search path) and its bytes, as
+/// written (a mapping is written out as JSON).
+fn read_config_files(node: &Node, diagnostics: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
     let search_path = kubelet_search_path(KUBELET_ROOT_DIR, KUBELET_WORKING_DIR, KUBELET_HOME_DIR);
-    let mut files: Vec<NodeConfigFile> = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for item in list(node, diagnostics) {
         let Some(mut fields) = Fields::of(item, "a docker config file", diagnostics) else {
             continue;
@@ -435,7 +403,7 @@ fn read_config_files(node: &Node, diagnostics: &mut Diagnostics) -> Vec<NodeConf
         let (Some(path), Some(content)) = (path, content) else {
             continue;
         };
-        let Some((_, format)) = search_path.iter().find(|(candidate, _)| *candidate == path) else {
+        if !search_path.iter().any(|(candidate, _)| *candidate == path) {
             let mut paths: Vec<&str> = search_path.iter().map(|(path, _)| path.as_str()).collect();
             paths.dedup();
             diagnostics.error(
@@ -447,8 +415,8 @@ fn read_config_files(node: &Node, diagnostics: &mut Diagnostics) -> Vec<NodeConf
                 ),
             );
             continue;
-        };
-        if files.iter().any(|file| file.path == path) {
+        }
+        if files.iter().any(|(file, _)| *file == path) {
             diagnostics.error(item.position, format!("{} is given twice", quote(&path)));
             continue;
         }
@@ -462,18 +430,14 @@ fn read_config_files(node: &Node, diagnostics: &mut Diagnostics) -> Vec<NodeConf
                 }
             },
         };
-        files.push(NodeConfigFile {
-            path,
-            format: *format,
-            contents,
-        });
+        files.push((path, contents));
     }
     files
 }
 
 fn read_kubelet(
     node: &Node,
-    allowlist_normalizes: bool,
+    defaults: PoolDefaults,
     diagnostics: &mut Diagnostics,
 ) -> Option<KubeletSettings> {
     let mut fields = Fields::of(node, "kubelet settings", diagnostics)?;
@@ -535,11 +499,12 @@ fn read_kubelet(
         return None;
     }
     Some(KubeletSettings {
-        pull,
+        pull: written(pull),
+        ensure_secret_pulled_images: defaults.ensure_secret_pulled_images,
         verification: CredentialVerification {
             policy: policy?,
             allowlist,
-            allowlist_normalizes,
+            allowlist_normalizes: defaults.allowlist_normalizes,
         },
     })
 }

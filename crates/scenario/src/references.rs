@@ -12,12 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use pullsim_model::go_text::quote;
 use pullsim_model::units::format_duration;
 use pullsim_model::{SimTime, parse_image_name};
+use pullsim_sim::{Action, NodePool};
 
 use crate::diagnostics::{Diagnostics, Position};
-use crate::nodes::NodePool;
+use crate::nodes::node_labels;
 use crate::scenario::Scenario;
 use crate::suggest::{listed, suggestion, unknown_value_message};
-use crate::timeline::{Action, TimedAction};
+use crate::timeline::{Planned, TimedAction};
 use crate::workloads::Workload;
 
 /// A kind of name one section describes and others use.
@@ -99,12 +100,14 @@ impl Known {
     pub(crate) fn add_timeline(&mut self, actions: &[TimedAction]) {
         for timed in actions {
             match &timed.action {
-                Action::AddNodes { pool, count } => {
+                Planned::Action(Action::AddNodes { pool, count }) => {
                     if let Some((_, total)) = self.pools.iter_mut().find(|(name, _)| name == pool) {
                         *total = total.saturating_add(*count);
                     }
                 }
-                Action::ApplySecret(secret) => self.add_secret(&secret.namespace, &secret.name),
+                Planned::Action(Action::PutSecret(secret)) => {
+                    self.add_secret(&secret.namespace, &secret.name);
+                }
                 _ => {}
             }
         }
@@ -112,15 +115,11 @@ impl Known {
 
     /// The pods of a workload.
     pub(crate) fn add_workload(&mut self, workload: &Workload) {
-        self.workloads.insert(workload.name.clone());
-        let containers: Vec<String> = workload
-            .spec
-            .all_containers()
-            .map(|container| container.name.clone())
-            .collect();
+        self.workloads.insert(workload.name().to_owned());
+        let containers: Vec<String> = workload.container_names().map(str::to_owned).collect();
         for pod in workload.pod_names() {
             self.pods
-                .insert(pod, (workload.namespace.clone(), containers.clone()));
+                .insert(pod, (workload.namespace().to_owned(), containers.clone()));
         }
     }
 
@@ -246,7 +245,7 @@ impl Known {
                         _ => return false,
                     },
                 };
-                let labels = pool.labels(index);
+                let labels = node_labels(pool, index);
                 selector
                     .iter()
                     .all(|(key, value)| labels.get(key) == Some(value))
@@ -421,18 +420,18 @@ pub(crate) fn check_scenario(
             );
             continue;
         }
-        if let Some(first) = workload_sources.get(workload.name.as_str()) {
+        if let Some(first) = workload_sources.get(workload.name()) {
             diagnostics.error(
                 workload.position,
                 format!(
                     "duplicate workload name {} (also at line {})",
-                    quote(&workload.name),
+                    quote(workload.name()),
                     first.line
                 ),
             );
             continue;
         }
-        workload_sources.insert(&workload.name, workload.position);
+        workload_sources.insert(workload.name(), workload.position);
         for pod in workload.pod_names() {
             pod_sources.insert(pod, workload.position);
         }
@@ -441,13 +440,13 @@ pub(crate) fn check_scenario(
     for timed in &scenario.timeline {
         let at = timed.position;
         match &timed.action {
-            Action::RestartKubelet { node, .. } => {
+            Planned::Action(Action::RestartKubelet { node, .. }) => {
                 known.node(node, at, diagnostics);
             }
-            Action::DeleteSecret { namespace, name } => {
+            Planned::Action(Action::DeleteSecret { namespace, name }) => {
                 known.secret(namespace, name, at, diagnostics);
             }
-            Action::DeletePod { pod } => known.pod_or_workload(pod, at, diagnostics),
+            Planned::DeletePod { pod } => known.pod_or_workload(pod, at, diagnostics),
             _ => {}
         }
     }

@@ -23,12 +23,13 @@
 use std::time::Duration;
 
 use pullsim_model::{KubeletBehavior, PlatformsVersion, Secret, SimTime};
+use pullsim_sim::{AdmissionConfig, DigestPinning, FailurePolicy, NodePool};
 
 use crate::ceilings::within_ceilings;
 use crate::diagnostics::{Diagnostics, ScenarioErrors};
 use crate::expect::{Expectation, read_expectations};
 use crate::fields::{Fields, boolean, duration, number, text};
-use crate::nodes::{NodePool, read_node_pools};
+use crate::nodes::{PoolDefaults, read_node_pools};
 use crate::objects::{ServiceAccount, read_secrets, read_service_accounts};
 use crate::references::{Known, Names, check_scenario};
 use crate::registries::{RegistryHost, one, read_registries};
@@ -51,15 +52,17 @@ pub struct Scenario {
     pub kubernetes: Kubernetes,
     /// `registries`.
     pub registries: Vec<RegistryHost>,
-    /// `nodes`.
+    /// `nodes`, as the simulator's pools.
     pub node_pools: Vec<NodePool>,
     /// `secrets`, stored as the API server stores them.
     pub secrets: Vec<Secret>,
     /// `serviceAccounts`.
     pub service_accounts: Vec<ServiceAccount>,
-    /// `admission`.
-    pub admission: Admission,
-    /// `workloads`, and the pods the timeline creates, in creation order.
+    /// `admission`: the steps applied to every pod when it is created (after the
+    /// ServiceAccount plugin, which is always on).
+    pub admission: AdmissionConfig,
+    /// `workloads`, and the pods the timeline creates, in creation order: the simulator's
+    /// pods and workloads with their creation times.
     pub workloads: Vec<Workload>,
     /// `timeline`, in time order.
     pub timeline: Vec<TimedAction>,
@@ -111,27 +114,6 @@ impl Default for Kubernetes {
             pod_worker: None,
         }
     }
-}
-
-/// Admission steps applied to every pod when it is created (after the ServiceAccount
-/// plugin, which is always on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Admission {
-    /// The `AlwaysPullImages` plugin: every container's policy becomes `Always`.
-    pub always_pull_images: bool,
-    /// A digest-pinning step (a third-party mutating webhook): each tag is resolved to the
-    /// digest it points at in the registry at that moment, and the image rewritten to it.
-    /// `None` when off; otherwise what happens when a tag cannot be resolved.
-    pub digest_pinning: Option<FailurePolicy>,
-}
-
-/// A webhook's `failurePolicy`: what happens to a pod the webhook cannot handle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailurePolicy {
-    /// The pod is rejected (the API default).
-    Fail,
-    /// The pod is admitted unchanged.
-    Ignore,
 }
 
 /// How long the run goes on.
@@ -259,8 +241,12 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     let kubernetes = kubernetes_node.map_or(Some(Kubernetes::default()), |n| {
         read_kubernetes(n, diagnostics)
     });
-    let allowlist_normalizes = kubernetes.is_none_or(|kubernetes| kubernetes.allowlist_normalizes);
-    let admission = admission_node.map_or(Some(Admission::default()), |n| {
+    let pool_defaults = PoolDefaults {
+        allowlist_normalizes: kubernetes.is_none_or(|kubernetes| kubernetes.allowlist_normalizes),
+        ensure_secret_pulled_images: kubernetes
+            .is_none_or(|kubernetes| kubernetes.ensure_secret_pulled_images),
+    };
+    let admission = admission_node.map_or(Some(AdmissionConfig::default()), |n| {
         read_admission(n, diagnostics)
     });
     let run = run_node.map_or(
@@ -300,7 +286,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     }
     known.set_run_end(run.map(|run| run.end()));
     let node_pools = nodes_node
-        .map(|n| read_node_pools(n, allowlist_normalizes, &registries, &known, diagnostics))
+        .map(|n| read_node_pools(n, pool_defaults, &registries, &known, diagnostics))
         .unwrap_or_default();
     known.add_pools(&node_pools);
     if had_errors(diagnostics) {
@@ -494,7 +480,8 @@ fn read_feature_gates(node: &Node, default: bool, diagnostics: &mut Diagnostics)
     gate
 }
 
-fn read_admission(node: &Node, diagnostics: &mut Diagnostics) -> Option<Admission> {
+/// `admission:`, as the simulator's admission plugins.
+fn read_admission(node: &Node, diagnostics: &mut Diagnostics) -> Option<AdmissionConfig> {
     let mut fields = Fields::of(node, "admission steps", diagnostics)?;
     let always = fields
         .get("alwaysPullImages")
@@ -505,9 +492,9 @@ fn read_admission(node: &Node, diagnostics: &mut Diagnostics) -> Option<Admissio
         Some(n) => boolean(n, diagnostics).map(|on| on.then_some(FailurePolicy::Fail)),
     };
     fields.finish(diagnostics);
-    Some(Admission {
+    Some(AdmissionConfig {
         always_pull_images: always?,
-        digest_pinning: pinning?,
+        digest_pinning: pinning?.map(|failure_policy| DigestPinning { failure_policy }),
     })
 }
 

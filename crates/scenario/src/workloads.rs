@@ -21,6 +21,11 @@
 //!           resources: {limits: {cpu: "1"}}     # ignored: does not affect pulling
 //! ```
 //!
+//! A manifest is read as the simulator's own [`Pod`] (its pull policy defaulted, its
+//! service account `default` when absent), a replicated one as the simulator's
+//! [`Workload`](pullsim_sim::Workload) with that pod as its template; [`Workload`] adds
+//! only when it is created and where it is written.
+//!
 //! Only what affects pulling is read; every other field of a real manifest is ignored, so a
 //! manifest pastes in. An unknown field close to one that affects pulling (`imagePulPolicy`,
 //! `imagePullSecret`, `initContainer`) is an error, since ignoring it would change the
@@ -32,88 +37,96 @@
 //! behaviour a scenario may want to show. Only an empty image is refused, as the API server
 //! refuses it.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use pullsim_model::go_text::quote;
 use pullsim_model::{PullPolicy, SimTime, default_pull_policy};
+use pullsim_sim::{Container, NodePool, Pod, PodSpec, Workload as SimWorkload};
 
 use crate::caps::{IMAGE_MAX, LABEL_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, duration, list, number, text, text_map, time};
-use crate::nodes::NodePool;
 use crate::objects::{read_name_and_namespace, read_object_header, read_secret_references};
 use crate::placement::{Level, keys_belonging_elsewhere, report_misplaced};
 use crate::references::Known;
 use crate::tree::Node;
 
-/// A Pod manifest, created `replicas` times at `at`.
+/// A Pod manifest as the simulator takes it, and when it is created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workload {
-    /// `metadata.name`; the pod's name, or the prefix of its replicas' names.
-    pub name: String,
-    /// `metadata.namespace`, `default` when absent.
-    pub namespace: String,
-    /// `None`: one pod named `name`. `Some(n)`: pods `name-0` ... `name-(n-1)`.
-    pub replicas: Option<u32>,
     /// When the pods are created.
     pub at: SimTime,
-    /// When set, every pod is deleted and created again (a new pod, on the same node)
-    /// this often, as pods churn in a long-running cluster.
-    pub replace_every: Option<Duration>,
-    /// What the pods run.
-    pub spec: PodSpec,
+    /// The pod, or the replicated workload.
+    pub pods: Pods,
     /// Where the manifest is.
     pub position: Position,
 }
 
-/// The parts of `spec` that affect pulling.
+/// What a manifest creates: one pod, or replicas of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PodSpec {
-    /// `initContainers`, started in order before the containers.
-    pub init_containers: Vec<Container>,
-    /// `containers`.
-    pub containers: Vec<Container>,
-    /// `imagePullSecrets[].name`, in order, as written (the ServiceAccount admission plugin
-    /// fills it from the service account when empty; the runner applies that).
-    pub image_pull_secrets: Vec<String>,
-    /// `serviceAccountName` (or the deprecated `serviceAccount`), `default` when absent.
-    pub service_account_name: String,
-    /// `nodeName`: the pod skips scheduling and runs there.
-    pub node_name: Option<String>,
-    /// `nodeSelector`: labels a node must carry.
-    pub node_selector: BTreeMap<String, String>,
-}
-
-/// One container's image and pull policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Container {
-    /// `name`.
-    pub name: String,
-    /// `image`, verbatim (it may not parse; see the module documentation).
-    pub image: String,
-    /// `imagePullPolicy`, or its API default from the image when absent.
-    pub image_pull_policy: PullPolicy,
-    /// Where the container is described.
-    pub position: Position,
+pub enum Pods {
+    /// No `replicas`: one pod, named as the manifest, placed by the scheduler.
+    Single {
+        /// The pod.
+        pod: Pod,
+        /// `replaceEvery`: the pod is deleted and created again (a new pod of the same
+        /// name) this often, until the run ends.
+        replace_every: Option<Duration>,
+    },
+    /// `replicas`: the simulator's workload, pods `name-0` ... `name-(n-1)`, whose template
+    /// is the manifest (named as it).
+    Replicated(SimWorkload),
 }
 
 impl Workload {
+    /// `metadata.name`: the pod's name, or the prefix of its replicas' names.
+    pub fn name(&self) -> &str {
+        &self.pod().name
+    }
+
+    /// `metadata.namespace`, `default` when absent.
+    pub fn namespace(&self) -> &str {
+        &self.pod().namespace
+    }
+
+    /// The pod, or the replicas' template.
+    pub fn pod(&self) -> &Pod {
+        match &self.pods {
+            Pods::Single { pod, .. } => pod,
+            Pods::Replicated(workload) => &workload.template,
+        }
+    }
+
+    /// Whether `replicas` is written.
+    pub fn is_replicated(&self) -> bool {
+        matches!(self.pods, Pods::Replicated(_))
+    }
+
+    /// `replaceEvery`, if written.
+    pub fn replace_every(&self) -> Option<Duration> {
+        match &self.pods {
+            Pods::Single { replace_every, .. } => *replace_every,
+            Pods::Replicated(workload) => workload.replace_every,
+        }
+    }
+
     /// The names of the pods this workload creates.
     pub fn pod_names(&self) -> Vec<String> {
-        match self.replicas {
-            None => vec![self.name.clone()],
-            Some(count) => (0..count)
-                .map(|index| format!("{}-{index}", self.name))
+        match &self.pods {
+            Pods::Single { pod, .. } => vec![pod.name.clone()],
+            Pods::Replicated(workload) => (0..workload.replicas)
+                .map(|index| format!("{}-{index}", workload.name))
                 .collect(),
         }
     }
-}
 
-impl PodSpec {
-    /// Init containers then containers.
-    pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
-        self.init_containers.iter().chain(&self.containers)
+    /// The names of its init containers then its containers.
+    pub fn container_names(&self) -> impl Iterator<Item = &str> {
+        let spec = &self.pod().spec;
+        spec.init_containers
+            .iter()
+            .chain(&spec.containers)
+            .map(|container| container.name.as_str())
     }
 }
 
@@ -210,13 +223,24 @@ pub(crate) fn read_workload(
     let mut known = vec!["status"];
     known.extend(keys_belonging_elsewhere(Level::Manifest));
     fields.finish_extended_manifest(&known, diagnostics);
-    Some(Workload {
-        name: name?,
+    let (name, replicas, at, replace_every, spec) =
+        (name?, replicas?, created?, replace_every?, spec?);
+    let pod = Pod {
+        name: name.clone(),
         namespace,
-        replicas: replicas?,
-        at: created?,
-        replace_every: replace_every?,
-        spec: spec?,
+        spec,
+    };
+    Some(Workload {
+        at,
+        pods: match replicas {
+            None => Pods::Single { pod, replace_every },
+            Some(replicas) => Pods::Replicated(SimWorkload {
+                name,
+                template: pod,
+                replicas,
+                replace_every,
+            }),
+        },
         position: node.position,
     })
 }
@@ -291,10 +315,10 @@ fn read_spec(
         return None;
     }
     let mut seen: Vec<&str> = Vec::new();
-    for container in init_containers.iter().chain(&containers) {
+    for (container, position) in init_containers.iter().chain(&containers) {
         if seen.contains(&container.name.as_str()) {
             diagnostics.error(
-                container.position,
+                *position,
                 format!(
                     "container name {} is used twice in this pod",
                     quote(&container.name)
@@ -303,24 +327,39 @@ fn read_spec(
         }
         seen.push(&container.name);
     }
+    let without_positions = |containers: Vec<(Container, Position)>| {
+        containers
+            .into_iter()
+            .map(|(container, _)| container)
+            .collect()
+    };
     Some(PodSpec {
-        init_containers,
-        containers,
+        init_containers: without_positions(init_containers),
+        containers: without_positions(containers),
         image_pull_secrets: secrets.into_iter().map(|(name, _)| name).collect(),
-        service_account_name: account.unwrap_or_else(|| "default".to_owned()),
+        service_account_name: Some(account.unwrap_or_else(|| "default".to_owned())),
         node_name,
         node_selector,
     })
 }
 
-fn read_containers(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> Vec<Container> {
+/// Reads containers, each with where it is described.
+fn read_containers(
+    node: &Node,
+    known: &Known,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(Container, Position)> {
     list(node, diagnostics)
         .iter()
         .filter_map(|item| read_container(item, known, diagnostics))
         .collect()
 }
 
-fn read_container(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> Option<Container> {
+fn read_container(
+    node: &Node,
+    known: &Known,
+    diagnostics: &mut Diagnostics,
+) -> Option<(Container, Position)> {
     let mut fields = Fields::of(node, "a container", diagnostics)?;
     let position = fields.position();
     let name = fields.require("name", diagnostics).and_then(|name| {
@@ -363,10 +402,12 @@ fn read_container(node: &Node, known: &Known, diagnostics: &mut Diagnostics) -> 
         Some(policy) => policy?,
         None => default_pull_policy(&image),
     };
-    Some(Container {
-        name: name?,
-        image,
-        image_pull_policy,
+    Some((
+        Container {
+            name: name?,
+            image,
+            image_pull_policy: Some(image_pull_policy),
+        },
         position,
-    })
+    ))
 }

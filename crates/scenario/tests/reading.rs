@@ -12,9 +12,10 @@ use pullsim_model::{
     Bandwidth, KubeletBehavior, PlatformsVersion, PullPolicy, SimTime, VerificationPolicy,
 };
 use pullsim_registry::{AuthMode, Verdict};
+use pullsim_scenario::nodes::{node_labels, node_name};
 use pullsim_scenario::{
-    Action, Admission, Bounds, Check, CredentialRef, FailurePolicy, Order, OutageFailure,
-    PodWorkerDelays, RequestKind, Scenario, State, Stop, TagTarget,
+    Action, AdmissionConfig, Bounds, Check, CredentialRef, DigestPinning, FailurePolicy, Order,
+    OutageKind, Planned, PodWorkerDelays, Pods, RequestKind, Scenario, State, Stop,
 };
 
 fn read(text: &str) -> Scenario {
@@ -70,13 +71,20 @@ fn kubernetes_and_admission_switches_read() {
     );
     assert_eq!(
         scenario.admission,
-        Admission {
+        AdmissionConfig {
             always_pull_images: true,
-            digest_pinning: Some(FailurePolicy::Ignore)
+            digest_pinning: Some(DigestPinning {
+                failure_policy: FailurePolicy::Ignore
+            })
         }
     );
     let pinned = read("name: r\ndescription: d\nadmission: {digestPinning: true}\n");
-    assert_eq!(pinned.admission.digest_pinning, Some(FailurePolicy::Fail));
+    assert_eq!(
+        pinned.admission.digest_pinning,
+        Some(DigestPinning {
+            failure_policy: FailurePolicy::Fail
+        })
+    );
 }
 
 #[test]
@@ -96,13 +104,14 @@ fn pull_policies_are_defaulted_from_the_image_as_the_api_server_does() {
     let scenario = read(&format!(
         "{HEAD}nodes: [{{pool: n}}]\nworkloads:\n  - metadata: {{name: p}}\n    spec:\n      containers:\n{containers}"
     ));
-    let got: Vec<PullPolicy> = scenario.workloads[0]
+    let got: Vec<Option<PullPolicy>> = scenario.workloads[0]
+        .pod()
         .spec
         .containers
         .iter()
         .map(|container| container.image_pull_policy)
         .collect();
-    let want: Vec<PullPolicy> = images.iter().map(|(_, policy)| *policy).collect();
+    let want: Vec<Option<PullPolicy>> = images.iter().map(|(_, policy)| Some(*policy)).collect();
     assert_eq!(got, want);
 }
 
@@ -132,8 +141,8 @@ workloads:
     );
     assert_eq!(secret.data[".dockerconfigjson"], br#"{"auths":{}}"#);
     assert_eq!(scenario.service_accounts[0].image_pull_secrets, ["s"]);
-    let spec = &scenario.workloads[0].spec;
-    assert_eq!(spec.service_account_name, "builder");
+    let spec = &scenario.workloads[0].pod().spec;
+    assert_eq!(spec.service_account_name.as_deref(), Some("builder"));
     assert_eq!(spec.image_pull_secrets, ["s"]);
 }
 
@@ -159,16 +168,19 @@ fn node_pools_read_links_kubelet_settings_and_config_files() {
 "
     ));
     let pool = &scenario.node_pools[0];
-    assert_eq!(pool.node_name(1), "arm-1");
-    assert_eq!(pool.labels(1)["kubernetes.io/arch"], "arm64");
-    assert_eq!(pool.labels(1)["kubernetes.io/hostname"], "arm-1");
-    assert_eq!(pool.labels(1)["disk"], "ssd");
+    assert_eq!(node_name(pool, 1), "arm-1");
+    assert_eq!(node_labels(pool, 1)["kubernetes.io/arch"], "arm64");
+    assert_eq!(node_labels(pool, 1)["kubernetes.io/hostname"], "arm-1");
+    assert_eq!(node_labels(pool, 1)["disk"], "ssd");
     let link = pool.link_to("registry.example.com");
-    assert_eq!(link.bandwidth, Bandwidth::parse("50MiB/s").unwrap());
+    assert_eq!(
+        link.bandwidth_bytes_per_sec,
+        Some(Bandwidth::parse("50MiB/s").unwrap().bits_per_second() / 8)
+    );
     assert_eq!(link.latency, Duration::from_millis(30));
     assert_eq!(pool.link_to("elsewhere").latency, Duration::from_millis(10));
     assert_eq!(pool.prepulled, ["registry.example.com/app:v1"]);
-    let candidates = pool.node_config_candidates();
+    let candidates = &pool.node_config_files;
     assert_eq!(candidates[0].path, "/var/lib/kubelet/config.json");
     assert_eq!(
         candidates[0].contents.as_deref(),
@@ -184,10 +196,10 @@ fn node_pools_read_links_kubelet_settings_and_config_files() {
     );
     let kubelet = &pool.kubelet;
     assert!(
-        !kubelet.pull.serialize_image_pulls,
+        kubelet.pull.serialize_image_pulls == Some(false),
         "maxParallelImagePulls 4 makes the parallel puller the default"
     );
-    assert_eq!(kubelet.pull.registry_pull_qps, 0);
+    assert_eq!(kubelet.pull.registry_pull_qps, Some(0));
     assert_eq!(
         kubelet.verification.policy,
         VerificationPolicy::NeverVerifyAllowlistedImages
@@ -224,39 +236,41 @@ run: {{for: 10m}}
     assert_eq!(times, [60, 60, 120, 180, 240, 300, 540]);
     assert_eq!(
         scenario.timeline[4].action,
-        Action::RestartKubelet {
+        Planned::Action(Action::RestartKubelet {
             node: "n-2".to_owned(),
             downtime: Duration::from_secs(20)
-        }
+        })
     );
-    assert!(matches!(
+    assert_eq!(
         scenario.timeline[6].action,
-        Action::Outage {
-            until: None,
-            failure: OutageFailure::Unreachable,
-            ..
+        Planned::OutageToEnd {
+            host: "registry.example.com".to_owned(),
+            kind: OutageKind::Unreachable,
         }
-    ));
-    assert!(matches!(&scenario.timeline[0].action, Action::Push { image, .. } if image.build == 2));
-    assert!(
-        matches!(&scenario.timeline[1].action, Action::MoveTag { to: TagTarget::Tag(tag), .. } if tag == "v1")
     );
     assert!(
-        matches!(&scenario.timeline[2].action, Action::Fault { rule, .. }
+        matches!(&scenario.timeline[0].action, Planned::Action(Action::PushBuild { image, .. }) if image.build == 2)
+    );
+    assert!(
+        matches!(&scenario.timeline[1].action, Planned::Action(Action::CopyTag { tag, from_tag, .. }) if tag == "latest" && from_tag == "v1")
+    );
+    assert!(
+        matches!(&scenario.timeline[2].action, Planned::Action(Action::InstallFault { rule, .. })
         if rule.verdict == Verdict::Status { status: 429, retry_after: Some(Duration::from_secs(5)) })
     );
     assert_eq!(
         scenario.timeline[5].action,
-        Action::Outage {
-            registry: "registry.example.com".to_owned(),
-            until: Some(SimTime::from_secs(420)),
-            failure: OutageFailure::Status(503),
-        }
+        Planned::Action(Action::Outage {
+            host: "registry.example.com".to_owned(),
+            duration: Duration::from_secs(420 - 300),
+            kind: OutageKind::Status(503),
+        })
     );
-    assert_eq!(scenario.workloads[0].name, "late");
+    assert_eq!(scenario.workloads[0].name(), "late");
+    assert!(matches!(scenario.workloads[0].pods, Pods::Single { .. }));
     assert_eq!(scenario.workloads[0].at, SimTime::from_secs(30));
     assert_eq!(
-        scenario.workloads[0].replace_every,
+        scenario.workloads[0].replace_every(),
         Some(Duration::from_secs(300))
     );
     assert_eq!(scenario.registries[0].auth, AuthMode::Basic);

@@ -1,7 +1,7 @@
 //! Checks of the simulation's own invariants that tests (and users chasing a surprise)
 //! can run at any moment: what a running container needs is on its node.
 
-use crate::manifest::Manifest;
+use crate::containerd::manifest::Manifest;
 use crate::sim::Sim;
 use crate::trace::PodId;
 

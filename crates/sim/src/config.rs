@@ -152,7 +152,7 @@ pub struct KubeletSettings {
 }
 
 /// A pool of identical nodes, named `<pool>-0`, `<pool>-1`, ...
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodePool {
     /// The pool's name.
     pub name: String,

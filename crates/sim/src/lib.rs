@@ -10,56 +10,50 @@
 //! (decision, back-off, keyring, verification, admission, platforms); every registry
 //! answer comes from `pullsim_registry::Registry::handle` with a real request.
 //!
-//! Module map:
-//! - [`sim`]: [`Sim`], the world, the builder API and the event loop.
-//! - [`engine`]: the event queue, the seeded RNG, the limits.
+//! Module map (one folder per part of the cluster):
+//! - [`sim`]: [`Sim`], the world (hosts, nodes, interned digests, parsed manifests) and
+//!   the builder API.
+//! - [`engine`]: the event queue, the seeded RNG, the limits, the slab of work in flight,
+//!   and the event loop (`step`, `run_until`, the dispatch of each event).
+//! - `apiserver`: the API server: `pods` (the pod table), `names` (derived names, UIDs,
+//!   live pods by name), `namespaced` (Secrets, ServiceAccounts), `admission`
+//!   (defaulting, admission plugins, digest pinning), `scheduling`, `workloads`.
+//! - `kubelet`: `pod_workers` (docs/semantics.md §3.5 cadence, status), `image_manager`
+//!   (`EnsureImageExists`), `puller` (serial and parallel pullers, the QPS throttle,
+//!   credential attempts).
+//! - `containerd`: `runtime` (containerd's pull: resolve, platform choice, image
+//!   records), `content` (the content store: fetch once, wait for fetches in flight,
+//!   verify digests), `resolver` (requests, retries, auth and error texts), `manifest`
+//!   (manifests and indexes as containerd reads them), `platform_choice` (the child an
+//!   index resolved to), `holdings` (what each node's image store holds).
+//! - `network`: links shared fairly.
 //! - [`config`]: [`SimConfig`], node pools, links, kubelet settings, admission plugins.
-//! - [`api`]: Pods, containers, ServiceAccounts, workloads; `pods`: the pod table (records,
-//!   derived names and UIDs, live pods by name) and the namespaced stores.
-//! - [`timeline`]: timeline [`Action`]s.
-//! - `admission`: defaulting, admission plugins, digest pinning, scheduling.
-//! - `kubelet`: pod workers; `image_manager`: `EnsureImageExists`; `puller`: serial and
-//!   parallel pullers,
-//!   the QPS throttle, credential attempts.
-//! - `runtime`: containerd's pull (resolve, platform choice, image records), with
-//!   `platform_choice` recording the child an index resolved to; `content`:
-//!   the node's content store (fetch once, wait for fetches in flight, verify digests);
-//!   `resolver`: its requests, retries, auth and error texts; `network`: links shared fairly.
-//! - `manifest`: manifests and indexes as containerd reads them; `memo`: pure answers
-//!   computed once (image strings, keyrings and their lookups).
-//! - `audit`: invariant checks a test can run at any moment; `holdings`: what each node's
-//!   image store holds.
-//! - [`trace`]: the typed trace; `render`: its stable text form; [`metrics`]: figures folded
+//! - [`api`]: Pods, containers, ServiceAccounts, workloads.
+//! - [`timeline`]: timeline [`Action`]s and their application.
+//! - `memo`: pure answers computed once (image strings, keyrings and their lookups).
+//! - `audit`: invariant checks a test can run at any moment.
+//! - [`trace`]: the typed trace and its stable text form; [`metrics`]: figures folded
 //!   from the trace; [`series`]: its per-minute series (requests, pods by state).
 //! - [`error`]: the simulation's error type, [`SimError`].
 
-mod admission;
 pub mod api;
+mod apiserver;
 mod audit;
 pub mod config;
-mod content;
+mod containerd;
 pub mod engine;
 pub mod error;
-mod holdings;
-mod image_manager;
 mod kubelet;
-mod manifest;
 mod memo;
 pub mod metrics;
 mod network;
-mod platform_choice;
-mod pods;
-mod puller;
-mod render;
-mod resolver;
-mod runtime;
 pub mod series;
 pub mod sim;
 pub mod timeline;
 pub mod trace;
 
-pub use admission::ADMISSION_CLIENT;
 pub use api::{Container, ContainerRef, Pod, PodSpec, ServiceAccount, Workload};
+pub use apiserver::admission::ADMISSION_CLIENT;
 pub use config::{
     AdmissionConfig, DigestPinning, FailurePolicy, KubeletSettings, Link, NodePool, SimConfig,
     TraceLevel, WorkerJitter,

@@ -1,7 +1,8 @@
-//! [`Sim`]: the world (registries, nodes, API objects), the event loop, and the builder
-//! API a scenario runner calls. The cluster's behaviour lives in the modules named after
-//! its parts (`kubelet`, `runtime`, `admission`, `timeline`); they extend `Sim` with
-//! methods because every part acts on the one world.
+//! [`Sim`]: the world (registries, nodes, API objects, interned digests, parsed
+//! manifests) and the builder API a scenario runner calls. The cluster's behaviour lives
+//! in the folders named after its parts (`apiserver`, `kubelet`, `containerd`, `network`)
+//! and the event loop in `engine`; they extend `Sim` with methods because every part acts
+//! on the one world.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,52 +12,22 @@ use pullsim_model::credentials::{BasicDockerKeyring, select_node_config};
 use pullsim_model::{Digest, PlatformMatcher, Secret, SimTime, parse_docker_ref};
 use pullsim_registry::{Registry, TokenKey};
 
-use crate::api::{
-    LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL, Pod, PodSpec, ServiceAccount, Workload,
-};
+use crate::api::{LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL, Pod, ServiceAccount, Workload};
+use crate::apiserver::names::PodNames;
+use crate::apiserver::namespaced::Namespaced;
+use crate::apiserver::pods::PodTable;
+use crate::apiserver::workloads::WorkloadRecord;
 use crate::config::{NodePool, SimConfig, TraceLevel};
-use crate::engine::{EventQueue, SimRng};
-pub(crate) use crate::engine::{Key, Slab};
+use crate::containerd::manifest::Manifest;
+use crate::containerd::resolver::Exchange;
+use crate::containerd::runtime::{ImageRecord, RuntimePull};
+use crate::engine::{Event, EventQueue, Key, SimRng, Slab};
 use crate::error::SimError;
 use crate::kubelet::{KubeletPull, KubeletState};
-use crate::manifest::Manifest;
 use crate::metrics::{Metrics, MetricsRecorder};
 use crate::network::LinkState;
-pub(crate) use crate::pods::PodRecord;
-use crate::pods::{Namespaced, PodNames, PodTable};
-use crate::resolver::Exchange;
-use crate::runtime::{ImageRecord, RuntimePull};
 use crate::timeline::Action;
 use crate::trace::{DigestId, HostId, NodeId, PodId, TraceEvent, TraceRecord, WorkloadId};
-
-/// What the queue holds. Payloads are ids (or boxed, for the rare large ones) so the
-/// queue stays small and cache-friendly.
-#[derive(Debug)]
-pub(crate) enum Event {
-    /// A timeline action (pod creation included) takes effect.
-    Action(Box<Action>),
-    /// A workload's replica is due to be replaced.
-    ReplaceReplica(PodId),
-    /// A pod worker sync; stale when the generation moved on.
-    Sync { pod: PodId, generation: u32 },
-    /// A request reaches its registry.
-    Arrive(Key),
-    /// A response's headers reach the node.
-    Respond(Key),
-    /// A link may have finished transfers; stale when the version moved on.
-    LinkCheck {
-        node: NodeId,
-        host: HostId,
-        version: u32,
-    },
-    /// A restarted kubelet is up again.
-    KubeletUp(NodeId),
-    /// A registry outage is over (not a timeline action: it does not hold a run open).
-    OutageEnded {
-        host: HostId,
-        kind: crate::timeline::OutageKind,
-    },
-}
 
 /// One registry host.
 #[derive(Debug)]
@@ -84,19 +55,6 @@ pub(crate) struct Node {
     pub(crate) images: BTreeMap<String, ImageRecord>,
     pub(crate) kubelet: KubeletState,
     pub(crate) node_keyring: BasicDockerKeyring,
-}
-
-/// A workload's template and settings.
-#[derive(Debug)]
-pub(crate) struct WorkloadRecord {
-    pub(crate) workload: Workload,
-    /// The template's spec with pull policies defaulted, shared by replicas that
-    /// admission does not change.
-    pub(crate) template_spec: Arc<PodSpec>,
-    /// Whether the digest-pinning webhook already pinned the template.
-    pub(crate) pinned: bool,
-    /// The nodes its replicas go to, in order.
-    pub(crate) nodes: Vec<NodeId>,
 }
 
 /// A deterministic simulation of Kubernetes nodes pulling images from registries.
@@ -414,7 +372,7 @@ impl Sim {
         // (nodes added before then included), chosen in `create_replicas`.
         let nodes = Vec::new();
         let mut spec = workload.template.spec.clone();
-        crate::admission::default_policies(&mut spec);
+        crate::apiserver::admission::default_policies(&mut spec);
         self.workloads.push(WorkloadRecord {
             workload,
             template_spec: Arc::new(spec),
@@ -426,83 +384,6 @@ impl Sim {
         id
     }
 
-    /// Schedules a timeline action at `at`.
-    pub fn schedule(&mut self, at: SimTime, action: Action) {
-        self.actions_pending += 1;
-        self.queue
-            .push(at.max(self.now), Event::Action(Box::new(action)));
-    }
-
-    /// Processes the next event. Returns `Ok(false)` when nothing is left to do.
-    pub fn step(&mut self) -> Result<bool, SimError> {
-        let Some(at) = self.queue.peek_time() else {
-            return Ok(false);
-        };
-        if at.since_epoch() > self.config.limits.time_max {
-            return Err(SimError::TimeLimit {
-                limit: self.config.limits.time_max,
-                at,
-                seed: self.config.seed,
-            });
-        }
-        if self.events_processed >= self.config.limits.events_max {
-            return Err(SimError::EventLimit {
-                limit: self.config.limits.events_max,
-                at: self.now,
-                seed: self.config.seed,
-            });
-        }
-        let Some((at, event)) = self.queue.pop() else {
-            return Ok(false);
-        };
-        self.now = at;
-        self.events_processed += 1;
-        self.dispatch(event)?;
-        Ok(true)
-    }
-
-    /// Runs every event due at or before `until`, then sets the clock to `until`.
-    pub fn run_until(&mut self, until: SimTime) -> Result<(), SimError> {
-        while self.queue.peek_time().is_some_and(|at| at <= until) {
-            self.step()?;
-        }
-        self.now = self.now.max(until);
-        self.metrics.advance(self.now);
-        Ok(())
-    }
-
-    /// Runs until no event is left (pods in back-off keep syncing, so this ends only when
-    /// every pod is running, or at a limit).
-    pub fn run_until_idle(&mut self) -> Result<(), SimError> {
-        while self.step()? {}
-        self.metrics.advance(self.now);
-        Ok(())
-    }
-
-    /// Runs until the first instant at which every timeline action (pod and workload
-    /// creations included) has taken effect and every pod that exists is Running, checked
-    /// once all events of an instant are processed; or, when that never happens, until
-    /// `limit`. Returns whether every pod ran; a run that stops at `limit` leaves the
-    /// clock there.
-    ///
-    /// Pods that exist are those created and not deleted: a pod refused by admission never
-    /// existed, and a deleted one no longer counts. A pod no node can take is not Running.
-    pub fn run_until_all_running(&mut self, limit: SimTime) -> Result<bool, SimError> {
-        loop {
-            if self.actions_pending == 0 && self.all_pods_running() {
-                self.metrics.advance(self.now);
-                return Ok(true);
-            }
-            let Some(at) = self.queue.peek_time().filter(|at| *at <= limit) else {
-                self.run_until(limit)?;
-                return Ok(false);
-            };
-            while self.queue.peek_time() == Some(at) {
-                self.step()?;
-            }
-        }
-    }
-
     /// Whether every pod that exists (created, not deleted) has every regular container
     /// running.
     pub fn all_pods_running(&self) -> bool {
@@ -510,33 +391,6 @@ impl Sim {
             .iter()
             .filter(|pod| !pod.state.deleted)
             .all(|pod| pod.state.running_reported)
-    }
-
-    /// How many timeline actions (pod and workload creations included) are queued and not
-    /// yet applied.
-    pub fn actions_pending(&self) -> u64 {
-        self.actions_pending
-    }
-
-    fn dispatch(&mut self, event: Event) -> Result<(), SimError> {
-        match event {
-            Event::Action(action) => {
-                self.actions_pending -= 1;
-                self.apply(*action)?;
-            }
-            Event::ReplaceReplica(pod) => self.replace_replica(pod),
-            Event::Sync { pod, generation } => self.sync_event(pod, generation),
-            Event::Arrive(exchange) => self.arrive(exchange),
-            Event::Respond(exchange) => self.respond(exchange),
-            Event::LinkCheck {
-                node,
-                host,
-                version,
-            } => self.link_check(node, host, version),
-            Event::KubeletUp(node) => self.kubelet_up(node),
-            Event::OutageEnded { host, kind } => self.outage_ended(host, kind),
-        }
-        Ok(())
     }
 
     /// Records a trace event: metrics always see it; the trace keeps it at its level.
@@ -665,21 +519,5 @@ impl Sim {
     /// The digest ids of the blobs and manifests in a node's content store.
     pub fn node_content(&self, node: NodeId) -> &BTreeSet<DigestId> {
         &self.nodes[node.0 as usize].content
-    }
-
-    /// Nodes whose labels satisfy the spec (its `nodeName`, or every selector pair).
-    pub(crate) fn matching_nodes(&self, spec: &PodSpec) -> Vec<NodeId> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, node)| match &spec.node_name {
-                Some(name) => &node.name == name,
-                None => spec
-                    .node_selector
-                    .iter()
-                    .all(|(key, value)| node.labels.get(key) == Some(value)),
-            })
-            .map(|(index, _)| NodeId(index as u32))
-            .collect()
     }
 }

@@ -8,8 +8,9 @@ use pullsim_model::{Digest, Secret, SimTime};
 use pullsim_registry::{FaultMatch, FaultRule, ImageSpec, RegistryError, Verdict};
 
 use crate::api::Pod;
+use crate::engine::Event;
 use crate::error::SimError;
-use crate::sim::{Event, Sim};
+use crate::sim::Sim;
 use crate::trace::{HostId, TraceEvent, WorkloadId};
 
 /// How a registry is out during an outage.
@@ -23,7 +24,7 @@ pub enum OutageKind {
 }
 
 /// One timeline action.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Create a pod.
     CreatePod(Pod),

@@ -23,9 +23,9 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 
-use super::go_base64::{Base64Error, Base64Padding, go_base64_decode};
-use super::go_json::{GoJson, GoTypeError, go_field_name_matches, parse_go_json};
 use crate::document::DocumentError;
+use crate::go::base64::{Base64Error, Base64Padding, go_base64_decode};
+use crate::go::json::{GoJson, GoTypeError, go_field_name_matches, parse_go_json};
 
 /// One registry's credentials: kubernetes `DockerConfigEntry` without the lazy `Provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -19,7 +19,8 @@
 //!   order, then the node ([`make_pull_keyring`]).
 //! - [`url_match`]: `URLsMatch` / `URLsMatchStr`, with the reason for each answer.
 //!
-//! Go standard library behaviour the rules above depend on, reproduced exactly:
+//! Go standard library behaviour the rules above depend on, reproduced exactly, lives in
+//! [`crate::go`] and is re-exported here under the names it always had:
 //! - [`glob`]: `path/filepath.Match` on Linux.
 //! - [`url`]: the `net/url.Parse` subset behind `ParseSchemelessURL` and `SplitURL`, with
 //!   [`ip_literal`] (`net/netip.ParseAddr`) for bracketed hosts.
@@ -61,16 +62,15 @@
 //! ```
 
 pub mod config;
-pub mod glob;
-pub mod go_base64;
-pub mod go_json;
-pub mod ip_literal;
 pub mod keyring;
 pub mod node_config;
 pub mod pull_keyring;
 pub mod secret;
-pub mod url;
 pub mod url_match;
+
+pub use crate::go::base64 as go_base64;
+pub use crate::go::json as go_json;
+pub use crate::go::{glob, ip_literal, url};
 
 pub use config::{
     ConfigError, DockerConfig, DockerConfigEntry, DockerConfigFormat, decode_auth_field,

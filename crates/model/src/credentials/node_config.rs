@@ -21,7 +21,7 @@ use std::fmt;
 
 use super::config::{ConfigError, DockerConfig, DockerConfigFormat, parse_docker_config};
 use super::keyring::{AddedEntry, BasicDockerKeyring, CredentialSource};
-use crate::go_text::quote as go_quote;
+use crate::go::text::quote as go_quote;
 
 /// One file the kubelet may read, as found on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]

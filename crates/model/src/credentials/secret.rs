@@ -28,9 +28,9 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::config::{ConfigError, DockerConfig, DockerConfigFormat, parse_docker_config};
-use super::go_base64::{Base64Error, Base64Padding, go_base64_decode};
 use crate::document::{DocumentError, parse_json, parse_yaml};
-use crate::go_text::quote as go_quote;
+use crate::go::base64::{Base64Error, Base64Padding, go_base64_decode};
+use crate::go::text::quote as go_quote;
 
 /// `kubernetes.io/dockerconfigjson`, the type of Secrets holding a `config.json`.
 pub const DOCKER_CONFIG_JSON_TYPE: &str = "kubernetes.io/dockerconfigjson";

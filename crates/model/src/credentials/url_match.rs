@@ -13,9 +13,9 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::glob::{BadPattern, glob_match};
-use super::url::{GoUrl, UrlError, host_and_port, parse_schemeless_url, split_url};
-use crate::go_text::quote as go_quote;
+use crate::go::glob::{BadPattern, glob_match};
+use crate::go::text::quote as go_quote;
+use crate::go::url::{GoUrl, UrlError, host_and_port, parse_schemeless_url, split_url};
 
 /// Why `URLsMatchStr` failed; displays as the Go error it returns.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

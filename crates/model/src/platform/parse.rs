@@ -4,7 +4,7 @@
 use thiserror::Error;
 
 use super::{Platform, PlatformsVersion, is_known_arch, is_known_os, normalize_os};
-use crate::go_text::quote as go_quote;
+use crate::go::text::quote as go_quote;
 
 /// `specifierRe` of v0.2.x: components other than the OS.
 const SPECIFIER_PATTERN_V0_2: &str = "^[A-Za-z0-9_-]+$";

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::{BackoffEffect, EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
-use crate::go_fmt::GoDuration;
-use crate::go_text::quote as go_quote;
+use crate::go::fmt::GoDuration;
+use crate::go::text::quote as go_quote;
 
 /// The image manager's record of a failed pull (`pullImage`'s failure branch).
 #[derive(Debug, Clone, PartialEq, Eq)]

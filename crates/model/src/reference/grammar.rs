@@ -6,7 +6,7 @@
 //! part of a name is a domain. Go's leftmost-first matching tries the optional domain first, so
 //! it is a domain whenever it can be one. Everything else is fixed by the alphabet: names and
 //! tags never contain `@`, tags never contain `:` or `/`, and a `:` in a name lies in its domain,
-//! before the first `/`. The regexp oracle in `oracle_tests.rs` checks this reasoning.
+//! before the first `/`. The regexp oracle in `tests/oracle.rs` checks this reasoning.
 
 use std::ops::Range;
 

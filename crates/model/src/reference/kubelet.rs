@@ -5,7 +5,7 @@
 use super::normalize::DEFAULT_TAG;
 use super::{Reference, ReferenceError};
 use crate::digest::Digest;
-use crate::go_text;
+use crate::go::text as go_text;
 
 /// What `ParseImageName` returns: the repository to pull and the tag and digest, with the
 /// kubelet's defaulting applied (tag `latest` only when there is neither tag nor digest).

@@ -16,11 +16,7 @@ pub mod kubelet;
 pub mod normalize;
 
 #[cfg(test)]
-mod oracle_tests;
-#[cfg(test)]
-mod semantics_tests;
-#[cfg(test)]
-mod upstream_tests;
+mod tests;
 
 pub use kubelet::{ImageName, ImageNameError, apply_default_image_tag, parse_image_name};
 pub use normalize::parse_docker_ref;
@@ -100,7 +96,7 @@ impl Reference {
             return Err(ReferenceError::NameEmpty);
         }
         let Some(found) = grammar::match_reference(&repr) else {
-            let lower = crate::go_text::to_lower(&repr);
+            let lower = crate::go::text::to_lower(&repr);
             if lower != repr && grammar::match_reference(&lower).is_some() {
                 return Err(ReferenceError::NameContainsUppercase);
             }

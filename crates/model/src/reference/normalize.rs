@@ -4,7 +4,7 @@
 //! `ParseDockerRef`) see image strings only through these rules.
 
 use super::{Reference, ReferenceError, grammar};
-use crate::go_text;
+use crate::go::text as go_text;
 
 /// The domain Docker Hub names normalize to (`defaultDomain`).
 pub const DEFAULT_DOMAIN: &str = "docker.io";

@@ -10,10 +10,12 @@ use pullsim_model::{Digest, Platform};
 use serde_json::{Map, Value, json};
 
 use super::layer::{LAYER_MAX_BYTES, build_layer};
+use crate::api::media::{
+    DOCKER_CONFIG, DOCKER_LAYER_GZIP, ManifestKind, OCI_CONFIG, OCI_LAYER_GZIP,
+};
+use crate::api::names;
 use crate::catalog::{BaseLayers, ImageFormat, ImageSpec};
 use crate::error::RegistryError;
-use crate::media::{DOCKER_CONFIG, DOCKER_LAYER_GZIP, ManifestKind, OCI_CONFIG, OCI_LAYER_GZIP};
-use crate::names;
 
 /// The `created` time of every synthetic config and history entry: the Unix epoch, as
 /// reproducible builds write it.

@@ -7,8 +7,8 @@ use oci_spec::image::{ImageConfiguration, ImageIndex, ImageManifest};
 use pullsim_model::{ByteSize, Digest, Platform};
 
 use super::build;
+use crate::api::media::ManifestKind;
 use crate::catalog::{Catalog, ImageFormat, ImageSpec};
-use crate::media::ManifestKind;
 
 fn spec(repository: &str, platforms: &[&str], format: ImageFormat, layers: &[u64]) -> ImageSpec {
     ImageSpec {

@@ -45,7 +45,7 @@ fn pod_names(scenario: &Scenario, subject: &str) -> Vec<String> {
     scenario
         .workloads
         .iter()
-        .find(|w| w.name == subject && w.replicas.is_some())
+        .find(|w| w.name() == subject && w.is_replicated())
         .map_or_else(
             || vec![subject.to_owned()],
             crate::workloads::Workload::pod_names,
@@ -60,7 +60,7 @@ impl TimeToRunning {
             .scenario
             .workloads
             .iter()
-            .any(|w| w.name == *subject && w.replicas.is_some());
+            .any(|w| w.name() == subject && w.is_replicated());
         let mut times: Vec<(String, Duration)> = Vec::new();
         let mut never: Vec<String> = Vec::new();
         for (index, info) in evidence.story.pods.iter().enumerate() {

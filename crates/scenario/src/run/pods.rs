@@ -11,7 +11,7 @@ use pullsim_sim::Metrics;
 use serde::Serialize;
 
 use crate::expect::State as Expected;
-use crate::run::story::{Entry, Instance, State, Story};
+use crate::run::story::{Entry, Instance, PodInfo, Record, State, Story};
 
 /// A pod's or container's state, as an expectation compares it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,12 +94,52 @@ pub(crate) fn seen(
     container: Option<&str>,
     at: SimTime,
 ) -> Seen {
-    let mut deleted = false;
-    let mut running = false;
-    // The last status of each container, init containers first, then by spec order.
     let Some(info) = story.pod(instance) else {
         return Seen::of(Expected::Pending);
     };
+    let own = story
+        .records
+        .iter()
+        .filter(|record| instance_of(&record.entry) == Some(instance));
+    seen_in(info, own, container, at)
+}
+
+/// The pod instance a record changes the state of: its deletion, its Running, a
+/// container's status. Other records do not change what `seen` shows.
+fn instance_of(entry: &Entry) -> Option<Instance> {
+    match entry {
+        Entry::PodDeleted { instance, .. }
+        | Entry::PodRunning { instance, .. }
+        | Entry::Status { instance, .. } => Some(*instance),
+        _ => None,
+    }
+}
+
+/// The records of each pod instance that `seen` reads, by instance number, in trace
+/// order: one pass over the story, so the final table costs the records once, not once
+/// per pod.
+fn records_by_instance(story: &Story) -> Vec<Vec<&Record>> {
+    let mut by_instance: Vec<Vec<&Record>> = vec![Vec::new(); story.pods.len()];
+    for record in &story.records {
+        if let Some(slot) =
+            instance_of(&record.entry).and_then(|i| by_instance.get_mut(i.0 as usize))
+        {
+            slot.push(record);
+        }
+    }
+    by_instance
+}
+
+/// [`seen`] over `own`, the records of that one pod instance in trace order.
+fn seen_in<'a>(
+    info: &PodInfo,
+    own: impl Iterator<Item = &'a Record>,
+    container: Option<&str>,
+    at: SimTime,
+) -> Seen {
+    let mut deleted = false;
+    let mut running = false;
+    // The last status of each container, init containers first, then by spec order.
     let names: Vec<(bool, &String)> = info
         .init_containers
         .iter()
@@ -107,17 +147,16 @@ pub(crate) fn seen(
         .chain(info.containers.iter().map(|c| (false, c)))
         .collect();
     let mut statuses: Vec<Option<&State>> = vec![None; names.len()];
-    for record in story.records.iter().take_while(|r| r.at_ns <= at) {
+    for record in own.take_while(|r| r.at_ns <= at) {
         match &record.entry {
-            Entry::PodDeleted { instance: id, .. } if *id == instance => deleted = true,
-            Entry::PodRunning { instance: id, .. } if *id == instance => running = true,
+            Entry::PodDeleted { .. } => deleted = true,
+            Entry::PodRunning { .. } => running = true,
             Entry::Status {
-                instance: id,
                 container: name,
                 init,
                 state,
                 ..
-            } if *id == instance => {
+            } => {
                 if let Some(slot) = names.iter().position(|(i, n)| i == init && *n == name) {
                     statuses[slot] = Some(state);
                 }
@@ -172,24 +211,23 @@ impl PodRow {
 
 /// Every pod instance at the end of the run, in creation order.
 pub(crate) fn rows(story: &Story, metrics: &Metrics, end: SimTime) -> Vec<PodRow> {
+    let by_instance = records_by_instance(story);
     story
         .pods
         .iter()
+        .zip(&by_instance)
         .enumerate()
-        .map(|(index, info)| {
-            let instance = Instance(index as u32);
-            let state = seen(story, instance, None, end);
+        .map(|(index, (info, own))| {
+            let state = seen_in(info, own.iter().copied(), None, end);
             let figures = metrics.pods.get(index);
             let mut digests: Vec<(usize, String)> = Vec::new();
-            for record in &story.records {
+            for record in own {
                 if let Entry::Status {
-                    instance: id,
                     container,
                     init: false,
                     state: State::Running { digest, .. },
                     ..
                 } = &record.entry
-                    && *id == instance
                     && let Some(slot) = info.containers.iter().position(|c| c == container)
                 {
                     digests.retain(|(s, _)| *s != slot);

@@ -1,0 +1,57 @@
+//! The scheduler's side of a pod: placement on the matching node with the fewest pods,
+//! binding, and the nodes a spec can go to.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api::PodSpec;
+use crate::sim::Sim;
+use crate::trace::{NodeId, PodId, TraceEvent};
+
+impl Sim {
+    /// Places a pod: on its `nodeName`, or on the matching node with the fewest pods (the
+    /// first such node in creation order on ties). A pod no node matches waits until
+    /// nodes are added.
+    pub(crate) fn schedule_pod(&mut self, pod: PodId) {
+        let spec = Arc::clone(&self.pods[pod.0 as usize].spec);
+        let chosen = self
+            .matching_nodes(&spec)
+            .into_iter()
+            .min_by_key(|node| (self.nodes[node.0 as usize].kubelet.pod_count, node.0));
+        match chosen {
+            Some(node) => self.bind(pod, node),
+            None => {
+                self.unschedulable.push(pod);
+                self.record(TraceEvent::PodUnschedulable { pod });
+            }
+        }
+    }
+
+    /// Binds a pod to a node; its kubelet syncs it at once.
+    pub(crate) fn bind(&mut self, pod: PodId, node: NodeId) {
+        self.pods[pod.0 as usize].node = Some(node);
+        self.nodes[node.0 as usize].kubelet.pod_count += 1;
+        if self.keeps_events() {
+            self.record(TraceEvent::PodScheduled { pod, node });
+        }
+        if self.nodes[node.0 as usize].kubelet.up {
+            self.requeue(pod, Duration::ZERO);
+        }
+    }
+
+    /// Nodes whose labels satisfy the spec (its `nodeName`, or every selector pair).
+    pub(crate) fn matching_nodes(&self, spec: &PodSpec) -> Vec<NodeId> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| match &spec.node_name {
+                Some(name) => &node.name == name,
+                None => spec
+                    .node_selector
+                    .iter()
+                    .all(|(key, value)| node.labels.get(key) == Some(value)),
+            })
+            .map(|(index, _)| NodeId(index as u32))
+            .collect()
+    }
+}

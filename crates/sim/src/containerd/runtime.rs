@@ -1,0 +1,533 @@
+//! The node's container runtime, modelled as containerd's CRI `PullImage` (docs/semantics.md §6,
+//! 7): resolve the reference with `HEAD` (a digest reference is resolved too, and then
+//! needs no tag), fetch the root manifest, choose one child of an index with the node's
+//! platform matcher, fetch its config and layers with at most
+//! `max_concurrent_downloads` at once, skipping whatever the content store already holds
+//! and waiting for blobs another pull on the node is already fetching, then record the
+//! image under its tag and digest names.
+//!
+//! Every failure becomes containerd's text, wrapped as the CRI wraps it.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use pullsim_model::verification::RuntimeImage;
+use pullsim_registry::{Method, Request, Response};
+
+use crate::config::Link;
+use crate::containerd::resolver::{
+    AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
+    connect_host, go_op, unexpected_status,
+};
+use crate::engine::Key;
+use crate::memo::{Credentials, PullTarget};
+use crate::sim::Sim;
+use crate::trace::{DigestId, HostId, NodeId};
+
+/// An image in a node's CRI image store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ImageRecord {
+    /// The image ID: its config's digest.
+    pub(crate) image_id: DigestId,
+    /// The top-level digest it was pulled (or loaded) by.
+    pub(crate) digest: DigestId,
+    /// The image manifest (the top-level digest itself, or the child chosen from an index).
+    pub(crate) manifest: DigestId,
+    /// Manifests, config and layers, in bytes (what `ImageStatus` reports).
+    pub(crate) size_bytes: u64,
+}
+
+/// The credential one `PullImage` call is made with: an entry of the kubelet pull's
+/// shared credential list, so an attempt copies no user name or password.
+#[derive(Debug)]
+pub(crate) struct PullCredential {
+    pub(crate) credentials: Credentials,
+    pub(crate) index: usize,
+}
+
+impl PullCredential {
+    /// The user name and password.
+    pub(crate) fn get(&self) -> Option<(&str, &str)> {
+        let credential = self.credentials.as_ref().as_ref().ok()?.get(self.index)?;
+        Some((&credential.username, &credential.password))
+    }
+}
+
+/// One CRI `PullImage` call in progress.
+#[derive(Debug)]
+pub(crate) struct RuntimePull {
+    pub(crate) node: NodeId,
+    /// The kubelet pull this attempt belongs to.
+    pub(crate) owner: Key,
+    /// The reference being pulled and its texts, shared by every pull of it.
+    pub(crate) target: Arc<PullTarget>,
+    pub(crate) host: HostId,
+    pub(crate) credential: Option<PullCredential>,
+    /// The `Authorization` the authorizer adds to every request to the registry.
+    pub(crate) auth: Option<String>,
+    /// A Bearer handler exists for the host.
+    pub(crate) bearer: bool,
+    pub(crate) top: Option<DigestId>,
+    pub(crate) config: Option<DigestId>,
+    pub(crate) image_manifest: Option<DigestId>,
+    /// The manifest this pull waits for, while it is not at the blob stage.
+    pub(crate) manifest: Option<DigestId>,
+    pub(crate) size_bytes: u64,
+    pub(crate) queue: VecDeque<(DigestId, u64)>,
+    pub(crate) fetching: u32,
+    pub(crate) content_hits: u32,
+    pub(crate) fetched: u32,
+}
+
+impl Sim {
+    /// The link from a node to a host.
+    pub(crate) fn link_of(&self, node: NodeId, host: HostId) -> Link {
+        let node = &self.nodes[node.0 as usize];
+        self.pools[node.pool].link_to(&self.hosts[host.0 as usize].name)
+    }
+
+    /// Starts one `PullImage` of `target` (what containerd makes of the kubelet's tagged
+    /// image string, or the text of its parse failure) with one credential (or none) for
+    /// the kubelet pull `owner`.
+    pub(crate) fn start_runtime_pull(
+        &mut self,
+        node: NodeId,
+        owner: Key,
+        target: &Result<Arc<PullTarget>, String>,
+        credential: Option<PullCredential>,
+    ) {
+        let target = match target {
+            Ok(target) => Arc::clone(target),
+            Err(text) => {
+                self.runtime_pull_done(owner, Err(text.clone()), 0, 0);
+                return;
+            }
+        };
+        let reference = &target.reference;
+        let Some(host) = self.host_for_domain(reference.domain()) else {
+            let ref_text = target.ref_text();
+            let domain = connect_host(reference.domain()).to_owned();
+            let url = format!(
+                "{}://{domain}{}",
+                crate::containerd::resolver::scheme_of(&domain),
+                target.resolve_target
+            );
+            let error = RuntimeError::unknown(format!(
+                "failed to resolve reference {}: failed to do request: Head {}: dial tcp: lookup {}: no such host",
+                pullsim_model::go_text::quote(ref_text),
+                pullsim_model::go_text::quote(&url),
+                domain.split(':').next().unwrap_or(&domain)
+            ));
+            self.runtime_pull_done(owner, Err(error.kubelet_text(ref_text)), 0, 0);
+            return;
+        };
+        let resolve_target = target.resolve_target.clone();
+        let pull = RuntimePull {
+            node,
+            owner,
+            target,
+            host,
+            credential,
+            auth: None,
+            bearer: false,
+            top: None,
+            config: None,
+            image_manifest: None,
+            manifest: None,
+            size_bytes: 0,
+            queue: VecDeque::new(),
+            fetching: 0,
+            content_hits: 0,
+            fetched: 0,
+        };
+        let id = self.runtime_pulls.insert(pull);
+        self.send_for(id, Purpose::Resolve, Method::Head, resolve_target, 0, false);
+    }
+
+    /// Sends a request of pull `id` to its registry, with containerd's headers.
+    pub(crate) fn send_for(
+        &mut self,
+        id: Key,
+        purpose: Purpose,
+        method: Method,
+        target: String,
+        responses: u8,
+        after_401: bool,
+    ) {
+        let Some(pull) = self.runtime_pulls.get(id) else {
+            return;
+        };
+        let node = pull.node;
+        let host = pull.host;
+        let mut request = Request::new(method, target, self.nodes[node.0 as usize].name.clone());
+        request
+            .headers
+            .append("Host", self.hosts[host.0 as usize].name.clone());
+        request.headers.append_static("User-Agent", USER_AGENT);
+        if request.target.contains("/manifests/") {
+            request.headers.append_static("Accept", MANIFEST_ACCEPT);
+        }
+        if let Some(auth) = &pull.auth {
+            request.headers.append("Authorization", auth.clone());
+        }
+        self.send(Exchange {
+            pull: id,
+            node,
+            host,
+            purpose,
+            request,
+            responses,
+            after_401,
+            response: None,
+        });
+    }
+
+    /// A response's headers are back at the node.
+    pub(crate) fn respond(&mut self, id: Key) {
+        let Some(exchange) = self.exchanges.get_mut(id) else {
+            return;
+        };
+        let pull_id = exchange.pull;
+        if self.runtime_pulls.get(pull_id).is_none() {
+            self.exchanges.remove(id);
+            return;
+        }
+        let Some(response) = exchange.response.take() else {
+            let Some(exchange) = self.exchanges.remove(id) else {
+                return;
+            };
+            let url = self.url_of(exchange.host, &exchange.request.target);
+            let host = connect_host(&self.hosts[exchange.host.0 as usize].name).to_owned();
+            let port = if host.contains(':') { "" } else { ":443" };
+            let text = format!(
+                "failed to do request: {} {}: dial tcp {host}{port}: connect: connection refused",
+                go_op(&exchange.request.method),
+                pullsim_model::go_text::quote(&url)
+            );
+            self.fail_request(pull_id, &exchange.purpose, text, false);
+            return;
+        };
+        let Some(exchange) = self.exchanges.get(id) else {
+            return;
+        };
+        if let Purpose::Token(pending) = &exchange.purpose {
+            let pending = pending.as_ref().clone();
+            let method = exchange.request.method.clone();
+            let url = self.url_of(exchange.host, &exchange.request.target);
+            self.exchanges.remove(id);
+            self.token_answered(pull_id, pending, &method, &url, &response);
+            return;
+        }
+        let responses = exchange.responses + 1;
+        let retryable = responses <= 5;
+        let method = exchange.request.method.clone();
+        // The target is taken from the exchange when it is removed (below), not copied:
+        // the common answer (a body on its way) never needs it.
+        let on_manifest = response.status == 405 && exchange.request.target.contains("/manifests/");
+        let purpose = exchange.purpose.clone();
+        let after_401 = exchange.after_401;
+        let exchange_host = exchange.host;
+        if retryable {
+            let resend = match response.status {
+                401 => match self.authorize(pull_id, &response, after_401) {
+                    AuthStep::Retry => Some(method.clone()),
+                    AuthStep::FetchToken {
+                        realm,
+                        service,
+                        scopes,
+                    } => {
+                        let target = self.take_target(id);
+                        let pending = Pending {
+                            purpose,
+                            method,
+                            target,
+                            responses,
+                            posted: true,
+                            realm,
+                            service,
+                            scopes,
+                        };
+                        self.fetch_token(pull_id, pending);
+                        return;
+                    }
+                    AuthStep::Invalid(text) => {
+                        self.exchanges.remove(id);
+                        self.fail_request(pull_id, &purpose, text, true);
+                        return;
+                    }
+                    AuthStep::NotImplemented => None,
+                },
+                405 if method == Method::Head && on_manifest => Some(Method::Get),
+                408 | 429 => Some(method.clone()),
+                _ => None,
+            };
+            if let Some(method) = resend {
+                let target = self.take_target(id);
+                self.send_for(
+                    pull_id,
+                    purpose,
+                    method,
+                    target,
+                    responses,
+                    response.status == 401,
+                );
+                return;
+            }
+        }
+        // The URL only appears in error texts, so a successful answer never builds it.
+        match purpose {
+            Purpose::Resolve => {
+                let target = self.take_target(id);
+                self.resolved(pull_id, &method, exchange_host, &target, &response);
+            }
+            Purpose::Fetch(digest) => {
+                if (200..300).contains(&response.status) {
+                    self.start_body(id, pull_id, response);
+                } else {
+                    let target = self.take_target(id);
+                    let url = self.url_of(exchange_host, &target);
+                    let text = if response.status == 404 {
+                        format!("content at {url} not found: not found")
+                    } else {
+                        unexpected_status(&method, &url, response.status)
+                    };
+                    let code = if response.status == 404 {
+                        GrpcCode::NotFound
+                    } else {
+                        GrpcCode::Unknown
+                    };
+                    self.content_failed(pull_id, digest, RuntimeError { code, text });
+                }
+            }
+            Purpose::Token(_) => {}
+        }
+    }
+
+    /// Removes an exchange, keeping only its request's target.
+    fn take_target(&mut self, id: Key) -> String {
+        self.exchanges
+            .remove(id)
+            .map(|exchange| exchange.request.target)
+            .unwrap_or_default()
+    }
+
+    /// A request failed before its final answer: resolution errors are wrapped as the
+    /// resolver wraps them, fetch errors fail the content they were for. A token failure
+    /// fails the request the token was for.
+    pub(crate) fn fail_request(
+        &mut self,
+        id: Key,
+        purpose: &Purpose,
+        text: String,
+        invalid_authorization: bool,
+    ) {
+        let purpose = match purpose {
+            Purpose::Token(pending) => &pending.purpose,
+            other => other,
+        };
+        match purpose {
+            Purpose::Fetch(digest) => {
+                self.content_failed(id, *digest, RuntimeError::unknown(text));
+            }
+            Purpose::Resolve | Purpose::Token(_) => {
+                let Some(pull) = self.runtime_pulls.get(id) else {
+                    return;
+                };
+                let inner = if invalid_authorization {
+                    format!(
+                        "pull access denied, repository does not exist or may require authorization: {text}"
+                    )
+                } else {
+                    text
+                };
+                let text = format!(
+                    "failed to resolve reference {}: {inner}",
+                    pullsim_model::go_text::quote(pull.target.ref_text())
+                );
+                self.fail_pull(id, RuntimeError::unknown(text));
+            }
+        }
+    }
+
+    /// Resolution's final answer.
+    pub(crate) fn resolved(
+        &mut self,
+        id: Key,
+        method: &Method,
+        host: HostId,
+        target: &str,
+        response: &Response,
+    ) {
+        if self.runtime_pulls.get(id).is_none() {
+            return;
+        }
+        if (200..300).contains(&response.status) {
+            let top = response
+                .headers
+                .get("docker-content-digest")
+                .and_then(|text| self.intern_text(text));
+            let Some(top) = top else {
+                let Some(pull) = self.runtime_pulls.get(id) else {
+                    return;
+                };
+                let quoted = pullsim_model::go_text::quote(pull.target.ref_text());
+                let text =
+                    format!("failed to resolve reference {quoted}: invalid digest in response");
+                self.fail_pull(id, RuntimeError::unknown(text));
+                return;
+            };
+            let size = response
+                .headers
+                .get("content-length")
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(0);
+            if let Some(pull) = self.runtime_pulls.get_mut(id) {
+                pull.top = Some(top);
+            }
+            self.need_manifest(id, top, size);
+            return;
+        }
+        let Some(pull) = self.runtime_pulls.get(id) else {
+            return;
+        };
+        let (code, inner) = if response.status == 404 {
+            (
+                GrpcCode::NotFound,
+                format!("{}: not found", pull.target.ref_text()),
+            )
+        } else {
+            (
+                GrpcCode::Unknown,
+                unexpected_status(method, &self.url_of(host, target), response.status),
+            )
+        };
+        let quoted = pullsim_model::go_text::quote(pull.target.ref_text());
+        let text = format!("failed to resolve reference {quoted}: {inner}");
+        self.fail_pull(id, RuntimeError { code, text });
+    }
+
+    /// Everything is in the store: the image is recorded under its names.
+    pub(crate) fn finish_pull(&mut self, id: Key) {
+        let Some(pull) = self.runtime_pulls.remove(id) else {
+            return;
+        };
+        let (Some(top), Some(config), Some(manifest)) =
+            (pull.top, pull.config, pull.image_manifest)
+        else {
+            return;
+        };
+        let record = ImageRecord {
+            image_id: config,
+            digest: top,
+            manifest,
+            size_bytes: pull.size_bytes,
+        };
+        let node = &mut self.nodes[pull.node.0 as usize];
+        // A tag that already names this very image (an `Always` pull of an unchanged
+        // digest) needs no new names: both were written together.
+        let target = &pull.target;
+        let unchanged = target
+            .store_name()
+            .is_some_and(|name| node.images.get(name) == Some(&record));
+        if !unchanged {
+            // The `name@digest` key is printed into a reused buffer, and a name the store
+            // already has is overwritten in place: most pulls fetch a digest the node held
+            // before, and each new key was an allocation.
+            let mut digest_name = std::mem::take(&mut self.image_name);
+            digest_name.clear();
+            for part in [&target.name, "@", &self.digest_texts[top.0 as usize]] {
+                digest_name.push_str(part);
+            }
+            set_image(&mut node.images, &digest_name, record);
+            self.image_name = digest_name;
+            if let Some(tag_name) = &target.tag_name {
+                set_image(&mut node.images, tag_name, record);
+            }
+        }
+        self.runtime_pull_done(pull.owner, Ok(record), pull.content_hits, pull.fetched);
+    }
+
+    /// The pull failed: its requests and transfers stop, and the kubelet gets the error.
+    pub(crate) fn fail_pull(&mut self, id: Key, error: RuntimeError) {
+        let Some(pull) = self.runtime_pulls.remove(id) else {
+            return;
+        };
+        self.drop_exchanges_of(pull.node, |owner| owner == id);
+        for waiters in self.nodes[pull.node.0 as usize].in_flight.values_mut() {
+            waiters.retain(|w| *w != id);
+        }
+        self.nodes[pull.node.0 as usize]
+            .in_flight
+            .retain(|_, waiters| !waiters.is_empty());
+        let text = error.kubelet_text(pull.target.ref_text());
+        self.runtime_pull_done(pull.owner, Err(text), pull.content_hits, pull.fetched);
+    }
+
+    /// Stops the body transfers of the pulls `owned` accepts on a node's links and drops
+    /// their exchanges. Requests still on their way are dropped when they arrive back,
+    /// since their pull is gone; only the node's own transfers are looked at, so a failure
+    /// costs nothing proportional to the fleet.
+    pub(crate) fn drop_exchanges_of(&mut self, node: NodeId, owned: impl Fn(Key) -> bool) {
+        let now = self.now;
+        let mut cancelled = Vec::new();
+        for host_index in 0..self.nodes[node.0 as usize].links.len() {
+            let host = HostId(host_index as u16);
+            let Some(bandwidth) = self.link_of(node, host).bandwidth_bytes_per_sec else {
+                continue;
+            };
+            let exchanges = &self.exchanges;
+            let state = &mut self.nodes[node.0 as usize].links[host_index];
+            let next = state.cancel(now, bandwidth, |owner| {
+                let mine = exchanges.get(owner).is_some_and(|e| owned(e.pull));
+                if mine {
+                    cancelled.push(owner);
+                }
+                mine
+            });
+            let version = state.version;
+            self.schedule_link_check(node, host, next, version);
+        }
+        for id in cancelled {
+            self.exchanges.remove(id);
+        }
+    }
+
+    /// A kubelet restart cancels every pull of its node.
+    pub(crate) fn cancel_runtime_pulls(&mut self, node: NodeId) {
+        let pulls = self.runtime_pulls.ids_where(|p| p.node == node);
+        self.drop_exchanges_of(node, |owner| pulls.contains(&owner));
+        for id in pulls {
+            self.runtime_pulls.remove(id);
+        }
+    }
+
+    /// The CRI's image list of a node, for the KEP-2535 start-up conversion.
+    pub(crate) fn runtime_images(&self, node: NodeId) -> Vec<RuntimeImage> {
+        let mut by_id: BTreeMap<DigestId, RuntimeImage> = Default::default();
+        for (name, record) in &self.nodes[node.0 as usize].images {
+            let entry = by_id
+                .entry(record.image_id)
+                .or_insert_with(|| RuntimeImage {
+                    id: self.digest_text(record.image_id).to_owned(),
+                    ..RuntimeImage::default()
+                });
+            if name.contains('@') {
+                entry.repo_digests.push(name.clone());
+            } else {
+                entry.repo_tags.push(name.clone());
+            }
+        }
+        by_id.into_values().collect()
+    }
+}
+
+/// Records `name` in an image store, overwriting the record of a name already there
+/// without building a new key.
+fn set_image(images: &mut BTreeMap<String, ImageRecord>, name: &str, record: ImageRecord) {
+    match images.get_mut(name) {
+        Some(existing) => *existing = record,
+        None => {
+            images.insert(name.to_owned(), record);
+        }
+    }
+}

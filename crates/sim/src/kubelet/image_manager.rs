@@ -1,0 +1,321 @@
+//! The kubelet's image manager: `EnsureImageExists` for one container (docs/semantics.md §3.2,
+//! 3.7) with the model's `pull::decide`, the credentials of one pull (3.3, 4: the pod's
+//! secrets, then the node's config, looked up once per call), KEP-2535 verification of
+//! images already present (5), and what a finished pull records: events, the back-off
+//! (3.4), the stored error, and the pull records.
+
+use std::sync::Arc;
+
+use pullsim_model::credentials::{CredentialSource, TrackedCredential};
+use pullsim_model::pull::{Presence, PullAction, PullEvent, Texts, decide_with};
+use pullsim_model::verification::{PullSecretRecord, credential_hash};
+use pullsim_model::{PullPolicy, PullRequest, backoff_key, default_pull_policy};
+
+use crate::api::ContainerRef;
+use crate::apiserver::names::PodUid;
+use crate::containerd::runtime::ImageRecord;
+use crate::engine::Key;
+use crate::kubelet::{Ensure, KubeletPull};
+use crate::sim::Sim;
+use crate::trace::{NodeId, PodId, TraceEvent, WaitReason};
+
+impl Sim {
+    pub(crate) fn container_event(
+        &mut self,
+        pod: PodId,
+        container: ContainerRef,
+        event: PullEvent,
+    ) {
+        if !self.keeps_events() {
+            // Kubernetes events feed no metric; with no trace kept they need not be built.
+            return;
+        }
+        let path = container.field_path(&self.pods[pod.0 as usize].spec);
+        self.record(TraceEvent::Event {
+            pod,
+            container: Some(path),
+            event_type: event.event_type,
+            reason: event.reason.as_str().to_owned(),
+            message: event.message,
+        });
+    }
+
+    /// The credentials the kubelet would try for `repo` on behalf of `pod` (its pull
+    /// secrets as they are now, then its node's config), or the secret-decoding error.
+    pub(crate) fn pod_credentials(
+        &mut self,
+        pod: PodId,
+        node: NodeId,
+        repo: &str,
+    ) -> crate::memo::Credentials {
+        let record = &self.pods[pod.0 as usize];
+        let pool = self.nodes[node.0 as usize].pool;
+        let namespace = self.pod_names.namespace(record.namespace);
+        let names = &record.spec.image_pull_secrets;
+        let secrets = &self.secrets;
+        let node_keyring = &self.nodes[node.0 as usize].node_keyring;
+        self.memo.credentials(
+            (pool, namespace, names),
+            self.secrets_version,
+            repo,
+            || {
+                names
+                    .iter()
+                    .map(|name| secrets.get(namespace, name).cloned())
+                    .collect()
+            },
+            || node_keyring.clone(),
+        )
+    }
+
+    /// `EnsureImageExists` for one container (docs/semantics.md §3.2): presence, KEP-2535
+    /// verification, back-off, then the model's decision; a pull is handed to the puller.
+    pub(crate) fn ensure_image(&mut self, pod: PodId, container: ContainerRef) -> Ensure {
+        let record = &self.pods[pod.0 as usize];
+        let Some(node) = record.node else {
+            return Ensure::Pending;
+        };
+        let spec = Arc::clone(&record.spec);
+        let Some(spec_container) = container.in_spec(&spec) else {
+            return Ensure::Pending;
+        };
+        let image = spec_container.image.as_str();
+        let policy = spec_container
+            .image_pull_policy
+            .unwrap_or_else(|| default_pull_policy(image));
+        let key = backoff_key(PodUid::of(pod).as_str(), image);
+        let info = self.memo.image(image);
+        let mut request = PullRequest {
+            image: image.to_owned(),
+            tagged_image: info.tagged.clone(),
+            policy,
+            presence: Presence::Absent,
+            verification: None,
+            in_backoff: false,
+            previous_error: None,
+        };
+        let mut local = None;
+        if policy != PullPolicy::Always
+            && let Some(name) = &info.store_name
+        {
+            local = self.nodes[node.0 as usize].images.get(name).copied();
+            if let Some(found) = local {
+                request.presence = Presence::Present {
+                    image_ref: self.digest_text(found.image_id).to_owned(),
+                };
+            }
+        }
+        let mut credentials = None;
+        if self.nodes[node.0 as usize].kubelet.gate
+            && let (Some(found), Some(repo)) = (local, &info.repo)
+        {
+            let looked_up = self.pod_credentials(pod, node, repo);
+            let pod_secrets: Vec<PullSecretRecord> = match looked_up.as_ref() {
+                Ok(found) => found.iter().filter_map(secret_record).collect(),
+                Err(text) => {
+                    return Ensure::Failed {
+                        reason: WaitReason::Other(text.clone()),
+                        message: text.clone(),
+                        backoff: false,
+                    };
+                }
+            };
+            credentials = Some(looked_up);
+            let image_ref = self.digest_text(found.image_id).to_owned();
+            let now = self.now;
+            let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+            let verification = kubelet.verification.clone();
+            request.verification = Some(kubelet.records.must_attempt_image_pull(
+                &verification,
+                image,
+                &image_ref,
+                &pod_secrets,
+                None,
+                now,
+            ));
+        }
+        let kubelet = &self.nodes[node.0 as usize].kubelet;
+        request.in_backoff = kubelet.backoff.is_in_backoff_since_update(&key, self.now);
+        request.previous_error = kubelet.previous_errors.get(&key).cloned();
+        // Without kept events, the Pulled/Pulling texts of the common outcomes are not
+        // written (the action and the pod's waiting message are the same).
+        let texts = if self.keeps_events() {
+            Texts::All
+        } else {
+            Texts::StatusOnly
+        };
+        let decision = decide_with(&request, &self.config.kubelet_behavior, texts);
+        for event in decision.events {
+            self.container_event(pod, container, event);
+        }
+        match decision.action {
+            PullAction::UseLocal { .. } => {
+                self.record(TraceEvent::PullAvoided { pod, node });
+                match local {
+                    Some(found) => Ensure::Ready(found),
+                    None => Ensure::Pending,
+                }
+            }
+            PullAction::Fail { reason, message } => Ensure::Failed {
+                backoff: reason == pullsim_model::WaitingReason::ImagePullBackOff,
+                reason: WaitReason::Pull(reason),
+                message,
+            },
+            PullAction::Pull { image: tagged } => {
+                let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+                kubelet.previous_errors.remove(&key);
+                if kubelet.gate {
+                    kubelet.records.record_pull_intent(image);
+                }
+                let credentials = match (credentials, &info.repo) {
+                    (Some(found), _) => found,
+                    (None, Some(repo)) => self.pod_credentials(pod, node, repo),
+                    (None, None) => Arc::new(Ok(Vec::new())),
+                };
+                let pull = KubeletPull {
+                    pod,
+                    container,
+                    node,
+                    image: image.to_owned(),
+                    pull_target: self.memo.image(&tagged).pull_target.clone(),
+                    credentials,
+                    attempt: 0,
+                    errors: Vec::new(),
+                    submitted: self.now,
+                    started: None,
+                    content_hits: 0,
+                    fetched: 0,
+                };
+                if self.keeps_events() {
+                    self.record(TraceEvent::PullQueued {
+                        pod,
+                        node,
+                        image: image.to_owned(),
+                    });
+                } else {
+                    self.metrics.pull_queued();
+                }
+                let id = self.kubelet_pulls.insert(pull);
+                self.submit_pull(id);
+                Ensure::Pending
+            }
+        }
+    }
+
+    /// A pull the kubelet started has ended (docs/semantics.md §3.2 steps 7.4, 7.5): events,
+    /// back-off, KEP-2535 records, and the pod's sync resumes.
+    pub(crate) fn kubelet_pull_done(
+        &mut self,
+        id: Key,
+        outcome: Result<(ImageRecord, Option<usize>), String>,
+    ) {
+        let Some(pull) = self.kubelet_pulls.remove(id) else {
+            return;
+        };
+        // Taken first: the events and the sync below are not tail calls of the puller loop.
+        let tail = std::mem::take(&mut self.nodes[pull.node.0 as usize].kubelet.puller.starting);
+        let now = self.now;
+        let started = pull.started.unwrap_or(now);
+        let image = if self.keeps_events() {
+            pull.image.clone()
+        } else {
+            String::new()
+        };
+        self.record_platform_choice(pull.pod, pull.node, &outcome);
+        self.record(TraceEvent::PullFinished {
+            pod: pull.pod,
+            node: pull.node,
+            image,
+            pull_duration: now.saturating_since(started),
+            total_duration: now.saturating_since(pull.submitted),
+            succeeded: outcome.is_ok(),
+            content_hits: pull.content_hits,
+            fetched: pull.fetched,
+        });
+        let behavior = self.config.kubelet_behavior;
+        let key = backoff_key(PodUid::of(pull.pod).as_str(), &pull.image);
+        let ensure = match outcome {
+            Ok((image, credential)) => {
+                // The `Pulled` event's text (with its Go durations) is built only when
+                // events are kept; the back-off effect is the same either way.
+                let (events, backoff) = if self.keeps_events() {
+                    let success = pullsim_model::pull::pull_succeeded(
+                        &pull.image,
+                        now.saturating_since(started),
+                        now.saturating_since(pull.submitted),
+                        image.size_bytes,
+                        &behavior,
+                    );
+                    (success.events, success.backoff)
+                } else {
+                    (Vec::new(), pullsim_model::pull::SUCCEEDED_BACKOFF)
+                };
+                let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
+                backoff.apply(&mut kubelet.backoff, &key, now);
+                if kubelet.gate {
+                    let mapping = credential
+                        .and_then(|index| pull.credentials.as_ref().as_ref().ok()?.get(index))
+                        .and_then(secret_record)
+                        .map_or_else(
+                            pullsim_model::verification::PullCredentials::node_wide,
+                            pullsim_model::verification::PullCredentials::secret,
+                        );
+                    let image_ref = self.digest_text(image.image_id).to_owned();
+                    self.nodes[pull.node.0 as usize]
+                        .kubelet
+                        .records
+                        .record_image_pulled(&pull.image, &image_ref, Some(mapping), now);
+                }
+                for event in events {
+                    self.container_event(pull.pod, pull.container, event);
+                }
+                Ensure::Ready(image)
+            }
+            Err(text) => {
+                let failure = pullsim_model::pull::pull_failed(&pull.image, &text, &behavior);
+                let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
+                failure.backoff.apply(&mut kubelet.backoff, &key, now);
+                kubelet
+                    .previous_errors
+                    .insert(key, failure.stored_error.clone());
+                if kubelet.gate {
+                    kubelet.records.record_image_pull_failed(&pull.image);
+                }
+                for event in failure.events {
+                    self.container_event(pull.pod, pull.container, event);
+                }
+                Ensure::Failed {
+                    reason: WaitReason::Pull(failure.reason),
+                    message: failure.message,
+                    backoff: false,
+                }
+            }
+        };
+        let pod = &self.pods[pull.pod.0 as usize];
+        if !pod.state.deleted && pod.state.sync.is_some() {
+            self.container_started_or_failed(pull.pod, pull.container, ensure);
+            self.continue_sync(pull.pod);
+        }
+        // The slot is freed last: the puller answers this caller before it takes the next
+        // request, so pulls that end at one instant are answered (and retried) in FIFO order.
+        self.release_puller_slot(pull.node, tail);
+    }
+}
+
+/// The KEP-2535 record of a credential that came from a pod Secret.
+fn secret_record(credential: &TrackedCredential) -> Option<PullSecretRecord> {
+    match &credential.source {
+        CredentialSource::PodSecret {
+            namespace,
+            name,
+            uid,
+            ..
+        } => Some(PullSecretRecord {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            uid: uid.clone().unwrap_or_default(),
+            credential_hash: credential_hash(&credential.username, &credential.password),
+        }),
+        CredentialSource::NodeConfig { .. } => None,
+    }
+}

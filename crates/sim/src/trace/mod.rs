@@ -1,0 +1,314 @@
+//! The typed trace: every API event, admission decision, status change, pull and registry
+//! exchange, in the order the simulation produced them, stamped with virtual time.
+//!
+//! Records name pods, nodes, hosts and digests by id (interned in the simulation), so
+//! recording costs no string copies on the hot path; [`crate::Sim::render_trace`] prints
+//! them with names, one stable line per record, which is what determinism tests compare.
+
+mod render;
+
+use std::fmt;
+use std::time::Duration;
+
+use pullsim_model::SimTime;
+use pullsim_model::WaitingReason;
+use pullsim_model::credentials::CredentialSource;
+use pullsim_model::pull::EventType;
+
+/// A pod, by its position in the simulation's pod table (a re-created pod gets a new id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodId(pub u32);
+
+/// A node, by creation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+/// A registry host, by the order it was added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HostId(pub u16);
+
+/// A digest, interned by the simulation ([`crate::Sim::digest`] gives it back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DigestId(pub u32);
+
+/// A workload, by the order it was added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadId(pub u32);
+
+/// Why a container is waiting.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WaitReason {
+    /// No start attempt has finished yet (the kubelet's default reason).
+    ContainerCreating,
+    /// A regular container whose pod's init containers have not all completed.
+    PodInitializing,
+    /// The image manager's reason (`ErrImagePull`, `ImagePullBackOff`, ...).
+    Pull(WaitingReason),
+    /// An error the kubelet returned as is (a bad pull secret, a KEP-2535 record error):
+    /// its text is the reason.
+    Other(String),
+}
+
+impl fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitReason::ContainerCreating => f.write_str("ContainerCreating"),
+            WaitReason::PodInitializing => f.write_str("PodInitializing"),
+            WaitReason::Pull(reason) => f.write_str(reason.as_str()),
+            WaitReason::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A container's state as the pod status shows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContainerState {
+    /// `waiting` with a reason and a message.
+    Waiting {
+        /// `state.waiting.reason`.
+        reason: WaitReason,
+        /// `state.waiting.message` (empty for the default reasons).
+        message: String,
+    },
+    /// `running`, from the image with this ID (config digest), resolved from this
+    /// top-level digest (index or manifest).
+    Running {
+        /// The image ID.
+        image_id: DigestId,
+        /// The digest the image was pulled or loaded by.
+        digest: DigestId,
+    },
+    /// An init container that ran to completion.
+    Completed,
+}
+
+/// What kind of registry endpoint a request hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RequestKind {
+    /// `/v2/<name>/manifests/<reference>`.
+    Manifest,
+    /// `/v2/<name>/blobs/<digest>`.
+    Blob,
+    /// The token endpoint.
+    Token,
+    /// Anything else.
+    Other,
+}
+
+impl RequestKind {
+    /// The kind of a request target.
+    pub fn of_target(target: &str) -> RequestKind {
+        let path = target.split('?').next().unwrap_or(target);
+        if path.contains("/manifests/") {
+            RequestKind::Manifest
+        } else if path.contains("/blobs/") {
+            RequestKind::Blob
+        } else if path.ends_with("/token") || path == "/token" {
+            RequestKind::Token
+        } else {
+            RequestKind::Other
+        }
+    }
+
+    /// The kind's name in transcripts and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Manifest => "manifest",
+            RequestKind::Blob => "blob",
+            RequestKind::Token => "token",
+            RequestKind::Other => "other",
+        }
+    }
+}
+
+/// How one credential attempt of a pull ended (docs/semantics.md §3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// The runtime pulled the image with it.
+    Pulled,
+    /// The runtime failed with this error text.
+    Failed(String),
+}
+
+/// One record of the trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceEvent {
+    /// A pod passed admission and was stored.
+    PodCreated {
+        /// The pod.
+        pod: PodId,
+        /// Its workload, when it is a replica.
+        workload: Option<WorkloadId>,
+    },
+    /// Admission refused a pod; it was never stored.
+    PodRejected {
+        /// `namespace/name`.
+        pod: String,
+        /// The API server's error text.
+        message: String,
+    },
+    /// An admission plugin changed a pod.
+    Admitted {
+        /// The pod.
+        pod: PodId,
+        /// The plugin (`ServiceAccount`, `AlwaysPullImages`, `DigestPinning`).
+        plugin: &'static str,
+        /// What it did.
+        change: String,
+    },
+    /// A pod was bound to a node.
+    PodScheduled {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+    },
+    /// No node matches the pod's selector; it stays pending until one does.
+    PodUnschedulable {
+        /// The pod.
+        pod: PodId,
+    },
+    /// A pod was deleted.
+    PodDeleted {
+        /// The pod.
+        pod: PodId,
+    },
+    /// A Kubernetes event recorded against a pod (`container` is `None` for pod-level
+    /// events such as `FailedToRetrieveImagePullSecret`).
+    Event {
+        /// The pod.
+        pod: PodId,
+        /// The container's field path (`spec.containers{web}`), when about one.
+        container: Option<String>,
+        /// `Normal` or `Warning`.
+        event_type: EventType,
+        /// The reason, as kubectl shows it.
+        reason: String,
+        /// The message, verbatim.
+        message: String,
+    },
+    /// A container's state in the pod status changed.
+    ContainerStatus {
+        /// The pod.
+        pod: PodId,
+        /// Which container.
+        container: crate::api::ContainerRef,
+        /// Its new state.
+        state: ContainerState,
+    },
+    /// Every regular container of the pod is running.
+    PodRunning {
+        /// The pod.
+        pod: PodId,
+    },
+    /// `EnsureImageExists` used the image already on the node.
+    PullAvoided {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+    },
+    /// The kubelet submitted a pull to its puller.
+    PullQueued {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The image as written.
+        image: String,
+    },
+    /// The kubelet tried one credential (or none: `source` is `None`, an anonymous pull)
+    /// for a pull.
+    CredentialAttempt {
+        /// The pod.
+        pod: PodId,
+        /// The container whose image is pulled.
+        container: crate::api::ContainerRef,
+        /// The node.
+        node: NodeId,
+        /// Where the credential came from: a pod pull Secret (with its name) or a node
+        /// config file; `None` for an anonymous pull. Prints as `pod-secret[0]`,
+        /// `node-config[0]`.
+        source: Option<CredentialSource>,
+        /// The user name tried (empty for anonymous).
+        username: String,
+        /// How it ended.
+        outcome: AttemptOutcome,
+    },
+    /// A pull that succeeded resolved an index (or Docker manifest list) to the child
+    /// for the node's platform; recorded just before its `PullFinished`.
+    PlatformChosen {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The chosen child's platform, as containerd prints it (`linux/arm64/v8`).
+        platform: String,
+        /// The chosen child's manifest.
+        manifest: DigestId,
+    },
+    /// A pull the kubelet started has ended.
+    PullFinished {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The image as written.
+        image: String,
+        /// From dequeue (or a parallel slot) to the end.
+        pull_duration: Duration,
+        /// From submission to the end, queueing included.
+        total_duration: Duration,
+        /// Whether it succeeded.
+        succeeded: bool,
+        /// Blobs and manifests that were already in the node's content store.
+        content_hits: u32,
+        /// Blobs and manifests downloaded.
+        fetched: u32,
+    },
+    /// One registry request and its response (kept at [`crate::TraceLevel::Full`] only).
+    Registry {
+        /// The registry host.
+        host: HostId,
+        /// Who sent it (a node's name or `admission`).
+        client: NodeOrAdmission,
+        /// The method.
+        method: &'static str,
+        /// The request target.
+        target: String,
+        /// What it hit.
+        kind: RequestKind,
+        /// The status answered.
+        status: u16,
+        /// Body bytes delivered.
+        body_bytes: u64,
+    },
+    /// A timeline action took effect.
+    Timeline {
+        /// What happened, in words.
+        what: String,
+    },
+    /// A node's kubelet restarted (back-off state lost, KEP-2535 records kept).
+    KubeletRestarted {
+        /// The node.
+        node: NodeId,
+    },
+}
+
+/// Who sent a registry request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeOrAdmission {
+    /// A node's containerd.
+    Node(NodeId),
+    /// The digest-pinning admission webhook.
+    Admission,
+}
+
+/// One trace record: when, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceRecord {
+    /// The virtual time.
+    pub time: SimTime,
+    /// What happened.
+    pub event: TraceEvent,
+}
