@@ -297,32 +297,36 @@ expect:
   - {{registry: registry.example.com, peakRequestsPerSecond: 2}}
 "
     ));
+    use pullsim_scenario::expect::{
+        CredentialsTried, DistinctDigests, Events, PeakRequestsPerSecond, Requests, StateAt,
+        TimeToRunning,
+    };
     let checks: Vec<&Check> = scenario.expectations.iter().map(|e| &e.check).collect();
     assert!(
-        matches!(checks[0], Check::State { state: State::Waiting, at: Some(_), reason: Some(r), .. } if r == "ImagePullBackOff")
+        matches!(checks[0], Check::State(StateAt { state: State::Waiting, at: Some(_), reason: Some(r), .. }) if r == "ImagePullBackOff")
     );
     assert!(
-        matches!(checks[1], Check::Events { order: Order::Subsequence, events, .. } if events.len() == 2 && events[1].at == Some(SimTime::from_secs(2)))
+        matches!(checks[1], Check::Events(Events { order: Order::Subsequence, events, .. }) if events.len() == 2 && events[1].at == Some(SimTime::from_secs(2)))
     );
     assert!(
-        matches!(checks[2], Check::TimeToRunning { within, .. } if within.contains(Duration::from_secs(60)) && !within.contains(Duration::ZERO))
+        matches!(checks[2], Check::TimeToRunning(TimeToRunning { within, .. }) if within.contains(Duration::from_secs(60)) && !within.contains(Duration::ZERO))
     );
     assert!(
-        matches!(checks[3], Check::CredentialsTried { credentials, .. } if credentials == &[
+        matches!(checks[3], Check::CredentialsTried(CredentialsTried { credentials, .. }) if credentials == &[
             CredentialRef::Secret { name: "s".to_owned(), user: Some("alice".to_owned()) },
             CredentialRef::NodeConfig { user: None },
             CredentialRef::Anonymous,
         ])
     );
     assert!(
-        matches!(checks[4], Check::DistinctDigests { count, mixed_for: Some(_), .. } if *count == Bounds::exactly(1))
+        matches!(checks[4], Check::DistinctDigests(DistinctDigests { count, mixed_for: Some(_), .. }) if *count == Bounds::exactly(1))
     );
     assert!(
-        matches!(checks[5], Check::Requests { filter, count: Some(count), bytes: None, .. }
+        matches!(checks[5], Check::Requests(Requests { filter, count: Some(count), bytes: None, .. })
         if filter.method.as_deref() == Some("HEAD") && filter.kind == Some(RequestKind::Manifest) && count.max == Some(4))
     );
     assert!(
-        matches!(checks[6], Check::PeakRequestsPerSecond { value, .. } if *value == Bounds::exactly(2))
+        matches!(checks[6], Check::PeakRequestsPerSecond(PeakRequestsPerSecond { value, .. }) if *value == Bounds::exactly(2))
     );
 }
 

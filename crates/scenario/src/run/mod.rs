@@ -22,7 +22,7 @@ mod fold;
 mod format;
 mod holdings;
 mod json;
-mod judge;
+pub(crate) mod judge;
 mod lines;
 mod pods;
 mod repeats;
