@@ -6,13 +6,13 @@
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use pullsim_benches::fleet::fleet;
-use pullsim_benches::keyring;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use pullsim_benches::{fleet_scenario, keyring};
 use pullsim_model::credentials::make_pull_keyring;
 use pullsim_model::pull::{Presence, decide};
 use pullsim_model::{KubeletBehavior, PullPolicy, PullRequest, Secret, SimTime};
 use pullsim_registry::{ImageSpec, Registry, RegistryConfig};
+use pullsim_scenario::run::simulate::{Overrides, Trace, simulate};
 use pullsim_sim::{Container, EventQueue, Link, NodePool, Pod, Sim, SimConfig, SimRng, TraceLevel};
 
 fn queue(c: &mut Criterion) {
@@ -103,21 +103,18 @@ fn keyring_lookup(c: &mut Criterion) {
 fn small_fleet(c: &mut Criterion) {
     let mut group = c.benchmark_group("fleet");
     group.sample_size(10);
-    let events = {
-        let mut sim = fleet(50, 1, 1);
-        let _ = sim.run_until(SimTime::from_secs(3600));
-        sim.events_processed()
+    let Ok(scenario) = fleet_scenario() else {
+        return;
     };
+    let overrides = Overrides {
+        seed: Some(1),
+        nodes: Some(50),
+        until: Some(std::time::Duration::from_secs(3600)),
+    };
+    let events = simulate(&scenario, Trace::Off, &overrides).events();
     group.throughput(Throughput::Elements(events));
     group.bench_function("50 nodes, 1 virtual hour", |b| {
-        b.iter_batched(
-            || fleet(50, 1, 1),
-            |mut sim| {
-                let _ = sim.run_until(SimTime::from_secs(3600));
-                black_box(sim.events_processed())
-            },
-            BatchSize::LargeInput,
-        );
+        b.iter(|| black_box(simulate(&scenario, Trace::Off, &overrides).events()));
     });
     group.finish();
 }

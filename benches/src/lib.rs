@@ -1,10 +1,20 @@
 //! Inputs shared by pullsim's criterion benches (the benches themselves are in `benches/`),
-//! and the simulator's fleet ([`fleet`]) that `cargo xtask bench sim` runs.
+//! and the simulator's fleet that `cargo xtask bench sim` runs: `benches/fleet.yaml`, a
+//! scenario file read by [`fleet_scenario`] and run by `pullsim_scenario::run::simulate`.
 //!
 //! Keeping the inputs here lets a test check that they are what the benches claim: valid
 //! references of realistic shapes, and a keyring of realistic size.
 
-pub mod fleet;
+use pullsim_scenario::Scenario;
+
+/// The fleet's scenario file, `benches/fleet.yaml`, built into the binaries.
+pub const FLEET_YAML: &str = include_str!("../fleet.yaml");
+
+/// The fleet of `cargo xtask bench sim`, read from [`FLEET_YAML`]; the error lists every
+/// mistake with its line and column.
+pub fn fleet_scenario() -> Result<Scenario, String> {
+    Scenario::parse("benches/fleet.yaml", FLEET_YAML).map_err(|errors| errors.to_string())
+}
 
 use pullsim_model::credentials::{
     BasicDockerKeyring, CredentialSource, DockerConfig, DockerConfigEntry,
@@ -63,5 +73,27 @@ mod tests {
         assert_eq!(keyring.index().len(), 150);
         assert_eq!(keyring.lookup("registry7.example.com/team/app").len(), 2);
         assert_eq!(keyring.lookup("eu.mirror7.example.com/app").len(), 1);
+    }
+
+    /// The simulator skips texts nobody reads when it keeps no trace (events, quoted
+    /// references, durations); the run must be the same: as many events, the same metrics.
+    #[test]
+    fn keeping_no_trace_changes_nothing_but_the_trace() {
+        use pullsim_scenario::run::simulate::{Overrides, Trace, simulate};
+        let scenario = fleet_scenario().unwrap_or_else(|errors| panic!("{errors}"));
+        let overrides = Overrides {
+            seed: Some(7),
+            nodes: Some(12),
+            until: Some(std::time::Duration::from_secs(4 * 3600)),
+        };
+        let full = simulate(&scenario, Trace::Full, &overrides);
+        let off = simulate(&scenario, Trace::Off, &overrides);
+        assert_eq!((full.failure(), off.failure()), (None, None));
+        assert!(full.trace_records() > 0 && off.trace_records() == 0);
+        assert_eq!(off.events(), full.events());
+        assert_eq!(off.metrics(), full.metrics());
+        let metrics = full.metrics();
+        assert!(metrics.pulls_failed > 0, "the outage made pulls fail");
+        assert!(metrics.pulls_avoided > 0 && metrics.pulls_succeeded > 0);
     }
 }

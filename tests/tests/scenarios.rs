@@ -12,7 +12,7 @@
 //!
 //! Wall time is printed for the person reading, never asserted: tests assert behaviour.
 
-#![allow(
+#![expect(
     clippy::print_stderr,
     reason = "the per-scenario progress lines are this harness's output"
 )]
@@ -52,7 +52,7 @@ fn simulate(scenario: &Scenario) -> Outcome {
 /// Reads, runs twice and snapshots one scenario; returns what went wrong (the snapshot
 /// comparison itself is insta's, deferred to the end of the glob).
 fn check(path: &Path) -> Checked {
-    #[allow(
+    #[expect(
         clippy::disallowed_methods,
         reason = "wall time is reported to the person running the library, never asserted"
     )]
@@ -108,7 +108,7 @@ fn check(path: &Path) -> Checked {
 
 /// The `PULLSIM_SCENARIOS` filter, if set.
 fn filter() -> Option<String> {
-    #[allow(
+    #[expect(
         clippy::disallowed_methods,
         reason = "the test harness, not the pure core: the person running it narrows the run"
     )]

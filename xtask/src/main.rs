@@ -10,7 +10,7 @@
 //! watching its memory; `cargo xtask bench sim` runs the simulator's fleet;
 //! `cargo xtask conformance` prints the behaviour matrix of the real pullers.
 
-#![allow(
+#![expect(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "xtask is a shell whose job is to print"

@@ -1,10 +1,12 @@
-//! `sim-fleet`: runs the fleet of `cargo xtask bench sim` once and prints one line with
-//! the event count, wall time, event rate and peak memory (the process's `VmHWM`).
+//! `sim-fleet`: runs the fleet of `cargo xtask bench sim` (`benches/fleet.yaml`, through
+//! the scenario crate) once and prints one line with the event count, wall time, event
+//! rate and peak memory (the process's `VmHWM`).
 //!
-//! Usage: `sim-fleet [--nodes N] [--hours H] [--seed S] [--metrics]` (defaults 5000, 6,
-//! 1); `--metrics` also prints the run's headline metrics to standard error.
+//! Usage: `sim-fleet [--nodes N] [--hours H] [--seed S] [--metrics]` (defaults: the
+//! file's 5000 nodes, 6 hours and seed 1); `--metrics` also prints the run's headline
+//! metrics to standard error.
 
-#![allow(
+#![expect(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "a benchmark binary's job is to print its figures"
@@ -18,8 +20,10 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use pullsim_benches::fleet::{WORKLOADS, fleet};
-use pullsim_model::SimTime;
+use std::time::Duration;
+
+use pullsim_benches::fleet_scenario;
+use pullsim_scenario::run::simulate::{Overrides, Trace, simulate};
 
 #[expect(
     clippy::disallowed_methods,
@@ -30,9 +34,20 @@ fn now() -> std::time::Instant {
 }
 
 fn main() -> ExitCode {
-    let mut nodes = 5000u32;
-    let mut hours = 6u64;
-    let mut seed = 1u64;
+    let scenario = match fleet_scenario() {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            eprintln!("sim-fleet: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut nodes = scenario
+        .node_pools
+        .iter()
+        .map(|pool| pool.count)
+        .sum::<u32>();
+    let mut hours = scenario.run.end().since_epoch().as_secs() / 3600;
+    let mut seed = scenario.seed;
     let mut show_metrics = false;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut iter = args.iter();
@@ -52,22 +67,27 @@ fn main() -> ExitCode {
             }
         }
     }
+    let overrides = Overrides {
+        seed: Some(seed),
+        nodes: Some(nodes),
+        until: Some(Duration::from_secs(hours * 3600)),
+    };
     let started = now();
-    let mut sim = fleet(nodes, hours, seed);
-    if let Err(err) = sim.run_until(SimTime::from_secs(hours * 3600)) {
-        eprintln!("sim-fleet: {err}");
+    let run = simulate(&scenario, Trace::Off, &overrides);
+    if let Some(failure) = run.failure() {
+        eprintln!("sim-fleet: {failure}");
         return ExitCode::FAILURE;
     }
     let secs = started.elapsed().as_secs_f64();
-    let events = sim.events_processed();
-    let pods = u64::from(nodes) * u64::from(WORKLOADS);
+    let events = run.events();
+    let pods = u64::from(nodes) * scenario.workloads.len() as u64;
     println!(
         "sim fleet: {nodes} nodes, {pods} pods, {hours} virtual hours: {events} events in {secs:.2} s wall = {:.0} events/s, peak RSS {} MiB",
         events as f64 / secs,
         peak_rss_mib().map_or_else(|| "?".to_owned(), |mib| mib.to_string())
     );
     if show_metrics {
-        let metrics = sim.metrics();
+        let metrics = run.metrics();
         eprintln!(
             "requests {} bytes {} pulls {}/{} ok, {} failed, {} avoided, content hits {}, fetched {}, peak {:?}",
             metrics.requests,

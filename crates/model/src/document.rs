@@ -144,7 +144,7 @@ mod tests {
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code, reason = "only decoding is tested")]
+    #[expect(dead_code, reason = "only decoding is tested")]
     struct Doc {
         name: String,
         size: u32,

@@ -26,6 +26,7 @@ pub(crate) mod judge;
 mod lines;
 mod pods;
 mod repeats;
+pub mod simulate;
 mod story;
 mod transcript;
 mod world;
