@@ -15,6 +15,7 @@ use pullsim_sim::{Metrics, Sim, SimConfig, TraceLevel};
 
 use crate::ceilings::{CONTAINERS_MAX, NODES_MAX, PODS_MAX};
 use crate::scenario::{Scenario, Stop};
+use crate::workloads::Pods;
 
 use super::world;
 
@@ -142,8 +143,8 @@ fn overridden(scenario: &Scenario, overrides: &Overrides) -> Scenario {
             pool.count = nodes;
         }
         for workload in &mut scenario.workloads {
-            if workload.replicas.is_some() {
-                workload.replicas = Some(nodes);
+            if let Pods::Replicated(replicated) = &mut workload.pods {
+                replicated.replicas = nodes;
             }
         }
     }
@@ -161,8 +162,12 @@ fn within_ceilings(scenario: &Scenario) -> Result<(), String> {
     let mut pods = 0u64;
     let mut containers = 0u64;
     for workload in &scenario.workloads {
-        let replicas = u64::from(workload.replicas.unwrap_or(1));
-        let each = workload.spec.containers.len() + workload.spec.init_containers.len();
+        let replicas = match &workload.pods {
+            Pods::Replicated(replicated) => u64::from(replicated.replicas),
+            Pods::Single { .. } => 1,
+        };
+        let spec = &workload.pod().spec;
+        let each = spec.containers.len() + spec.init_containers.len();
         pods = pods.saturating_add(replicas);
         containers = containers
             .saturating_add(replicas.saturating_mul(u64::try_from(each).unwrap_or(u64::MAX)));
@@ -254,8 +259,12 @@ run: {for: 10m}
         assert!(simulation.metrics().pulls_started > three.metrics().pulls_started);
         let bigger = overridden(&scenario, &overrides);
         assert_eq!(bigger.node_pools[0].count, 5);
-        assert_eq!(bigger.workloads[0].replicas, Some(5));
-        assert_eq!(bigger.workloads[1].replicas, None);
+        let replicas = |w: &crate::workloads::Workload| match &w.pods {
+            Pods::Replicated(replicated) => Some(replicated.replicas),
+            Pods::Single { .. } => None,
+        };
+        assert_eq!(replicas(&bigger.workloads[0]), Some(5));
+        assert_eq!(replicas(&bigger.workloads[1]), None);
     }
 
     #[test]
