@@ -87,17 +87,17 @@ pub(crate) struct RequestLog {
     entries: Vec<LogEntry>,
     /// The most entries kept for readers (`None`: every entry).
     window: Option<usize>,
-    /// A copy of every entry since the last [`RequestLog::take_tap`], when tapped.
+    /// A copy of every entry since the last [`Registry::take_log_tap`](crate::Registry::take_log_tap), when tapped.
     tap: Option<Vec<LogEntry>>,
     /// Entries not copied into the tap because it already held [`TAP_MAX`].
     tap_missed: u64,
 }
 
-/// The most entries the tap holds between two [`RequestLog::take_tap`] calls (about 50 MB):
+/// The most entries the tap holds between two [`Registry::take_log_tap`](crate::Registry::take_log_tap) calls (about 50 MB):
 /// a reader that stopped reading (a terminal nobody drains) cannot grow it without bound.
 pub const TAP_MAX: usize = 100_000;
 
-/// What [`RequestLog::take_tap`] hands over: the entries copied since the last call, and how
+/// What [`Registry::take_log_tap`](crate::Registry::take_log_tap) hands over: the entries copied since the last call, and how
 /// many more were appended but not copied because the tap was full.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogTap {
@@ -161,7 +161,7 @@ impl RequestLog {
         self.window
     }
 
-    /// Starts (or stops) copying every new entry aside for [`RequestLog::take_tap`], so a
+    /// Starts (or stops) copying every new entry aside for [`Registry::take_log_tap`](crate::Registry::take_log_tap), so a
     /// reader that must see every entry (a log file) never depends on the window.
     pub(crate) fn set_tap(&mut self, tapped: bool) {
         self.tap = tapped.then(Vec::new);
