@@ -56,6 +56,10 @@ pub(crate) struct Node {
     pub(crate) node_keyring: BasicDockerKeyring,
 }
 
+/// A pre-pulled image as loaded onto a new node: its names in the image store, its
+/// record, and the blobs and manifests it puts in the content store.
+type Prepulled = (Vec<String>, ImageRecord, Vec<DigestId>);
+
 /// A deterministic simulation of Kubernetes nodes pulling images from registries.
 ///
 /// Build the world with [`Sim::add_registry`], [`Sim::add_node_pool`], [`Sim::add_secret`],
@@ -236,11 +240,7 @@ impl Sim {
     /// Loads each pre-pulled image of a pool: resolved through the stored content of its
     /// registry (no request is made: the image came by other means), the platform chosen as
     /// containerd would. Returns the image's names, record and content.
-    #[allow(clippy::type_complexity)]
-    fn resolve_prepulled(
-        &mut self,
-        spec: &NodePool,
-    ) -> Result<Vec<(Vec<String>, ImageRecord, Vec<DigestId>)>, SimError> {
+    fn resolve_prepulled(&mut self, spec: &NodePool) -> Result<Vec<Prepulled>, SimError> {
         let matcher = self.config.platforms_version.only(&spec.platform);
         let mut out = Vec::new();
         for image in &spec.prepulled {

@@ -30,7 +30,12 @@ impl Sim {
 
     /// Binds a pod to a node; its kubelet syncs it at once.
     pub(crate) fn bind(&mut self, pod: PodId, node: NodeId) {
-        self.api.pods[pod.0 as usize].node = Some(node);
+        let record = &mut self.api.pods[pod.0 as usize];
+        debug_assert!(
+            record.node.is_none() && !record.state.deleted,
+            "a pod is bound once, while it exists: binding only moves forward"
+        );
+        record.node = Some(node);
         self.nodes[node.0 as usize].kubelet.pod_count += 1;
         self.publish(ApiChange::PodBound { pod, node });
         if self.keeps_events() {
