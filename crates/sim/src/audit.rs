@@ -11,7 +11,7 @@ impl Sim {
     /// layer must be there. Returns one line per violation; empty when all is well.
     pub fn audit_content(&self) -> Vec<String> {
         let mut violations = Vec::new();
-        for (index, pod) in self.pods.iter().enumerate() {
+        for (index, pod) in self.api.pods.iter().enumerate() {
             let Some(node) = pod.node else { continue };
             if pod.state.deleted {
                 continue;

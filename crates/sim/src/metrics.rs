@@ -9,6 +9,7 @@ use std::time::Duration;
 use pullsim_model::SimTime;
 use serde::Serialize;
 
+use crate::apiserver::watch::ApiChange;
 use crate::series::{PodStates, SeriesRecorder};
 use crate::sim::Sim;
 use crate::trace::{
@@ -139,24 +140,68 @@ impl MetricsRecorder {
         }
     }
 
-    /// Observes one trace record.
+    /// Observes one trace record (a pod's lifecycle included, as the watch would have
+    /// delivered it).
     pub fn observe(&mut self, now: SimTime, event: &TraceEvent) {
+        match ApiChange::of_record(event) {
+            Some(change) => self.observe_change(now, &change),
+            None => self.observe_record(now, event),
+        }
+    }
+
+    /// Observes one change from the API server's watch: pods created, running and
+    /// deleted (bindings and nodes added feed no figure).
+    pub(crate) fn observe_change(&mut self, now: SimTime, change: &ApiChange) {
+        self.now = self.now.max(now);
+        self.series.advance(now);
+        match *change {
+            ApiChange::PodCreated { pod, workload } => {
+                self.series.created(pod);
+                let tally = self.pod(pod);
+                tally.created = now;
+                tally.workload = workload;
+                if let Some(workload) = workload {
+                    self.workload_added(workload);
+                }
+            }
+            ApiChange::PodRunning { pod } => {
+                self.pod(pod).running_at.get_or_insert(now);
+                self.series.running(pod);
+            }
+            ApiChange::PodDeleted { pod } => {
+                self.series.deleted(pod);
+                let tally = self.pod(pod);
+                tally.deleted = true;
+                let was_backoff = !tally.backoff.is_empty();
+                tally.backoff.clear();
+                let running = std::mem::take(&mut tally.running);
+                let workload = tally.workload;
+                if was_backoff {
+                    self.set_backoff(now, -1);
+                }
+                if let Some(workload) = workload {
+                    let drift = &mut self.workloads[workload.0 as usize];
+                    for key in running {
+                        if let Some(count) = drift.running.get_mut(&key) {
+                            *count -= 1;
+                            if *count == 0 {
+                                drift.running.remove(&key);
+                            }
+                        }
+                    }
+                    drift.update(now);
+                }
+            }
+            ApiChange::PodBound { .. } | ApiChange::NodeAdded { .. } => {}
+        }
+    }
+
+    /// Observes one live trace record; a pod's lifecycle comes from the watch instead
+    /// ([`MetricsRecorder::observe_change`]), so records that report one are skipped.
+    pub(crate) fn observe_record(&mut self, now: SimTime, event: &TraceEvent) {
         self.now = self.now.max(now);
         self.series.advance(now);
         match event {
-            TraceEvent::PodCreated { pod, workload } => {
-                self.series.created(*pod);
-                let tally = self.pod(*pod);
-                tally.created = now;
-                tally.workload = *workload;
-                if let Some(workload) = workload {
-                    self.workload_added(*workload);
-                }
-            }
-            TraceEvent::PodRunning { pod } => {
-                self.pod(*pod).running_at.get_or_insert(now);
-                self.series.running(*pod);
-            }
             TraceEvent::ContainerStatus {
                 pod,
                 container,
@@ -194,30 +239,6 @@ impl MetricsRecorder {
                 if let (Some(digest), Some(workload)) = (started, workload) {
                     let drift = &mut self.workloads[workload.0 as usize];
                     *drift.running.entry((slot, digest)).or_insert(0) += 1;
-                    drift.update(now);
-                }
-            }
-            TraceEvent::PodDeleted { pod } => {
-                self.series.deleted(*pod);
-                let tally = self.pod(*pod);
-                tally.deleted = true;
-                let was_backoff = !tally.backoff.is_empty();
-                tally.backoff.clear();
-                let running = std::mem::take(&mut tally.running);
-                let workload = tally.workload;
-                if was_backoff {
-                    self.set_backoff(now, -1);
-                }
-                if let Some(workload) = workload {
-                    let drift = &mut self.workloads[workload.0 as usize];
-                    for key in running {
-                        if let Some(count) = drift.running.get_mut(&key) {
-                            *count -= 1;
-                            if *count == 0 {
-                                drift.running.remove(&key);
-                            }
-                        }
-                    }
                     drift.update(now);
                 }
             }
@@ -277,10 +298,10 @@ impl MetricsRecorder {
             .pods
             .iter()
             .enumerate()
-            .filter(|(index, _)| *index < sim.pods.len())
+            .filter(|(index, _)| *index < sim.api.pods.len())
             .map(|(index, tally)| PodMetrics {
                 pod: sim.pod_key(PodId(index as u32)),
-                node: sim.pods[index]
+                node: sim.api.pods[index]
                     .node
                     .map(|node| sim.node_name(node).to_owned()),
                 created: tally.created,
@@ -308,9 +329,9 @@ impl MetricsRecorder {
             .workloads
             .iter()
             .enumerate()
-            .filter(|(index, _)| *index < sim.workloads.len())
+            .filter(|(index, _)| *index < sim.api.workloads.len())
             .map(|(index, drift)| WorkloadDrift {
-                workload: sim.workloads[index].workload.name.clone(),
+                workload: sim.api.workloads[index].workload.name.clone(),
                 distinct_digests: drift.series.clone(),
                 max_distinct_digests: drift.max_distinct,
                 mixed_duration: drift.mixed

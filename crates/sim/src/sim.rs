@@ -13,9 +13,8 @@ use pullsim_model::{Digest, PlatformMatcher, Secret, SimTime, parse_docker_ref};
 use pullsim_registry::{Registry, TokenKey};
 
 use crate::api::{LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL, Pod, ServiceAccount, Workload};
-use crate::apiserver::names::PodNames;
-use crate::apiserver::namespaced::Namespaced;
-use crate::apiserver::pods::PodTable;
+use crate::apiserver::ApiServer;
+use crate::apiserver::watch::ApiChange;
 use crate::apiserver::workloads::WorkloadRecord;
 use crate::config::{NodePool, SimConfig, TraceLevel};
 use crate::containerd::manifest::Manifest;
@@ -27,7 +26,7 @@ use crate::kubelet::{KubeletPull, KubeletState};
 use crate::metrics::{Metrics, MetricsRecorder};
 use crate::network::LinkState;
 use crate::timeline::Action;
-use crate::trace::{DigestId, HostId, NodeId, PodId, TraceEvent, TraceRecord, WorkloadId};
+use crate::trace::{DigestId, HostId, NodeId, TraceEvent, TraceRecord, WorkloadId};
 
 /// One registry host.
 #[derive(Debug)]
@@ -57,6 +56,10 @@ pub(crate) struct Node {
     pub(crate) node_keyring: BasicDockerKeyring,
 }
 
+/// A pre-pulled image as loaded onto a new node: its names in the image store, its
+/// record, and the blobs and manifests it puts in the content store.
+type Prepulled = (Vec<String>, ImageRecord, Vec<DigestId>);
+
 /// A deterministic simulation of Kubernetes nodes pulling images from registries.
 ///
 /// Build the world with [`Sim::add_registry`], [`Sim::add_node_pool`], [`Sim::add_secret`],
@@ -70,22 +73,13 @@ pub struct Sim {
     pub(crate) queue: EventQueue<Event>,
     pub(crate) rng: SimRng,
     pub(crate) events_processed: u64,
+    /// The API server: pods, names, Secrets, ServiceAccounts, workloads, and its watch.
+    pub(crate) api: ApiServer,
     pub(crate) hosts: Vec<Host>,
     pub(crate) pools: Vec<NodePool>,
     pub(crate) nodes: Vec<Node>,
-    pub(crate) secrets: Namespaced<Secret>,
-    pub(crate) service_accounts: Namespaced<ServiceAccount>,
-    pub(crate) pods: PodTable,
-    /// Namespaces, and live pods by namespace and name.
-    pub(crate) pod_names: PodNames,
-    /// Reused to print a replica's namespace and name while it is admitted (neither is
-    /// stored in its record).
-    pub(crate) replica_key: String,
     /// Reused to print an image's `name@digest` while a finished pull records it.
     pub(crate) image_name: String,
-    /// Pods no node could take yet.
-    pub(crate) unschedulable: Vec<PodId>,
-    pub(crate) workloads: Vec<WorkloadRecord>,
     pub(crate) digest_ids: BTreeMap<Digest, DigestId>,
     pub(crate) digests: Vec<Digest>,
     /// Digest ids by a text that parsed to them (see [`Sim::intern_text`]).
@@ -99,10 +93,7 @@ pub struct Sim {
     pub(crate) exchanges: Slab<Exchange>,
     pub(crate) trace: Vec<TraceRecord>,
     pub(crate) metrics: MetricsRecorder,
-    pub(crate) secret_uids_issued: u64,
     pub(crate) memo: crate::memo::Memo,
-    /// Bumped by every Secret change, so memoized keyrings are rebuilt.
-    pub(crate) secrets_version: u64,
     /// Timeline actions (pod and workload creations included) queued but not yet applied.
     pub(crate) actions_pending: u64,
 }
@@ -117,17 +108,11 @@ impl Sim {
             queue: EventQueue::new(),
             rng,
             events_processed: 0,
+            api: ApiServer::default(),
             hosts: Vec::new(),
             pools: Vec::new(),
             nodes: Vec::new(),
-            secrets: Namespaced::default(),
-            service_accounts: Namespaced::default(),
-            pods: PodTable::default(),
-            pod_names: PodNames::default(),
-            replica_key: String::new(),
             image_name: String::new(),
-            unschedulable: Vec::new(),
-            workloads: Vec::new(),
             digest_ids: BTreeMap::new(),
             digests: Vec::new(),
             digest_ids_by_text: BTreeMap::new(),
@@ -138,9 +123,7 @@ impl Sim {
             exchanges: Slab::default(),
             trace: Vec::new(),
             metrics: MetricsRecorder::default(),
-            secret_uids_issued: 0,
             memo: crate::memo::Memo::default(),
-            secrets_version: 0,
             actions_pending: 0,
         }
     }
@@ -241,10 +224,12 @@ impl Sim {
                 }
             }
             self.nodes.push(node);
-            ids.push(NodeId((self.nodes.len() - 1) as u32));
+            let id = NodeId((self.nodes.len() - 1) as u32);
+            self.publish(ApiChange::NodeAdded { node: id });
+            ids.push(id);
         }
-        if !self.unschedulable.is_empty() {
-            let waiting = std::mem::take(&mut self.unschedulable);
+        if !self.api.unschedulable.is_empty() {
+            let waiting = std::mem::take(&mut self.api.unschedulable);
             for pod in waiting {
                 self.schedule_pod(pod);
             }
@@ -255,11 +240,7 @@ impl Sim {
     /// Loads each pre-pulled image of a pool: resolved through the stored content of its
     /// registry (no request is made: the image came by other means), the platform chosen as
     /// containerd would. Returns the image's names, record and content.
-    #[allow(clippy::type_complexity)]
-    fn resolve_prepulled(
-        &mut self,
-        spec: &NodePool,
-    ) -> Result<Vec<(Vec<String>, ImageRecord, Vec<DigestId>)>, SimError> {
+    fn resolve_prepulled(&mut self, spec: &NodePool) -> Result<Vec<Prepulled>, SimError> {
         let matcher = self.config.platforms_version.only(&spec.platform);
         let mut out = Vec::new();
         for image in &spec.prepulled {
@@ -330,23 +311,23 @@ impl Sim {
     /// Adds (or replaces) a Secret now. A Secret without a UID gets a deterministic one.
     pub fn add_secret(&mut self, mut secret: Secret) {
         if secret.uid.is_none() {
-            secret.uid = match self.secrets.get(&secret.namespace, &secret.name) {
+            secret.uid = match self.api.secrets.get(&secret.namespace, &secret.name) {
                 Some(existing) => existing.uid.clone(),
                 None => {
-                    self.secret_uids_issued += 1;
-                    Some(format!("secret-uid-{}", self.secret_uids_issued))
+                    self.api.secret_uids_issued += 1;
+                    Some(format!("secret-uid-{}", self.api.secret_uids_issued))
                 }
             };
         }
         let (namespace, name) = (secret.namespace.clone(), secret.name.clone());
-        self.secrets.insert(&namespace, &name, secret);
-        self.secrets_version += 1;
+        self.api.secrets.insert(&namespace, &name, secret);
+        self.api.secrets_version += 1;
     }
 
     /// Adds (or replaces) a ServiceAccount now.
     pub fn add_service_account(&mut self, account: ServiceAccount) {
         let (namespace, name) = (account.namespace.clone(), account.name.clone());
-        self.service_accounts.insert(&namespace, &name, account);
+        self.api.service_accounts.insert(&namespace, &name, account);
     }
 
     /// Creates `pod` at `at` (admission, then scheduling, then the node's kubelet).
@@ -367,13 +348,13 @@ impl Sim {
 
     /// Adds a workload whose replicas are created at `at`.
     pub fn add_workload(&mut self, at: SimTime, workload: Workload) -> WorkloadId {
-        let id = WorkloadId(self.workloads.len() as u32);
+        let id = WorkloadId(self.api.workloads.len() as u32);
         // The nodes its replicas go to are those that match when the replicas are created
         // (nodes added before then included), chosen in `create_replicas`.
         let nodes = Vec::new();
         let mut spec = workload.template.spec.clone();
         crate::apiserver::admission::default_policies(&mut spec);
-        self.workloads.push(WorkloadRecord {
+        self.api.workloads.push(WorkloadRecord {
             workload,
             template_spec: Arc::new(spec),
             pinned: false,
@@ -387,15 +368,17 @@ impl Sim {
     /// Whether every pod that exists (created, not deleted) has every regular container
     /// running.
     pub fn all_pods_running(&self) -> bool {
-        self.pods
+        self.api
+            .pods
             .iter()
             .filter(|pod| !pod.state.deleted)
             .all(|pod| pod.state.running_reported)
     }
 
-    /// Records a trace event: metrics always see it; the trace keeps it at its level.
+    /// Records a trace event: metrics always see it (a pod's lifecycle they take from the
+    /// watch instead, [`Sim::publish`]); the trace keeps it at its level.
     pub(crate) fn record(&mut self, event: TraceEvent) {
-        self.metrics.observe(self.now, &event);
+        self.metrics.observe_record(self.now, &event);
         let keep = match self.config.trace_level {
             TraceLevel::Off => false,
             TraceLevel::Events => !matches!(event, TraceEvent::Registry { .. }),
@@ -513,7 +496,7 @@ impl Sim {
 
     /// A workload's name.
     pub fn workload_name(&self, workload: WorkloadId) -> &str {
-        &self.workloads[workload.0 as usize].workload.name
+        &self.api.workloads[workload.0 as usize].workload.name
     }
 
     /// The digest ids of the blobs and manifests in a node's content store.

@@ -243,7 +243,7 @@ impl Sim {
                 self.timeline(format!("{host}: fault rule {} installed", id.0));
             }
             Action::PutSecret(secret) => {
-                let verb = if self.secrets.contains(&secret.namespace, &secret.name) {
+                let verb = if self.api.secrets.contains(&secret.namespace, &secret.name) {
                     "replaced (rotated)"
                 } else {
                     "created"
@@ -253,8 +253,8 @@ impl Sim {
                 self.timeline(what);
             }
             Action::DeleteSecret { namespace, name } => {
-                self.secrets.remove(&namespace, &name);
-                self.secrets_version += 1;
+                self.api.secrets.remove(&namespace, &name);
+                self.api.secrets_version += 1;
                 self.timeline(format!("secret {namespace}/{name} deleted"));
             }
             Action::RestartKubelet { node, downtime } => {

@@ -11,6 +11,7 @@ use pullsim_registry::{Method, Request};
 
 use crate::api::{Pod, PodSpec};
 use crate::apiserver::pods::PodRecord;
+use crate::apiserver::watch::ApiChange;
 use crate::config::FailurePolicy;
 use crate::containerd::resolver::{
     MANIFEST_ACCEPT, USER_AGENT, basic_header, merged_scopes, parse_challenge, split_url,
@@ -72,7 +73,7 @@ impl Sim {
         }
         // The ServiceAccount plugin: a pod without pull secrets gets its account's.
         let account_name = spec.service_account_name.as_deref().unwrap_or("default");
-        let account = self.service_accounts.get(namespace, account_name);
+        let account = self.api.service_accounts.get(namespace, account_name);
         let added = match account {
             Some(account)
                 if spec.image_pull_secrets.is_empty() && !account.image_pull_secrets.is_empty() =>
@@ -154,10 +155,10 @@ impl Sim {
                 spec = Arc::new(pinned);
             }
         }
-        let id = PodId(self.pods.len() as u32);
+        let id = PodId(self.api.pods.len() as u32);
         let containers = spec.init_containers.len() + spec.containers.len();
-        let namespace = self.pod_names.intern(namespace);
-        self.pods.push(PodRecord {
+        let namespace = self.api.pod_names.intern(namespace);
+        self.api.pods.push(PodRecord {
             // A replica's name is derived from its workload (see `pods.rs`).
             own_name: workload.is_none().then(|| name.into()),
             namespace,
@@ -166,7 +167,11 @@ impl Sim {
             workload,
             state: PodState::new(containers),
         });
-        self.pod_names.insert(namespace, name, id);
+        self.api.pod_names.insert(namespace, name, id);
+        self.publish(ApiChange::PodCreated {
+            pod: id,
+            workload: workload.map(|(w, _)| w),
+        });
         self.record(TraceEvent::PodCreated {
             pod: id,
             workload: workload.map(|(w, _)| w),
@@ -207,7 +212,7 @@ impl Sim {
         let tag = reference.tag().unwrap_or("latest").to_owned();
         let pull_secrets: Vec<_> = secrets
             .iter()
-            .map(|name| self.secrets.get(namespace, name).cloned())
+            .map(|name| self.api.secrets.get(namespace, name).cloned())
             .collect();
         let node_keyring = pullsim_model::credentials::BasicDockerKeyring::new();
         let credentials =

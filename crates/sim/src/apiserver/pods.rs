@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::api::PodSpec;
 use crate::apiserver::names::{PodName, PodUid, name_hash, prints_as};
+use crate::apiserver::watch::ApiChange;
 use crate::kubelet::PodState;
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent, WorkloadId};
@@ -89,11 +90,11 @@ impl IndexMut<usize> for PodTable {
 impl Sim {
     /// A pod's name as it prints.
     pub(crate) fn pod_name(&self, pod: PodId) -> PodName<'_> {
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         match (&record.own_name, record.workload) {
             (Some(name), _) => PodName::Own(name),
             (None, Some((workload, replica))) => PodName::Replica {
-                workload: &self.workloads[workload.0 as usize].workload.name,
+                workload: &self.api.workloads[workload.0 as usize].workload.name,
                 replica,
             },
             (None, None) => PodName::Own(""),
@@ -102,8 +103,9 @@ impl Sim {
 
     /// A pod's namespace.
     pub(crate) fn pod_namespace(&self, pod: PodId) -> &str {
-        self.pod_names
-            .namespace(self.pods[pod.0 as usize].namespace)
+        self.api
+            .pod_names
+            .namespace(self.api.pods[pod.0 as usize].namespace)
     }
 
     /// `namespace/name` of a pod.
@@ -114,17 +116,21 @@ impl Sim {
     /// The live pod `namespace/name`, or the last one of that name that was deleted.
     pub fn pod_id(&self, namespace: &str, name: &str) -> Option<PodId> {
         self.live_pod(namespace, name).or_else(|| {
-            (0..self.pods.len() as u32).map(PodId).rev().find(|pod| {
-                self.pod_namespace(*pod) == namespace && prints_as(self.pod_name(*pod), name)
-            })
+            (0..self.api.pods.len() as u32)
+                .map(PodId)
+                .rev()
+                .find(|pod| {
+                    self.pod_namespace(*pod) == namespace && prints_as(self.pod_name(*pod), name)
+                })
         })
     }
 
     /// The live pod `namespace/name`.
     pub(crate) fn live_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
-        let namespace = *self.pod_names.namespace_ids.get(namespace)?;
+        let namespace = *self.api.pod_names.namespace_ids.get(namespace)?;
         let hash = name_hash(name);
-        self.pod_names
+        self.api
+            .pod_names
             .live
             .range((namespace, hash, PodId(0))..=(namespace, hash, PodId(u32::MAX)))
             .map(|(_, _, pod)| *pod)
@@ -138,17 +144,17 @@ impl Sim {
 
     /// The node a pod was bound to.
     pub fn pod_node(&self, pod: PodId) -> Option<NodeId> {
-        self.pods[pod.0 as usize].node
+        self.api.pods[pod.0 as usize].node
     }
 
     /// A pod's spec as admitted (policies defaulted, images pinned, secrets added).
     pub fn pod_spec(&self, pod: PodId) -> &PodSpec {
-        &self.pods[pod.0 as usize].spec
+        &self.api.pods[pod.0 as usize].spec
     }
 
     /// Deletes a live pod: its worker stops and its containers stop running.
     pub(crate) fn delete(&mut self, pod: PodId) {
-        let record = &mut self.pods[pod.0 as usize];
+        let record = &mut self.api.pods[pod.0 as usize];
         if record.state.deleted {
             return;
         }
@@ -165,8 +171,9 @@ impl Sim {
         // The index holds only live pods under their own names, so removing this pod's
         // entry leaves any other pod of the same name alone.
         let hash = name_hash(self.pod_name(pod));
-        self.pod_names.remove(namespace, hash, pod);
-        self.unschedulable.retain(|p| *p != pod);
+        self.api.pod_names.remove(namespace, hash, pod);
+        self.api.unschedulable.retain(|p| *p != pod);
+        self.publish(ApiChange::PodDeleted { pod });
         self.record(TraceEvent::PodDeleted { pod });
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::PodSpec;
+use crate::apiserver::watch::ApiChange;
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent};
 
@@ -13,7 +14,7 @@ impl Sim {
     /// first such node in creation order on ties). A pod no node matches waits until
     /// nodes are added.
     pub(crate) fn schedule_pod(&mut self, pod: PodId) {
-        let spec = Arc::clone(&self.pods[pod.0 as usize].spec);
+        let spec = Arc::clone(&self.api.pods[pod.0 as usize].spec);
         let chosen = self
             .matching_nodes(&spec)
             .into_iter()
@@ -21,7 +22,7 @@ impl Sim {
         match chosen {
             Some(node) => self.bind(pod, node),
             None => {
-                self.unschedulable.push(pod);
+                self.api.unschedulable.push(pod);
                 self.record(TraceEvent::PodUnschedulable { pod });
             }
         }
@@ -29,8 +30,14 @@ impl Sim {
 
     /// Binds a pod to a node; its kubelet syncs it at once.
     pub(crate) fn bind(&mut self, pod: PodId, node: NodeId) {
-        self.pods[pod.0 as usize].node = Some(node);
+        let record = &mut self.api.pods[pod.0 as usize];
+        debug_assert!(
+            record.node.is_none() && !record.state.deleted,
+            "a pod is bound once, while it exists: binding only moves forward"
+        );
+        record.node = Some(node);
         self.nodes[node.0 as usize].kubelet.pod_count += 1;
+        self.publish(ApiChange::PodBound { pod, node });
         if self.keeps_events() {
             self.record(TraceEvent::PodScheduled { pod, node });
         }

@@ -29,7 +29,7 @@ impl Sim {
     /// be resolved (a registry outage), the template stays unpinned, replicas are admitted
     /// pod by pod, and pinning is tried again at the next replica's creation.
     fn pin_template(&mut self, workload: WorkloadId) {
-        let record = &self.workloads[workload.0 as usize];
+        let record = &self.api.workloads[workload.0 as usize];
         let namespace = record.workload.template.namespace.clone();
         let name = record.workload.name.clone();
         let mut spec = (*record.template_spec).clone();
@@ -51,7 +51,7 @@ impl Sim {
             // pod by pod.
             return;
         }
-        let record = &mut self.workloads[workload.0 as usize];
+        let record = &mut self.api.workloads[workload.0 as usize];
         record.pinned = true;
         record.template_spec = Arc::new(spec);
         for pin in pins {
@@ -63,12 +63,12 @@ impl Sim {
 
     /// Creates every replica of a workload.
     pub(crate) fn create_replicas(&mut self, workload: WorkloadId) {
-        let record = &self.workloads[workload.0 as usize];
+        let record = &self.api.workloads[workload.0 as usize];
         let replicas = record.workload.replicas;
         let replace_every = record.workload.replace_every;
         if record.nodes.is_empty() {
             let nodes = self.matching_nodes(&record.workload.template.spec);
-            self.workloads[workload.0 as usize].nodes = nodes;
+            self.api.workloads[workload.0 as usize].nodes = nodes;
         }
         for replica in 0..replicas {
             let created = self.create_replica(workload, replica);
@@ -82,14 +82,14 @@ impl Sim {
 
     fn create_replica(&mut self, workload: WorkloadId, replica: u32) -> Option<PodId> {
         if self.config.admission.digest_pinning.is_some()
-            && !self.workloads[workload.0 as usize].pinned
+            && !self.api.workloads[workload.0 as usize].pinned
         {
             self.pin_template(workload);
         }
-        let record = &self.workloads[workload.0 as usize];
+        let record = &self.api.workloads[workload.0 as usize];
         // The namespace and name are printed into a buffer kept for the purpose:
         // admission reads them, the record stores neither.
-        let mut key = std::mem::take(&mut self.replica_key);
+        let mut key = std::mem::take(&mut self.api.replica_key);
         key.clear();
         key.push_str(&record.workload.template.namespace);
         let split = key.len();
@@ -99,14 +99,14 @@ impl Sim {
             (!record.nodes.is_empty()).then(|| record.nodes[replica as usize % record.nodes.len()]);
         let (namespace, name) = key.split_at(split);
         let created = self.admit_and_create(namespace, name, spec, Some((workload, replica)), node);
-        self.replica_key = key;
+        self.api.replica_key = key;
         created
     }
 
     /// A replica's turn to be replaced: the pod is deleted and a new one created on the
     /// same node; the next replacement is one period later.
     pub(crate) fn replace_replica(&mut self, pod: PodId) {
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         if record.state.deleted {
             return;
         }
@@ -115,7 +115,9 @@ impl Sim {
         };
         self.delete(pod);
         if let Some(new_pod) = self.create_replica(workload, replica)
-            && let Some(period) = self.workloads[workload.0 as usize].workload.replace_every
+            && let Some(period) = self.api.workloads[workload.0 as usize]
+                .workload
+                .replace_every
         {
             self.queue
                 .push(self.now + period, Event::ReplaceReplica(new_pod));

@@ -30,7 +30,7 @@ impl Sim {
             // Kubernetes events feed no metric; with no trace kept they need not be built.
             return;
         }
-        let path = container.field_path(&self.pods[pod.0 as usize].spec);
+        let path = container.field_path(&self.api.pods[pod.0 as usize].spec);
         self.record(TraceEvent::Event {
             pod,
             container: Some(path),
@@ -48,15 +48,15 @@ impl Sim {
         node: NodeId,
         repo: &str,
     ) -> crate::memo::Credentials {
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         let pool = self.nodes[node.0 as usize].pool;
-        let namespace = self.pod_names.namespace(record.namespace);
+        let namespace = self.api.pod_names.namespace(record.namespace);
         let names = &record.spec.image_pull_secrets;
-        let secrets = &self.secrets;
+        let secrets = &self.api.secrets;
         let node_keyring = &self.nodes[node.0 as usize].node_keyring;
         self.memo.credentials(
             (pool, namespace, names),
-            self.secrets_version,
+            self.api.secrets_version,
             repo,
             || {
                 names
@@ -71,7 +71,7 @@ impl Sim {
     /// `EnsureImageExists` for one container (docs/semantics.md §3.2): presence, KEP-2535
     /// verification, back-off, then the model's decision; a pull is handed to the puller.
     pub(crate) fn ensure_image(&mut self, pod: PodId, container: ContainerRef) -> Ensure {
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         let Some(node) = record.node else {
             return Ensure::Pending;
         };
@@ -291,7 +291,7 @@ impl Sim {
                 }
             }
         };
-        let pod = &self.pods[pull.pod.0 as usize];
+        let pod = &self.api.pods[pull.pod.0 as usize];
         if !pod.state.deleted && pod.state.sync.is_some() {
             self.container_started_or_failed(pull.pod, pull.container, ensure);
             self.continue_sync(pull.pod);

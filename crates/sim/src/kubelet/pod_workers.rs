@@ -19,6 +19,7 @@ use pullsim_model::{
 };
 
 use crate::api::ContainerRef;
+use crate::apiserver::watch::ApiChange;
 use crate::config::{KubeletSettings, WorkerJitter};
 use crate::containerd::runtime::ImageRecord;
 use crate::engine::{Event, Key};
@@ -175,7 +176,7 @@ pub(crate) enum Ensure {
 
 impl Sim {
     pub(crate) fn container_index(&self, pod: PodId, container: ContainerRef) -> usize {
-        let init = self.pods[pod.0 as usize].spec.init_containers.len();
+        let init = self.api.pods[pod.0 as usize].spec.init_containers.len();
         if container.init {
             usize::from(container.index)
         } else {
@@ -185,7 +186,7 @@ impl Sim {
 
     /// A scheduled sync fires.
     pub(crate) fn sync_event(&mut self, pod: PodId, generation: u32) {
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         let Some(node) = record.node else { return };
         if record.state.deleted
             || record.state.generation != generation
@@ -199,7 +200,7 @@ impl Sim {
 
     /// Schedules a sync of `pod` after `delay`, making earlier scheduled syncs stale.
     pub(crate) fn requeue(&mut self, pod: PodId, delay: Duration) {
-        let state = &mut self.pods[pod.0 as usize].state;
+        let state = &mut self.api.pods[pod.0 as usize].state;
         state.generation = state.generation.wrapping_add(1);
         let generation = state.generation;
         self.queue
@@ -208,7 +209,7 @@ impl Sim {
 
     fn start_sync(&mut self, pod: PodId) {
         self.publish_status(pod);
-        let record = &mut self.pods[pod.0 as usize];
+        let record = &mut self.api.pods[pod.0 as usize];
         let spec = Arc::clone(&record.spec);
         let state = &mut record.state;
         let init_total = spec.init_containers.len();
@@ -232,14 +233,15 @@ impl Sim {
         if !any_queued {
             return;
         }
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         let missing: Vec<String> = spec
             .image_pull_secrets
             .iter()
             .filter(|name| {
                 !self
+                    .api
                     .secrets
-                    .contains(self.pod_names.namespace(record.namespace), name)
+                    .contains(self.api.pod_names.namespace(record.namespace), name)
             })
             .cloned()
             .collect();
@@ -255,7 +257,7 @@ impl Sim {
                 ),
             });
         }
-        let state = &mut self.pods[pod.0 as usize].state;
+        let state = &mut self.api.pods[pod.0 as usize].state;
         let mut run = SyncRun {
             next_slot: 0,
             errors: 0,
@@ -276,7 +278,7 @@ impl Sim {
     /// Starts containers until one waits on a pull or none is left.
     pub(crate) fn continue_sync(&mut self, pod: PodId) {
         loop {
-            let record = &mut self.pods[pod.0 as usize];
+            let record = &mut self.api.pods[pod.0 as usize];
             let init_total = record.spec.init_containers.len();
             let state = &mut record.state;
             let Some(run) = state.sync.as_mut() else {
@@ -311,7 +313,7 @@ impl Sim {
         outcome: Ensure,
     ) {
         let slot_index = self.container_index(pod, container);
-        let state = &mut self.pods[pod.0 as usize].state;
+        let state = &mut self.api.pods[pod.0 as usize].state;
         let Some(run) = state.sync.as_mut() else {
             return;
         };
@@ -350,7 +352,7 @@ impl Sim {
     /// only back-off errors) `Jitter(1m, 0.5)`. A pod whose containers all run is not
     /// resynced: its periodic syncs touch no image.
     fn finish_sync(&mut self, pod: PodId) {
-        let Some(run) = self.pods[pod.0 as usize].state.sync.take() else {
+        let Some(run) = self.api.pods[pod.0 as usize].state.sync.take() else {
             return;
         };
         if run.started_any {
@@ -375,7 +377,7 @@ impl Sim {
     /// Writes the pod status from the reason cache and the running containers, recording
     /// every container whose state changed, and `PodRunning` once all regular ones run.
     pub(crate) fn publish_status(&mut self, pod: PodId) {
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         let init_total = record.spec.init_containers.len();
         let init_pending = (record.state.init_done as usize) < init_total;
         let mut changes = Vec::new();
@@ -425,19 +427,20 @@ impl Sim {
             }
         }
         for (slot_index, container, state) in changes {
-            self.pods[pod.0 as usize].state.containers[slot_index].status = Some(state.clone());
+            self.api.pods[pod.0 as usize].state.containers[slot_index].status = Some(state.clone());
             self.record(TraceEvent::ContainerStatus {
                 pod,
                 container,
                 state,
             });
         }
-        let record = &self.pods[pod.0 as usize];
+        let record = &self.api.pods[pod.0 as usize];
         let all_running = record.state.containers[init_total..]
             .iter()
             .all(|slot| slot.started.is_some());
         if all_running && !record.state.running_reported {
-            self.pods[pod.0 as usize].state.running_reported = true;
+            self.api.pods[pod.0 as usize].state.running_reported = true;
+            self.publish(ApiChange::PodRunning { pod });
             self.record(TraceEvent::PodRunning { pod });
         }
     }
@@ -464,7 +467,7 @@ impl Sim {
         kubelet.throttle = kubelet.settings.throttle();
         kubelet.puller = PullerQueues::default();
         kubelet.records.restart(&runtime_images, now);
-        for pod in self.pods.iter_mut() {
+        for pod in self.api.pods.iter_mut() {
             if pod.node == Some(node) {
                 pod.state.sync = None;
                 pod.state.generation = pod.state.generation.wrapping_add(1);
@@ -478,9 +481,9 @@ impl Sim {
 
     pub(crate) fn kubelet_up(&mut self, node: NodeId) {
         self.nodes[node.0 as usize].kubelet.up = true;
-        let pods: Vec<PodId> = (0..self.pods.len())
+        let pods: Vec<PodId> = (0..self.api.pods.len())
             .filter(|&index| {
-                let pod = &self.pods[index];
+                let pod = &self.api.pods[index];
                 pod.node == Some(node) && !pod.state.deleted
             })
             .map(|index| PodId(index as u32))

@@ -56,7 +56,7 @@ impl Sim {
             let deleted = self
                 .kubelet_pulls
                 .get(id)
-                .is_none_or(|pull| self.pods[pull.pod.0 as usize].state.deleted);
+                .is_none_or(|pull| self.api.pods[pull.pod.0 as usize].state.deleted);
             if deleted {
                 // The caller's context ended with its pod; the request is dropped.
                 self.kubelet_pulls.remove(id);

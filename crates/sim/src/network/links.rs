@@ -64,6 +64,12 @@ impl LinkState {
         owner: Key,
         bytes: u64,
     ) -> SimTime {
+        debug_assert!(
+            self.transfers
+                .iter()
+                .all(|transfer| transfer.owner != owner),
+            "an exchange receives one body at a time, so it owns at most one transfer"
+        );
         self.advance(now, bandwidth_bytes_per_sec);
         self.transfers.push(Transfer {
             owner,
