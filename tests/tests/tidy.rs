@@ -428,7 +428,7 @@ fn the_runner_rule_fails_on_a_bad_sample() {
 }
 
 /// `#[allow(...)]`s that cannot be `#[expect(...)]`, each with why.
-const ALLOWS: [(&str, &str); 4] = [
+const ALLOWS: [(&str, &str); 2] = [
     // A module every integration test binary includes; each binary uses a different part,
     // so `dead_code` fires in some binaries and not others, and an expect would be unfulfilled.
     (
@@ -439,10 +439,6 @@ const ALLOWS: [(&str, &str); 4] = [
         "crates/sim/tests/common/mod.rs",
         "dead_code, unreachable_pub",
     ),
-    // Files another helper of issue 13 owns; the lead turns them into expects at merge and
-    // removes these two entries.
-    ("crates/cli/src/lib.rs", "to become #[expect] at merge"),
-    ("crates/sim/src/sim.rs", "to become #[expect] at merge"),
 ];
 
 /// Rule (c): `#[allow(` or `#![allow(` where `#[expect(` would do.

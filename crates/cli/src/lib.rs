@@ -15,12 +15,6 @@
 //! Exit codes: 0 success; 1 when the answer is "no" (an invalid reference); 2 for bad usage
 //! or bad input, with a one-line error that names the file and what is wrong.
 
-#![allow(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    reason = "the CLI is a shell whose job is to print"
-)]
-
 mod conformance;
 mod credential_files;
 mod creds;

@@ -108,18 +108,18 @@ impl Sim {
         // back-off, where nearly every instant is one pod's sync).
         let mut settled = 0;
         loop {
-            while settled < self.pods.len() && {
-                let state = &self.pods[settled].state;
+            while settled < self.api.pods.len() && {
+                let state = &self.api.pods[settled].state;
                 state.deleted || state.running_reported
             } {
                 settled += 1;
             }
             debug_assert_eq!(
-                settled == self.pods.len(),
+                settled == self.api.pods.len(),
                 self.all_pods_running(),
                 "the cursor agrees with the scan it replaces"
             );
-            if self.actions_pending == 0 && settled == self.pods.len() {
+            if self.actions_pending == 0 && settled == self.api.pods.len() {
                 self.metrics.advance(self.now);
                 return Ok(true);
             }
