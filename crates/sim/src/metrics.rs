@@ -299,11 +299,7 @@ impl MetricsRecorder {
             .iter()
             .enumerate()
             .filter(|(index, _)| *index < sim.api.pods.len())
-            .map(|(index, tally)| PodMetrics {
-                pod: sim.pod_key(PodId(index as u32)),
-                node: sim.api.pods[index]
-                    .node
-                    .map(|node| sim.node_name(node).to_owned()),
+            .map(|(_, tally)| PodMetrics {
                 created: tally.created,
                 time_to_running: tally
                     .running_at
@@ -406,13 +402,10 @@ pub struct Metrics {
     pub pods: Vec<PodMetrics>,
 }
 
-/// One pod's figures.
+/// One pod's figures, at the pod's index (its `PodId`); its name and node are the
+/// simulation's (`Sim::pod_key`), not copied here: a fleet has hundreds of thousands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodMetrics {
-    /// `namespace/name`.
-    pub pod: String,
-    /// Its node.
-    pub node: Option<String>,
     /// When it was created.
     pub created: SimTime,
     /// From creation to every regular container running.

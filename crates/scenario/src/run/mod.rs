@@ -88,7 +88,7 @@ pub struct Outcome {
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Outcome {
     let seed = options.seed.unwrap_or(scenario.seed);
     let limit = world::run_end(scenario, options.until);
-    let mut sim = world::new_sim(scenario, seed, limit);
+    let mut sim = world::new_sim(scenario, seed, limit, pullsim_sim::TraceLevel::Full);
     let mut all_running = None;
     let failure = match world::build(&mut sim, scenario, limit) {
         Err(error) => Some(format!("the world could not be built: {error}")),

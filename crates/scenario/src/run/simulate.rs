@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use pullsim_model::SimTime;
-use pullsim_sim::{Metrics, Sim, SimConfig, TraceLevel};
+use pullsim_sim::{Metrics, TraceLevel};
 
 use crate::ceilings::{CONTAINERS_MAX, NODES_MAX, PODS_MAX};
 use crate::scenario::{Scenario, Stop};
@@ -104,11 +104,7 @@ pub fn simulate(scenario: &Scenario, trace: Trace, overrides: &Overrides) -> Sim
         .until
         .map_or_else(|| scenario.run.end(), SimTime::from_duration);
     // The runner's world, with the trace level asked for instead of the transcript's.
-    let config = SimConfig {
-        trace_level: trace.level(),
-        ..world::new_sim(&scenario, seed, end).config().clone()
-    };
-    let mut sim = Sim::new(config);
+    let mut sim = world::new_sim(&scenario, seed, end, trace.level());
     let failure = match within_ceilings(&scenario) {
         Err(error) => Some(error),
         Ok(()) => match world::build(&mut sim, &scenario, end) {

@@ -14,8 +14,8 @@
 //! - A timeline entry becomes the simulator's actions through its kind's file under
 //!   `timeline/` (`deletePod` with a workload's name deletes each of its pods; an outage
 //!   without `until` lasts to the end of the run).
-//! - The trace is kept in full: scenarios are small, and registry expectations count the
-//!   exchanges.
+//! - `run` keeps the trace in full (scenarios are small, and registry expectations count
+//!   the exchanges); `simulate` keeps what its caller asks for.
 
 use std::time::Duration;
 
@@ -28,8 +28,13 @@ use crate::timeline::TimedAction;
 use crate::workloads::{Pods, Workload};
 
 /// An empty simulation with the scenario's settings, `seed`, and `end` as its time limit.
-pub(crate) fn new_sim(scenario: &Scenario, seed: u64, end: SimTime) -> Sim {
-    Sim::new(config(scenario, seed, end))
+pub(crate) fn new_sim(
+    scenario: &Scenario,
+    seed: u64,
+    end: SimTime,
+    trace_level: TraceLevel,
+) -> Sim {
+    Sim::new(config(scenario, seed, end, trace_level))
 }
 
 /// Builds the world of `scenario` in `sim`: registries, node pools, Secrets and
@@ -84,7 +89,7 @@ pub(crate) fn build(sim: &mut Sim, scenario: &Scenario, end: SimTime) -> Result<
     Ok(())
 }
 
-fn config(scenario: &Scenario, seed: u64, end: SimTime) -> SimConfig {
+fn config(scenario: &Scenario, seed: u64, end: SimTime, trace_level: TraceLevel) -> SimConfig {
     let kubernetes = &scenario.kubernetes;
     SimConfig {
         seed,
@@ -95,7 +100,7 @@ fn config(scenario: &Scenario, seed: u64, end: SimTime) -> SimConfig {
         kubelet_behavior: kubernetes.behavior,
         platforms_version: kubernetes.platforms,
         worker_jitter: kubernetes.pod_worker,
-        trace_level: TraceLevel::Full,
+        trace_level,
         max_concurrent_downloads: kubernetes.max_concurrent_downloads as usize,
         admission: scenario.admission,
         ..SimConfig::default()
