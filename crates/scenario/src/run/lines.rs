@@ -105,7 +105,7 @@ pub(crate) fn lines(story: &Story, requests: RequestDetail) -> Vec<Line> {
                 let text = parts.join(" ");
                 out.push(Line::new(at, "pod", pod).with("pod", "Created", text));
             }
-            Entry::PodRejected { pod, message } => {
+            Entry::PodRejected { pod, message, .. } => {
                 out.push(Line::new(at, "pod", pod).with("pod", "Rejected", message.clone()));
             }
             Entry::Admitted {
@@ -139,6 +139,7 @@ pub(crate) fn lines(story: &Story, requests: RequestDetail) -> Vec<Line> {
                 event_type,
                 reason,
                 message,
+                ..
             } => {
                 let mut line = Line::new(at, "pod", pod);
                 if several(*instance) {

@@ -5,7 +5,10 @@
 //! recording costs no string copies on the hot path; [`crate::Sim::render_trace`] prints
 //! them with names, one stable line per record, which is what determinism tests compare.
 
+mod named;
 mod render;
+
+pub use named::{Credential, Entry, Instance, State};
 
 use std::fmt;
 use std::time::Duration;

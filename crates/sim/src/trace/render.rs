@@ -1,11 +1,13 @@
 //! A stable text rendering of the trace: one line per record, virtual time first, names
-//! instead of ids, digests in full. Determinism tests compare it byte for byte; the
-//! scenario transcript (a later, friendlier format) is built from the same records.
+//! instead of ids, digests in full. Determinism tests compare it byte for byte. Each line
+//! is printed from the record's named form ([`Sim::named_entry`]), the same form the
+//! scenario transcript and JSON are built from.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use crate::Sim;
-use crate::trace::{AttemptOutcome, ContainerState, NodeOrAdmission, TraceEvent, TraceRecord};
+use crate::trace::{Credential, Entry, Instance, PodId, State, TraceRecord};
 
 impl Sim {
     /// Every kept record, one line each.
@@ -21,151 +23,139 @@ impl Sim {
     /// One record as a line.
     pub fn render_record(&self, record: &TraceRecord) -> String {
         let mut line = format!("{} ", record.time);
-        let pod = |id| format!("pod/{}", self.pod_key(id));
-        let _ = match &record.event {
-            TraceEvent::PodCreated { pod: id, .. } => {
-                write!(line, "{} created uid={}", pod(*id), self.pod_uid(*id))
+        self.write_entry(&mut line, &self.named_entry(&record.event));
+        line
+    }
+
+    /// The line of a named record, after its time.
+    fn write_entry(&self, line: &mut String, entry: &Entry) {
+        let pod = |instance: &Instance| format!("pod/{}", self.pod_key(PodId(instance.0)));
+        let _ = match entry {
+            Entry::PodCreated { instance, .. } => write!(
+                line,
+                "{} created uid={}",
+                pod(instance),
+                self.pod_uid(PodId(instance.0))
+            ),
+            Entry::PodRejected { key, message, .. } => {
+                write!(line, "pod/{key} rejected: {message}")
             }
-            TraceEvent::PodRejected { pod, message } => {
-                write!(line, "pod/{pod} rejected: {message}")
-            }
-            TraceEvent::Admitted {
-                pod: id,
+            Entry::Admitted {
+                instance,
                 plugin,
                 change,
-            } => {
-                write!(line, "{} admission {plugin}: {change}", pod(*id))
+                ..
+            } => write!(line, "{} admission {plugin}: {change}", pod(instance)),
+            Entry::Scheduled { instance, node, .. } => {
+                write!(line, "{} scheduled on {node}", pod(instance))
             }
-            TraceEvent::PodScheduled { pod: id, node } => {
-                write!(line, "{} scheduled on {}", pod(*id), self.node_name(*node))
+            Entry::Unschedulable { instance, .. } => {
+                write!(line, "{} unschedulable", pod(instance))
             }
-            TraceEvent::PodUnschedulable { pod: id } => {
-                write!(line, "{} unschedulable", pod(*id))
-            }
-            TraceEvent::PodDeleted { pod: id } => write!(line, "{} deleted", pod(*id)),
-            TraceEvent::Event {
-                pod: id,
-                container,
+            Entry::PodDeleted { instance, .. } => write!(line, "{} deleted", pod(instance)),
+            Entry::Event {
+                instance,
+                field_path,
                 event_type,
                 reason,
                 message,
+                ..
             } => write!(
                 line,
                 "{}{} {event_type} {reason} {message}",
-                pod(*id),
-                container
+                pod(instance),
+                field_path
                     .as_deref()
                     .map(|c| format!(" {c}"))
                     .unwrap_or_default()
             ),
-            TraceEvent::ContainerStatus {
-                pod: id,
+            Entry::Status {
+                instance,
                 container,
                 state,
-            } => {
-                let name = container
-                    .in_spec(self.pod_spec(*id))
-                    .map_or("", |c| c.name.as_str());
-                let state = match state {
-                    ContainerState::Waiting { reason, message } if message.is_empty() => {
-                        format!("Waiting {reason}")
-                    }
-                    ContainerState::Waiting { reason, message } => {
-                        format!("Waiting {reason}: {message}")
-                    }
-                    ContainerState::Running { image_id, digest } => format!(
-                        "Running image={} digest={}",
-                        self.digest(*image_id),
-                        self.digest(*digest)
-                    ),
-                    ContainerState::Completed => "Completed".to_owned(),
-                };
-                write!(line, "{} container {name} {state}", pod(*id))
-            }
-            TraceEvent::PodRunning { pod: id } => write!(line, "{} running", pod(*id)),
-            TraceEvent::PullAvoided { pod: id, .. } => {
-                write!(line, "{} image already present", pod(*id))
-            }
-            TraceEvent::PullQueued {
-                pod: id,
-                node,
-                image,
-            } => write!(
-                line,
-                "{} pull queued on {}: {image}",
-                pod(*id),
-                self.node_name(*node)
-            ),
-            TraceEvent::CredentialAttempt {
-                pod: id,
-                source,
-                username,
-                outcome,
                 ..
             } => {
-                let outcome = match outcome {
-                    AttemptOutcome::Pulled => "pulled".to_owned(),
-                    AttemptOutcome::Failed(text) => format!("failed: {text}"),
+                let state = match state {
+                    State::Waiting { reason, message } if message.is_empty() => {
+                        format!("Waiting {reason}")
+                    }
+                    State::Waiting { reason, message } => format!("Waiting {reason}: {message}"),
+                    State::Running { image_id, digest } => {
+                        format!("Running image={image_id} digest={digest}")
+                    }
+                    State::Completed => "Completed".to_owned(),
                 };
-                let source = source
-                    .as_ref()
-                    .map_or_else(|| "anonymous".to_owned(), ToString::to_string);
+                write!(line, "{} container {container} {state}", pod(instance))
+            }
+            Entry::PodRunning { instance, .. } => write!(line, "{} running", pod(instance)),
+            Entry::PullAvoided { instance, .. } => {
+                write!(line, "{} image already present", pod(instance))
+            }
+            Entry::PullQueued {
+                instance,
+                node,
+                image,
+                ..
+            } => write!(line, "{} pull queued on {node}: {image}", pod(instance)),
+            Entry::CredentialAttempt {
+                instance,
+                credential,
+                username,
+                error,
+                ..
+            } => {
+                let source = match credential {
+                    Credential::Secret { index, .. } => format!("pod-secret[{index}]"),
+                    Credential::Node { index } => format!("node-config[{index}]"),
+                    Credential::Anonymous => "anonymous".to_owned(),
+                };
+                let outcome = match error {
+                    None => "pulled".to_owned(),
+                    Some(text) => format!("failed: {text}"),
+                };
                 write!(
                     line,
                     "{} credential {source} user={username:?} {outcome}",
-                    pod(*id)
+                    pod(instance)
                 )
             }
-            TraceEvent::PlatformChosen {
-                pod: id,
+            Entry::PlatformChosen {
+                instance,
                 platform,
                 manifest,
                 ..
-            } => write!(
-                line,
-                "{} platform {platform} {}",
-                pod(*id),
-                self.digest_text(*manifest)
-            ),
-            TraceEvent::PullFinished {
-                pod: id,
+            } => write!(line, "{} platform {platform} {manifest}", pod(instance)),
+            Entry::PullFinished {
+                instance,
                 image,
-                pull_duration,
-                total_duration,
+                pull_ns,
+                total_ns,
                 succeeded,
                 content_hits,
                 fetched,
                 ..
             } => write!(
                 line,
-                "{} pull {} {image} in {pull_duration:?} ({total_duration:?} total) hits={content_hits} fetched={fetched}",
-                pod(*id),
-                if *succeeded { "done" } else { "failed" }
+                "{} pull {} {image} in {:?} ({:?} total) hits={content_hits} fetched={fetched}",
+                pod(instance),
+                if *succeeded { "done" } else { "failed" },
+                Duration::from_nanos(*pull_ns),
+                Duration::from_nanos(*total_ns),
             ),
-            TraceEvent::Registry {
+            Entry::Request {
                 host,
                 client,
                 method,
                 target,
                 status,
-                body_bytes,
+                bytes,
                 ..
-            } => {
-                let client = match client {
-                    NodeOrAdmission::Node(node) => self.node_name(*node),
-                    NodeOrAdmission::Admission => "admission",
-                };
-                write!(
-                    line,
-                    "registry/{} {client} {method} {target} -> {status} ({body_bytes} bytes)",
-                    self.host_name(*host)
-                )
-            }
-            TraceEvent::Timeline { what } => write!(line, "timeline {what}"),
-            TraceEvent::KubeletRestarted { node } => {
-                write!(line, "node/{} kubelet restarted", self.node_name(*node))
-            }
+            } => write!(
+                line,
+                "registry/{host} {client} {method} {target} -> {status} ({bytes} bytes)"
+            ),
+            Entry::Timeline { what } => write!(line, "timeline {what}"),
+            Entry::KubeletRestarted { node } => write!(line, "node/{node} kubelet restarted"),
         };
-        line
     }
 }
