@@ -288,15 +288,23 @@ fn unix_seconds_now() -> u64 {
 /// Reads a catalog file: JSON when its name ends in `.json`, YAML otherwise. Errors name
 /// the file, the line and the column.
 fn read_catalog(path: &Path) -> Result<Catalog, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| CliError::input(format!("{}: {err}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|err| CliError::input(format!("{}: {err}", path.display())))?;
+    let text = pullsim_scenario::diagnostics::utf8_text(&bytes).map_err(|error| {
+        CliError::input(format!(
+            "{}:{}: {}",
+            path.display(),
+            error.position,
+            error.message
+        ))
+    })?;
     let is_json = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
     let parsed = if is_json {
-        Catalog::from_json(&text)
+        Catalog::from_json(text)
     } else {
-        Catalog::from_yaml(&text)
+        Catalog::from_yaml(text)
     };
     parsed.map_err(|err| catalog_error_text(path, &err))
 }

@@ -269,6 +269,16 @@ fn a_busy_port_and_a_bad_catalog_are_one_line_errors() {
         &["--catalog", path],
         &[&format!("{path}:1:13: invalid catalog: expected value")],
     );
+
+    let binary = folder.path().join("latin1.yaml");
+    std::fs::write(&binary, b"images:\n  - name: caf\xe9\n").expect("write the catalog");
+    let path = binary.to_str().expect("UTF-8 path");
+    assert_refused(
+        &["--catalog", path],
+        &[&format!(
+            "{path}:2:14: invalid UTF-8 (byte 0xe9); the file must be UTF-8 text"
+        )],
+    );
 }
 
 /// The value after `prefix` on the banner line that starts with it.
