@@ -35,8 +35,9 @@ use crate::state::store::Store;
 pub use crate::state::tags::TagSummary;
 use crate::state::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
 
-/// How a registry authenticates and who may use the control API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How a registry authenticates and who may use the control API. Its `Debug` form shows
+/// whether a control token is set, never the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegistryConfig {
     /// Which challenge protected repositories answer with.
@@ -56,6 +57,28 @@ pub struct RegistryConfig {
     /// bytes from that other origin, which must not receive the registry's credentials.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blob_redirect: Option<String>,
+}
+
+impl std::fmt::Debug for RegistryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let RegistryConfig {
+            auth,
+            control_token,
+            service,
+            epoch_unix_seconds,
+            blob_redirect,
+        } = self;
+        f.debug_struct("RegistryConfig")
+            .field("auth", auth)
+            .field(
+                "control_token",
+                &control_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("service", service)
+            .field("epoch_unix_seconds", epoch_unix_seconds)
+            .field("blob_redirect", blob_redirect)
+            .finish()
+    }
 }
 
 impl Default for RegistryConfig {

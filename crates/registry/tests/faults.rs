@@ -305,6 +305,13 @@ fn control_token_guards_the_control_api() {
                 .expect(200),
         ],
     );
+    // A printed or logged registry shows that a token is set, never the token.
+    let printed = format!("{registry:?}");
+    assert!(!printed.contains("s3cret"), "{printed}");
+    assert!(
+        printed.contains("control_token: Some(\"<redacted>\")"),
+        "{printed}"
+    );
 }
 
 /// A trigger moves a tag between two requests of one client: the HEAD that resolved the
