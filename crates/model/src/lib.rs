@@ -20,6 +20,8 @@
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
 //! - [`verification`]: KEP-2535 credential verification of images already on the node.
 //! - [`admission`]: the `AlwaysPullImages` admission plugin.
+//! - [`controllers`]: the workload controllers' arithmetic (rolling-update fenceposts, slow-start
+//!   batches, the Job's failure back-off) and how they name ReplicaSets and pods.
 //! - [`units`]: sizes (`20MiB`), durations (`1m30s`) and link speeds (`100Mbit/s`) as people write them in files.
 //! - [`document`]: YAML and JSON document errors as one line with a position.
 //! - [`go`]: ports of Go's standard library (`%q` quoting, lowercasing, `Duration` printing,
@@ -29,6 +31,7 @@
 
 pub mod admission;
 pub mod backoff;
+pub mod controllers;
 pub mod credentials;
 pub mod digest;
 pub mod document;
