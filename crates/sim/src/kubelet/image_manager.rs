@@ -13,7 +13,7 @@ use pullsim_model::{PullPolicy, PullRequest, backoff_key, default_pull_policy};
 
 use crate::api::ContainerRef;
 use crate::apiserver::names::PodUid;
-use crate::containerd::runtime::ImageRecord;
+use crate::cri::{ImageRecord, ImageStatusRequest};
 use crate::engine::Key;
 use crate::kubelet::{Ensure, KubeletPull};
 use crate::sim::Sim;
@@ -53,7 +53,7 @@ impl Sim {
         let namespace = self.api.pod_names.namespace(record.namespace);
         let names = &record.spec.image_pull_secrets;
         let secrets = &self.api.secrets;
-        let node_keyring = &self.nodes[node.0 as usize].node_keyring;
+        let node_keyring = &self.nodes[node.0 as usize].kubelet.node_keyring;
         self.memo.credentials(
             (pool, namespace, names),
             self.api.secrets_version,
@@ -98,7 +98,10 @@ impl Sim {
         if policy != PullPolicy::Always
             && let Some(name) = &info.store_name
         {
-            local = self.nodes[node.0 as usize].images.get(name).copied();
+            local = self.nodes[node.0 as usize]
+                .containerd
+                .image_status(ImageStatusRequest { image: name })
+                .image;
             if let Some(found) = local {
                 request.presence = Presence::Present {
                     image_ref: self.digest_text(found.image_id).to_owned(),
