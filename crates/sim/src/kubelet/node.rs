@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use pullsim_model::credentials::BasicDockerKeyring;
-use pullsim_model::verification::RuntimeImage;
+use pullsim_model::pull::BackoffEffect;
+use pullsim_model::verification::{PullCredentials, PullSecretRecord, RuntimeImage};
 use pullsim_model::{
     Backoff, CredentialVerification, PullRecords, PullThrottle, Puller, SimTime,
     kubelet_config::KubeletPullSettings,
@@ -20,21 +21,21 @@ use crate::kubelet::pull_queue::PullerQueues;
 /// One node's kubelet state.
 #[derive(Debug)]
 pub(crate) struct Kubelet {
-    pub(crate) settings: KubeletPullSettings,
-    pub(crate) throttle: PullThrottle,
-    pub(crate) backoff: Backoff,
+    settings: KubeletPullSettings,
+    throttle: PullThrottle,
+    backoff: Backoff,
     /// The stored `<reason>: <message>` of each back-off key's last failed pull.
-    pub(crate) previous_errors: BTreeMap<String, String>,
-    pub(crate) records: PullRecords,
+    previous_errors: BTreeMap<String, String>,
+    records: PullRecords,
     /// The `KubeletEnsureSecretPulledImages` feature gate.
     pub(crate) gate: bool,
-    pub(crate) verification: CredentialVerification,
+    verification: CredentialVerification,
     /// The node's credential config (`config.json` in the kubelet's search path).
     pub(crate) node_keyring: BasicDockerKeyring,
     /// False while the kubelet is restarting.
     pub(crate) up: bool,
     /// Bumped by every restart, so work of the previous process is recognised as stale.
-    pub(crate) generation: u32,
+    generation: u32,
     pub(crate) puller: PullerQueues,
     /// How many pods are bound here (for placement).
     pub(crate) pod_count: u32,
@@ -75,6 +76,85 @@ impl Kubelet {
     pub(crate) fn next_pull(&mut self) -> Option<Key> {
         let kind = self.puller_kind();
         self.puller.next(kind)
+    }
+
+    /// The `registryPullQPS` throttle, checked when the puller starts a pull: whether it
+    /// lets one more through now.
+    pub(crate) fn throttle_accepts(&mut self, now: SimTime) -> bool {
+        self.throttle.try_accept(now)
+    }
+
+    /// Whether the image manager's back-off holds `key` (pod UID and image) now.
+    pub(crate) fn in_backoff(&self, key: &str, now: SimTime) -> bool {
+        self.backoff.is_in_backoff_since_update(key, now)
+    }
+
+    /// The stored `<reason>: <message>` of `key`'s last failed pull.
+    pub(crate) fn previous_error(&self, key: &str) -> Option<&String> {
+        self.previous_errors.get(key)
+    }
+
+    /// KEP-2535 (docs/semantics.md §5): whether `image`, present as `image_ref`, must be
+    /// pulled again for a pod with these secrets (the gate is on).
+    pub(crate) fn must_attempt_pull(
+        &mut self,
+        image: &str,
+        image_ref: &str,
+        pod_secrets: &[PullSecretRecord],
+        now: SimTime,
+    ) -> bool {
+        self.records.must_attempt_image_pull(
+            &self.verification,
+            image,
+            image_ref,
+            pod_secrets,
+            None,
+            now,
+        )
+    }
+
+    /// The image manager decided to pull `image` for `key`: the stored error goes, and
+    /// with the gate on the pull intent is recorded.
+    pub(crate) fn pull_decided(&mut self, key: &str, image: &str) {
+        self.previous_errors.remove(key);
+        if self.gate {
+            self.records.record_pull_intent(image);
+        }
+    }
+
+    /// A pull for `key` succeeded: the back-off takes the success's effect.
+    pub(crate) fn pull_succeeded(&mut self, key: &str, backoff: BackoffEffect, now: SimTime) {
+        backoff.apply(&mut self.backoff, key, now);
+    }
+
+    /// With the gate on, `image` was pulled as `image_ref` with `credentials`.
+    pub(crate) fn record_pulled(
+        &mut self,
+        image: &str,
+        image_ref: &str,
+        credentials: PullCredentials,
+        now: SimTime,
+    ) {
+        debug_assert!(self.gate, "pull records are kept only with the gate on");
+        self.records
+            .record_image_pulled(image, image_ref, Some(credentials), now);
+    }
+
+    /// A pull of `image` for `key` failed: the back-off takes the failure's effect, the
+    /// error is stored for the next `EnsureImageExists`, and the intent is dropped.
+    pub(crate) fn pull_failed(
+        &mut self,
+        key: String,
+        image: &str,
+        backoff: BackoffEffect,
+        stored_error: String,
+        now: SimTime,
+    ) {
+        backoff.apply(&mut self.backoff, &key, now);
+        self.previous_errors.insert(key, stored_error);
+        if self.gate {
+            self.records.record_image_pull_failed(image);
+        }
     }
 
     /// The process stops (docs/semantics.md §3.4, 5.4): it is down, work of the old
@@ -149,6 +229,32 @@ mod tests {
         let mut kubelet = kubelet(false, Some(2));
         let taken = run(&mut kubelet, "+5 ? - ? - - ?");
         assert_eq!(taken, [vec![1, 2], vec![3], vec![4, 5]]);
+    }
+
+    #[test]
+    fn a_failed_pull_backs_off_and_stores_its_error_until_the_next_pull_is_decided() {
+        let mut kubelet = kubelet(true, None);
+        let now = SimTime::EPOCH;
+        assert!(!kubelet.in_backoff("uid_app", now));
+        kubelet.pull_failed(
+            "uid_app".to_owned(),
+            "app",
+            BackoffEffect::Advance,
+            "ErrImagePull: not found".to_owned(),
+            now,
+        );
+        assert!(kubelet.in_backoff("uid_app", now));
+        assert!(!kubelet.in_backoff("uid_other", now), "back-off is per key");
+        assert_eq!(
+            kubelet.previous_error("uid_app").map(String::as_str),
+            Some("ErrImagePull: not found")
+        );
+        kubelet.pull_decided("uid_app", "app");
+        assert_eq!(kubelet.previous_error("uid_app"), None);
+        assert!(
+            kubelet.in_backoff("uid_app", now),
+            "deciding to pull does not end the back-off"
+        );
     }
 
     #[test]

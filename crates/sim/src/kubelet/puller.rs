@@ -64,8 +64,7 @@ impl Sim {
         };
         pull.started = Some(now);
         let node = pull.node;
-        let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-        if !kubelet.throttle.try_accept(now) {
+        if !self.nodes[node.0 as usize].kubelet.throttle_accepts(now) {
             let text = self
                 .config
                 .kubelet_behavior
