@@ -2,7 +2,9 @@
 //! manifests) and the builder API a scenario runner calls. The cluster's behaviour lives
 //! in the folders named after its parts (`apiserver`, `kubelet`, `containerd`, `network`)
 //! and the event loop in `engine`; they extend `Sim` with methods because every part acts
-//! on the one world.
+//! on the one world. Each part's state is its own type, which `Sim`'s methods delegate to:
+//! the API server (`Sim.api`), and per node the kubelet (`Node.kubelet`) and containerd
+//! (`Node.containerd`), which talk only through the CRI types of `cri.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
