@@ -488,3 +488,104 @@ impl Sim {
             .list_images(&self.digest_texts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Link, NodePool, SimConfig, TraceLevel};
+    use crate::cri::ImageStatusRequest;
+    use crate::trace::TraceEvent;
+    use pullsim_model::SimTime;
+    use pullsim_registry::{Catalog, ImageSpec, Registry, RegistryConfig};
+
+    const IMAGE: &str = "registry.example.com/app:v1";
+
+    /// A world with one registry holding `app:v1` and one node, and no pod: containerd is
+    /// driven by CRI requests alone.
+    fn world() -> Sim {
+        let mut sim = Sim::new(SimConfig {
+            trace_level: TraceLevel::Full,
+            ..SimConfig::default()
+        });
+        let mut registry = Registry::new(RegistryConfig::default());
+        let catalog = Catalog {
+            images: vec![ImageSpec::new("app", "v1")],
+            ..Catalog::default()
+        };
+        registry
+            .load(&catalog, SimTime::EPOCH)
+            .expect("the catalog is valid");
+        sim.add_registry("registry.example.com", registry)
+            .expect("one host");
+        sim.add_node_pool(NodePool {
+            default_link: Link::INSTANT,
+            ..NodePool::new("node", 1)
+        })
+        .expect("a valid pool");
+        sim
+    }
+
+    /// Sends one `PullImage` of [`IMAGE`] with no kubelet pull behind it and runs until
+    /// idle; returns the requests it made.
+    fn pull_image(sim: &mut Sim) -> Vec<String> {
+        let before = sim.trace().len();
+        let target = sim.memo.image(IMAGE).pull_target.clone();
+        sim.start_runtime_pull(PullImageRequest {
+            node: NodeId(0),
+            owner: Key::MAX,
+            target,
+            credential: None,
+        });
+        sim.run_until_idle().expect("no limit is hit");
+        sim.trace()[before..]
+            .iter()
+            .filter_map(|record| match &record.event {
+                TraceEvent::Registry { method, target, .. } => Some(format!(
+                    "{method} {}",
+                    target.split('/').nth(3).unwrap_or("")
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn status(sim: &Sim, image: &str) -> Option<ImageRecord> {
+        sim.nodes[0]
+            .containerd
+            .image_status(ImageStatusRequest { image })
+            .image
+    }
+
+    #[test]
+    fn a_pull_request_records_the_image_under_its_tag_and_digest() {
+        let mut sim = world();
+        assert_eq!(status(&sim, IMAGE), None);
+        let requests = pull_image(&mut sim);
+        assert_eq!(
+            requests,
+            ["HEAD manifests", "GET manifests", "GET blobs", "GET blobs"],
+            "resolve, the manifest, then its config and layer"
+        );
+        let record = status(&sim, IMAGE).expect("recorded under its tag");
+        let by_digest = format!(
+            "registry.example.com/app@{}",
+            sim.digest_text(record.digest)
+        );
+        assert_eq!(status(&sim, &by_digest), Some(record));
+        let content = sim.node_content(NodeId(0));
+        assert!(content.contains(&record.digest) && content.contains(&record.image_id));
+    }
+
+    #[test]
+    fn a_second_pull_request_finds_its_content_in_the_store() {
+        let mut sim = world();
+        pull_image(&mut sim);
+        let first = status(&sim, IMAGE);
+        assert_eq!(
+            pull_image(&mut sim),
+            ["HEAD manifests"],
+            "only the resolution: the manifest, config and layer are held"
+        );
+        assert_eq!(status(&sim, IMAGE), first);
+    }
+}
