@@ -16,7 +16,7 @@ impl Sim {
             if pod.state.deleted {
                 continue;
             }
-            let content = &self.nodes[node.0 as usize].content;
+            let content = self.node_content(node);
             for slot in &pod.state.containers {
                 let Some(image) = slot.started else { continue };
                 let mut needed = vec![image.digest, image.manifest, image.image_id];

@@ -18,10 +18,15 @@
 //! - `apiserver`: the API server: `pods` (the pod table), `names` (derived names, UIDs,
 //!   live pods by name), `namespaced` (Secrets, ServiceAccounts), `admission`
 //!   (defaulting, admission plugins, digest pinning), `scheduling`, `workloads`.
-//! - `kubelet`: `pod_workers` (docs/semantics.md §3.5 cadence, status), `image_manager`
+//! - `kubelet`: `node` (one node's kubelet state), `pull_queue` (the puller's admission:
+//!   serial channel of 10 or parallel bound), `pod_workers` (docs/semantics.md §3.5
+//!   cadence, status), `image_manager`
 //!   (`EnsureImageExists`), `puller` (serial and parallel pullers, the QPS throttle,
 //!   credential attempts).
-//! - `containerd`: `runtime` (containerd's pull: resolve, platform choice, image
+//! - `cri`: the CRI boundary between a node's kubelet and its containerd: `PullImage` and
+//!   `ImageStatus` requests and answers, the image record they carry.
+//! - `containerd`: `node` (one node's containerd: content store, fetches in flight, image
+//!   store), `runtime` (containerd's pull: resolve, platform choice, image
 //!   records), `content` (the content store: fetch once, wait for fetches in flight,
 //!   verify digests), `resolver` (requests, retries, auth and error texts), `manifest`
 //!   (manifests and indexes as containerd reads them), `platform_choice` (the child an
@@ -41,6 +46,7 @@ mod apiserver;
 mod audit;
 pub mod config;
 mod containerd;
+mod cri;
 pub mod engine;
 pub mod error;
 mod kubelet;

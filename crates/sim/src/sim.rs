@@ -2,14 +2,16 @@
 //! manifests) and the builder API a scenario runner calls. The cluster's behaviour lives
 //! in the folders named after its parts (`apiserver`, `kubelet`, `containerd`, `network`)
 //! and the event loop in `engine`; they extend `Sim` with methods because every part acts
-//! on the one world.
+//! on the one world. Each part's state is its own type, which `Sim`'s methods delegate to:
+//! the API server (`Sim.api`), and per node the kubelet (`Node.kubelet`) and containerd
+//! (`Node.containerd`), which talk only through the CRI types of `cri.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use pullsim_model::credentials::{BasicDockerKeyring, select_node_config};
-use pullsim_model::{Digest, PlatformMatcher, Secret, SimTime, parse_docker_ref};
+use pullsim_model::credentials::select_node_config;
+use pullsim_model::{Digest, Secret, SimTime, parse_docker_ref};
 use pullsim_registry::{Registry, TokenKey};
 
 use crate::api::{LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL, Pod, ServiceAccount, Workload};
@@ -17,12 +19,14 @@ use crate::apiserver::ApiServer;
 use crate::apiserver::watch::ApiChange;
 use crate::apiserver::workloads::WorkloadRecord;
 use crate::config::{NodePool, SimConfig, TraceLevel};
+use crate::containerd::Containerd;
 use crate::containerd::manifest::Manifest;
 use crate::containerd::resolver::Exchange;
-use crate::containerd::runtime::{ImageRecord, RuntimePull};
-use crate::engine::{Event, EventQueue, Key, SimRng, Slab};
+use crate::containerd::runtime::RuntimePull;
+use crate::cri::ImageRecord;
+use crate::engine::{Event, EventQueue, SimRng, Slab};
 use crate::error::SimError;
-use crate::kubelet::{KubeletPull, KubeletState};
+use crate::kubelet::{Kubelet, KubeletPull};
 use crate::metrics::{Metrics, MetricsRecorder};
 use crate::network::LinkState;
 use crate::timeline::Action;
@@ -37,23 +41,19 @@ pub(crate) struct Host {
     pub(crate) unreachable: Vec<(SimTime, SimTime)>,
 }
 
-/// One node.
+/// One node: its identity and links, and the two processes that pull on it, which talk
+/// only through the CRI boundary (`cri.rs`).
 #[derive(Debug)]
 pub(crate) struct Node {
     pub(crate) name: String,
     pub(crate) pool: usize,
     pub(crate) labels: BTreeMap<String, String>,
-    pub(crate) matcher: PlatformMatcher,
     /// Links by host id (grown as hosts are used).
     pub(crate) links: Vec<LinkState>,
-    /// containerd's content store: blobs and manifests by digest.
-    pub(crate) content: BTreeSet<DigestId>,
-    /// Blobs being downloaded, with the pulls waiting for them (the first is the fetcher).
-    pub(crate) in_flight: BTreeMap<DigestId, Vec<Key>>,
-    /// The CRI image store: `name:tag` and `name@digest` references to images.
-    pub(crate) images: BTreeMap<String, ImageRecord>,
-    pub(crate) kubelet: KubeletState,
-    pub(crate) node_keyring: BasicDockerKeyring,
+    /// The kubelet's state (`kubelet/node.rs`).
+    pub(crate) kubelet: Kubelet,
+    /// containerd's state (`containerd/node.rs`).
+    pub(crate) containerd: Containerd,
 }
 
 /// A pre-pulled image as loaded onto a new node: its names in the image store, its
@@ -209,19 +209,12 @@ impl Sim {
                 name,
                 pool,
                 labels,
-                matcher: self.config.platforms_version.only(&spec.platform),
                 links: Vec::new(),
-                content: BTreeSet::new(),
-                in_flight: BTreeMap::new(),
-                images: BTreeMap::new(),
-                kubelet: KubeletState::new(&spec.kubelet),
-                node_keyring: node_keyring.clone(),
+                kubelet: Kubelet::new(&spec.kubelet, node_keyring.clone()),
+                containerd: Containerd::new(self.config.platforms_version.only(&spec.platform)),
             };
             for (names, record, blobs) in &prepulled {
-                node.content.extend(blobs.iter().copied());
-                for name in names {
-                    node.images.insert(name.clone(), *record);
-                }
+                node.containerd.load(names, *record, blobs);
             }
             self.nodes.push(node);
             let id = NodeId((self.nodes.len() - 1) as u32);
@@ -501,6 +494,6 @@ impl Sim {
 
     /// The digest ids of the blobs and manifests in a node's content store.
     pub fn node_content(&self, node: NodeId) -> &BTreeSet<DigestId> {
-        &self.nodes[node.0 as usize].content
+        self.nodes[node.0 as usize].containerd.content()
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use pullsim_model::{Digest, SimTime};
 use pullsim_registry::{Method, Response};
 
+use crate::containerd::ContentNeed;
 use crate::containerd::manifest::Manifest;
 use crate::containerd::resolver::{GrpcCode, Purpose, RuntimeError};
 use crate::engine::{Event, Key};
@@ -31,19 +32,14 @@ impl Sim {
         let Some(pull) = self.runtime_pulls.get_mut(id) else {
             return;
         };
-        let node_id = pull.node;
-        let node = &mut self.nodes[node_id.0 as usize];
-        if node.content.contains(&digest) {
-            pull.content_hits += 1;
-            self.content_ready(id, digest);
-            return;
+        match self.nodes[pull.node.0 as usize].containerd.need(digest, id) {
+            ContentNeed::Present => {
+                pull.content_hits += 1;
+                self.content_ready(id, digest);
+            }
+            ContentNeed::Joined => {}
+            ContentNeed::Fetch => self.send_fetch(id, digest),
         }
-        if let Some(waiters) = node.in_flight.get_mut(&digest) {
-            waiters.push(id);
-            return;
-        }
-        node.in_flight.insert(digest, vec![id]);
-        self.send_fetch(id, digest);
     }
 
     pub(crate) fn send_fetch(&mut self, id: Key, digest: DigestId) {
@@ -198,12 +194,9 @@ impl Sim {
             self.content_failed(pull, digest, RuntimeError::unknown(text));
             return;
         }
-        let node = exchange.node;
-        let waiters = {
-            let node = &mut self.nodes[node.0 as usize];
-            node.content.insert(digest);
-            node.in_flight.remove(&digest).unwrap_or_default()
-        };
+        let waiters = self.nodes[exchange.node.0 as usize]
+            .containerd
+            .commit(digest, pull);
         for (position, waiter) in waiters.into_iter().enumerate() {
             if let Some(state) = self.runtime_pulls.get_mut(waiter) {
                 if position == 0 {
@@ -223,15 +216,10 @@ impl Sim {
             return;
         };
         let node = pull.node;
-        let waiters = self.nodes[node.0 as usize]
-            .in_flight
-            .remove(&digest)
-            .unwrap_or_default();
-        let others: Vec<Key> = waiters.into_iter().filter(|w| *w != id).collect();
-        if let Some(&next) = others.first() {
-            self.nodes[node.0 as usize]
-                .in_flight
-                .insert(digest, others.clone());
+        let next = self.nodes[node.0 as usize]
+            .containerd
+            .fetch_failed(digest, id);
+        if let Some(next) = next {
             self.send_fetch(next, digest);
         }
         self.fail_pull(id, error);
@@ -259,7 +247,7 @@ impl Sim {
                 Manifest::Index { children } => {
                     let node = self.runtime_pulls.get(id).map(|p| p.node);
                     let Some(node) = node else { return };
-                    let matcher = &self.nodes[node.0 as usize].matcher;
+                    let matcher = &self.nodes[node.0 as usize].containerd.matcher;
                     match matcher.choose(children, |child| child.0.as_ref()) {
                         Ok(index) => {
                             let (_, child, size) = children[index].clone();

@@ -14,9 +14,9 @@ impl Sim {
             .enumerate()
             .map(|(index, node)| {
                 let images = node
-                    .images
-                    .iter()
-                    .map(|(name, record)| (name.as_str(), record.digest))
+                    .containerd
+                    .images()
+                    .map(|(name, record)| (name, record.digest))
                     .collect();
                 (NodeId(index as u32), images)
             })

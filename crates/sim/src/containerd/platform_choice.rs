@@ -8,7 +8,7 @@
 //! parsed index. A pull of an image manifest (no index) records nothing.
 
 use crate::containerd::manifest::Manifest;
-use crate::containerd::runtime::ImageRecord;
+use crate::cri::ImageRecord;
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent};
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use pullsim_registry::{Method, Request, Response};
 
-use crate::containerd::runtime::PullCredential;
+use crate::cri::PullCredential;
 use crate::engine::{Event, Key};
 use crate::sim::Sim;
 use crate::trace::{HostId, NodeId, NodeOrAdmission, RequestKind, TraceEvent};

@@ -6,9 +6,11 @@
 //! and waiting for blobs another pull on the node is already fetching, then record the
 //! image under its tag and digest names.
 //!
-//! Every failure becomes containerd's text, wrapped as the CRI wraps it.
+//! Every failure becomes containerd's text, wrapped as the CRI wraps it. The call comes in
+//! as a [`PullImageRequest`] and goes back as a [`PullImageAnswer`] (`crate::cri`); the
+//! node's stores are [`Containerd`](crate::containerd::Containerd)'s.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use pullsim_model::verification::RuntimeImage;
@@ -19,39 +21,11 @@ use crate::containerd::resolver::{
     AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
     connect_host, go_op, unexpected_status,
 };
+use crate::cri::{ImageRecord, PullCredential, PullImageAnswer, PullImageRequest};
 use crate::engine::Key;
-use crate::memo::{Credentials, PullTarget};
+use crate::memo::PullTarget;
 use crate::sim::Sim;
 use crate::trace::{DigestId, HostId, NodeId};
-
-/// An image in a node's CRI image store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ImageRecord {
-    /// The image ID: its config's digest.
-    pub(crate) image_id: DigestId,
-    /// The top-level digest it was pulled (or loaded) by.
-    pub(crate) digest: DigestId,
-    /// The image manifest (the top-level digest itself, or the child chosen from an index).
-    pub(crate) manifest: DigestId,
-    /// Manifests, config and layers, in bytes (what `ImageStatus` reports).
-    pub(crate) size_bytes: u64,
-}
-
-/// The credential one `PullImage` call is made with: an entry of the kubelet pull's
-/// shared credential list, so an attempt copies no user name or password.
-#[derive(Debug)]
-pub(crate) struct PullCredential {
-    pub(crate) credentials: Credentials,
-    pub(crate) index: usize,
-}
-
-impl PullCredential {
-    /// The user name and password.
-    pub(crate) fn get(&self) -> Option<(&str, &str)> {
-        let credential = self.credentials.as_ref().as_ref().ok()?.get(self.index)?;
-        Some((&credential.username, &credential.password))
-    }
-}
 
 /// One CRI `PullImage` call in progress.
 #[derive(Debug)]
@@ -86,20 +60,19 @@ impl Sim {
         self.pools[node.pool].link_to(&self.hosts[host.0 as usize].name)
     }
 
-    /// Starts one `PullImage` of `target` (what containerd makes of the kubelet's tagged
-    /// image string, or the text of its parse failure) with one credential (or none) for
-    /// the kubelet pull `owner`.
-    pub(crate) fn start_runtime_pull(
-        &mut self,
-        node: NodeId,
-        owner: Key,
-        target: &Result<Arc<PullTarget>, String>,
-        credential: Option<PullCredential>,
-    ) {
+    /// containerd receives a `PullImage` call: one pull of the request's target with its
+    /// credential (or none), answered through [`Sim::runtime_pull_done`].
+    pub(crate) fn start_runtime_pull(&mut self, request: PullImageRequest) {
+        let PullImageRequest {
+            node,
+            owner,
+            target,
+            credential,
+        } = request;
         let target = match target {
-            Ok(target) => Arc::clone(target),
+            Ok(target) => target,
             Err(text) => {
-                self.runtime_pull_done(owner, Err(text.clone()), 0, 0);
+                self.runtime_pull_done(PullImageAnswer::failed(owner, text));
                 return;
             }
         };
@@ -118,7 +91,7 @@ impl Sim {
                 pullsim_model::go_text::quote(&url),
                 domain.split(':').next().unwrap_or(&domain)
             ));
-            self.runtime_pull_done(owner, Err(error.kubelet_text(ref_text)), 0, 0);
+            self.runtime_pull_done(PullImageAnswer::failed(owner, error.kubelet_text(ref_text)));
             return;
         };
         let resolve_target = target.resolve_target.clone();
@@ -422,13 +395,13 @@ impl Sim {
             manifest,
             size_bytes: pull.size_bytes,
         };
-        let node = &mut self.nodes[pull.node.0 as usize];
+        let containerd = &mut self.nodes[pull.node.0 as usize].containerd;
         // A tag that already names this very image (an `Always` pull of an unchanged
         // digest) needs no new names: both were written together.
         let target = &pull.target;
         let unchanged = target
             .store_name()
-            .is_some_and(|name| node.images.get(name) == Some(&record));
+            .is_some_and(|name| containerd.names(name, &record));
         if !unchanged {
             // The `name@digest` key is printed into a reused buffer, and a name the store
             // already has is overwritten in place: most pulls fetch a digest the node held
@@ -438,13 +411,18 @@ impl Sim {
             for part in [&target.name, "@", &self.digest_texts[top.0 as usize]] {
                 digest_name.push_str(part);
             }
-            set_image(&mut node.images, &digest_name, record);
+            containerd.record_image(&digest_name, record);
             self.image_name = digest_name;
             if let Some(tag_name) = &target.tag_name {
-                set_image(&mut node.images, tag_name, record);
+                containerd.record_image(tag_name, record);
             }
         }
-        self.runtime_pull_done(pull.owner, Ok(record), pull.content_hits, pull.fetched);
+        self.runtime_pull_done(PullImageAnswer {
+            owner: pull.owner,
+            image: Ok(record),
+            content_hits: pull.content_hits,
+            fetched: pull.fetched,
+        });
     }
 
     /// The pull failed: its requests and transfers stop, and the kubelet gets the error.
@@ -453,14 +431,14 @@ impl Sim {
             return;
         };
         self.drop_exchanges_of(pull.node, |owner| owner == id);
-        for waiters in self.nodes[pull.node.0 as usize].in_flight.values_mut() {
-            waiters.retain(|w| *w != id);
-        }
-        self.nodes[pull.node.0 as usize]
-            .in_flight
-            .retain(|_, waiters| !waiters.is_empty());
+        self.nodes[pull.node.0 as usize].containerd.leave(id);
         let text = error.kubelet_text(pull.target.ref_text());
-        self.runtime_pull_done(pull.owner, Err(text), pull.content_hits, pull.fetched);
+        self.runtime_pull_done(PullImageAnswer {
+            owner: pull.owner,
+            image: Err(text),
+            content_hits: pull.content_hits,
+            fetched: pull.fetched,
+        });
     }
 
     /// Stops the body transfers of the pulls `owned` accepts on a node's links and drops
@@ -492,42 +470,122 @@ impl Sim {
         }
     }
 
-    /// A kubelet restart cancels every pull of its node.
+    /// A kubelet restart cancels every pull of its node (the CRI calls' contexts end):
+    /// their requests and transfers stop and the fetches they waited for are forgotten.
     pub(crate) fn cancel_runtime_pulls(&mut self, node: NodeId) {
         let pulls = self.runtime_pulls.ids_where(|p| p.node == node);
         self.drop_exchanges_of(node, |owner| pulls.contains(&owner));
         for id in pulls {
             self.runtime_pulls.remove(id);
         }
+        self.nodes[node.0 as usize].containerd.forget_fetches();
     }
 
-    /// The CRI's image list of a node, for the KEP-2535 start-up conversion.
+    /// `ListImages` of a node's runtime, for the KEP-2535 start-up conversion.
     pub(crate) fn runtime_images(&self, node: NodeId) -> Vec<RuntimeImage> {
-        let mut by_id: BTreeMap<DigestId, RuntimeImage> = Default::default();
-        for (name, record) in &self.nodes[node.0 as usize].images {
-            let entry = by_id
-                .entry(record.image_id)
-                .or_insert_with(|| RuntimeImage {
-                    id: self.digest_text(record.image_id).to_owned(),
-                    ..RuntimeImage::default()
-                });
-            if name.contains('@') {
-                entry.repo_digests.push(name.clone());
-            } else {
-                entry.repo_tags.push(name.clone());
-            }
-        }
-        by_id.into_values().collect()
+        self.nodes[node.0 as usize]
+            .containerd
+            .list_images(&self.digest_texts)
     }
 }
 
-/// Records `name` in an image store, overwriting the record of a name already there
-/// without building a new key.
-fn set_image(images: &mut BTreeMap<String, ImageRecord>, name: &str, record: ImageRecord) {
-    match images.get_mut(name) {
-        Some(existing) => *existing = record,
-        None => {
-            images.insert(name.to_owned(), record);
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Link, NodePool, SimConfig, TraceLevel};
+    use crate::cri::ImageStatusRequest;
+    use crate::trace::TraceEvent;
+    use pullsim_model::SimTime;
+    use pullsim_registry::{Catalog, ImageSpec, Registry, RegistryConfig};
+
+    const IMAGE: &str = "registry.example.com/app:v1";
+
+    /// A world with one registry holding `app:v1` and one node, and no pod: containerd is
+    /// driven by CRI requests alone.
+    fn world() -> Sim {
+        let mut sim = Sim::new(SimConfig {
+            trace_level: TraceLevel::Full,
+            ..SimConfig::default()
+        });
+        let mut registry = Registry::new(RegistryConfig::default());
+        let catalog = Catalog {
+            images: vec![ImageSpec::new("app", "v1")],
+            ..Catalog::default()
+        };
+        registry
+            .load(&catalog, SimTime::EPOCH)
+            .expect("the catalog is valid");
+        sim.add_registry("registry.example.com", registry)
+            .expect("one host");
+        sim.add_node_pool(NodePool {
+            default_link: Link::INSTANT,
+            ..NodePool::new("node", 1)
+        })
+        .expect("a valid pool");
+        sim
+    }
+
+    /// Sends one `PullImage` of [`IMAGE`] with no kubelet pull behind it and runs until
+    /// idle; returns the requests it made.
+    fn pull_image(sim: &mut Sim) -> Vec<String> {
+        let before = sim.trace().len();
+        let target = sim.memo.image(IMAGE).pull_target.clone();
+        sim.start_runtime_pull(PullImageRequest {
+            node: NodeId(0),
+            owner: Key::MAX,
+            target,
+            credential: None,
+        });
+        sim.run_until_idle().expect("no limit is hit");
+        sim.trace()[before..]
+            .iter()
+            .filter_map(|record| match &record.event {
+                TraceEvent::Registry { method, target, .. } => Some(format!(
+                    "{method} {}",
+                    target.split('/').nth(3).unwrap_or("")
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn status(sim: &Sim, image: &str) -> Option<ImageRecord> {
+        sim.nodes[0]
+            .containerd
+            .image_status(ImageStatusRequest { image })
+            .image
+    }
+
+    #[test]
+    fn a_pull_request_records_the_image_under_its_tag_and_digest() {
+        let mut sim = world();
+        assert_eq!(status(&sim, IMAGE), None);
+        let requests = pull_image(&mut sim);
+        assert_eq!(
+            requests,
+            ["HEAD manifests", "GET manifests", "GET blobs", "GET blobs"],
+            "resolve, the manifest, then its config and layer"
+        );
+        let record = status(&sim, IMAGE).expect("recorded under its tag");
+        let by_digest = format!(
+            "registry.example.com/app@{}",
+            sim.digest_text(record.digest)
+        );
+        assert_eq!(status(&sim, &by_digest), Some(record));
+        let content = sim.node_content(NodeId(0));
+        assert!(content.contains(&record.digest) && content.contains(&record.image_id));
+    }
+
+    #[test]
+    fn a_second_pull_request_finds_its_content_in_the_store() {
+        let mut sim = world();
+        pull_image(&mut sim);
+        let first = status(&sim, IMAGE);
+        assert_eq!(
+            pull_image(&mut sim),
+            ["HEAD manifests"],
+            "only the resolution: the manifest, config and layer are held"
+        );
+        assert_eq!(status(&sim, IMAGE), first);
     }
 }

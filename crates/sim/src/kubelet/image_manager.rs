@@ -13,7 +13,7 @@ use pullsim_model::{PullPolicy, PullRequest, backoff_key, default_pull_policy};
 
 use crate::api::ContainerRef;
 use crate::apiserver::names::PodUid;
-use crate::containerd::runtime::ImageRecord;
+use crate::cri::{ImageRecord, ImageStatusRequest};
 use crate::engine::Key;
 use crate::kubelet::{Ensure, KubeletPull};
 use crate::sim::Sim;
@@ -53,7 +53,7 @@ impl Sim {
         let namespace = self.api.pod_names.namespace(record.namespace);
         let names = &record.spec.image_pull_secrets;
         let secrets = &self.api.secrets;
-        let node_keyring = &self.nodes[node.0 as usize].node_keyring;
+        let node_keyring = &self.nodes[node.0 as usize].kubelet.node_keyring;
         self.memo.credentials(
             (pool, namespace, names),
             self.api.secrets_version,
@@ -98,7 +98,10 @@ impl Sim {
         if policy != PullPolicy::Always
             && let Some(name) = &info.store_name
         {
-            local = self.nodes[node.0 as usize].images.get(name).copied();
+            local = self.nodes[node.0 as usize]
+                .containerd
+                .image_status(ImageStatusRequest { image: name })
+                .image;
             if let Some(found) = local {
                 request.presence = Presence::Present {
                     image_ref: self.digest_text(found.image_id).to_owned(),
@@ -121,22 +124,17 @@ impl Sim {
                 }
             };
             credentials = Some(looked_up);
-            let image_ref = self.digest_text(found.image_id).to_owned();
-            let now = self.now;
-            let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-            let verification = kubelet.verification.clone();
-            request.verification = Some(kubelet.records.must_attempt_image_pull(
-                &verification,
+            let image_ref = &self.digest_texts[found.image_id.0 as usize];
+            request.verification = Some(self.nodes[node.0 as usize].kubelet.must_attempt_pull(
                 image,
-                &image_ref,
+                image_ref,
                 &pod_secrets,
-                None,
-                now,
+                self.now,
             ));
         }
         let kubelet = &self.nodes[node.0 as usize].kubelet;
-        request.in_backoff = kubelet.backoff.is_in_backoff_since_update(&key, self.now);
-        request.previous_error = kubelet.previous_errors.get(&key).cloned();
+        request.in_backoff = kubelet.in_backoff(&key, self.now);
+        request.previous_error = kubelet.previous_error(&key).cloned();
         // Without kept events, the Pulled/Pulling texts of the common outcomes are not
         // written (the action and the pod's waiting message are the same).
         let texts = if self.keeps_events() {
@@ -162,11 +160,9 @@ impl Sim {
                 message,
             },
             PullAction::Pull { image: tagged } => {
-                let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-                kubelet.previous_errors.remove(&key);
-                if kubelet.gate {
-                    kubelet.records.record_pull_intent(image);
-                }
+                self.nodes[node.0 as usize]
+                    .kubelet
+                    .pull_decided(&key, image);
                 let credentials = match (credentials, &info.repo) {
                     (Some(found), _) => found,
                     (None, Some(repo)) => self.pod_credentials(pod, node, repo),
@@ -251,7 +247,7 @@ impl Sim {
                     (Vec::new(), pullsim_model::pull::SUCCEEDED_BACKOFF)
                 };
                 let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
-                backoff.apply(&mut kubelet.backoff, &key, now);
+                kubelet.pull_succeeded(&key, backoff, now);
                 if kubelet.gate {
                     let mapping = credential
                         .and_then(|index| pull.credentials.as_ref().as_ref().ok()?.get(index))
@@ -260,11 +256,13 @@ impl Sim {
                             pullsim_model::verification::PullCredentials::node_wide,
                             pullsim_model::verification::PullCredentials::secret,
                         );
-                    let image_ref = self.digest_text(image.image_id).to_owned();
-                    self.nodes[pull.node.0 as usize]
-                        .kubelet
-                        .records
-                        .record_image_pulled(&pull.image, &image_ref, Some(mapping), now);
+                    let image_ref = &self.digest_texts[image.image_id.0 as usize];
+                    self.nodes[pull.node.0 as usize].kubelet.record_pulled(
+                        &pull.image,
+                        image_ref,
+                        mapping,
+                        now,
+                    );
                 }
                 for event in events {
                     self.container_event(pull.pod, pull.container, event);
@@ -273,14 +271,13 @@ impl Sim {
             }
             Err(text) => {
                 let failure = pullsim_model::pull::pull_failed(&pull.image, &text, &behavior);
-                let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
-                failure.backoff.apply(&mut kubelet.backoff, &key, now);
-                kubelet
-                    .previous_errors
-                    .insert(key, failure.stored_error.clone());
-                if kubelet.gate {
-                    kubelet.records.record_image_pull_failed(&pull.image);
-                }
+                self.nodes[pull.node.0 as usize].kubelet.pull_failed(
+                    key,
+                    &pull.image,
+                    failure.backoff,
+                    failure.stored_error,
+                    now,
+                );
                 for event in failure.events {
                     self.container_event(pull.pod, pull.container, event);
                 }

@@ -1,9 +1,13 @@
-//! The kubelet's part of the world: pod workers, the image manager
-//! (`EnsureImageExists`), and the puller (serial or parallel, the QPS throttle,
-//! credentials tried in keyring order).
+//! The kubelet's part of the world: one node's kubelet state (`node`), the puller's
+//! admission (`pull_queue`), pod workers, the image manager (`EnsureImageExists`), and the
+//! puller (serial or parallel, the QPS throttle, credentials tried in keyring order). It
+//! talks to containerd only through CRI requests and answers (`crate::cri`).
 
 mod image_manager;
+mod node;
 mod pod_workers;
+mod pull_queue;
 mod puller;
 
-pub(crate) use pod_workers::{Ensure, KubeletPull, KubeletState, PodState};
+pub(crate) use node::Kubelet;
+pub(crate) use pod_workers::{Ensure, KubeletPull, PodState};

@@ -1,5 +1,5 @@
-//! The kubelet's pod workers, syncing on the cadence of docs/semantics.md §3.5, its per-node
-//! state (settings, puller queues, back-off, KEP-2535 records), and restarts. The image
+//! The kubelet's pod workers, syncing on the cadence of docs/semantics.md §3.5, and
+//! restarts. The per-node state they act on is [`Kubelet`](crate::kubelet::Kubelet). The image
 //! manager's `EnsureImageExists` is in `image_manager.rs`.
 //!
 //! A sync publishes the pod status from the reason cache (so the API shows the previous
@@ -8,79 +8,19 @@
 //! a container whose image must be pulled suspends the sync until its pull ends. The
 //! pulls themselves go through the puller (`puller.rs`) and the runtime (`runtime.rs`).
 
-use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use pullsim_model::SimTime;
 use pullsim_model::pull::EventType;
-use pullsim_model::{
-    Backoff, CredentialVerification, PullRecords, PullThrottle, SimTime,
-    kubelet_config::KubeletPullSettings,
-};
 
 use crate::api::ContainerRef;
 use crate::apiserver::watch::ApiChange;
-use crate::config::{KubeletSettings, WorkerJitter};
-use crate::containerd::runtime::ImageRecord;
-use crate::engine::{Event, Key};
+use crate::config::WorkerJitter;
+use crate::cri::ImageRecord;
+use crate::engine::Event;
 use crate::sim::Sim;
 use crate::trace::{ContainerState, NodeId, PodId, TraceEvent, WaitReason};
-
-/// One node's kubelet state.
-#[derive(Debug)]
-pub(crate) struct KubeletState {
-    pub(crate) settings: KubeletPullSettings,
-    pub(crate) throttle: PullThrottle,
-    pub(crate) backoff: Backoff,
-    /// The stored `<reason>: <message>` of each back-off key's last failed pull.
-    pub(crate) previous_errors: BTreeMap<String, String>,
-    pub(crate) records: PullRecords,
-    pub(crate) gate: bool,
-    pub(crate) verification: CredentialVerification,
-    /// False while the kubelet is restarting.
-    pub(crate) up: bool,
-    /// Bumped by every restart, so work of the previous process is recognised as stale.
-    pub(crate) generation: u32,
-    pub(crate) puller: PullerQueues,
-    /// How many pods are bound here (for placement).
-    pub(crate) pod_count: u32,
-}
-
-/// The puller's queues (docs/semantics.md §3.1).
-#[derive(Debug, Default)]
-pub(crate) struct PullerQueues {
-    /// Serial: the buffered channel (at most 10); parallel: callers waiting for a slot.
-    pub(crate) queue: VecDeque<Key>,
-    /// Serial: callers blocked because the channel is full.
-    pub(crate) blocked: VecDeque<Key>,
-    /// Pulls running now.
-    pub(crate) active: u32,
-    /// The puller's loop is starting a pull of this node, and only tail calls have
-    /// happened since (`pump_puller` -> `start_pull` -> ... -> `kubelet_pull_done`): a
-    /// pull that ends there frees its slot without pumping again, since the loop that
-    /// started it goes on exactly as the nested pump would have (no unbounded recursion
-    /// when queued pulls fail at once).
-    pub(crate) starting: bool,
-}
-
-impl KubeletState {
-    pub(crate) fn new(settings: &KubeletSettings) -> KubeletState {
-        let pull = settings.pull.with_defaults();
-        KubeletState {
-            settings: pull,
-            throttle: pull.throttle(),
-            backoff: Backoff::image_pull(),
-            previous_errors: BTreeMap::new(),
-            records: PullRecords::new(),
-            gate: settings.ensure_secret_pulled_images,
-            verification: settings.verification.clone(),
-            up: true,
-            generation: 0,
-            puller: PullerQueues::default(),
-            pod_count: 0,
-        }
-    }
-}
 
 /// One container's kubelet-side state.
 #[derive(Debug, Clone)]
@@ -208,6 +148,10 @@ impl Sim {
     }
 
     fn start_sync(&mut self, pod: PodId) {
+        debug_assert!(
+            self.api.pods[pod.0 as usize].state.sync.is_none(),
+            "a pod worker runs one sync at a time: a sync event finding one in progress is dropped"
+        );
         self.publish_status(pod);
         let record = &mut self.api.pods[pod.0 as usize];
         let spec = Arc::clone(&record.spec);
@@ -319,12 +263,21 @@ impl Sim {
         };
         match outcome {
             Ensure::Ready(image) => {
+                debug_assert!(
+                    state.containers[slot_index].started.is_none(),
+                    "a container starts once: a sync queues only containers not yet started"
+                );
                 run.successes += 1;
                 run.started_any = true;
                 state.containers[slot_index].started = Some(image);
                 state.containers[slot_index].reason = None;
                 if container.init {
                     // One init container per sync; the next starts after it completes.
+                    debug_assert_eq!(
+                        usize::from(state.init_done),
+                        slot_index,
+                        "init containers complete in order, one per sync"
+                    );
                     state.init_done += 1;
                     run.stop = true;
                 }
@@ -421,6 +374,16 @@ impl Sim {
                     message: String::new(),
                 },
             };
+            debug_assert!(
+                !matches!(
+                    (&slot.status, &state),
+                    (
+                        Some(ContainerState::Running { .. } | ContainerState::Completed),
+                        ContainerState::Waiting { .. }
+                    )
+                ),
+                "a container's phase only moves forward: once running or completed it never waits again"
+            );
             if slot.status.as_ref() != Some(&state) {
                 let container = ContainerRef::of_slot(slot_index, init_total);
                 changes.push((slot_index, container, state));
@@ -457,16 +420,9 @@ impl Sim {
         self.cancel_runtime_pulls(node);
         let runtime_images = self.runtime_images(node);
         let now = self.now;
-        let state = &mut self.nodes[node.0 as usize];
-        state.in_flight.clear();
-        let kubelet = &mut state.kubelet;
-        kubelet.up = false;
-        kubelet.generation = kubelet.generation.wrapping_add(1);
-        kubelet.backoff = Backoff::image_pull();
-        kubelet.previous_errors.clear();
-        kubelet.throttle = kubelet.settings.throttle();
-        kubelet.puller = PullerQueues::default();
-        kubelet.records.restart(&runtime_images, now);
+        self.nodes[node.0 as usize]
+            .kubelet
+            .restart(&runtime_images, now);
         for pod in self.api.pods.iter_mut() {
             if pod.node == Some(node) {
                 pod.state.sync = None;

@@ -4,12 +4,11 @@
 //! pull starts, and the runtime called once per credential, in keyring order, with no
 //! anonymous attempt after credentials that all failed.
 
-use pullsim_model::Puller;
 use pullsim_model::pull::aggregate_error_text;
 
 use std::sync::Arc;
 
-use crate::containerd::runtime::{ImageRecord, PullCredential};
+use crate::cri::{PullCredential, PullImageAnswer, PullImageRequest};
 use crate::engine::Key;
 use crate::sim::Sim;
 use crate::trace::{AttemptOutcome, NodeId, TraceEvent};
@@ -21,38 +20,16 @@ impl Sim {
             return;
         };
         let node = pull.node;
-        let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-        match kubelet.settings.puller() {
-            Puller::Serial => {
-                if kubelet.puller.queue.len() < Puller::SERIAL_QUEUE_CAPACITY {
-                    kubelet.puller.queue.push_back(id);
-                } else {
-                    kubelet.puller.blocked.push_back(id);
-                }
-            }
-            Puller::Parallel { .. } => kubelet.puller.queue.push_back(id),
-        }
+        self.nodes[node.0 as usize].kubelet.submit_pull(id);
         self.pump_puller(node);
     }
 
     /// Starts queued pulls while the puller has room.
     fn pump_puller(&mut self, node: NodeId) {
         loop {
-            let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-            let limit = match kubelet.settings.puller() {
-                Puller::Serial => 1,
-                Puller::Parallel { max } => max.unwrap_or(u32::MAX),
-            };
-            if kubelet.puller.active >= limit {
-                return;
-            }
-            let Some(id) = kubelet.puller.queue.pop_front() else {
+            let Some(id) = self.nodes[node.0 as usize].kubelet.next_pull() else {
                 return;
             };
-            // Dequeuing makes room in the serial channel for a blocked caller.
-            if let Some(blocked) = kubelet.puller.blocked.pop_front() {
-                kubelet.puller.queue.push_back(blocked);
-            }
             let deleted = self
                 .kubelet_pulls
                 .get(id)
@@ -62,11 +39,9 @@ impl Sim {
                 self.kubelet_pulls.remove(id);
                 continue;
             }
-            let puller = &mut self.nodes[node.0 as usize].kubelet.puller;
-            puller.active += 1;
-            let outer = std::mem::replace(&mut puller.starting, true);
+            let outer = self.nodes[node.0 as usize].kubelet.puller.begin();
             self.start_pull(id);
-            self.nodes[node.0 as usize].kubelet.puller.starting = outer;
+            self.nodes[node.0 as usize].kubelet.puller.started(outer);
         }
     }
 
@@ -75,8 +50,7 @@ impl Sim {
     /// `PullerQueues::starting`): that loop takes the next request itself, in the same
     /// order a nested pump would, so the stack does not grow with the queue.
     pub(crate) fn release_puller_slot(&mut self, node: NodeId, tail: bool) {
-        let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-        kubelet.puller.active = kubelet.puller.active.saturating_sub(1);
+        self.nodes[node.0 as usize].kubelet.puller.release();
         if !tail {
             self.pump_puller(node);
         }
@@ -90,8 +64,7 @@ impl Sim {
         };
         pull.started = Some(now);
         let node = pull.node;
-        let kubelet = &mut self.nodes[node.0 as usize].kubelet;
-        if !kubelet.throttle.try_accept(now) {
+        if !self.nodes[node.0 as usize].kubelet.throttle_accepts(now) {
             let text = self
                 .config
                 .kubelet_behavior
@@ -126,18 +99,23 @@ impl Sim {
             credentials: Arc::clone(&pull.credentials),
             index: pull.attempt,
         });
-        let (node, target) = (pull.node, pull.pull_target.clone());
-        self.start_runtime_pull(node, id, &target, credential);
+        let request = PullImageRequest {
+            node: pull.node,
+            owner: id,
+            target: pull.pull_target.clone(),
+            credential,
+        };
+        self.start_runtime_pull(request);
     }
 
     /// The runtime's answer to one credential attempt.
-    pub(crate) fn runtime_pull_done(
-        &mut self,
-        id: Key,
-        outcome: Result<ImageRecord, String>,
-        content_hits: u32,
-        fetched: u32,
-    ) {
+    pub(crate) fn runtime_pull_done(&mut self, answer: PullImageAnswer) {
+        let PullImageAnswer {
+            owner: id,
+            image: outcome,
+            content_hits,
+            fetched,
+        } = answer;
         let Some(pull) = self.kubelet_pulls.get_mut(id) else {
             return;
         };

@@ -1,0 +1,280 @@
+//! One node's kubelet: its pull settings and throttle, the image manager's back-off and
+//! stored errors, the KEP-2535 pull records, the node's credential config, the puller's
+//! queues, and whether the process is up, with the decisions that need only that state.
+//! `Sim`'s methods in `pod_workers.rs`, `image_manager.rs` and `puller.rs` are the glue
+//! that touches the world (pods, the queue, the trace, the runtime) and delegate here.
+
+use std::collections::BTreeMap;
+
+use pullsim_model::credentials::BasicDockerKeyring;
+use pullsim_model::pull::BackoffEffect;
+use pullsim_model::verification::{PullCredentials, PullSecretRecord, RuntimeImage};
+use pullsim_model::{
+    Backoff, CredentialVerification, PullRecords, PullThrottle, Puller, SimTime,
+    kubelet_config::KubeletPullSettings,
+};
+
+use crate::config::KubeletSettings;
+use crate::engine::Key;
+use crate::kubelet::pull_queue::PullerQueues;
+
+/// One node's kubelet state.
+#[derive(Debug)]
+pub(crate) struct Kubelet {
+    settings: KubeletPullSettings,
+    throttle: PullThrottle,
+    backoff: Backoff,
+    /// The stored `<reason>: <message>` of each back-off key's last failed pull.
+    previous_errors: BTreeMap<String, String>,
+    records: PullRecords,
+    /// The `KubeletEnsureSecretPulledImages` feature gate.
+    pub(crate) gate: bool,
+    verification: CredentialVerification,
+    /// The node's credential config (`config.json` in the kubelet's search path).
+    pub(crate) node_keyring: BasicDockerKeyring,
+    /// False while the kubelet is restarting.
+    pub(crate) up: bool,
+    /// Bumped by every restart, so work of the previous process is recognised as stale.
+    generation: u32,
+    pub(crate) puller: PullerQueues,
+    /// How many pods are bound here (for placement).
+    pub(crate) pod_count: u32,
+}
+
+impl Kubelet {
+    /// A kubelet started with these settings and node credentials.
+    pub(crate) fn new(settings: &KubeletSettings, node_keyring: BasicDockerKeyring) -> Kubelet {
+        let pull = settings.pull.with_defaults();
+        Kubelet {
+            settings: pull,
+            throttle: pull.throttle(),
+            backoff: Backoff::image_pull(),
+            previous_errors: BTreeMap::new(),
+            records: PullRecords::new(),
+            gate: settings.ensure_secret_pulled_images,
+            verification: settings.verification.clone(),
+            node_keyring,
+            up: true,
+            generation: 0,
+            puller: PullerQueues::default(),
+            pod_count: 0,
+        }
+    }
+
+    /// Which puller the settings build.
+    fn puller_kind(&self) -> Puller {
+        self.settings.puller()
+    }
+
+    /// Hands a pull to the puller ([`PullerQueues::submit`]).
+    pub(crate) fn submit_pull(&mut self, pull: Key) {
+        let kind = self.puller_kind();
+        self.puller.submit(kind, pull);
+    }
+
+    /// The next pull the puller takes, if it has a free slot ([`PullerQueues::next`]).
+    pub(crate) fn next_pull(&mut self) -> Option<Key> {
+        let kind = self.puller_kind();
+        self.puller.next(kind)
+    }
+
+    /// The `registryPullQPS` throttle, checked when the puller starts a pull: whether it
+    /// lets one more through now.
+    pub(crate) fn throttle_accepts(&mut self, now: SimTime) -> bool {
+        self.throttle.try_accept(now)
+    }
+
+    /// Whether the image manager's back-off holds `key` (pod UID and image) now.
+    pub(crate) fn in_backoff(&self, key: &str, now: SimTime) -> bool {
+        self.backoff.is_in_backoff_since_update(key, now)
+    }
+
+    /// The stored `<reason>: <message>` of `key`'s last failed pull.
+    pub(crate) fn previous_error(&self, key: &str) -> Option<&String> {
+        self.previous_errors.get(key)
+    }
+
+    /// KEP-2535 (docs/semantics.md §5): whether `image`, present as `image_ref`, must be
+    /// pulled again for a pod with these secrets (the gate is on).
+    pub(crate) fn must_attempt_pull(
+        &mut self,
+        image: &str,
+        image_ref: &str,
+        pod_secrets: &[PullSecretRecord],
+        now: SimTime,
+    ) -> bool {
+        self.records.must_attempt_image_pull(
+            &self.verification,
+            image,
+            image_ref,
+            pod_secrets,
+            None,
+            now,
+        )
+    }
+
+    /// The image manager decided to pull `image` for `key`: the stored error goes, and
+    /// with the gate on the pull intent is recorded.
+    pub(crate) fn pull_decided(&mut self, key: &str, image: &str) {
+        self.previous_errors.remove(key);
+        if self.gate {
+            self.records.record_pull_intent(image);
+        }
+    }
+
+    /// A pull for `key` succeeded: the back-off takes the success's effect.
+    pub(crate) fn pull_succeeded(&mut self, key: &str, backoff: BackoffEffect, now: SimTime) {
+        backoff.apply(&mut self.backoff, key, now);
+    }
+
+    /// With the gate on, `image` was pulled as `image_ref` with `credentials`.
+    pub(crate) fn record_pulled(
+        &mut self,
+        image: &str,
+        image_ref: &str,
+        credentials: PullCredentials,
+        now: SimTime,
+    ) {
+        debug_assert!(self.gate, "pull records are kept only with the gate on");
+        self.records
+            .record_image_pulled(image, image_ref, Some(credentials), now);
+    }
+
+    /// A pull of `image` for `key` failed: the back-off takes the failure's effect, the
+    /// error is stored for the next `EnsureImageExists`, and the intent is dropped.
+    pub(crate) fn pull_failed(
+        &mut self,
+        key: String,
+        image: &str,
+        backoff: BackoffEffect,
+        stored_error: String,
+        now: SimTime,
+    ) {
+        backoff.apply(&mut self.backoff, &key, now);
+        self.previous_errors.insert(key, stored_error);
+        if self.gate {
+            self.records.record_image_pull_failed(image);
+        }
+    }
+
+    /// The process stops (docs/semantics.md §3.4, 5.4): it is down, work of the old
+    /// process is stale, the back-off, stored errors, throttle and queues are lost, and
+    /// the KEP-2535 records are converted from the runtime's image list.
+    pub(crate) fn restart(&mut self, runtime_images: &[RuntimeImage], now: SimTime) {
+        self.up = false;
+        self.generation = self.generation.wrapping_add(1);
+        self.backoff = Backoff::image_pull();
+        self.previous_errors.clear();
+        self.throttle = self.settings.throttle();
+        self.puller = PullerQueues::default();
+        self.records.restart(runtime_images, now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pullsim_model::kubelet_config::KubeletPullConfig;
+
+    fn kubelet(serialize: bool, max: Option<i32>) -> Kubelet {
+        let settings = KubeletSettings {
+            pull: KubeletPullConfig {
+                serialize_image_pulls: Some(serialize),
+                max_parallel_image_pulls: max,
+                ..KubeletPullConfig::default()
+            },
+            ..KubeletSettings::default()
+        };
+        Kubelet::new(&settings, BasicDockerKeyring::new())
+    }
+
+    /// Runs a script of submissions (`+n`), completions (`-`) and takes (`?`), returning
+    /// what each take started.
+    fn run(kubelet: &mut Kubelet, script: &str) -> Vec<Vec<Key>> {
+        let mut taken = Vec::new();
+        let mut submitted: Key = 0;
+        for step in script.split_whitespace() {
+            match step {
+                "-" => kubelet.puller.release(),
+                "?" => {
+                    let mut started = Vec::new();
+                    while let Some(pull) = kubelet.next_pull() {
+                        let outer = kubelet.puller.begin();
+                        kubelet.puller.started(outer);
+                        started.push(pull);
+                    }
+                    taken.push(started);
+                }
+                submit => {
+                    let count: u32 = submit.trim_start_matches('+').parse().expect("a count");
+                    for _ in 0..count {
+                        submitted += 1;
+                        kubelet.submit_pull(submitted);
+                    }
+                }
+            }
+        }
+        taken
+    }
+
+    #[test]
+    fn the_default_kubelet_pulls_serially() {
+        let mut kubelet = kubelet(true, None);
+        let taken = run(&mut kubelet, "+12 ? ? - ? - ?");
+        assert_eq!(taken, [vec![1], vec![], vec![2], vec![3]]);
+    }
+
+    #[test]
+    fn parallel_pulls_are_bounded_by_max_parallel_image_pulls() {
+        let mut kubelet = kubelet(false, Some(2));
+        let taken = run(&mut kubelet, "+5 ? - ? - - ?");
+        assert_eq!(taken, [vec![1, 2], vec![3], vec![4, 5]]);
+    }
+
+    #[test]
+    fn a_failed_pull_backs_off_and_stores_its_error_until_the_next_pull_is_decided() {
+        let mut kubelet = kubelet(true, None);
+        let now = SimTime::EPOCH;
+        assert!(!kubelet.in_backoff("uid_app", now));
+        kubelet.pull_failed(
+            "uid_app".to_owned(),
+            "app",
+            BackoffEffect::Advance,
+            "ErrImagePull: not found".to_owned(),
+            now,
+        );
+        assert!(kubelet.in_backoff("uid_app", now));
+        assert!(!kubelet.in_backoff("uid_other", now), "back-off is per key");
+        assert_eq!(
+            kubelet.previous_error("uid_app").map(String::as_str),
+            Some("ErrImagePull: not found")
+        );
+        kubelet.pull_decided("uid_app", "app");
+        assert_eq!(kubelet.previous_error("uid_app"), None);
+        assert!(
+            kubelet.in_backoff("uid_app", now),
+            "deciding to pull does not end the back-off"
+        );
+    }
+
+    #[test]
+    fn a_restart_forgets_the_queues_and_the_back_off_and_bumps_the_generation() {
+        let mut kubelet = kubelet(true, None);
+        run(&mut kubelet, "+3 ?");
+        kubelet
+            .previous_errors
+            .insert("key".to_owned(), "ErrImagePull: x".to_owned());
+        kubelet.backoff.next("key", SimTime::EPOCH);
+        kubelet.restart(&[], SimTime::EPOCH);
+        assert!(!kubelet.up);
+        assert_eq!(kubelet.generation, 1);
+        assert!(kubelet.previous_errors.is_empty());
+        assert!(
+            !kubelet
+                .backoff
+                .is_in_backoff_since_update("key", SimTime::EPOCH)
+        );
+        assert_eq!(kubelet.puller.active(), 0);
+        assert_eq!(kubelet.next_pull(), None, "queued pulls are gone");
+    }
+}
