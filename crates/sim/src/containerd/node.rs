@@ -110,12 +110,21 @@ impl Containerd {
     }
 
     /// A pull ended in failure: it waits for no fetch any more (a fetch whose waiters are
-    /// all gone is forgotten).
-    pub(crate) fn leave(&mut self, pull: Key) {
-        for waiters in self.in_flight.values_mut() {
+    /// all gone is forgotten). Where it was the fetcher and others still wait, the first of
+    /// them takes the fetch over, as a containerd pull blocked on the ingest's lock takes
+    /// it once the failed writer lets go: those `(digest, next fetcher)` are returned, in
+    /// digest order, for the caller to send.
+    pub(crate) fn leave(&mut self, pull: Key) -> Vec<(DigestId, Key)> {
+        let mut handed_over = Vec::new();
+        for (digest, waiters) in &mut self.in_flight {
+            let was_fetcher = waiters.first() == Some(&pull);
             waiters.retain(|w| *w != pull);
+            if let (true, Some(next)) = (was_fetcher, waiters.first()) {
+                handed_over.push((*digest, *next));
+            }
         }
         self.in_flight.retain(|_, waiters| !waiters.is_empty());
+        handed_over
     }
 
     /// Every fetch in flight is forgotten (the pulls waiting were cancelled).
@@ -322,5 +331,30 @@ mod tests {
         );
         store.forget_fetches();
         assert_eq!(store.need(DigestId(8), 4), ContentNeed::Fetch);
+    }
+
+    #[test]
+    fn a_failed_pull_hands_the_fetches_it_led_to_the_next_waiter() {
+        let mut store = containerd();
+        // Pull 1 fetches 7 and 9, pull 2 waits for 7, pull 3 for 9; pull 1 also waits for 8.
+        store.need(DigestId(7), 1);
+        store.need(DigestId(7), 2);
+        store.need(DigestId(8), 4);
+        store.need(DigestId(8), 1);
+        store.need(DigestId(9), 1);
+        store.need(DigestId(9), 3);
+        assert_eq!(store.leave(1), [(DigestId(7), 2), (DigestId(9), 3)]);
+        assert_eq!(store.commit(DigestId(7), 2), [2]);
+        assert_eq!(
+            store.commit(DigestId(8), 4),
+            [4],
+            "8 was 4's to fetch all along"
+        );
+        assert_eq!(store.commit(DigestId(9), 3), [3]);
+        assert_eq!(
+            store.leave(5),
+            [],
+            "a pull that waited for nothing hands nothing over"
+        );
     }
 }

@@ -431,7 +431,9 @@ impl Sim {
             return;
         };
         self.drop_exchanges_of(pull.node, |owner| owner == id);
-        self.nodes[pull.node.0 as usize].containerd.leave(id);
+        for (digest, next) in self.nodes[pull.node.0 as usize].containerd.leave(id) {
+            self.send_fetch(next, digest);
+        }
         let text = error.kubelet_text(pull.target.ref_text());
         self.runtime_pull_done(PullImageAnswer {
             owner: pull.owner,
