@@ -23,9 +23,9 @@ use std::time::Duration;
 use pullsim_model::SimTime;
 
 use crate::run::RequestDetail;
-use crate::run::failure::registry_failure;
 use crate::run::format::{duration, short_digests, size};
 use crate::run::story::{Credential, Entry, Instance, State, Story};
+use pullsim_sim::trace::registry_failure;
 
 /// A pause that ends a burst of requests from one client to one host. Retries of the
 /// kubelet come 10 s apart at least, so a burst is one pull (with containerd's own retries).

@@ -5,9 +5,13 @@
 //! recording costs no string copies on the hot path; [`crate::Sim::render_trace`] prints
 //! them with names, one stable line per record, which is what determinism tests compare.
 
+mod failure;
+mod format;
 mod named;
 mod render;
 
+pub use failure::registry_failure;
+pub use format::{duration, short_digests, size};
 pub use named::{Credential, Entry, Instance, State};
 
 use std::fmt;
