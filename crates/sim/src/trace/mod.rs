@@ -7,12 +7,16 @@
 
 mod failure;
 mod format;
+mod line;
 mod named;
+mod names;
 mod render;
 
 pub use failure::registry_failure;
 pub use format::{duration, short_digests, size};
-pub use named::{Credential, Entry, Instance, State};
+pub use line::{Line, LineContext, client_object};
+pub use named::Entry;
+pub use names::{Credential, Instance, State};
 
 use std::fmt;
 use std::time::Duration;
