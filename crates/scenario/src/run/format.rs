@@ -1,13 +1,14 @@
 //! How the transcript writes values, one fixed form each, so snapshots stay stable:
-//! virtual times as `HH:MM:SS.mmm`, digests as `sha256:` and 12 hex digits, sizes in
-//! binary units with one decimal, durations as Go prints them (to the millisecond), and
-//! lists of numbered names as ranges (`web-{0..9,12}`).
+//! virtual times as `HH:MM:SS.mmm`, lists of numbered names as ranges (`web-{0..9,12}`),
+//! Go durations masked, columns aligned. Digests, sizes and durations are written as the
+//! trace writes them ([`pullsim_sim::trace::short_digests`], `size`, `duration`), re-exported
+//! here for the transcript's other parts.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use pullsim_model::SimTime;
-use pullsim_model::units::format_duration;
+
+pub(crate) use pullsim_sim::trace::{duration, short_digests, size};
 
 /// `HH:MM:SS.mmm`, always with milliseconds, so every line's time has the same width.
 pub(crate) fn clock(time: SimTime) -> String {
@@ -16,79 +17,6 @@ pub(crate) fn clock(time: SimTime) -> String {
     let (minutes, rest) = (rest / 60_000, rest % 60_000);
     let (seconds, millis) = (rest / 1000, rest % 1000);
     format!("{hours:02}:{minutes:02}:{seconds:02}.{millis:03}")
-}
-
-/// A duration as Go prints it, truncated to the millisecond (`1m2.345s`, `250ms`, `0s`).
-pub(crate) fn duration(length: Duration) -> String {
-    let millis = u64::try_from(length.as_millis()).unwrap_or(u64::MAX);
-    format_duration(Duration::from_millis(millis))
-}
-
-/// The short form of every digest in `text`: `sha256:` and the first 12 hex digits
-/// (`sha512:` likewise).
-pub(crate) fn short_digests(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(found) = next_digest(rest) {
-        let (before, digest_start) = rest.split_at(found.start);
-        out.push_str(before);
-        out.push_str(&digest_start[..found.algorithm_len + 1 + 12]);
-        rest = &digest_start[found.algorithm_len + 1 + found.hex_len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-struct FoundDigest {
-    start: usize,
-    algorithm_len: usize,
-    hex_len: usize,
-}
-
-fn next_digest(text: &str) -> Option<FoundDigest> {
-    let mut search_from = 0;
-    while search_from < text.len() {
-        let (offset, algorithm_len) = ["sha256:", "sha512:"]
-            .iter()
-            .filter_map(|prefix| {
-                text[search_from..]
-                    .find(prefix)
-                    .map(|at| (search_from + at, prefix.len() - 1))
-            })
-            .min()?;
-        let hex_start = offset + algorithm_len + 1;
-        let hex_len = text[hex_start..]
-            .bytes()
-            .take_while(u8::is_ascii_hexdigit)
-            .count();
-        if hex_len > 12 {
-            return Some(FoundDigest {
-                start: offset,
-                algorithm_len,
-                hex_len,
-            });
-        }
-        search_from = hex_start;
-    }
-    None
-}
-
-/// A size in bytes as people read it: `512 B`, `1.5 KiB`, `30.0 MiB`.
-pub(crate) fn size(bytes: u64) -> String {
-    const UNITS: [(&str, u64); 4] = [
-        ("TiB", 1 << 40),
-        ("GiB", 1 << 30),
-        ("MiB", 1 << 20),
-        ("KiB", 1 << 10),
-    ];
-    for (unit, scale) in UNITS {
-        if bytes >= scale {
-            // Tenths, rounded half up, in integers so no float formatting is involved.
-            let tenths = (u128::from(bytes) * 10 + u128::from(scale) / 2) / u128::from(scale);
-            return format!("{}.{} {unit}", tenths / 10, tenths % 10);
-        }
-    }
-    format!("{bytes} B")
 }
 
 /// Names as ranges: `web-{0..2}` for `web-0 web-1 web-2`, `a-{0,3..5}, solo` for a mix.
@@ -267,27 +195,6 @@ mod tests {
     fn clock_has_one_width() {
         assert_eq!(clock(SimTime::EPOCH), "00:00:00.000");
         assert_eq!(clock(SimTime::from_millis(3_723_045)), "01:02:03.045");
-    }
-
-    #[test]
-    fn sizes_are_human() {
-        let check = |bytes: u64, expected: &str| assert_eq!(size(bytes), expected, "{bytes}");
-        check(0, "0 B");
-        check(1023, "1023 B");
-        check(1024, "1.0 KiB");
-        check(1536, "1.5 KiB");
-        check(30 << 20, "30.0 MiB");
-        check((2 << 30) + (1 << 29), "2.5 GiB");
-    }
-
-    #[test]
-    fn digests_are_shortened_where_they_appear() {
-        let digest = format!("sha256:{}", "ab".repeat(32));
-        assert_eq!(
-            short_digests(&format!("image@{digest} and {digest}.")),
-            "image@sha256:abababababab and sha256:abababababab."
-        );
-        assert_eq!(short_digests("sha256:abc"), "sha256:abc");
     }
 
     #[test]

@@ -17,7 +17,6 @@
 //!   that keep repeating summarised), `format` (how values are written),
 //!   `transcript` (the text layout); `json` (the document for programs).
 
-mod failure;
 mod fold;
 mod format;
 mod holdings;

@@ -5,10 +5,18 @@
 //! recording costs no string copies on the hot path; [`crate::Sim::render_trace`] prints
 //! them with names, one stable line per record, which is what determinism tests compare.
 
+mod failure;
+mod format;
+mod line;
 mod named;
+mod names;
 mod render;
 
-pub use named::{Credential, Entry, Instance, State};
+pub use failure::registry_failure;
+pub use format::{duration, short_digests, size};
+pub use line::{Line, LineContext, client_object};
+pub use named::Entry;
+pub use names::{Credential, Instance, State};
 
 use std::fmt;
 use std::time::Duration;

@@ -1,22 +1,26 @@
-//! The trace named: each [`TraceEvent`] with its ids replaced by names (pods by name and
-//! instance, containers, nodes, hosts, digests in full), as the transcript, the JSON document
-//! and the expectations read it. [`Sim::named_entry`] is the only place ids become names;
-//! the trace's own text ([`Sim::render_record`]) is printed from the named form too.
+//! The trace named, and its human forms side by side: each [`TraceEvent`] with its ids
+//! replaced by names (pods by name and instance, containers, nodes, hosts, digests in full),
+//! as the transcript, the JSON document and the expectations read it; the record's line in
+//! the trace's own text ([`Sim::render_record`]); and its line in the scenario transcript
+//! ([`Entry::transcript_line`]). [`Sim::named_entry`] is the only place ids become names,
+//! and this file the only place a record's words are chosen: a new record's named form and
+//! both its lines are three arms here.
+
+use std::fmt::Write as _;
+use std::time::Duration;
 
 use serde::Serialize;
 
+use pullsim_model::SimTime;
 use pullsim_model::credentials::CredentialSource;
 
 use crate::Sim;
-use crate::api::ContainerRef;
+use crate::trace::line::{Line, LineContext, client_object};
+use crate::trace::names::{container_name, field_path_name, name, request_kind};
 use crate::trace::{
-    AttemptOutcome, ContainerState, NodeOrAdmission, PodId, RequestKind, TraceEvent,
+    AttemptOutcome, ContainerState, Credential, Instance, NodeOrAdmission, PodId, State,
+    TraceEvent, duration, registry_failure, short_digests, size,
 };
-
-/// A pod instance: a re-created pod has the same name and a new `instance`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Instance(pub u32);
 
 /// What happened, with names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,65 +143,6 @@ pub enum Entry {
     Timeline { what: String },
     /// A node's kubelet restarted.
     KubeletRestarted { node: String },
-}
-
-/// A container's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum State {
-    /// Waiting, with a reason and message.
-    Waiting { reason: String, message: String },
-    /// Running an image.
-    Running {
-        /// The image ID (config digest).
-        image_id: String,
-        /// The digest it was pulled or loaded by.
-        digest: String,
-    },
-    /// An init container that finished.
-    Completed,
-}
-
-/// Where a credential came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "source", rename_all = "snake_case")]
-pub enum Credential {
-    /// A pod pull Secret.
-    Secret { name: String, index: usize },
-    /// A node docker config file.
-    Node { index: usize },
-    /// None at all.
-    Anonymous,
-}
-
-impl Credential {
-    /// `secret/<name>`, `node` or `anonymous`, as expectations write it.
-    pub fn label(&self) -> String {
-        match self {
-            Credential::Secret { name, .. } => format!("secret/{name}"),
-            Credential::Node { .. } => "node".to_owned(),
-            Credential::Anonymous => "anonymous".to_owned(),
-        }
-    }
-}
-
-fn name(sim: &Sim, pod: PodId) -> (String, Instance) {
-    let key = sim.pod_key(pod);
-    let name = key.split_once('/').map_or(key.as_str(), |(_, n)| n);
-    (name.to_owned(), Instance(pod.0))
-}
-
-fn container_name(sim: &Sim, pod: PodId, container: ContainerRef) -> String {
-    container
-        .in_spec(sim.pod_spec(pod))
-        .map_or_else(String::new, |c| c.name.clone())
-}
-
-/// `spec.containers{web}` -> `web`.
-fn field_path_name(path: &str) -> String {
-    path.split_once('{')
-        .map_or(path, |(_, rest)| rest.trim_end_matches('}'))
-        .to_owned()
 }
 
 impl Sim {
@@ -421,34 +366,305 @@ fn named_entry(sim: &Sim, event: &TraceEvent) -> Entry {
     }
 }
 
-/// The simulator's kind of a request, with the API check (`/v2/`) told apart from other
-/// paths, as expectations name it.
-fn request_kind(kind: RequestKind, target: &str) -> &'static str {
-    let path = target.split('?').next().unwrap_or(target);
-    match kind {
-        RequestKind::Other if path == "/v2/" || path == "/v2" => "ping",
-        other => other.as_str(),
+impl Entry {
+    /// The record's line in the trace's text ([`Sim::render_record`]), after its time.
+    pub(crate) fn write_trace_line(&self, sim: &Sim, line: &mut String) {
+        let pod = |instance: &Instance| format!("pod/{}", sim.pod_key(PodId(instance.0)));
+        let _ = match self {
+            Entry::PodCreated { instance, .. } => write!(
+                line,
+                "{} created uid={}",
+                pod(instance),
+                sim.pod_uid(PodId(instance.0))
+            ),
+            Entry::PodRejected { key, message, .. } => {
+                write!(line, "pod/{key} rejected: {message}")
+            }
+            Entry::Admitted {
+                instance,
+                plugin,
+                change,
+                ..
+            } => write!(line, "{} admission {plugin}: {change}", pod(instance)),
+            Entry::Scheduled { instance, node, .. } => {
+                write!(line, "{} scheduled on {node}", pod(instance))
+            }
+            Entry::Unschedulable { instance, .. } => {
+                write!(line, "{} unschedulable", pod(instance))
+            }
+            Entry::PodDeleted { instance, .. } => write!(line, "{} deleted", pod(instance)),
+            Entry::Event {
+                instance,
+                field_path,
+                event_type,
+                reason,
+                message,
+                ..
+            } => write!(
+                line,
+                "{}{} {event_type} {reason} {message}",
+                pod(instance),
+                field_path
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default()
+            ),
+            Entry::Status {
+                instance,
+                container,
+                state,
+                ..
+            } => {
+                let state = match state {
+                    State::Waiting { reason, message } if message.is_empty() => {
+                        format!("Waiting {reason}")
+                    }
+                    State::Waiting { reason, message } => format!("Waiting {reason}: {message}"),
+                    State::Running { image_id, digest } => {
+                        format!("Running image={image_id} digest={digest}")
+                    }
+                    State::Completed => "Completed".to_owned(),
+                };
+                write!(line, "{} container {container} {state}", pod(instance))
+            }
+            Entry::PodRunning { instance, .. } => write!(line, "{} running", pod(instance)),
+            Entry::PullAvoided { instance, .. } => {
+                write!(line, "{} image already present", pod(instance))
+            }
+            Entry::PullQueued {
+                instance,
+                node,
+                image,
+                ..
+            } => write!(line, "{} pull queued on {node}: {image}", pod(instance)),
+            Entry::CredentialAttempt {
+                instance,
+                credential,
+                username,
+                error,
+                ..
+            } => {
+                let source = credential.source();
+                let outcome = match error {
+                    None => "pulled".to_owned(),
+                    Some(text) => format!("failed: {text}"),
+                };
+                write!(
+                    line,
+                    "{} credential {source} user={username:?} {outcome}",
+                    pod(instance)
+                )
+            }
+            Entry::PlatformChosen {
+                instance,
+                platform,
+                manifest,
+                ..
+            } => write!(line, "{} platform {platform} {manifest}", pod(instance)),
+            Entry::PullFinished {
+                instance,
+                image,
+                pull_ns,
+                total_ns,
+                succeeded,
+                content_hits,
+                fetched,
+                ..
+            } => write!(
+                line,
+                "{} pull {} {image} in {:?} ({:?} total) hits={content_hits} fetched={fetched}",
+                pod(instance),
+                if *succeeded { "done" } else { "failed" },
+                Duration::from_nanos(*pull_ns),
+                Duration::from_nanos(*total_ns),
+            ),
+            Entry::Request {
+                host,
+                client,
+                method,
+                target,
+                status,
+                bytes,
+                ..
+            } => write!(
+                line,
+                "registry/{host} {client} {method} {target} -> {status} ({bytes} bytes)"
+            ),
+            Entry::Timeline { what } => write!(line, "timeline {what}"),
+            Entry::KubeletRestarted { node } => write!(line, "node/{node} kubelet restarted"),
+        };
+    }
+
+    /// The record's line in the scenario transcript, before folding; `None` for pull
+    /// bookkeeping the events already tell (queued, avoided, finished) and for an
+    /// anonymous attempt that pulled (its `Pulled` event tells it). Each status change
+    /// gives its line; the transcript drops a waiting reason that repeats and holds a lone
+    /// container's Running back for the pod's Running line (what `context` then tells).
+    /// A registry request gives its own line (`--requests`); by default the transcript
+    /// sums requests into bursts instead.
+    pub fn transcript_line(&self, at: SimTime, context: &impl LineContext) -> Option<Line> {
+        let pod_line = |pod: &str| Line::new(at, "pod", pod);
+        Some(match self {
+            Entry::PodCreated {
+                pod,
+                namespace,
+                workload,
+                ..
+            } => {
+                let mut parts: Vec<String> = Vec::new();
+                if let Some(workload) = workload {
+                    parts.push(format!("replica of workload {workload}"));
+                }
+                if namespace != "default" {
+                    parts.push(format!("in namespace {namespace}"));
+                }
+                pod_line(pod).with("pod", "Created", parts.join(" "))
+            }
+            Entry::PodRejected { pod, message, .. } => {
+                pod_line(pod).with("pod", "Rejected", message.clone())
+            }
+            Entry::Admitted {
+                pod,
+                plugin,
+                change,
+                ..
+            } => pod_line(pod).with(
+                "pod",
+                "Admitted",
+                format!("{plugin}: {}", short_digests(change)),
+            ),
+            Entry::Scheduled { pod, node, .. } => pod_line(pod)
+                .with("pod", "Scheduled", "on {node}".to_owned())
+                .on(node),
+            Entry::Unschedulable { pod, .. } => pod_line(pod).with(
+                "pod",
+                "Unschedulable",
+                "no node matches its nodeName or nodeSelector".to_owned(),
+            ),
+            Entry::PodDeleted { pod, .. } => pod_line(pod).with("pod", "Deleted", String::new()),
+            Entry::Event {
+                pod,
+                instance,
+                container,
+                event_type,
+                reason,
+                message,
+                ..
+            } => {
+                let line_type = if event_type == "Warning" {
+                    "Warning"
+                } else {
+                    "Normal"
+                };
+                pod_line(pod)
+                    .in_container(context.several_containers(*instance), container.as_deref())
+                    .with(line_type, reason, message.clone())
+            }
+            Entry::Status {
+                pod,
+                instance,
+                container,
+                state,
+                ..
+            } => {
+                let line = pod_line(pod)
+                    .in_container(context.several_containers(*instance), Some(container));
+                match state {
+                    State::Waiting { reason, .. } => line.with("status", "Waiting", reason.clone()),
+                    State::Running { digest, .. } => {
+                        line.with("status", "Running", short_digests(digest))
+                    }
+                    State::Completed => line.with("status", "Completed", String::new()),
+                }
+            }
+            Entry::PodRunning { pod, instance } => {
+                let after = context
+                    .created(*instance)
+                    .map(|since| duration(at.saturating_since(since)))
+                    .unwrap_or_default();
+                let text = match context.running_digest(*instance) {
+                    Some(digest) => format!("{digest} after {after}"),
+                    None => format!("every container, after {after}"),
+                };
+                pod_line(pod).with("status", "Running", text)
+            }
+            Entry::CredentialAttempt {
+                pod,
+                instance,
+                container,
+                credential,
+                username,
+                error,
+                ..
+            } => {
+                if *credential == Credential::Anonymous && error.is_none() {
+                    return None;
+                }
+                let who = match credential {
+                    Credential::Anonymous => credential.label(),
+                    _ => format!("{} as {username}", credential.label()),
+                };
+                let line = pod_line(pod)
+                    .in_container(context.several_containers(*instance), Some(container));
+                // A registry that answered 503 or refused the connection is not the
+                // credential's failure: say what failed, and with which credential.
+                match error.as_deref().and_then(registry_failure) {
+                    Some(failure) => line.with("pull", "Registry", format!("{failure} ({who})")),
+                    None => {
+                        let outcome = if error.is_some() { "failed" } else { "pulled" };
+                        line.with("auth", "Credential", format!("{who}: {outcome}"))
+                    }
+                }
+            }
+            Entry::PlatformChosen {
+                pod,
+                node,
+                platform,
+                manifest,
+                ..
+            } => pod_line(pod)
+                .with(
+                    "pull",
+                    "Platform",
+                    short_digests(&format!("{platform} → {manifest} on {{node}}")),
+                )
+                .on(node),
+            Entry::Request {
+                host,
+                client,
+                method,
+                target,
+                status,
+                bytes,
+                ..
+            } => {
+                let (kind, name) = client_object(client);
+                let mut text = format!("{method} {} {status}", short_digests(target));
+                if *bytes > 0 {
+                    text.push_str(&format!(" {}", size(*bytes)));
+                }
+                Line::new(at, kind, name).with("request", host, text)
+            }
+            Entry::Timeline { what } => timeline_line(at, what),
+            Entry::KubeletRestarted { node } => Line::new(at, "node", node).with(
+                "node",
+                "Restarted",
+                "kubelet restarted: image back-off forgotten".to_owned(),
+            ),
+            Entry::PullAvoided { .. } | Entry::PullQueued { .. } | Entry::PullFinished { .. } => {
+                return None;
+            }
+        })
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_paths_name_their_container() {
-        assert_eq!(field_path_name("spec.containers{web}"), "web");
-        assert_eq!(field_path_name("spec.initContainers{setup}"), "setup");
-    }
-
-    #[test]
-    fn the_api_check_is_a_ping() {
-        assert_eq!(request_kind(RequestKind::Other, "/v2/"), "ping");
-        assert_eq!(request_kind(RequestKind::Other, "/v2?x=1"), "ping");
-        assert_eq!(request_kind(RequestKind::Other, "/token"), "other");
-        assert_eq!(
-            request_kind(RequestKind::Manifest, "/v2/a/manifests/1"),
-            "manifest"
-        );
+/// A timeline record, under the registry it is about when it names one.
+fn timeline_line(at: SimTime, what: &str) -> Line {
+    let what = short_digests(what);
+    match what.split_once(": ") {
+        Some((host, rest)) if !host.contains(' ') => {
+            Line::new(at, "registry", host).with("action", "Timeline", rest.to_owned())
+        }
+        _ => Line::new(at, "timeline", "").with("action", "Timeline", what),
     }
 }

@@ -2,8 +2,8 @@
 //! credential) is the reason: a transcript line `anonymous: failed` during an outage reads
 //! like an authentication problem, while containerd's error says the registry answered 503.
 //!
-//! Read from containerd's error text as the simulator writes it (`resolver.rs`,
-//! `runtime.rs`), so it is exactly what `kubectl describe` would show, shortened:
+//! Read from containerd's error text as the simulator writes it (`containerd/resolver.rs`,
+//! `containerd/runtime.rs`), so it is exactly what `kubectl describe` would show, shortened:
 //!
 //! - `unexpected status from HEAD request to https://HOST/v2/.../manifests/...: 503 Service
 //!   Unavailable` → `HOST answered 503 Service Unavailable to HEAD manifest` (401 and 403
@@ -15,7 +15,7 @@
 //! `failed`.
 
 /// The registry's part in a failed attempt, or `None` when it reads as the credential's.
-pub(crate) fn registry_failure(error: &str) -> Option<String> {
+pub fn registry_failure(error: &str) -> Option<String> {
     if let Some(rest) = after(error, "unexpected status from ") {
         let (method, rest) = rest.split_once(" request to ")?;
         let (url, status) = rest.split_once(": ")?;
