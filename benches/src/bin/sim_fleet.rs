@@ -8,7 +8,9 @@
 //! Usage: `sim-fleet [--world fleet|outage] [--nodes N] [--hours H] [--seed S] [--metrics]`
 //! (defaults: the fleet, with the file's nodes, length and seed); `--hours` replaces the
 //! run's length (`for`) or its limit (`until: allRunning`); `--metrics` also prints the
-//! run's headline metrics to standard error.
+//! run's headline metrics to standard error, `--metrics-digest` a digest of every figure
+//! (FNV-1a of the `Metrics`' debug text, every pod's row included), so a change that must
+//! keep results identical can be checked on a fleet.
 
 #![expect(
     clippy::print_stdout,
@@ -37,8 +39,7 @@ fn now() -> std::time::Instant {
     std::time::Instant::now()
 }
 
-const USAGE: &str =
-    "usage: sim-fleet [--world fleet|outage] [--nodes N] [--hours H] [--seed S] [--metrics]";
+const USAGE: &str = "usage: sim-fleet [--world fleet|outage] [--nodes N] [--hours H] [--seed S] [--metrics] [--metrics-digest]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,10 +67,15 @@ fn main() -> ExitCode {
     let mut hours = scenario.run.end().since_epoch().as_secs() / 3600;
     let mut seed = scenario.seed;
     let mut show_metrics = false;
+    let mut show_digest = false;
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         if flag == "--metrics" {
             show_metrics = true;
+            continue;
+        }
+        if flag == "--metrics-digest" {
+            show_digest = true;
             continue;
         }
         let value = iter.next().and_then(|v| v.parse::<u64>().ok());
@@ -119,7 +125,22 @@ fn main() -> ExitCode {
             metrics.peak_requests_per_second
         );
     }
+    if show_digest {
+        let text = format!("{:?}", run.metrics());
+        eprintln!(
+            "metrics digest {:016x} of {} bytes",
+            fnv1a(text.as_bytes()),
+            text.len()
+        );
+    }
     ExitCode::SUCCESS
+}
+
+/// 64-bit FNV-1a of `bytes`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A virtual length in hours: whole hours as an integer (`6`), others with two decimals
