@@ -1,6 +1,7 @@
 //! Inputs shared by pullsim's criterion benches (the benches themselves are in `benches/`),
-//! and the simulator's fleet that `cargo xtask bench sim` runs: `benches/fleet.yaml`, a
-//! scenario file read by [`fleet_scenario`] and run by `pullsim_scenario::run::simulate`.
+//! and the simulator's worlds that `cargo xtask bench sim` runs: `benches/fleet.yaml` (the
+//! fleet, [`fleet_scenario`]) and `benches/outage.yaml` (the outage-shaped fleet,
+//! [`outage_scenario`]), scenario files run by `pullsim_scenario::run::simulate`.
 //!
 //! Keeping the inputs here lets a test check that they are what the benches claim: valid
 //! references of realistic shapes, and a keyring of realistic size.
@@ -14,6 +15,25 @@ pub const FLEET_YAML: &str = include_str!("../fleet.yaml");
 /// mistake with its line and column.
 pub fn fleet_scenario() -> Result<Scenario, String> {
     Scenario::parse("benches/fleet.yaml", FLEET_YAML).map_err(|errors| errors.to_string())
+}
+
+/// The outage-shaped fleet's scenario file, `benches/outage.yaml`, built into the binaries:
+/// one pod per node, created while the registry answers 503 for an hour, run until every
+/// pod is Running.
+pub const OUTAGE_YAML: &str = include_str!("../outage.yaml");
+
+/// The outage-shaped fleet of `cargo xtask bench sim`, read from [`OUTAGE_YAML`].
+pub fn outage_scenario() -> Result<Scenario, String> {
+    Scenario::parse("benches/outage.yaml", OUTAGE_YAML).map_err(|errors| errors.to_string())
+}
+
+/// A world `sim-fleet --world NAME` runs: its name and its scenario.
+pub fn world_scenario(name: &str) -> Option<Result<Scenario, String>> {
+    match name {
+        "fleet" => Some(fleet_scenario()),
+        "outage" => Some(outage_scenario()),
+        _ => None,
+    }
 }
 
 use pullsim_model::credentials::{
@@ -73,6 +93,26 @@ mod tests {
         assert_eq!(keyring.index().len(), 150);
         assert_eq!(keyring.lookup("registry7.example.com/team/app").len(), 2);
         assert_eq!(keyring.lookup("eu.mirror7.example.com/app").len(), 1);
+    }
+
+    /// The outage-shaped fleet does what its file says: every pod sits in back-off through
+    /// the outage, and the run ends when every pod is Running, after the outage.
+    #[test]
+    fn the_outage_fleet_waits_out_the_outage() {
+        use pullsim_scenario::run::simulate::{Overrides, Trace, simulate};
+        let scenario = outage_scenario().unwrap_or_else(|errors| panic!("{errors}"));
+        let overrides = Overrides {
+            nodes: Some(20),
+            ..Overrides::default()
+        };
+        let run = simulate(&scenario, Trace::Off, &overrides);
+        assert_eq!(run.failure(), None);
+        let metrics = run.metrics();
+        assert_eq!(metrics.pulls_succeeded, 20);
+        assert!(metrics.pulls_failed > 20, "every pod retried in back-off");
+        let hour = pullsim_model::SimTime::from_secs(3600);
+        assert!(run.end() > hour && run.end() < hour + std::time::Duration::from_secs(600));
+        assert!(world_scenario("outage").is_some() && world_scenario("nope").is_none());
     }
 
     /// The simulator skips texts nobody reads when it keeps no trace (events, quoted

@@ -1,18 +1,85 @@
-//! `cargo xtask bench sim`: builds the `sim-fleet` binary in release mode and runs the
-//! fleet of the simulator issue (5,000 nodes x 20 pods, 6 virtual hours, a tag move every
-//! ten minutes, a twenty-minute outage), then the same with twice the nodes, so the
-//! scaling shows. Each run prints one line:
-//! `sim fleet: <nodes> nodes, <pods> pods, <hours> virtual hours: <events> events in <secs> s wall = <rate> events/s, peak RSS <mib> MiB`.
-//! Each run is its own process, so each peak RSS is its own. A last line gives how much
-//! longer twice the nodes took (the issue asks for at most 2.3x).
+//! `cargo xtask bench sim [--runs N]`: builds the `sim-fleet` binary in release mode and runs
+//! the simulator's two benchmark worlds, each size `N` times (default 5), every run its own
+//! process so each peak RSS is its own:
+//!
+//! - the fleet (`benches/fleet.yaml`: 5,000 nodes x 20 pods, 6 virtual hours, a tag move
+//!   every ten minutes, a twenty-minute outage), then the same with twice the nodes;
+//! - the outage-shaped fleet (`benches/outage.yaml`: one pod per node, a 50 MiB image, the
+//!   registry answering 503 for the first hour, run until every pod is Running) at 1,000,
+//!   2,000 and 5,000 nodes.
+//!
+//! Each size prints one line with the median wall time of its runs (and the largest peak
+//! RSS), then the goals of issue 14 against it:
+//! `sim fleet: <nodes> nodes, <pods> pods, <hours> virtual hours: <events> events in <secs> s wall = <rate> events/s, peak RSS <mib> MiB (median of 5 runs; goal >= 3000000 events/s: met, goal <= 256 MiB: not met)`.
+//! A last line per world says how the time grew with the nodes against the goal of
+//! linear growth (at most 1.05x the time per node of the smallest size: twice the nodes
+//! in at most 2.1x the time).
 
 use std::path::Path;
 use std::process::Command;
 
-/// The node counts to run.
-const NODES: [u32; 2] = [5000, 10_000];
+/// One size of one world and the goals its line is judged against.
+struct Size {
+    world: &'static str,
+    nodes: u32,
+    /// At least this many events per second.
+    rate_goal: f64,
+    /// At most this peak RSS, when the issue sets one.
+    rss_goal_mib: Option<u64>,
+}
 
-pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
+/// The sizes to run, world by world, smallest first within a world.
+const SIZES: [Size; 5] = [
+    Size {
+        world: "fleet",
+        nodes: 5000,
+        rate_goal: 3_000_000.0,
+        rss_goal_mib: Some(256),
+    },
+    Size {
+        world: "fleet",
+        nodes: 10_000,
+        rate_goal: 3_000_000.0,
+        rss_goal_mib: None,
+    },
+    Size {
+        world: "outage",
+        nodes: 1000,
+        rate_goal: 1_000_000.0,
+        rss_goal_mib: None,
+    },
+    Size {
+        world: "outage",
+        nodes: 2000,
+        rate_goal: 1_000_000.0,
+        rss_goal_mib: None,
+    },
+    Size {
+        world: "outage",
+        nodes: 5000,
+        rate_goal: 1_000_000.0,
+        rss_goal_mib: None,
+    },
+];
+
+/// How much more time per node a larger size may take than the smallest and still count as
+/// linear (issue 14: twice the nodes in at most 2.1x the time).
+const LINEAR_SLACK: f64 = 1.05;
+
+/// Runs per size when `--runs` is not given (the issue's goals are medians of five).
+const DEFAULT_RUNS: usize = 5;
+
+pub(crate) fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let runs =
+        match args {
+            [] => DEFAULT_RUNS,
+            [flag, count] if flag == "--runs" => count
+                .parse::<usize>()
+                .ok()
+                .filter(|runs| *runs > 0)
+                .ok_or_else(|| anyhow::anyhow!("--runs takes a positive count, not {count:?}"))?,
+            _ => anyhow::bail!("usage: cargo xtask bench sim [--runs N]"),
+        };
     let built = crate::cargo_command()
         .args([
             "build",
@@ -28,43 +95,196 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!("could not start cargo build: {err}"))?;
     anyhow::ensure!(built.success(), "building sim-fleet failed");
     let binary = root.join("target/release/sim-fleet");
-    let mut seconds = Vec::new();
-    for nodes in NODES {
-        let output = Command::new(&binary)
-            .args(["--nodes", &nodes.to_string(), "--hours", "6"])
-            .current_dir(root)
-            .output()
-            .map_err(|err| anyhow::anyhow!("could not start {}: {err}", binary.display()))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        print!("{stdout}");
-        eprint!("{}", String::from_utf8_lossy(&output.stderr));
-        anyhow::ensure!(output.status.success(), "sim-fleet --nodes {nodes} failed");
-        seconds.push(wall_seconds(&stdout));
-    }
-    if let [Some(one), Some(two)] = seconds[..] {
-        println!(
-            "sim fleet: {}x the nodes took {:.2}x the time",
-            NODES[1] / NODES[0],
-            two / one
-        );
+    // The smallest size of the current world: (world, nodes, median seconds).
+    let mut smallest: Option<(&str, u32, f64)> = None;
+    for size in &SIZES {
+        let mut lines = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let output = Command::new(&binary)
+                .args(["--world", size.world, "--nodes", &size.nodes.to_string()])
+                .current_dir(root)
+                .output()
+                .map_err(|err| anyhow::anyhow!("could not start {}: {err}", binary.display()))?;
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            eprint!("{}", String::from_utf8_lossy(&output.stderr));
+            anyhow::ensure!(
+                output.status.success(),
+                "sim-fleet --world {} --nodes {} failed",
+                size.world,
+                size.nodes
+            );
+            let line = FleetLine::parse(&stdout)
+                .ok_or_else(|| anyhow::anyhow!("sim-fleet printed an unexpected line: {stdout}"))?;
+            lines.push(line);
+        }
+        let Some(median) = FleetLine::median(&lines) else {
+            anyhow::bail!(
+                "sim-fleet --world {} gave runs that disagree on their events (a change in behaviour between runs)",
+                size.world
+            );
+        };
+        println!("{}", median.judged(runs, size));
+        match smallest {
+            Some((world, nodes, secs)) if world == size.world => {
+                println!("{}", growth(world, nodes, secs, size.nodes, median.secs));
+            }
+            _ => smallest = Some((size.world, size.nodes, median.secs)),
+        }
     }
     Ok(())
 }
 
-/// The wall time a `sim fleet: ...` line reports (`... events in <secs> s wall ...`).
-fn wall_seconds(line: &str) -> Option<f64> {
-    let (_, rest) = line.split_once(" events in ")?;
-    rest.split_once(" s wall")?.0.parse().ok()
+/// The line about time against nodes: `sim outage: 5x the nodes (1000 -> 5000) took 5.10x the time: linear (goal: at most 5.25x)`.
+fn growth(world: &str, from: u32, from_secs: f64, to: u32, to_secs: f64) -> String {
+    let nodes = f64::from(to) / f64::from(from);
+    let time = to_secs / from_secs;
+    let most = nodes * LINEAR_SLACK;
+    let verdict = if time <= most {
+        "linear, goal met"
+    } else {
+        "faster than linear, goal not met"
+    };
+    format!(
+        "sim {world}: {nodes}x the nodes ({from} -> {to}) took {time:.2}x the time: {verdict} (at most {most:.2}x)"
+    )
+}
+
+/// The figures of one `sim <world>: ...` line of `sim-fleet`.
+#[derive(Debug, Clone, PartialEq)]
+struct FleetLine {
+    /// Everything before ` events in `, the event count included.
+    head: String,
+    events: u64,
+    secs: f64,
+    rss_mib: Option<u64>,
+}
+
+impl FleetLine {
+    /// Reads `sim fleet: ... : <events> events in <secs> s wall = <rate> events/s, peak RSS <mib> MiB`.
+    fn parse(line: &str) -> Option<FleetLine> {
+        let line = line.trim_end();
+        let (head, rest) = line.split_once(" events in ")?;
+        let events = head.rsplit_once(' ')?.1.parse().ok()?;
+        let secs = rest.split_once(" s wall")?.0.parse().ok()?;
+        let rss_mib = rest
+            .split_once("peak RSS ")
+            .and_then(|(_, mib)| mib.split_once(" MiB"))
+            .and_then(|(mib, _)| mib.parse().ok());
+        Some(FleetLine {
+            head: head.to_owned(),
+            events,
+            secs,
+            rss_mib,
+        })
+    }
+
+    /// The runs' median wall time with the largest peak RSS, or `None` when the runs did
+    /// not all process the same events (or there are none).
+    fn median(lines: &[FleetLine]) -> Option<FleetLine> {
+        let first = lines.first()?;
+        if lines.iter().any(|line| line.head != first.head) {
+            return None;
+        }
+        let mut secs: Vec<f64> = lines.iter().map(|line| line.secs).collect();
+        secs.sort_by(f64::total_cmp);
+        let middle = secs.len() / 2;
+        let median = if secs.len() % 2 == 1 {
+            secs[middle]
+        } else {
+            (secs[middle - 1] + secs[middle]) / 2.0
+        };
+        Some(FleetLine {
+            secs: median,
+            rss_mib: lines.iter().filter_map(|line| line.rss_mib).max(),
+            ..first.clone()
+        })
+    }
+
+    fn rate(&self) -> f64 {
+        self.events as f64 / self.secs.max(1e-9)
+    }
+
+    /// The line as `sim-fleet` prints it, with how many runs it is the median of and the
+    /// goals of `size` against it.
+    fn judged(&self, runs: usize, size: &Size) -> String {
+        let met = |yes: bool| if yes { "met" } else { "not met" };
+        let rss = self
+            .rss_mib
+            .map_or_else(|| "?".to_owned(), |mib| mib.to_string());
+        let mut goals = format!(
+            "goal >= {:.0} events/s: {}",
+            size.rate_goal,
+            met(self.rate() >= size.rate_goal)
+        );
+        if let Some(most) = size.rss_goal_mib {
+            let within = self.rss_mib.is_some_and(|mib| mib <= most);
+            goals.push_str(&format!(", goal <= {most} MiB: {}", met(within)));
+        }
+        format!(
+            "{} events in {:.2} s wall = {:.0} events/s, peak RSS {rss} MiB (median of {runs} runs; {goals})",
+            self.head,
+            self.secs,
+            self.rate()
+        )
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const LINE: &str = "sim fleet: 5000 nodes, 100000 pods, 6 virtual hours: 3397748 events in 2.07 s wall = 1644246 events/s, peak RSS 242 MiB\n";
+
     #[test]
-    fn reads_the_wall_time_of_a_fleet_line() {
-        let line = "sim fleet: 5000 nodes, 100000 pods, 6 virtual hours: 3397748 events in 2.07 s wall = 1644246 events/s, peak RSS 242 MiB\n";
-        assert_eq!(wall_seconds(line), Some(2.07));
-        assert_eq!(wall_seconds("sim-fleet: time limit reached"), None);
+    fn reads_the_figures_of_a_fleet_line() {
+        let line = FleetLine::parse(LINE).unwrap_or_else(|| panic!("parses"));
+        assert_eq!(line.events, 3_397_748);
+        assert_eq!(line.secs, 2.07);
+        assert_eq!(line.rss_mib, Some(242));
+        assert_eq!(
+            line.head,
+            "sim fleet: 5000 nodes, 100000 pods, 6 virtual hours: 3397748"
+        );
+        assert_eq!(FleetLine::parse("sim-fleet: time limit reached"), None);
+    }
+
+    #[test]
+    fn the_median_takes_the_middle_time_and_the_largest_memory() {
+        let at = |secs: f64, rss: u64| FleetLine {
+            secs,
+            rss_mib: Some(rss),
+            ..FleetLine::parse(LINE).unwrap_or_else(|| panic!("parses"))
+        };
+        let median = FleetLine::median(&[at(3.0, 200), at(1.0, 250), at(2.0, 240)]);
+        assert_eq!(median, Some(at(2.0, 250)));
+        let even = FleetLine::median(&[at(3.0, 200), at(1.0, 250)]);
+        assert_eq!(even.map(|line| line.secs), Some(2.0));
+        let mut other = at(1.0, 1);
+        other.head.push('9');
+        assert_eq!(FleetLine::median(&[at(1.0, 1), other]), None);
+        assert_eq!(FleetLine::median(&[]), None);
+    }
+
+    #[test]
+    fn says_whether_each_goal_is_met() {
+        let line = FleetLine::parse(LINE).unwrap_or_else(|| panic!("parses"));
+        let judged = line.judged(5, &SIZES[0]);
+        assert_eq!(
+            judged,
+            "sim fleet: 5000 nodes, 100000 pods, 6 virtual hours: 3397748 events in 2.07 s wall = 1641424 events/s, peak RSS 242 MiB (median of 5 runs; goal >= 3000000 events/s: not met, goal <= 256 MiB: met)"
+        );
+        assert!(
+            line.judged(1, &SIZES[2])
+                .ends_with("(median of 1 runs; goal >= 1000000 events/s: met)")
+        );
+    }
+
+    #[test]
+    fn linear_growth_allows_five_percent_per_node() {
+        assert_eq!(
+            growth("outage", 1000, 1.0, 2000, 2.1),
+            "sim outage: 2x the nodes (1000 -> 2000) took 2.10x the time: linear, goal met (at most 2.10x)"
+        );
+        assert!(growth("outage", 1000, 1.0, 5000, 5.3).contains("goal not met"));
     }
 }

@@ -53,7 +53,10 @@ USAGE:
     cargo xtask bench registry  load `pullsim registry serve` with wrk: manifest GETs/s and 1 MiB blob MiB/s
     cargo xtask bench soak      1,000,000 requests at `pullsim registry serve`: RSS at the start, every
                                 100k and the end (fails above +64 MiB), and the req/s
-    cargo xtask bench sim       the simulator's fleet (5,000 nodes x 20 pods, 6 virtual hours), then twice the nodes
+    cargo xtask bench sim [--runs N]
+                                the simulator's fleet (5,000 nodes x 20 pods, 6 virtual hours) and twice
+                                the nodes, and the outage-shaped fleet at 1,000, 2,000 and 5,000 nodes:
+                                the median of N runs (default 5) of each, against issue 14's goals
     cargo xtask conformance [PULLER...]
                                 the conformance suite against real pullers (default: skopeo, ctr,
                                 podman, oras-py) with the release binary, as the README's matrix
@@ -74,8 +77,8 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|filter| filter == "soak") && args.len() == 2 => {
             bench_soak::run(&workspace_root())
         }
-        Some("bench") if args.get(1).is_some_and(|filter| filter == "sim") && args.len() == 2 => {
-            bench_sim::run(&workspace_root())
+        Some("bench") if args.get(1).is_some_and(|filter| filter == "sim") => {
+            bench_sim::run(&workspace_root(), &args[2..])
         }
         Some("bench") if args.len() <= 2 => bench(args.get(1).map(String::as_str)),
         Some("conformance") => conformance(&args[1..]),

@@ -1,10 +1,16 @@
-//! `sim-fleet`: runs the fleet of `cargo xtask bench sim` (`benches/fleet.yaml`, through
-//! the scenario crate) once and prints one line with the event count, wall time, event
-//! rate and peak memory (the process's `VmHWM`).
+//! `sim-fleet`: runs one world of `cargo xtask bench sim` (`benches/fleet.yaml` or
+//! `benches/outage.yaml`, through the scenario crate) once and prints one line with the
+//! event count, wall time, event rate and peak memory (the process's `VmHWM`):
+//! `sim <world>: <nodes> nodes, <pods> pods, <hours> virtual hours: <events> events in <secs> s wall = <rate> events/s, peak RSS <mib> MiB`
+//! (the virtual hours are where the run ended: the outage-shaped fleet stops when every
+//! pod is Running).
 //!
-//! Usage: `sim-fleet [--nodes N] [--hours H] [--seed S] [--metrics]` (defaults: the
-//! file's 5000 nodes, 6 hours and seed 1); `--metrics` also prints the run's headline
-//! metrics to standard error.
+//! Usage: `sim-fleet [--world fleet|outage] [--nodes N] [--hours H] [--seed S] [--metrics]`
+//! (defaults: the fleet, with the file's nodes, length and seed); `--hours` replaces the
+//! run's length (`for`) or its limit (`until: allRunning`); `--metrics` also prints the
+//! run's headline metrics to standard error, `--metrics-digest` a digest of every figure
+//! (FNV-1a of the `Metrics`' debug text, every pod's row included), so a change that must
+//! keep results identical can be checked on a fleet.
 
 #![expect(
     clippy::print_stdout,
@@ -22,7 +28,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::time::Duration;
 
-use pullsim_benches::fleet_scenario;
+use pullsim_benches::world_scenario;
 use pullsim_scenario::run::simulate::{Overrides, Trace, simulate};
 
 #[expect(
@@ -33,8 +39,20 @@ fn now() -> std::time::Instant {
     std::time::Instant::now()
 }
 
+const USAGE: &str = "usage: sim-fleet [--world fleet|outage] [--nodes N] [--hours H] [--seed S] [--metrics] [--metrics-digest]";
+
 fn main() -> ExitCode {
-    let scenario = match fleet_scenario() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let world = args
+        .iter()
+        .position(|arg| arg == "--world")
+        .map_or(Some("fleet"), |at| args.get(at + 1).map(String::as_str));
+    let Some(Some(scenario)) = world.map(world_scenario) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let world = world.unwrap_or("fleet");
+    let scenario = match scenario {
         Ok(scenario) => scenario,
         Err(error) => {
             eprintln!("sim-fleet: {error}");
@@ -49,20 +67,25 @@ fn main() -> ExitCode {
     let mut hours = scenario.run.end().since_epoch().as_secs() / 3600;
     let mut seed = scenario.seed;
     let mut show_metrics = false;
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut show_digest = false;
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         if flag == "--metrics" {
             show_metrics = true;
             continue;
         }
+        if flag == "--metrics-digest" {
+            show_digest = true;
+            continue;
+        }
         let value = iter.next().and_then(|v| v.parse::<u64>().ok());
         match (flag.as_str(), value) {
+            ("--world", _) => {}
             ("--nodes", Some(v)) => nodes = u32::try_from(v).unwrap_or(u32::MAX),
             ("--hours", Some(v)) => hours = v,
             ("--seed", Some(v)) => seed = v,
             _ => {
-                eprintln!("usage: sim-fleet [--nodes N] [--hours H] [--seed S]");
+                eprintln!("{USAGE}");
                 return ExitCode::from(2);
             }
         }
@@ -82,7 +105,8 @@ fn main() -> ExitCode {
     let events = run.events();
     let pods = u64::from(nodes) * scenario.workloads.len() as u64;
     println!(
-        "sim fleet: {nodes} nodes, {pods} pods, {hours} virtual hours: {events} events in {secs:.2} s wall = {:.0} events/s, peak RSS {} MiB",
+        "sim {world}: {nodes} nodes, {pods} pods, {} virtual hours: {events} events in {secs:.2} s wall = {:.0} events/s, peak RSS {} MiB",
+        virtual_hours(run.end().since_epoch()),
         events as f64 / secs,
         peak_rss_mib().map_or_else(|| "?".to_owned(), |mib| mib.to_string())
     );
@@ -101,7 +125,32 @@ fn main() -> ExitCode {
             metrics.peak_requests_per_second
         );
     }
+    if show_digest {
+        let text = format!("{:?}", run.metrics());
+        eprintln!(
+            "metrics digest {:016x} of {} bytes",
+            fnv1a(text.as_bytes()),
+            text.len()
+        );
+    }
     ExitCode::SUCCESS
+}
+
+/// 64-bit FNV-1a of `bytes`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A virtual length in hours: whole hours as an integer (`6`), others with two decimals
+/// (`1.02`).
+fn virtual_hours(length: Duration) -> String {
+    if length.as_nanos().is_multiple_of(3_600_000_000_000) {
+        (length.as_secs() / 3600).to_string()
+    } else {
+        format!("{:.2}", length.as_secs_f64() / 3600.0)
+    }
 }
 
 /// `VmHWM` of this process in MiB (Linux), the peak resident set size.

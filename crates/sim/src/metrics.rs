@@ -10,6 +10,7 @@ use pullsim_model::SimTime;
 use serde::Serialize;
 
 use crate::apiserver::watch::ApiChange;
+use crate::engine::Chunked;
 use crate::series::{PodStates, SeriesRecorder};
 use crate::sim::Sim;
 use crate::trace::{
@@ -23,7 +24,12 @@ pub type RegistryKey = (HostId, &'static str, RequestKind, u16);
 /// The running fold.
 #[derive(Debug, Clone, Default)]
 pub struct MetricsRecorder {
-    pods: Vec<PodTally>,
+    /// Every pod ever seen, by id (a fleet's hundreds of thousands: 32 bytes each).
+    pods: Chunked<PodTally>,
+    /// The container slots of pods that have them ([`PodTally::live`]); a deleted pod's
+    /// entry goes to `free_live` and is reused, vectors and all, by a later pod.
+    live: Vec<LiveTally>,
+    free_live: Vec<u32>,
     registry: BTreeMap<RegistryKey, (u64, u64)>,
     second: u64,
     second_requests: u32,
@@ -41,15 +47,48 @@ pub struct MetricsRecorder {
     now: SimTime,
 }
 
-#[derive(Debug, Clone, Default)]
+/// One pod's part of the fold. What only a pod that exists needs (its container slots)
+/// is kept apart, in [`LiveTally`], so the record every pod keeps after its deletion is
+/// small.
+#[derive(Debug, Clone, Copy)]
 struct PodTally {
     created: SimTime,
-    running_at: Option<SimTime>,
+    /// When every regular container first ran (meaningful once `running` is set).
+    running_at: SimTime,
     workload: Option<WorkloadId>,
-    /// Per container slot: the digest it runs, or whether it waits in back-off.
+    /// Its [`LiveTally`]'s index in [`MetricsRecorder::live`], or [`NO_LIVE`].
+    live: u32,
+    running: bool,
+    deleted: bool,
+}
+
+/// [`PodTally::live`] of a pod without container slots.
+const NO_LIVE: u32 = u32::MAX;
+
+impl Default for PodTally {
+    fn default() -> PodTally {
+        PodTally {
+            created: SimTime::EPOCH,
+            running_at: SimTime::EPOCH,
+            workload: None,
+            live: NO_LIVE,
+            running: false,
+            deleted: false,
+        }
+    }
+}
+
+impl PodTally {
+    fn running_at(&self) -> Option<SimTime> {
+        self.running.then_some(self.running_at)
+    }
+}
+
+/// A pod's container slots: per slot, the digest it runs, or whether it waits in back-off.
+#[derive(Debug, Clone, Default)]
+struct LiveTally {
     running: Vec<(u16, DigestId)>,
     backoff: Vec<u16>,
-    deleted: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -124,11 +163,25 @@ impl MetricsRecorder {
     }
 
     fn pod(&mut self, pod: PodId) -> &mut PodTally {
-        let index = pod.0 as usize;
-        if self.pods.len() <= index {
-            self.pods.resize(index + 1, PodTally::default());
+        self.pods.grown_to(pod.0 as usize)
+    }
+
+    /// The index of `pod`'s container slots in `live`, given them (empty) when it has
+    /// none yet.
+    fn live_of(&mut self, pod: PodId) -> usize {
+        let existing = self.pod(pod).live;
+        if existing != NO_LIVE {
+            return existing as usize;
         }
-        &mut self.pods[index]
+        let index = match self.free_live.pop() {
+            Some(index) => index,
+            None => {
+                self.live.push(LiveTally::default());
+                (self.live.len() - 1) as u32
+            }
+        };
+        self.pod(pod).live = index;
+        index as usize
     }
 
     fn set_backoff(&mut self, now: SimTime, delta: i64) {
@@ -165,31 +218,47 @@ impl MetricsRecorder {
                 }
             }
             ApiChange::PodRunning { pod } => {
-                self.pod(pod).running_at.get_or_insert(now);
+                let tally = self.pod(pod);
+                if !tally.running {
+                    tally.running = true;
+                    tally.running_at = now;
+                }
                 self.series.running(pod);
             }
             ApiChange::PodDeleted { pod } => {
                 self.series.deleted(pod);
                 let tally = self.pod(pod);
                 tally.deleted = true;
-                let was_backoff = !tally.backoff.is_empty();
-                tally.backoff.clear();
-                let running = std::mem::take(&mut tally.running);
                 let workload = tally.workload;
+                // Its container slots are emptied and go back for a later pod.
+                let live = std::mem::replace(&mut tally.live, NO_LIVE);
+                let mut running = Vec::new();
+                let mut was_backoff = false;
+                if live != NO_LIVE {
+                    let slots = &mut self.live[live as usize];
+                    was_backoff = !slots.backoff.is_empty();
+                    slots.backoff.clear();
+                    running = std::mem::take(&mut slots.running);
+                }
                 if was_backoff {
                     self.set_backoff(now, -1);
                 }
                 if let Some(workload) = workload {
                     let drift = &mut self.workloads[workload.0 as usize];
-                    for key in running {
-                        if let Some(count) = drift.running.get_mut(&key) {
+                    for key in &running {
+                        if let Some(count) = drift.running.get_mut(key) {
                             *count -= 1;
                             if *count == 0 {
-                                drift.running.remove(&key);
+                                drift.running.remove(key);
                             }
                         }
                     }
                     drift.update(now);
+                }
+                if live != NO_LIVE {
+                    running.clear();
+                    self.live[live as usize].running = running;
+                    self.free_live.push(live);
                 }
             }
             ApiChange::PodBound { .. } | ApiChange::NodeAdded { .. } => {}
@@ -213,7 +282,9 @@ impl MetricsRecorder {
                 } else {
                     container.index
                 };
-                let tally = self.pod(*pod);
+                let workload = self.pod(*pod).workload;
+                let live = self.live_of(*pod);
+                let tally = &mut self.live[live];
                 let was_backoff = !tally.backoff.is_empty();
                 tally.backoff.retain(|s| *s != slot);
                 if let ContainerState::Waiting {
@@ -224,7 +295,6 @@ impl MetricsRecorder {
                     tally.backoff.push(slot);
                 }
                 let is_backoff = !tally.backoff.is_empty();
-                let workload = tally.workload;
                 let mut started = None;
                 if let ContainerState::Running { digest, .. } = state
                     && !container.init
@@ -294,19 +364,17 @@ impl MetricsRecorder {
     /// still open run to the simulation's current time.
     pub fn snapshot(&self, sim: &Sim) -> Metrics {
         let now = self.now.max(sim.now());
-        let pods = self
-            .pods
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| *index < sim.api.pods.len())
-            .map(|(_, tally)| PodMetrics {
+        // Sized once: a fleet's table has hundreds of thousands of rows.
+        let mut pods = Vec::with_capacity(self.pods.len().min(sim.api.pods.len()));
+        pods.extend(self.pods.iter().take(sim.api.pods.len()).map(|tally| {
+            PodMetrics {
                 created: tally.created,
                 time_to_running: tally
-                    .running_at
+                    .running_at()
                     .map(|at| at.saturating_since(tally.created)),
                 deleted: tally.deleted,
-            })
-            .collect();
+            }
+        }));
         let registry = self
             .registry
             .iter()

@@ -7,12 +7,12 @@
 //! are issued in creation order, one per stored pod). Everything that shows a pod prints
 //! the same text as if the strings were stored.
 
-use std::ops::{Index, IndexMut};
 use std::sync::Arc;
 
 use crate::api::PodSpec;
 use crate::apiserver::names::{PodName, PodUid, name_hash, prints_as};
 use crate::apiserver::watch::ApiChange;
+use crate::engine::Chunked;
 use crate::kubelet::PodState;
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent, WorkloadId};
@@ -31,61 +31,10 @@ pub(crate) struct PodRecord {
     pub(crate) state: PodState,
 }
 
-/// The pod records by id, in chunks of [`PodTable::CHUNK`]: a fleet creates pods by the
-/// hundred thousand, and one vector copied every record each time it doubled (and held
-/// both copies, freshly zeroed pages included, at that moment). Chunks never move.
-#[derive(Debug, Default)]
-pub(crate) struct PodTable {
-    chunks: Vec<Vec<PodRecord>>,
-    len: usize,
-}
-
-impl PodTable {
-    /// Records per chunk (a power of two, so finding one is a shift and a mask).
-    const CHUNK: usize = 4096;
-
-    /// How many pods were ever stored.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Stores a new pod under the next id.
-    pub(crate) fn push(&mut self, record: PodRecord) {
-        match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(record),
-            _ => {
-                let mut chunk = Vec::with_capacity(Self::CHUNK);
-                chunk.push(record);
-                self.chunks.push(chunk);
-            }
-        }
-        self.len += 1;
-    }
-
-    /// Every record, in id order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &PodRecord> {
-        self.chunks.iter().flatten()
-    }
-
-    /// Every record, in id order, to change.
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut PodRecord> {
-        self.chunks.iter_mut().flatten()
-    }
-}
-
-impl Index<usize> for PodTable {
-    type Output = PodRecord;
-
-    fn index(&self, index: usize) -> &PodRecord {
-        &self.chunks[index / Self::CHUNK][index % Self::CHUNK]
-    }
-}
-
-impl IndexMut<usize> for PodTable {
-    fn index_mut(&mut self, index: usize) -> &mut PodRecord {
-        &mut self.chunks[index / Self::CHUNK][index % Self::CHUNK]
-    }
-}
+/// The pod records by id, in chunks ([`Chunked`]): a fleet creates pods by the hundred
+/// thousand, and one vector copied every record each time it doubled (and held both copies,
+/// freshly zeroed pages included, at that moment). Chunks never move.
+pub(crate) type PodTable = Chunked<PodRecord>;
 
 impl Sim {
     /// A pod's name as it prints.
