@@ -61,23 +61,6 @@ pub const KUBELET_WORKING_DIR: &str = "/";
 /// The kubelet user's home directory.
 pub const KUBELET_HOME_DIR: &str = "/root";
 
-/// The name of `pool`'s node number `index` (from 0), as the simulator names it.
-pub fn node_name(pool: &NodePool, index: u32) -> String {
-    format!("{}-{index}", pool.name)
-}
-
-/// Every label of `pool`'s node number `index` that a `nodeSelector` is checked against
-/// while reading: the pool's, then the well-known `kubernetes.io/hostname`,
-/// `kubernetes.io/os` and `kubernetes.io/arch` (which win).
-pub fn node_labels(pool: &NodePool, index: u32) -> BTreeMap<String, String> {
-    let mut labels = pool.labels.clone();
-    let platform = pool.platform.normalize();
-    labels.insert("kubernetes.io/hostname".to_owned(), node_name(pool, index));
-    labels.insert("kubernetes.io/os".to_owned(), platform.os);
-    labels.insert("kubernetes.io/arch".to_owned(), platform.architecture);
-    labels
-}
-
 /// The link of a node that says nothing: 1 Gbit/s, 10 ms round trip.
 fn default_link() -> Link {
     Link {

@@ -15,7 +15,6 @@ use pullsim_model::{SimTime, parse_image_name};
 use pullsim_sim::{Action, NodePool};
 
 use crate::diagnostics::{Diagnostics, Position};
-use crate::nodes::node_labels;
 use crate::scenario::Scenario;
 use crate::suggest::{listed, suggestion, unknown_value_message};
 use crate::timeline::{Planned, TimedAction};
@@ -245,7 +244,7 @@ impl Known {
                         _ => return false,
                     },
                 };
-                let labels = node_labels(pool, index);
+                let labels = pool.node_labels(index);
                 selector
                     .iter()
                     .all(|(key, value)| labels.get(key) == Some(value))

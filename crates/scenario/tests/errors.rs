@@ -437,6 +437,21 @@ fn pods_must_be_placeable_and_their_service_accounts_must_exist() {
         ),
         &[],
     );
+    // Every node carries its pool's name as a label, so selecting by it places the pod.
+    check(
+        &edit(
+            "    spec:\n",
+            "    spec:\n      nodeSelector: {pullsim.dev/pool: workers}\n",
+        ),
+        &[],
+    );
+    check(
+        &edit(
+            "    spec:\n",
+            "    spec:\n      nodeSelector: {pullsim.dev/pool: gpu}\n",
+        ),
+        &["x.yaml:14:21: nodeSelector matches no node of any pool (the pod would stay Pending)"],
+    );
 }
 
 #[test]

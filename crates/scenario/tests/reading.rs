@@ -12,7 +12,6 @@ use pullsim_model::{
     Bandwidth, KubeletBehavior, PlatformsVersion, PullPolicy, SimTime, VerificationPolicy,
 };
 use pullsim_registry::{AuthMode, Verdict};
-use pullsim_scenario::nodes::{node_labels, node_name};
 use pullsim_scenario::{
     Action, AdmissionConfig, Bounds, Check, CredentialRef, DigestPinning, FailurePolicy, Order,
     OutageKind, Planned, Pods, RequestKind, Scenario, State, Stop, WorkerJitter,
@@ -168,10 +167,11 @@ fn node_pools_read_links_kubelet_settings_and_config_files() {
 "
     ));
     let pool = &scenario.node_pools[0];
-    assert_eq!(node_name(pool, 1), "arm-1");
-    assert_eq!(node_labels(pool, 1)["kubernetes.io/arch"], "arm64");
-    assert_eq!(node_labels(pool, 1)["kubernetes.io/hostname"], "arm-1");
-    assert_eq!(node_labels(pool, 1)["disk"], "ssd");
+    assert_eq!(pool.node_name(1), "arm-1");
+    assert_eq!(pool.node_labels(1)["kubernetes.io/arch"], "arm64");
+    assert_eq!(pool.node_labels(1)["kubernetes.io/hostname"], "arm-1");
+    assert_eq!(pool.node_labels(1)["disk"], "ssd");
+    assert_eq!(pool.node_labels(1)["pullsim.dev/pool"], "arm");
     let link = pool.link_to("registry.example.com");
     assert_eq!(
         link.bandwidth_bytes_per_sec,

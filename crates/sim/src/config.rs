@@ -10,6 +10,7 @@ use pullsim_model::credentials::NodeConfigCandidate;
 use pullsim_model::kubelet_config::KubeletPullConfig;
 use pullsim_model::{CredentialVerification, KubeletBehavior, Platform, PlatformsVersion};
 
+use crate::api::{LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL};
 use crate::engine::Limits;
 
 /// The whole simulation's settings.
@@ -194,5 +195,24 @@ impl NodePool {
     /// The link to `host`.
     pub fn link_to(&self, host: &str) -> Link {
         self.links.get(host).copied().unwrap_or(self.default_link)
+    }
+
+    /// The name of the pool's node number `index` (from 0): `<pool>-<index>`.
+    pub fn node_name(&self, index: u32) -> String {
+        format!("{}-{index}", self.name)
+    }
+
+    /// Every label of the pool's node number `index`, as the node carries it and a
+    /// `nodeSelector` is matched against it: the pool's own labels, then the well-known
+    /// `kubernetes.io/os`, `kubernetes.io/arch` and `kubernetes.io/hostname` and pullsim's
+    /// `pullsim.dev/pool`, which win over a pool label of the same key.
+    pub fn node_labels(&self, index: u32) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        let normalized = self.platform.normalize();
+        labels.insert(LABEL_OS.to_owned(), normalized.os);
+        labels.insert(LABEL_ARCH.to_owned(), normalized.architecture);
+        labels.insert(LABEL_HOSTNAME.to_owned(), self.node_name(index));
+        labels.insert(LABEL_POOL.to_owned(), self.name.clone());
+        labels
     }
 }

@@ -14,7 +14,7 @@ use pullsim_model::credentials::select_node_config;
 use pullsim_model::{Digest, Secret, SimTime, parse_docker_ref};
 use pullsim_registry::{Registry, TokenKey};
 
-use crate::api::{LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, LABEL_POOL, Pod, ServiceAccount, Workload};
+use crate::api::{Pod, ServiceAccount, Workload};
 use crate::apiserver::ApiServer;
 use crate::apiserver::watch::ApiChange;
 use crate::apiserver::workloads::WorkloadRecord;
@@ -198,13 +198,9 @@ impl Sim {
         let prepulled = self.resolve_prepulled(&spec)?;
         let mut ids = Vec::with_capacity(count as usize);
         for offset in 0..count as usize {
-            let name = format!("{}-{}", spec.name, existing + offset);
-            let mut labels = spec.labels.clone();
-            let normalized = spec.platform.normalize();
-            labels.insert(LABEL_OS.to_owned(), normalized.os.clone());
-            labels.insert(LABEL_ARCH.to_owned(), normalized.architecture.clone());
-            labels.insert(LABEL_HOSTNAME.to_owned(), name.clone());
-            labels.insert(LABEL_POOL.to_owned(), spec.name.clone());
+            let index = u32::try_from(existing + offset).unwrap_or(u32::MAX);
+            let name = spec.node_name(index);
+            let labels = spec.node_labels(index);
             let mut node = Node {
                 name,
                 pool,
