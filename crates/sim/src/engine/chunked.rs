@@ -44,6 +44,20 @@ impl<T> Chunked<T> {
         self.len += 1;
     }
 
+    /// The record at `index`, if there is one.
+    pub(crate) fn get(&self, index: usize) -> Option<&T> {
+        self.chunks
+            .get(index / Self::CHUNK)?
+            .get(index % Self::CHUNK)
+    }
+
+    /// The record at `index`, to change, if there is one.
+    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        self.chunks
+            .get_mut(index / Self::CHUNK)?
+            .get_mut(index % Self::CHUNK)
+    }
+
     /// Every record, in index order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flatten()
@@ -94,6 +108,14 @@ mod tests {
         assert_eq!(table.len(), count);
         assert_eq!(table[Chunked::<u32>::CHUNK], Chunked::<u32>::CHUNK as u32);
         assert_eq!(table[count - 1], count as u32 - 1);
+        assert_eq!(table.get(count - 1), Some(&(count as u32 - 1)));
+        assert_eq!(table.get(count), None);
+        assert_eq!(table.get_mut(count), None);
+        if let Some(last) = table.get_mut(count - 1) {
+            *last = 0;
+        }
+        assert_eq!(table[count - 1], 0);
+        table[count - 1] = count as u32 - 1;
         assert!(table.iter().copied().eq(0..count as u32));
         for value in table.iter_mut() {
             *value += 1;

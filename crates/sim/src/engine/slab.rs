@@ -1,19 +1,25 @@
 //! The generation-keyed slab that holds work in progress under stable keys.
 
-/// A vector of optional slots with a free list, so lookups are an index. A key carries
+use super::Chunked;
+
+/// A table of optional slots with a free list, so lookups are an index. A key carries
 /// the slot's generation in its high half: once an entry is removed, its key never finds
 /// the entry that reuses the slot (work that finished while a caller up the stack still
 /// held its key must look stale, not like someone else's).
+///
+/// The slots are [`Chunked`]: a fleet's first instant queues a pull for every pod at once
+/// (tens of thousands of entries of a hundred bytes and more), and a vector copied them all
+/// at each doubling, into fresh pages.
 #[derive(Debug)]
 pub(crate) struct Slab<T> {
-    slots: Vec<(u32, Option<T>)>,
+    slots: Chunked<(u32, Option<T>)>,
     free: Vec<u32>,
 }
 
 impl<T> Default for Slab<T> {
     fn default() -> Self {
         Slab {
-            slots: Vec::new(),
+            slots: Chunked::default(),
             free: Vec::new(),
         }
     }

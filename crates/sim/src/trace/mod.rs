@@ -4,6 +4,15 @@
 //! Records name pods, nodes, hosts and digests by id (interned in the simulation), so
 //! recording costs no string copies on the hot path; [`crate::Sim::render_trace`] prints
 //! them with names, one stable line per record, which is what determinism tests compare.
+//!
+//! The folder: this file holds the records ([`TraceEvent`], with ids); `named/` their one
+//! human form ([`Entry`], made by [`crate::Sim::named_entry`]) and, side by side, each
+//! record's trace text and its transcript [`Line`]; `names` the named form's values
+//! ([`Instance`], [`State`], [`Credential`]); `line` the transcript line and what it needs
+//! from the story around it ([`LineContext`]); `format` and `failure` the pure wording
+//! both texts share (short digests, sizes, durations, a registry's part in a failed pull);
+//! `render` the trace text of a whole run. A new record is a variant here, its three arms
+//! in `named/`, and its emitter.
 
 mod failure;
 mod format;

@@ -668,3 +668,6 @@ fn timeline_line(at: SimTime, what: &str) -> Line {
         _ => Line::new(at, "timeline", "").with("action", "Timeline", what),
     }
 }
+
+#[cfg(test)]
+mod tests;
