@@ -41,6 +41,7 @@ mod apiserver;
 mod audit;
 pub mod config;
 mod containerd;
+pub mod controllers;
 pub mod engine;
 pub mod error;
 mod kubelet;
