@@ -20,6 +20,7 @@
 //! [`stateful_set`], [`daemon_set`].
 
 pub mod action;
+pub mod deployment;
 pub mod expectations;
 pub mod pod_control;
 pub mod pod_view;
@@ -34,6 +35,7 @@ pub use action::{
     Condition, ConditionStatus, ControllerAction, ControllerEvent, EventType, ObjectRef,
     PodCreation, PodDeletion, WorkloadKind,
 };
+pub use deployment::{Deployment, DeploymentStatus};
 pub use expectations::Expectations;
 pub use pod_control::Draw;
 pub use pod_view::{PodPhase, PodView};
