@@ -22,6 +22,7 @@
 pub mod action;
 pub mod deployment;
 pub mod expectations;
+pub mod job;
 pub mod pod_control;
 pub mod pod_view;
 pub mod replica_set;
@@ -37,6 +38,7 @@ pub use action::{
 };
 pub use deployment::{Deployment, DeploymentStatus};
 pub use expectations::Expectations;
+pub use job::{Job, JobOutcome, JobStatus};
 pub use pod_control::Draw;
 pub use pod_view::{PodPhase, PodView};
 pub use replica_set::{ReplicaSet, ReplicaSetStatus};
