@@ -29,6 +29,7 @@ pub mod replica_set;
 #[cfg(test)]
 mod script;
 pub mod spec;
+pub mod stateful_set;
 pub mod template;
 pub mod victims;
 
@@ -46,6 +47,7 @@ pub use spec::{
     DaemonSetSpec, DaemonSetUpdateStrategy, DeploymentSpec, DeploymentStrategy, JobSpec,
     PodManagementPolicy, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
+pub use stateful_set::{StatefulSet, StatefulSetStatus};
 pub use template::PodTemplate;
 
 use crate::engine::SimRng;
