@@ -20,6 +20,7 @@
 //! [`stateful_set`], [`daemon_set`].
 
 pub mod action;
+pub mod daemon_set;
 pub mod deployment;
 pub mod expectations;
 pub mod job;
@@ -37,6 +38,7 @@ pub use action::{
     Condition, ConditionStatus, ControllerAction, ControllerEvent, EventType, ObjectRef,
     PodCreation, PodDeletion, WorkloadKind,
 };
+pub use daemon_set::{DaemonSet, DaemonSetStatus};
 pub use deployment::{Deployment, DeploymentStatus};
 pub use expectations::Expectations;
 pub use job::{Job, JobOutcome, JobStatus};

@@ -52,7 +52,9 @@ pub struct PodView {
     pub phase: PodPhase,
     /// When its `Ready` condition last became true (`lastTransitionTime`), while it is ready.
     pub ready_since: Option<SimTime>,
-    /// `spec.nodeName`, once bound.
+    /// `spec.nodeName`, once bound; for a DaemonSet's pod, the node it targets from its
+    /// creation on (upstream's `GetTargetNodeName` reads the node affinity of a pod not yet
+    /// bound).
     pub node: Option<String>,
     /// `metadata.creationTimestamp`.
     pub created: SimTime,
