@@ -61,3 +61,38 @@ pub fn draw_from(rng: &mut SimRng) -> impl FnMut(u32) -> u32 + '_ {
         value.min(below.saturating_sub(1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Container, Pod};
+
+    #[test]
+    fn draws_from_the_simulation_generator_are_bounded_and_reproducible() {
+        let mut rng = SimRng::new(42);
+        let mut draw = draw_from(&mut rng);
+        let draws: Vec<u32> = (0..1_000).map(|_| draw(27)).collect();
+        assert!(draws.iter().all(|&d| d < 27));
+        assert!(
+            (0..27).all(|d| draws.contains(&d)),
+            "every character is reachable"
+        );
+        let mut again = SimRng::new(42);
+        let mut draw = draw_from(&mut again);
+        assert_eq!(draws, (0..1_000).map(|_| draw(27)).collect::<Vec<_>>());
+        // The same seed names the same pods.
+        let names = |seed| {
+            let template = PodTemplate::new(Pod::new("web", vec![Container::new("app", "app:v1")]));
+            let mut rs = ReplicaSet::new("web-1", template, 3, std::time::Duration::ZERO);
+            let mut rng = SimRng::new(seed);
+            let actions = rs.sync(&[], pullsim_model::SimTime::EPOCH, &mut draw_from(&mut rng));
+            actions
+                .iter()
+                .filter_map(ControllerAction::as_creation)
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(7), names(7));
+        assert_ne!(names(7), names(8));
+    }
+}
