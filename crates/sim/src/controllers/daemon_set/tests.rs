@@ -251,3 +251,70 @@ fn availability_counts_min_ready_seconds() {
     sync(&mut ds, &mut api, t(25));
     assert_eq!(ds.status().available, 2);
 }
+
+fn int_or_percent() -> impl proptest::strategy::Strategy<Value = IntOrPercent> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0i64..5).prop_map(IntOrPercent::Int),
+        (0i64..=100).prop_map(IntOrPercent::Percent),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// For any number of nodes, maxUnavailable and maxSurge, and any order of new pods
+    /// becoming ready: without surge no moment has more nodes without an available pod than
+    /// the resolved maxUnavailable; with surge every node keeps an available pod and no
+    /// moment has more than maxSurge extra pods; and the rollout finishes.
+    #[test]
+    fn a_daemon_set_rollout_keeps_its_fenceposts_and_finishes(
+        node_count in 1usize..20,
+        max_unavailable in int_or_percent(),
+        max_surge in int_or_percent(),
+        readiness in proptest::collection::vec((0usize..3, proptest::prelude::any::<u16>()), 1..30),
+    ) {
+        let strategy = DaemonSetUpdateStrategy::RollingUpdate { max_unavailable, max_surge };
+        let mut api = FakeApi::default();
+        let mut ds = running(node_count, strategy, &mut api);
+        with_template(&mut ds, "agent:v2");
+        let fence = rules::fenceposts(max_surge, max_unavailable, node_count as u32);
+        let hash = ds.revision();
+        let mut finished = false;
+        for step in 0..3_000u64 {
+            let now = t(10 + step);
+            for _ in 0..20 {
+                let actions = sync(&mut ds, &mut api, now);
+                let quiet = actions.is_empty();
+                let without: usize = nodes(node_count)
+                    .iter()
+                    .filter(|n| !api.pods.iter().any(|p| p.node.as_ref() == Some(n) && p.is_ready()))
+                    .count();
+                if fence.surge == 0 {
+                    proptest::prop_assert!(without as u32 <= fence.unavailable, "step {step}: {without} nodes without an available pod");
+                } else {
+                    proptest::prop_assert_eq!(without, 0, "step {}: a node lost its pod while surging", step);
+                    proptest::prop_assert!(api.pods.len() <= node_count + fence.surge as usize);
+                }
+                if quiet {
+                    break;
+                }
+            }
+            if api.pods.len() == node_count && api.pods.iter().all(|p| p.revision == hash && p.is_ready()) {
+                finished = true;
+                break;
+            }
+            let (count, pick) = readiness[step as usize % readiness.len()];
+            for k in 0..count.max(usize::from(step % 3 == 0)) {
+                let pending: Vec<String> =
+                    api.pods.iter().filter(|p| !p.is_ready()).map(|p| p.name.clone()).collect();
+                if pending.is_empty() {
+                    break;
+                }
+                let name = pending[(usize::from(pick) + k) % pending.len()].clone();
+                api.ready(&name, now);
+            }
+        }
+        proptest::prop_assert!(finished, "never finished");
+    }
+}
