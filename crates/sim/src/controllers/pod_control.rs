@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 
 use pullsim_model::controllers::{names, replica_set};
 
-use super::{ControllerEvent, ObjectRef, PodCreation, PodDeletion, PodTemplate};
+use super::{
+    ControllerAction, ControllerEvent, Expectations, ObjectRef, PodCreation, PodDeletion,
+    PodTemplate,
+};
 
 /// A number below its argument, from the caller's seeded generator.
 pub type Draw<'a> = &'a mut dyn FnMut(u32) -> u32;
@@ -25,8 +28,9 @@ pub fn generated_pod_name(owner: &str, taken: &mut BTreeSet<String>, draw: Draw<
     }
 }
 
-/// `count` creations of `template` for `owner`, named by `name_of(i)`, in slow-start
-/// batches, each carrying its `SuccessfulCreate` event.
+/// `count` creations of `template` for `owner`, each named (and, for a DaemonSet, pinned to
+/// a node) by `name_and_node`, in slow-start batches, each carrying its `SuccessfulCreate`
+/// event.
 pub fn creations(
     owner: &ObjectRef,
     template: &PodTemplate,
@@ -84,6 +88,22 @@ pub fn failed_create_event(owner: &ObjectRef, error: &str) -> ControllerEvent {
         replica_set::FAILED_CREATE,
         format!("Error creating: {error}"),
     )
+}
+
+/// A creation the API server did not carry out: no longer expected, and, when it was refused
+/// rather than skipped, a `FailedCreate` event (see
+/// [`ReplicaSet::creation_refused`](super::ReplicaSet::creation_refused)).
+pub fn refused(
+    expectations: &mut Expectations,
+    owner: &ObjectRef,
+    name: &str,
+    error: Option<&str>,
+) -> Vec<ControllerAction> {
+    expectations.creation_refused(name);
+    error
+        .map(|error| ControllerAction::Event(failed_create_event(owner, error)))
+        .into_iter()
+        .collect()
 }
 
 #[cfg(test)]

@@ -123,13 +123,7 @@ impl Job {
     /// A creation of the last sync did not happen (see
     /// [`ReplicaSet::creation_refused`](super::ReplicaSet::creation_refused)).
     pub fn creation_refused(&mut self, name: &str, error: Option<&str>) -> Vec<ControllerAction> {
-        self.expectations.creation_refused(name);
-        error
-            .map(|error| {
-                ControllerAction::Event(pod_control::failed_create_event(&self.object, error))
-            })
-            .into_iter()
-            .collect()
+        pod_control::refused(&mut self.expectations, &self.object, name, error)
     }
 
     /// One sync over the Job's pods at `now`.

@@ -147,13 +147,7 @@ impl ReplicaSet {
     /// skipped it because an earlier batch had a refusal (`None`: no event). Either way it is
     /// no longer expected.
     pub fn creation_refused(&mut self, name: &str, error: Option<&str>) -> Vec<ControllerAction> {
-        self.expectations.creation_refused(name);
-        error
-            .map(|error| {
-                ControllerAction::Event(pod_control::failed_create_event(&self.object, error))
-            })
-            .into_iter()
-            .collect()
+        pod_control::refused(&mut self.expectations, &self.object, name, error)
     }
 
     /// `manageReplicas`.
