@@ -158,3 +158,77 @@ fn a_failed_pod_is_deleted_and_made_again_and_on_delete_waits_for_a_deletion() {
     assert_eq!(made.revision, set.status().update_revision);
     assert_eq!(made.template.spec.containers[0].image, "db:v2");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// For any size, policy, partition and order of pods becoming ready: with OrderedReady
+    /// no ordinal is created before every lower one is Running and Ready; a rolling update
+    /// never has more than one pod of the wanted ordinals missing or unready at a time once
+    /// the set was ready; and both the scale-up and the update finish, with the partition's
+    /// pods left at the old revision.
+    #[test]
+    fn scale_up_and_rolling_update_keep_their_order_and_finish(
+        replicas in 0u32..7,
+        parallel in proptest::prelude::any::<bool>(),
+        partition in 0u32..8,
+        readiness in proptest::collection::vec(proptest::prelude::any::<u16>(), 1..20),
+    ) {
+        let mut spec = StatefulSetSpec::new(replicas, template("db:v1"));
+        if parallel {
+            spec.pod_management_policy = PodManagementPolicy::Parallel;
+        }
+        let mut set = StatefulSet::new("db", spec);
+        let mut api = FakeApi::default();
+        let mut updating = false;
+        let mut finished = false;
+        for step in 0..500u64 {
+            let now = t(step);
+            let actions = set.sync(&api.pods.clone(), now);
+            for made in actions.iter().filter_map(ControllerAction::as_creation) {
+                let ordinal: u32 = made.name["db-".len()..].parse().unwrap();
+                if !parallel {
+                    for lower in 0..ordinal {
+                        let name = format!("db-{lower}");
+                        proptest::prop_assert!(
+                            api.pods.iter().any(|p| p.name == name && p.is_running_and_ready()),
+                            "db-{} created before {} was ready", ordinal, name
+                        );
+                    }
+                }
+            }
+            api.apply(now, actions);
+            if updating {
+                let unready = (0..replicas)
+                    .filter(|o| !api.pods.iter().any(|p| p.name == format!("db-{o}") && p.is_running_and_ready()))
+                    .count();
+                proptest::prop_assert!(unready <= 1, "step {}: {} pods down during the update", step, unready);
+            }
+            let all_ready = api.pods.len() as u32 == replicas && api.pods.iter().all(PodView::is_running_and_ready);
+            if all_ready && !updating {
+                updating = true;
+                let mut spec = set.spec().clone();
+                spec.template = template("db:v2");
+                spec.update_strategy = StatefulSetUpdateStrategy::RollingUpdate { partition };
+                set.set_spec(spec);
+                continue;
+            }
+            if all_ready && updating && set.status().updated == replicas.saturating_sub(partition) {
+                finished = true;
+                break;
+            }
+            // Ready one pending pod, chosen by the script.
+            let pending: Vec<String> = api.pods.iter().filter(|p| !p.is_ready()).map(|p| p.name.clone()).collect();
+            if !pending.is_empty() {
+                let pick = usize::from(readiness[step as usize % readiness.len()]) % pending.len();
+                api.ready(&pending[pick], now);
+            }
+        }
+        proptest::prop_assert!(finished, "never finished");
+        let v1 = rules::revision_name("db", &template("db:v1").hash(None));
+        for pod in &api.pods {
+            let ordinal: u32 = pod.name["db-".len()..].parse().unwrap();
+            proptest::prop_assert_eq!(pod.revision == v1, ordinal < partition, "{}", pod.name);
+        }
+    }
+}
