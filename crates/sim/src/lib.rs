@@ -46,6 +46,7 @@ mod apiserver;
 mod audit;
 pub mod config;
 mod containerd;
+pub mod controllers;
 mod cri;
 pub mod engine;
 pub mod error;

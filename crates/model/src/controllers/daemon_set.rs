@@ -4,6 +4,8 @@
 //! Unlike a Deployment's, both percentages round up, of the number of nodes that should
 //! run the daemon.
 
+use std::time::Duration;
+
 use super::IntOrPercent;
 
 /// `rollingUpdate.maxUnavailable` when unset.
@@ -13,6 +15,21 @@ pub const DEFAULT_MAX_SURGE: IntOrPercent = IntOrPercent::Int(0);
 /// The most daemon pods one sync creates or deletes ("values that are too high can cause
 /// registry DoS issues").
 pub const BURST_REPLICAS: u32 = 250;
+
+/// The first window of the back-off before a failed daemon pod on a node is deleted again
+/// (`failedPodsBackoff`, `NewBackOff(1*time.Second, 15*time.Minute)` in the controller
+/// manager's `startDaemonSetController`).
+pub const FAILED_POD_BACKOFF_INITIAL: Duration = Duration::from_secs(1);
+/// The largest window of that back-off.
+pub const FAILED_POD_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
+/// The reason of the Warning event when a daemon pod failed (`FailedDaemonPodReason`).
+pub const FAILED_DAEMON_POD: &str = "FailedDaemonPod";
+
+/// That event's message (`podsShouldBeOnNode`):
+/// `Found failed daemon pod default/agent-x7k2p on node node-3, will try to kill it`.
+pub fn failed_pod_message(namespace: &str, pod: &str, node: &str) -> String {
+    format!("Found failed daemon pod {namespace}/{pod} on node {node}, will try to kill it")
+}
 
 /// The resolved fenceposts of one DaemonSet rollout step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +84,10 @@ mod tests {
                 surge: 2,
                 unavailable: 0
             }
+        );
+        assert_eq!(
+            failed_pod_message("default", "agent-x7k2p", "node-3"),
+            "Found failed daemon pod default/agent-x7k2p on node node-3, will try to kill it"
         );
         // Nothing to schedule: nothing may be unavailable.
         assert_eq!(

@@ -26,6 +26,31 @@ pub const DEFAULT_MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Percent(25);
 pub const POD_TEMPLATE_HASH_LABEL: &str = "pod-template-hash";
 /// The reason of the events the controller records when it resizes a ReplicaSet.
 pub const SCALING_REPLICA_SET: &str = "ScalingReplicaSet";
+/// The condition type that tracks a rollout (`DeploymentProgressing`).
+pub const PROGRESSING: &str = "Progressing";
+/// The condition type that says whether enough pods are available (`DeploymentAvailable`).
+pub const AVAILABLE: &str = "Available";
+/// `Progressing` when the controller created the new ReplicaSet (`NewRSReason`).
+pub const NEW_REPLICA_SET_CREATED: &str = "NewReplicaSetCreated";
+/// `Progressing` while the rollout moves (`ReplicaSetUpdatedReason`).
+pub const REPLICA_SET_UPDATED: &str = "ReplicaSetUpdated";
+/// `Progressing` once the rollout completed (`NewRSAvailableReason`).
+pub const NEW_REPLICA_SET_AVAILABLE: &str = "NewReplicaSetAvailable";
+/// `Progressing` false once no progress was seen for `progressDeadlineSeconds`
+/// (`TimedOutReason`).
+pub const PROGRESS_DEADLINE_EXCEEDED: &str = "ProgressDeadlineExceeded";
+/// `Available` true (`MinimumReplicasAvailable`).
+pub const MINIMUM_REPLICAS_AVAILABLE: &str = "MinimumReplicasAvailable";
+/// `Available` false (`MinimumReplicasUnavailable`).
+pub const MINIMUM_REPLICAS_UNAVAILABLE: &str = "MinimumReplicasUnavailable";
+/// The `Available` messages, true and false.
+pub const MINIMUM_AVAILABILITY_MESSAGES: [&str; 2] = [
+    "Deployment has minimum availability.",
+    "Deployment does not have minimum availability.",
+];
+/// What `requeueStuckDeployment` adds to the time left before the deadline ("to avoid
+/// milliseconds skew in AddAfter"), so the check runs just after it.
+pub const STUCK_REQUEUE_SLACK: Duration = Duration::from_secs(1);
 
 /// How far a rolling update may go past and below `replicas`, resolved to pod counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +141,28 @@ pub fn available_scale_down(available_pods: u32, replicas: u32, max_unavailable:
 pub fn scaling_message(replica_set: &str, to: u32, from: u32) -> String {
     let direction = if to >= from { "up" } else { "down" };
     format!("Scaled {direction} replica set {replica_set} to {to} from {from}")
+}
+
+/// The `ScalingReplicaSet` event when the controller creates a new ReplicaSet of `to` pods
+/// (`sync.go` `getNewReplicaSet`, an older word order than [`scaling_message`]'s):
+/// `Scaled up replica set web-5d4f8c7b9 from 0 to 3`.
+pub fn created_message(replica_set: &str, to: u32) -> String {
+    format!("Scaled up replica set {replica_set} from 0 to {to}")
+}
+
+/// The `Progressing` messages of `progress.go` `syncRolloutStatus` and `sync.go`, naming the
+/// new ReplicaSet, by reason.
+pub fn progressing_message(reason: &str, replica_set: &str) -> String {
+    match reason {
+        NEW_REPLICA_SET_CREATED => format!("Created new replica set \"{replica_set}\""),
+        NEW_REPLICA_SET_AVAILABLE => {
+            format!("ReplicaSet \"{replica_set}\" has successfully progressed.")
+        }
+        PROGRESS_DEADLINE_EXCEEDED => {
+            format!("ReplicaSet \"{replica_set}\" has timed out progressing.")
+        }
+        _ => format!("ReplicaSet \"{replica_set}\" is progressing."),
+    }
 }
 
 #[cfg(test)]
@@ -235,6 +282,30 @@ mod tests {
             }
             prop_assert!(finished, "the rollout of {replicas} with {surge_field}/{unavailable_field} never finished");
         }
+    }
+
+    #[test]
+    fn creation_and_progress_messages_are_word_for_word() {
+        assert_eq!(
+            created_message("web-5d4f8c7b9", 3),
+            "Scaled up replica set web-5d4f8c7b9 from 0 to 3"
+        );
+        assert_eq!(
+            progressing_message(PROGRESS_DEADLINE_EXCEEDED, "web-5d4f8c7b9"),
+            "ReplicaSet \"web-5d4f8c7b9\" has timed out progressing."
+        );
+        assert_eq!(
+            progressing_message(NEW_REPLICA_SET_AVAILABLE, "web-5d4f8c7b9"),
+            "ReplicaSet \"web-5d4f8c7b9\" has successfully progressed."
+        );
+        assert_eq!(
+            progressing_message(REPLICA_SET_UPDATED, "web-5d4f8c7b9"),
+            "ReplicaSet \"web-5d4f8c7b9\" is progressing."
+        );
+        assert_eq!(
+            progressing_message(NEW_REPLICA_SET_CREATED, "web-5d4f8c7b9"),
+            "Created new replica set \"web-5d4f8c7b9\""
+        );
     }
 
     #[test]

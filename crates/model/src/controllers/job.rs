@@ -25,6 +25,23 @@ pub const MAX_POD_CREATE_DELETE_PER_SYNC: u32 = 500;
 pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 /// The condition reason when failures passed `backoffLimit`.
 pub const BACKOFF_LIMIT_EXCEEDED: &str = "BackoffLimitExceeded";
+/// The message of a `DeadlineExceeded` condition and event.
+pub const DEADLINE_EXCEEDED_MESSAGE: &str = "Job was active longer than specified deadline";
+/// The message of a `BackoffLimitExceeded` condition and event.
+pub const BACKOFF_LIMIT_EXCEEDED_MESSAGE: &str = "Job has reached the specified backoff limit";
+/// The condition reason when enough pods succeeded (releases since the `SuccessCriteriaMet`
+/// condition, 1.31).
+pub const COMPLETIONS_REACHED: &str = "CompletionsReached";
+/// The message of the `SuccessCriteriaMet` and `Complete` conditions.
+pub const COMPLETIONS_REACHED_MESSAGE: &str = "Reached expected number of succeeded pods";
+/// The event reason and message when the Job completes.
+pub const COMPLETED_EVENT: (&str, &str) = ("Completed", "Job completed");
+/// The conditions a finishing Job gets, interim then final: `SuccessCriteriaMet` then
+/// `Complete`; `FailureTarget` then `Failed` (the interim one is set first and the final one
+/// once the Job's pods have terminated).
+pub const SUCCESS_CONDITIONS: [&str; 2] = ["SuccessCriteriaMet", "Complete"];
+/// See [`SUCCESS_CONDITIONS`].
+pub const FAILURE_CONDITIONS: [&str; 2] = ["FailureTarget", "Failed"];
 
 /// `manageJob`'s `wantActive`: with `completions`, what remains of them, at most
 /// `parallelism`; without, `parallelism` until a pod succeeded and then what runs.

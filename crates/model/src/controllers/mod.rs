@@ -13,6 +13,7 @@
 //! - [`replica_set`]: `BurstReplicas` and `slowStartBatch`.
 //! - [`daemon_set`]: the DaemonSet's surge and unavailability (both round up).
 //! - [`job`]: the pod failure back-off and the Job's defaults.
+//! - [`stateful_set`]: a StatefulSet's pod names, ordinals and event wording.
 //! - [`names`]: `pod-template-hash` (FNV-32a, `SafeEncodeString`) and `generateName`'s
 //!   five-character suffix alphabet.
 
@@ -22,5 +23,6 @@ pub mod int_or_percent;
 pub mod job;
 pub mod names;
 pub mod replica_set;
+pub mod stateful_set;
 
 pub use int_or_percent::{IntOrPercent, IntOrPercentError};

@@ -1,0 +1,105 @@
+//! `ControllerExpectations` (`pkg/controller/controller_utils.go`): the creations and
+//! deletions a controller asked for and has not yet seen in its pod view. While some are
+//! outstanding a sync only refreshes status, so a view that lags behind the API server never
+//! makes a controller create twice; after `ExpectationsTimeout` (5 minutes) it stops waiting.
+
+use std::collections::BTreeSet;
+
+use pullsim_model::SimTime;
+use pullsim_model::controllers::replica_set::EXPECTATIONS_TIMEOUT;
+
+use super::PodView;
+
+/// Outstanding creations and deletions, by pod name, and when they were set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expectations {
+    creations: BTreeSet<String>,
+    deletions: BTreeSet<String>,
+    set_at: Option<SimTime>,
+}
+
+impl Expectations {
+    /// Expects `creations` to appear and `deletions` to go, from `now`.
+    pub fn expect(
+        &mut self,
+        creations: impl IntoIterator<Item = String>,
+        deletions: impl IntoIterator<Item = String>,
+        now: SimTime,
+    ) {
+        self.creations.extend(creations);
+        self.deletions.extend(deletions);
+        if !self.creations.is_empty() || !self.deletions.is_empty() {
+            self.set_at = Some(now);
+        }
+    }
+
+    /// A creation that will never be seen (the API server refused it).
+    pub fn creation_refused(&mut self, name: &str) {
+        self.creations.remove(name);
+    }
+
+    /// Crosses off what `pods` shows done; whether nothing is outstanding, or the wait has
+    /// passed `ExpectationsTimeout` (then everything is forgotten).
+    pub fn satisfied(&mut self, pods: &[PodView], now: SimTime) -> bool {
+        if !self.creations.is_empty() || !self.deletions.is_empty() {
+            let seen: BTreeSet<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+            self.creations.retain(|name| !seen.contains(name.as_str()));
+            let present: BTreeSet<&str> = pods
+                .iter()
+                .filter(|p| !p.deleting)
+                .map(|p| p.name.as_str())
+                .collect();
+            self.deletions
+                .retain(|name| present.contains(name.as_str()));
+        }
+        if self.creations.is_empty() && self.deletions.is_empty() {
+            self.set_at = None;
+            return true;
+        }
+        if self
+            .set_at
+            .is_some_and(|at| now.saturating_since(at) > EXPECTATIONS_TIMEOUT)
+        {
+            *self = Expectations::default();
+            return true;
+        }
+        false
+    }
+
+    /// When the wait for outstanding expectations times out.
+    pub fn timeout_at(&self) -> Option<SimTime> {
+        self.set_at
+            .map(|at| at + EXPECTATIONS_TIMEOUT + std::time::Duration::from_nanos(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outstanding_work_blocks_until_seen_or_timed_out() {
+        let t0 = SimTime::from_secs(1);
+        let mut e = Expectations::default();
+        assert!(e.satisfied(&[], t0));
+        e.expect(["a".to_owned()], ["old".to_owned()], t0);
+        let old = PodView::pending("old", "rs", "rs", SimTime::EPOCH);
+        let a = PodView::pending("a", "rs", "rs", t0);
+        assert!(!e.satisfied(std::slice::from_ref(&old), t0));
+        assert!(!e.satisfied(&[old.clone(), a.clone()], t0));
+        assert!(e.satisfied(std::slice::from_ref(&a), t0));
+        e.expect(["b".to_owned()], [], t0);
+        assert_eq!(
+            e.timeout_at(),
+            Some(t0 + EXPECTATIONS_TIMEOUT + std::time::Duration::from_nanos(1))
+        );
+        assert!(!e.satisfied(&[], t0 + EXPECTATIONS_TIMEOUT));
+        assert!(e.satisfied(
+            &[],
+            t0 + EXPECTATIONS_TIMEOUT + std::time::Duration::from_secs(1)
+        ));
+        e.expect(["c".to_owned()], [], t0);
+        e.creation_refused("c");
+        assert!(e.satisfied(&[], t0));
+    }
+}
