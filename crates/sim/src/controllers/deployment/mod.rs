@@ -13,7 +13,7 @@
 //! - Recreate scales every old ReplicaSet to 0, waits until no old pod is left, then creates
 //!   or scales the new one to `replicas`;
 //! - a change of `replicas` (a ReplicaSet whose `desired-replicas` annotation differs) is a
-//!   sync of its own ([`scaling`]): the one active ReplicaSet is resized, or, during a
+//!   sync of its own (`scaling.rs`): the one active ReplicaSet is resized, or, during a
 //!   rollout, every active one in proportion to its size;
 //! - Progressing: `ReplicaSetUpdated` whenever a count moved, `NewReplicaSetAvailable` when
 //!   complete, `ProgressDeadlineExceeded` (False) once nothing moved for
