@@ -140,7 +140,31 @@ pub fn available_scale_down(available_pods: u32, replicas: u32, max_unavailable:
 /// the message gained the previous size): `Scaled up replica set web-5d4f8c7b9 to 3 from 1`.
 pub fn scaling_message(replica_set: &str, to: u32, from: u32) -> String {
     let direction = if to >= from { "up" } else { "down" };
+    scaling_message_as(direction, replica_set, to, from)
+}
+
+/// The same message with the direction the caller names: proportional scaling
+/// (`sync.go` `scale`) names the whole operation's, `up` or `down`.
+pub fn scaling_message_as(direction: &str, replica_set: &str, to: u32, from: u32) -> String {
     format!("Scaled {direction} replica set {replica_set} to {to} from {from}")
+}
+
+/// `getReplicaSetFraction`: how many pods a ReplicaSet of `size` gains (or loses) when the
+/// Deployment's `replicas + maxSurge` goes from `max_before` (its `max-replicas` annotation,
+/// or the Deployment's pod count without one) to `max_now`: `round(size x max_now /
+/// max_before) - size`, the whole size lost when `replicas` becomes 0, and nothing when
+/// `max_before` is 0.
+pub fn replica_set_fraction(size: u32, replicas: u32, max_now: u32, max_before: u32) -> i64 {
+    if replicas == 0 {
+        return -i64::from(size);
+    }
+    if max_before == 0 {
+        return 0;
+    }
+    // integer.RoundToInt32 (half away from zero) of a non-negative quotient, exactly.
+    let (numerator, denominator) = (u64::from(size) * u64::from(max_now), u64::from(max_before));
+    let rounded = (2 * numerator + denominator) / (2 * denominator);
+    i64::try_from(rounded).unwrap_or(i64::MAX) - i64::from(size)
 }
 
 /// The `ScalingReplicaSet` event when the controller creates a new ReplicaSet of `to` pods
@@ -305,6 +329,22 @@ mod tests {
         assert_eq!(
             progressing_message(NEW_REPLICA_SET_CREATED, "web-5d4f8c7b9"),
             "Created new replica set \"web-5d4f8c7b9\""
+        );
+    }
+
+    #[test]
+    fn proportions_follow_the_old_and_new_maximum() {
+        // The documentation's example: 8 old and 5 new pods of a 10 + 3 Deployment scaled
+        // to 15 + 3 gain 3 and 2.
+        assert_eq!(replica_set_fraction(8, 15, 18, 13), 3);
+        assert_eq!(replica_set_fraction(5, 15, 18, 13), 2);
+        assert_eq!(replica_set_fraction(5, 0, 0, 13), -5);
+        assert_eq!(replica_set_fraction(5, 4, 5, 0), 0);
+        // Halves round away from zero: 1 x 3 / 2 = 1.5 -> 2.
+        assert_eq!(replica_set_fraction(1, 2, 3, 2), 1);
+        assert_eq!(
+            scaling_message_as("up", "web-1", 3, 4),
+            "Scaled up replica set web-1 to 3 from 4"
         );
     }
 

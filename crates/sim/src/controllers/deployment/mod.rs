@@ -12,9 +12,9 @@
 //!   while `replicas - maxUnavailable` stay available, oldest ReplicaSet first;
 //! - Recreate scales every old ReplicaSet to 0, waits until no old pod is left, then creates
 //!   or scales the new one to `replicas`;
-//! - a change of `replicas` with a single active ReplicaSet resizes it (the `sync` path);
-//!   with several (a scale during a rollout) upstream scales them proportionally, which
-//!   pullsim does not model: the rollout's own rules bring them to the new size;
+//! - a change of `replicas` (a ReplicaSet whose `desired-replicas` annotation differs) is a
+//!   sync of its own (`scaling.rs`): the one active ReplicaSet is resized, or, during a
+//!   rollout, every active one in proportion to its size;
 //! - Progressing: `ReplicaSetUpdated` whenever a count moved, `NewReplicaSetAvailable` when
 //!   complete, `ProgressDeadlineExceeded` (False) once nothing moved for
 //!   `progressDeadlineSeconds`, checked at the requeue one second after the deadline;
@@ -51,6 +51,11 @@ pub struct DeploymentStatus {
 struct Revision {
     replica_set: ReplicaSet,
     revision: u64,
+    /// `deployment.kubernetes.io/desired-replicas`: the Deployment's `replicas` when this
+    /// ReplicaSet was last scaled.
+    desired: Option<u32>,
+    /// `deployment.kubernetes.io/max-replicas`: `replicas + maxSurge` then.
+    max: Option<u32>,
 }
 
 /// The `Progressing` condition and its `lastUpdateTime`.
@@ -70,7 +75,6 @@ pub struct Deployment {
     status: DeploymentStatus,
     progressing: Option<Progress>,
     available: Option<Condition>,
-    synced_replicas: Option<u32>,
     wakeup: Option<SimTime>,
 }
 
@@ -90,7 +94,6 @@ impl Deployment {
             status: DeploymentStatus::default(),
             progressing: None,
             available: None,
-            synced_replicas: None,
             wakeup: None,
         }
     }
@@ -188,40 +191,31 @@ impl Deployment {
         }
         self.sync_revision();
         let was_complete = self.complete(&self.status);
-        if !self.scaled_single(&mut actions) {
+        // syncDeployment: a change of replicas is handled alone, by `sync`.
+        let scaling = self.is_scaling_event();
+        if scaling {
+            self.scale_to_replicas(&mut actions);
+        } else {
             match self.spec.strategy {
                 DeploymentStrategy::RollingUpdate { .. } => self.rolling(now, &mut actions),
                 DeploymentStrategy::Recreate => self.recreate(pods, now, &mut actions),
             }
-        }
-        self.synced_replicas = Some(self.spec.replicas);
-        if was_complete {
-            self.clean_up(&mut actions);
+            if was_complete {
+                self.clean_up(&mut actions);
+            }
         }
         let mut wakeup = None;
         for r in &mut self.revisions {
             actions.extend(r.replica_set.sync(pods, now, &mut *draw));
             wakeup = earliest(wakeup, r.replica_set.next_wakeup());
         }
-        self.roll_out_status(now, &mut actions);
+        if scaling {
+            self.sync_status(&mut actions);
+        } else {
+            self.roll_out_status(now, &mut actions);
+        }
         self.wakeup = earliest(wakeup, self.stuck_check());
         actions
-    }
-
-    /// `isScalingEvent` and `sync`'s `scale` for one active (or only the latest) ReplicaSet.
-    fn scaled_single(&mut self, actions: &mut Vec<ControllerAction>) -> bool {
-        if self.synced_replicas.is_none_or(|r| r == self.spec.replicas) {
-            return false;
-        }
-        let active: Vec<usize> = (0..self.revisions.len())
-            .filter(|&i| self.revisions[i].replica_set.replicas() > 0)
-            .collect();
-        let target = match active.as_slice() {
-            [one] => *one,
-            [] if self.new_index().is_some() => self.new_index().unwrap_or_default(),
-            _ => return false,
-        };
-        self.scale(target, self.spec.replicas, actions)
     }
 
     /// `getNewReplicaSet`'s revision sync: a template that returns to an old ReplicaSet (a
@@ -251,9 +245,30 @@ impl Deployment {
             .map(|r| (r.replica_set.name(), r.revision))
     }
 
-    /// Sets ReplicaSet `index` to `to` with its `ScalingReplicaSet` event.
+    /// `scaleReplicaSetAndRecordEvent`: sets ReplicaSet `index` to `to` with its
+    /// `ScalingReplicaSet` event; nothing when it is that size already.
     fn scale(&mut self, index: usize, to: u32, actions: &mut Vec<ControllerAction>) -> bool {
-        let rs = &mut self.revisions[index].replica_set;
+        if self.revisions[index].replica_set.replicas() == to {
+            return false;
+        }
+        self.scale_as(index, to, None, actions)
+    }
+
+    /// `scaleReplicaSet`: sets the size and the replicas annotations; the event (worded with
+    /// `direction`, or by the sizes) only when the size changed.
+    fn scale_as(
+        &mut self,
+        index: usize,
+        to: u32,
+        direction: Option<&str>,
+        actions: &mut Vec<ControllerAction>,
+    ) -> bool {
+        let (surge, _) = self.surge_and_unavailable();
+        let replicas = self.spec.replicas;
+        let revision = &mut self.revisions[index];
+        revision.desired = Some(replicas);
+        revision.max = Some(replicas + surge);
+        let rs = &mut revision.replica_set;
         let from = rs.replicas();
         if from == to {
             return false;
@@ -264,10 +279,14 @@ impl Deployment {
             from,
             to,
         });
+        let message = match direction {
+            Some(direction) => rules::scaling_message_as(direction, rs.name(), to, from),
+            None => rules::scaling_message(rs.name(), to, from),
+        };
         actions.push(ControllerAction::Event(ControllerEvent::normal(
             &self.object,
             rules::SCALING_REPLICA_SET,
-            rules::scaling_message(rs.name(), to, from),
+            message,
         )));
         true
     }
@@ -321,9 +340,12 @@ impl Deployment {
                 actions,
             );
         }
+        let (surge, _) = self.surge_and_unavailable();
         self.revisions.push(Revision {
             replica_set,
             revision: max_revision + 1,
+            desired: Some(self.spec.replicas),
+            max: Some(self.spec.replicas + surge),
         });
         self.revisions.len() - 1
     }
@@ -536,8 +558,8 @@ impl Deployment {
         });
     }
 
-    /// `syncRolloutStatus`: the new status, `Available`, and `Progressing`.
-    fn roll_out_status(&mut self, now: SimTime, actions: &mut Vec<ControllerAction>) {
+    /// `syncDeploymentStatus`: the new status and `Available`; the status it replaced.
+    fn sync_status(&mut self, actions: &mut Vec<ControllerAction>) -> DeploymentStatus {
         let old = self.status;
         let new = self.calculate_status();
         let (_, max_unavailable) = self.surge_and_unavailable();
@@ -569,6 +591,13 @@ impl Deployment {
             self.available = Some(available);
         }
         self.status = new;
+        old
+    }
+
+    /// `syncRolloutStatus`: the new status, `Available`, and `Progressing`.
+    fn roll_out_status(&mut self, now: SimTime, actions: &mut Vec<ControllerAction>) {
+        let old = self.sync_status(actions);
+        let new = self.status;
         let Some(deadline) = self.spec.progress_deadline else {
             self.progressing = None;
             return;
@@ -640,5 +669,6 @@ impl Deployment {
     }
 }
 
+mod scaling;
 #[cfg(test)]
 mod tests;

@@ -293,6 +293,47 @@ fn scaling_a_settled_deployment_resizes_its_one_replica_set() {
 }
 
 #[test]
+fn scaling_a_stalled_rollout_shares_the_new_pods_in_proportion() {
+    // The documentation's example: 10 replicas, maxSurge 3, maxUnavailable 2, a missing
+    // image (8 old and 5 new pods), then scaled to 15: 3 more old and 2 more new.
+    let mut api = FakeApi::default();
+    let mut spec = DeploymentSpec::new(10, template("app:v1"));
+    spec.strategy = DeploymentStrategy::RollingUpdate {
+        max_surge: IntOrPercent::Int(3),
+        max_unavailable: IntOrPercent::Int(2),
+    };
+    let (mut d, old) = rolled_out(spec, &mut api);
+    let mut spec = d.spec().clone();
+    spec.template = template("app:missing");
+    d.set_spec(spec);
+    settle(&mut d, &mut api, t(100));
+    let new = d.new_replica_set().unwrap().name().to_owned();
+    assert_eq!(
+        (api.active_of(&old).len(), api.active_of(&new).len()),
+        (8, 5)
+    );
+    api.take_events();
+    let mut spec = d.spec().clone();
+    spec.replicas = 15;
+    d.set_spec(spec);
+    let first = d.sync(&api.pods.clone(), t(200), &mut api.draw());
+    api.apply(t(200), first);
+    assert_eq!(
+        scaling_events(&mut api),
+        [
+            format!("ScalingReplicaSet: Scaled up replica set {old} to 11 from 8"),
+            format!("ScalingReplicaSet: Scaled up replica set {new} to 7 from 5"),
+        ]
+    );
+    // The next syncs are the rollout's again: 18 pods is its surge limit, nothing moves.
+    settle(&mut d, &mut api, t(201));
+    assert_eq!(
+        (api.active_of(&old).len(), api.active_of(&new).len()),
+        (11, 7)
+    );
+}
+
+#[test]
 fn old_replica_sets_past_the_history_limit_are_deleted_once_complete() {
     let mut api = FakeApi::default();
     let mut spec = DeploymentSpec::new(1, template("app:v1"));

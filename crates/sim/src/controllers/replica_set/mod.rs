@@ -2,7 +2,7 @@
 //! `syncReplicaSet` and `manageReplicas`; docs/semantics.md §10.3): it keeps `replicas`
 //! active pods of its template, creating at most 500 a sync in slow-start batches of 1, 2, 4,
 //! ... (`<name>-<5 characters>`) and deleting the extra ones in the victim order of
-//! [`victims`](super::victims), and reports how many of its pods are ready and available.
+//! [`super::victims`], and reports how many of its pods are ready and available.
 //! A Deployment holds one of these per ReplicaSet and changes only its `replicas`.
 
 use std::collections::BTreeSet;
