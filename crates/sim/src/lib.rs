@@ -32,6 +32,9 @@
 //!   (manifests and indexes as containerd reads them), `platform_choice` (the child an
 //!   index resolved to), `holdings` (what each node's image store holds).
 //! - `network`: links shared fairly.
+//! - [`controllers`]: the workload controllers (ReplicaSet, Deployment, Job, StatefulSet,
+//!   DaemonSet) as pure reconcilers, pod views in and actions out (docs/semantics.md §10);
+//!   not yet driven by the API server's watch.
 //! - [`config`]: [`SimConfig`], node pools, links, kubelet settings, admission plugins.
 //! - [`api`]: Pods, containers, ServiceAccounts, workloads.
 //! - [`timeline`]: timeline [`Action`]s and their application.

@@ -17,7 +17,7 @@ use pullsim_model::SimTime;
 /// replacement) while near ones (requests, transfers) churn, and starts with bursts of
 /// tens of thousands of events at one instant, so the queue has three parts:
 /// - `far`: every event at or after `near_until`, in a slot of [`EventQueue::SLOT`] by its
-///   time, each slot a list in scheduling order (a [`Calendar`]), so scheduling far ahead
+///   time, each slot a list in scheduling order (a `Calendar`), so scheduling far ahead
 ///   is an append rather than a climb through a heap that no longer fits in the cache;
 /// - `run`: near events (before `near_until`) that arrived in order, each no earlier than
 ///   the one before it: a sorted list, so a burst costs an append and a pop from the front;

@@ -1,3 +1,5 @@
+//! The DaemonSet reconciler driven by scripts of pod changes (names, batches, events and
+//! conditions word for word).
 use std::time::Duration;
 
 use pullsim_model::controllers::IntOrPercent;

@@ -1,3 +1,5 @@
+//! The Deployment reconciler driven by scripts of pod changes (names, batches, events and
+//! conditions word for word).
 use proptest::prelude::*;
 use pullsim_model::controllers::IntOrPercent;
 

@@ -1,3 +1,5 @@
+//! The Job reconciler driven by scripts of pod changes (names, batches, events and
+//! conditions word for word).
 use super::*;
 use crate::api::{Container, Pod};
 use crate::controllers::PodTemplate;

@@ -1,3 +1,5 @@
+//! The ReplicaSet reconciler driven by scripts of pod changes (names, batches, events and
+//! conditions word for word).
 use std::sync::Arc;
 
 use super::*;
