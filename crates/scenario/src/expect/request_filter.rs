@@ -35,11 +35,10 @@ pub struct RequestFilter {
 }
 
 /// The request kinds a filter may name, each with the simulator's [`RequestKind`] it
-/// selects. `ping` is the API check `/v2/`, which the simulator's kind calls
-/// [`RequestKind::Other`] and the story names `ping` (`run/story.rs`); the simulator sends
-/// nothing else of that kind.
+/// selects (`ping` is the API check `/v2/`; the simulator's `Other`, any other path, is not
+/// a kind a filter names).
 pub(crate) const REQUEST_KINDS: [(&str, RequestKind); 4] = [
-    ("ping", RequestKind::Other),
+    ("ping", RequestKind::Ping),
     ("manifest", RequestKind::Manifest),
     ("blob", RequestKind::Blob),
     ("token", RequestKind::Token),
@@ -204,7 +203,7 @@ mod tests {
     #[test]
     fn every_request_kind_of_the_simulator_has_the_name_a_filter_reads() {
         let kinds = [
-            (RequestKind::Other, "ping"),
+            (RequestKind::Ping, "ping"),
             (RequestKind::Manifest, "manifest"),
             (RequestKind::Blob, "blob"),
             (RequestKind::Token, "token"),
@@ -220,7 +219,7 @@ mod tests {
     fn a_filter_is_written_with_every_field_it_sets() {
         let filter = RequestFilter {
             method: Some("HEAD".to_owned()),
-            kind: Some(RequestKind::Other),
+            kind: Some(RequestKind::Ping),
             status: Some(200),
             repository: Some("team/app".to_owned()),
             node: Some(pullsim_sim::ADMISSION_CLIENT.to_owned()),

@@ -112,6 +112,8 @@ pub enum RequestKind {
     Blob,
     /// The token endpoint.
     Token,
+    /// The API version check, `/v2/`.
+    Ping,
     /// Anything else.
     Other,
 }
@@ -126,6 +128,8 @@ impl RequestKind {
             RequestKind::Blob
         } else if path.ends_with("/token") || path == "/token" {
             RequestKind::Token
+        } else if path == "/v2/" || path == "/v2" {
+            RequestKind::Ping
         } else {
             RequestKind::Other
         }
@@ -137,6 +141,7 @@ impl RequestKind {
             RequestKind::Manifest => "manifest",
             RequestKind::Blob => "blob",
             RequestKind::Token => "token",
+            RequestKind::Ping => "ping",
             RequestKind::Other => "other",
         }
     }
@@ -332,4 +337,21 @@ pub struct TraceRecord {
     pub time: SimTime,
     /// What happened.
     pub event: TraceEvent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_kinds_by_path() {
+        let kind = RequestKind::of_target;
+        assert_eq!(kind("/v2/"), RequestKind::Ping);
+        assert_eq!(kind("/v2?x=1"), RequestKind::Ping);
+        assert_eq!(kind("/v2/a/manifests/1"), RequestKind::Manifest);
+        assert_eq!(kind("/v2/a/blobs/sha256:00"), RequestKind::Blob);
+        assert_eq!(kind("/token?scope=x"), RequestKind::Token);
+        assert_eq!(kind("/v2/_catalog"), RequestKind::Other);
+        assert_eq!(RequestKind::Ping.as_str(), "ping");
+    }
 }

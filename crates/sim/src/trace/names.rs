@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::Sim;
 use crate::api::ContainerRef;
-use crate::trace::{PodId, RequestKind};
+use crate::trace::PodId;
 
 /// A pod instance: a re-created pod has the same name and a new `instance`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -82,16 +82,6 @@ pub(super) fn field_path_name(path: &str) -> String {
         .to_owned()
 }
 
-/// The simulator's kind of a request, with the API check (`/v2/`) told apart from other
-/// paths, as expectations name it.
-pub(super) fn request_kind(kind: RequestKind, target: &str) -> &'static str {
-    let path = target.split('?').next().unwrap_or(target);
-    match kind {
-        RequestKind::Other if path == "/v2/" || path == "/v2" => "ping",
-        other => other.as_str(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,16 +90,5 @@ mod tests {
     fn field_paths_name_their_container() {
         assert_eq!(field_path_name("spec.containers{web}"), "web");
         assert_eq!(field_path_name("spec.initContainers{setup}"), "setup");
-    }
-
-    #[test]
-    fn the_api_check_is_a_ping() {
-        assert_eq!(request_kind(RequestKind::Other, "/v2/"), "ping");
-        assert_eq!(request_kind(RequestKind::Other, "/v2?x=1"), "ping");
-        assert_eq!(request_kind(RequestKind::Other, "/token"), "other");
-        assert_eq!(
-            request_kind(RequestKind::Manifest, "/v2/a/manifests/1"),
-            "manifest"
-        );
     }
 }

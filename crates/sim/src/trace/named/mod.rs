@@ -16,7 +16,7 @@ use pullsim_model::credentials::CredentialSource;
 
 use crate::Sim;
 use crate::trace::line::{Line, LineContext, client_object};
-use crate::trace::names::{container_name, field_path_name, name, request_kind};
+use crate::trace::names::{container_name, field_path_name, name};
 use crate::trace::{
     AttemptOutcome, ContainerState, Credential, Instance, NodeOrAdmission, PodId, State,
     TraceEvent, duration, registry_failure, short_digests, size,
@@ -356,7 +356,7 @@ fn named_entry(sim: &Sim, event: &TraceEvent) -> Entry {
                 NodeOrAdmission::Admission => crate::ADMISSION_CLIENT.to_owned(),
             },
             method: (*method).to_owned(),
-            request_kind: request_kind(*kind, target).to_owned(),
+            request_kind: kind.as_str().to_owned(),
             target: target.clone(),
             status: *status,
             bytes: *body_bytes,
