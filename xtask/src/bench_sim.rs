@@ -142,7 +142,7 @@ fn growth(world: &str, from: u32, from_secs: f64, to: u32, to_secs: f64) -> Stri
     let verdict = if time <= most {
         "linear, goal met"
     } else {
-        "faster than linear, goal not met"
+        "more than linear, goal not met"
     };
     format!(
         "sim {world}: {nodes}x the nodes ({from} -> {to}) took {time:.2}x the time: {verdict} (at most {most:.2}x)"
