@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pullsim_model::units::parse_duration;
 use pullsim_scenario::Scenario;
-use pullsim_scenario::run::{RequestDetail, RunOptions, run as run_scenario};
+use pullsim_scenario::run::{RequestDetail, RunOptions, run as run_scenario, run_metrics};
 
 use crate::{CliError, Outcome};
 
@@ -69,7 +69,12 @@ pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliErr
             RequestDetail::Summary
         },
     };
-    let outcome = run_scenario(&scenario, &options);
+    // Figures alone need no trace unless an expectation is judged from it: a fleet-sized
+    // run then holds no records however long it runs.
+    let outcome = match args.format {
+        FormatArg::Metrics => run_metrics(&scenario, &options),
+        FormatArg::Text | FormatArg::Json => run_scenario(&scenario, &options),
+    };
     let printed = match args.format {
         FormatArg::Text => outcome.text(),
         FormatArg::Json => outcome.json(),
