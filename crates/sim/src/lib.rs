@@ -71,7 +71,7 @@ pub use config::{
 pub use engine::{EventQueue, Limits, SimRng};
 pub use error::SimError;
 pub use metrics::{Metrics, MetricsRecorder};
-pub use series::{POD_STATES, PodStates};
+pub use series::{POD_STATES, PodStates, WAITING_REASONS};
 pub use sim::Sim;
 pub use timeline::{Action, OutageKind};
 pub use trace::{

@@ -23,6 +23,11 @@ use crate::trace::{ContainerState, PodId, WaitReason};
 /// The length of one point.
 pub const MINUTE: Duration = Duration::from_secs(60);
 
+/// A container's waiting reasons, as its status shows them: the kubelet's own
+/// `ContainerCreating` and `PodInitializing`, then the image manager's (the part of
+/// [`POD_STATES`] between `Pending` and `Waiting`).
+pub const WAITING_REASONS: &[&str] = POD_STATES.split_at(1).1.split_at(9).0;
+
 /// The states pods are counted in, in the order of [`PodStates::counts`].
 pub const POD_STATES: [&str; 12] = [
     "Pending",
@@ -273,6 +278,27 @@ impl SeriesRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_reasons_are_the_kubelets_two_and_every_image_manager_reason() {
+        assert_eq!(
+            WAITING_REASONS[..2],
+            ["ContainerCreating", "PodInitializing"]
+        );
+        assert_eq!(WAITING_REASONS.len(), 9);
+        for reason in [
+            WaitingReason::ImagePullBackOff,
+            WaitingReason::ImageInspectError,
+            WaitingReason::ErrImagePull,
+            WaitingReason::ErrImageNeverPull,
+            WaitingReason::InvalidImageName,
+            WaitingReason::RegistryUnavailable,
+            WaitingReason::SignatureValidationFailed,
+        ] {
+            assert!(WAITING_REASONS.contains(&reason.as_str()), "{reason:?}");
+        }
+        assert!(!WAITING_REASONS.contains(&"Pending") && !WAITING_REASONS.contains(&"Waiting"));
+    }
 
     #[test]
     fn minutes_are_counted_from_the_start_and_cover_the_end() {

@@ -12,6 +12,8 @@ use crate::run::judge::{Entry, Evidence, Judged, Shown, Story};
 use crate::suggest::unknown_value_message;
 use crate::tree::Node;
 
+pub use pullsim_sim::WAITING_REASONS;
+
 /// The kind.
 pub(super) const KIND: Kind = Kind {
     key: "waitingReasons",
@@ -32,20 +34,6 @@ pub struct WaitingReasons {
     /// The reasons.
     pub reasons: Vec<String>,
 }
-
-/// Waiting reasons a container can show: the image manager's (pullsim-model's
-/// `WaitingReason`) and the kubelet's two generic ones.
-pub const WAITING_REASONS: [&str; 9] = [
-    "ContainerCreating",
-    "PodInitializing",
-    "ErrImagePull",
-    "ImagePullBackOff",
-    "ErrImageNeverPull",
-    "InvalidImageName",
-    "ImageInspectError",
-    "RegistryUnavailable",
-    "SignatureValidationFailed",
-];
 
 fn read(reading: &mut Reading<'_>, known: &Known, diagnostics: &mut Diagnostics) -> Option<Check> {
     reading.check_container(true, known, diagnostics);
@@ -72,7 +60,7 @@ pub(super) fn waiting_reason(node: &Node, diagnostics: &mut Diagnostics) -> Opti
     }
     diagnostics.error(
         node.position,
-        unknown_value_message("waiting reason", &written, &WAITING_REASONS),
+        unknown_value_message("waiting reason", &written, WAITING_REASONS),
     );
     None
 }
