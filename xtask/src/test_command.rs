@@ -43,6 +43,10 @@ const ALL_STEPS: &[Step] = &[
         cargo_args: &["test", "--workspace", "--doc"],
     },
     Step {
+        name: "docs",
+        cargo_args: &["doc", "--workspace", "--no-deps"],
+    },
+    Step {
         name: "scenarios",
         cargo_args: &["xtask", "run-scenarios"],
     },

@@ -4,13 +4,13 @@
 //! prints text for people or JSON for programs. It holds no kubelet rule of its own.
 //!
 //! Module map:
-//! - [`reference`](mod@reference): `pullsim ref`.
-//! - [`creds`]: `pullsim creds match` and `pullsim creds lookup`.
-//! - [`credential_files`]: reading the docker config files and Secret manifests `creds` takes.
-//! - [`registry_serve`]: `pullsim registry serve`, the fake registry over HTTP (the only
+//! - `reference`: `pullsim ref`.
+//! - `creds`: `pullsim creds match` and `pullsim creds lookup`.
+//! - `credential_files`: reading the docker config files and Secret manifests `creds` takes.
+//! - `registry_serve`: `pullsim registry serve`, the fake registry over HTTP (the only
 //!   command with a tokio runtime).
-//! - [`conformance`]: `pullsim conformance`, the conformance suite against real pullers.
-//! - [`run`](mod@run): `pullsim run`, one scenario simulated, its transcript or JSON.
+//! - `conformance`: `pullsim conformance`, the conformance suite against real pullers.
+//! - `run`: `pullsim run`, one scenario simulated, its transcript or JSON.
 //!
 //! Exit codes: 0 success; 1 when the answer is "no" (an invalid reference); 2 for bad usage
 //! or bad input, with a one-line error that names the file and what is wrong.

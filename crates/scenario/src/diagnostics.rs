@@ -2,7 +2,7 @@
 //! the list of all of them that [`Scenario::parse`](crate::Scenario::parse) returns.
 //!
 //! Reading never stops at the first mistake: every reader pushes its errors into one
-//! [`Diagnostics`] and carries on with what it could read, so a person fixing a file sees
+//! `Diagnostics` and carries on with what it could read, so a person fixing a file sees
 //! every problem in one run, in file order, each as `file:line:column: message`.
 
 use std::fmt;

@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Image specs, access rules and fault rules are read by the registry crate's own serde
-//! definitions through [`crate::bridge`], so their fields mean exactly what they mean to
+//! definitions through `crate::bridge`, so their fields mean exactly what they mean to
 //! `pullsim registry serve --catalog`. Each spec is also checked as the builder would check
 //! it, and accounts and rules as the registry would load them, so a bad one is reported here
 //! with its line instead of failing the run.

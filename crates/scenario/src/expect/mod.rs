@@ -23,8 +23,8 @@
 //! This module is the table of contents: [`KINDS`], the kinds in the order of the docs'
 //! table, and the reading of what every expectation may write besides its assertion (its
 //! subject: `pod`, `container`, `workload`, `registry`). Each kind is one file holding its
-//! type, its reader, its judge (a [`Judged`] from the run's
-//! [`Evidence`](crate::run::judge::Evidence)) and its row of the table in
+//! type, its reader, its judge (a `Judged` from the run's
+//! `Evidence`) and its row of the table in
 //! docs/scenario-format.md ([`Kind::docs`], checked against that file by a test):
 //! - `state`: [`StateAt`]; `events`: [`Events`]; `waiting_reasons`: [`WaitingReasons`];
 //!   `time_to_running`: [`TimeToRunning`]; `credentials_tried`: [`CredentialsTried`];

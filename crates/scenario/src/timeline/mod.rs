@@ -26,7 +26,7 @@
 //! `docs/scenario-format.md` (a test checks the two agree), its reader, and, when the
 //! simulator's action is known only once the world is built, that last step. A reader
 //! produces the simulator's own [`Action`]. This module is the table of contents:
-//! [`KINDS`] lists them, in the order the "needs exactly one action" error names them.
+//! `KINDS` lists them, in the order the "needs exactly one action" error names them.
 
 use pullsim_model::SimTime;
 use pullsim_sim::{Action, OutageKind};
