@@ -83,6 +83,12 @@ mod tests {
             hash,
             safe_encode(&fnv32a(b"containers: [app: registry.example.com/app:v1]").to_string())
         );
+        // A collision count salts the hash with its 8 little-endian bytes (a uint32 in the
+        // first four), after the template.
+        assert_eq!(
+            pod_template_hash("t", Some(0x0102_0304)),
+            safe_encode(&fnv32a(b"t\x04\x03\x02\x01\0\0\0\0").to_string())
+        );
         // A collision count changes the hash, and each template has its own.
         assert_ne!(
             pod_template_hash("t", Some(1)),

@@ -247,16 +247,7 @@ impl Registry {
             return manifest_invalid(format!("unsupported manifest media type {content_type:?}"));
         };
         match self.store_manifest(name, reference, kind, body, now) {
-            Ok(canonical) => {
-                let mut response = empty_response(201);
-                response
-                    .headers
-                    .append("Location", format!("/v2/{name}/manifests/{canonical}"));
-                response
-                    .headers
-                    .append("Docker-Content-Digest", canonical.to_string());
-                response
-            }
+            Ok(canonical) => created(format!("/v2/{name}/manifests/{canonical}"), &canonical),
             Err(response) => response,
         }
     }
@@ -381,10 +372,13 @@ impl Registry {
 
 /// 201 for a stored blob.
 fn blob_created(name: &str, digest: &Digest) -> Response {
+    created(format!("/v2/{name}/blobs/{digest}"), digest)
+}
+
+/// 201 for stored content: where it is now, and its digest.
+fn created(location: String, digest: &Digest) -> Response {
     let mut response = empty_response(201);
-    response
-        .headers
-        .append("Location", format!("/v2/{name}/blobs/{digest}"));
+    response.headers.append("Location", location);
     response
         .headers
         .append("Docker-Content-Digest", digest.to_string());
