@@ -340,6 +340,7 @@ fn read_spec(
         service_account_name: Some(account.unwrap_or_else(|| "default".to_owned())),
         node_name,
         node_selector,
+        ..PodSpec::default()
     })
 }
 
@@ -407,6 +408,7 @@ fn read_container(
             name: name?,
             image,
             image_pull_policy: Some(image_pull_policy),
+            readiness_delay: None,
         },
         position,
     ))

@@ -31,6 +31,9 @@ pub struct Container {
     /// `imagePullPolicy`; `None` (empty) is defaulted by the API server when the pod is
     /// created, with the model's rule (docs/semantics.md §2).
     pub image_pull_policy: Option<PullPolicy>,
+    /// `readinessProbe.initialDelaySeconds` when the container has a readiness probe: it is
+    /// Ready this long after it starts running. `None` (no probe): Ready once running.
+    pub readiness_delay: Option<Duration>,
 }
 
 impl Container {
@@ -40,6 +43,7 @@ impl Container {
             name: name.into(),
             image: image.into(),
             image_pull_policy: None,
+            readiness_delay: None,
         }
     }
 
@@ -66,6 +70,37 @@ pub struct PodSpec {
     pub node_name: Option<String>,
     /// `nodeSelector`: every pair must be among the node's labels.
     pub node_selector: BTreeMap<String, String>,
+    /// `restartPolicy`: what the kubelet does when a container exits.
+    pub restart_policy: RestartPolicy,
+    /// Not a Kubernetes field: how long each regular container runs before it exits 0
+    /// (the scenario's `runFor`). `None`: containers run until the pod is deleted.
+    pub run_for: Option<Duration>,
+}
+
+/// `spec.restartPolicy` of a pod.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RestartPolicy {
+    /// `Always` (the default): an exited container is started again (after the kubelet's
+    /// crash back-off), and the pod never finishes.
+    #[default]
+    Always,
+    /// `OnFailure`: a container that exits 0 stays exited; the pod is `Succeeded` once
+    /// every container has.
+    OnFailure,
+    /// `Never`: no container is started again; the pod is `Succeeded` when every container
+    /// exited 0, `Failed` otherwise.
+    Never,
+}
+
+impl RestartPolicy {
+    /// The policy as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartPolicy::Always => "Always",
+            RestartPolicy::OnFailure => "OnFailure",
+            RestartPolicy::Never => "Never",
+        }
+    }
 }
 
 /// A Pod as created through the API.

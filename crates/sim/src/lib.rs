@@ -40,6 +40,7 @@
 //! - [`timeline`]: timeline [`Action`]s and their application.
 //! - `memo`: pure answers computed once (image strings, keyrings and their lookups).
 //! - `audit`: invariant checks a test can run at any moment.
+//! - [`rollouts`]: rollout figures per workload object.
 //! - [`trace`]: the typed trace and its stable text form; [`metrics`]: figures folded
 //!   from the trace; [`series`]: its per-minute series (requests, pods by state).
 //! - [`error`]: the simulation's error type, [`SimError`].
@@ -57,20 +58,23 @@ mod kubelet;
 mod memo;
 pub mod metrics;
 mod network;
+pub mod rollouts;
 pub mod series;
 pub mod sim;
 pub mod timeline;
 pub mod trace;
 
-pub use api::{Container, ContainerRef, Pod, PodSpec, ServiceAccount, Workload};
+pub use api::{Container, ContainerRef, Pod, PodSpec, RestartPolicy, ServiceAccount, Workload};
 pub use apiserver::admission::ADMISSION_CLIENT;
 pub use config::{
     AdmissionConfig, DigestPinning, FailurePolicy, KubeletSettings, Link, NodePool, SimConfig,
     TraceLevel, WorkerJitter,
 };
+pub use controllers::{ObjectRef, WorkloadKind, WorkloadObject, WorkloadSpec};
 pub use engine::{EventQueue, Limits, SimRng};
 pub use error::SimError;
 pub use metrics::{Metrics, MetricsRecorder};
+pub use rollouts::{RevisionPods, RolloutMetrics};
 pub use series::{POD_STATES, PodStates, WAITING_REASONS};
 pub use sim::Sim;
 pub use timeline::{Action, OutageKind};

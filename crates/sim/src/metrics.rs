@@ -424,6 +424,7 @@ impl MetricsRecorder {
             pods_by_state,
             pods,
             workloads,
+            rollouts: Vec::new(),
         }
     }
 }
@@ -464,6 +465,9 @@ pub struct Metrics {
     pub pods_by_state: Vec<PodStates>,
     /// Tag drift per workload.
     pub workloads: Vec<WorkloadDrift>,
+    /// Rollout figures per workload object (absent from the JSON when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollouts: Vec<crate::rollouts::RolloutMetrics>,
     /// Every pod ever created, in creation order (not in the JSON document, whose `pods`
     /// table the runner writes).
     #[serde(skip)]

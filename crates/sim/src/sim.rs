@@ -354,6 +354,12 @@ impl Sim {
         id
     }
 
+    /// Creates the workload object at `at`, or, when one of the same kind, namespace and
+    /// name exists then, gives it this spec (`kubectl apply`).
+    pub fn apply_object(&mut self, at: SimTime, object: crate::controllers::WorkloadObject) {
+        self.schedule(at, Action::Apply(object));
+    }
+
     /// Whether every pod that exists (created, not deleted) has every regular container
     /// running.
     pub fn all_pods_running(&self) -> bool {

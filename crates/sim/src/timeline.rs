@@ -8,6 +8,7 @@ use pullsim_model::{Digest, Secret, SimTime};
 use pullsim_registry::{FaultMatch, FaultRule, ImageSpec, RegistryError, Verdict};
 
 use crate::api::Pod;
+use crate::controllers::{ObjectRef, WorkloadObject};
 use crate::engine::Event;
 use crate::error::SimError;
 use crate::sim::Sim;
@@ -117,6 +118,32 @@ pub enum Action {
         /// How many.
         count: u32,
     },
+    /// `kubectl apply`: create a workload object, or give the one of the same kind,
+    /// namespace and name this spec.
+    Apply(WorkloadObject),
+    /// `kubectl set image`: one container of a workload's pod template gets a new image.
+    SetImage {
+        /// The workload.
+        workload: ObjectRef,
+        /// The container's name (an init container's too).
+        container: String,
+        /// The new image, verbatim.
+        image: String,
+    },
+    /// `kubectl rollout restart`: the template's `kubectl.kubernetes.io/restartedAt`
+    /// annotation is set to the current instant, which makes a new revision.
+    RolloutRestart(ObjectRef),
+    /// `kubectl scale`: a Deployment's, ReplicaSet's or StatefulSet's `replicas` (a Job's
+    /// `parallelism`).
+    Scale {
+        /// The workload.
+        workload: ObjectRef,
+        /// The new count.
+        replicas: u32,
+    },
+    /// `kubectl delete`: the workload object goes, and its pods with it (background
+    /// cascading deletion).
+    DeleteWorkload(ObjectRef),
 }
 
 /// The error of a registry operation that a timeline action asked for at `at`.
@@ -272,6 +299,11 @@ impl Sim {
                 self.add_nodes(index, count)?;
                 self.timeline(format!("pool {pool}: {count} nodes added"));
             }
+            Action::Apply(_)
+            | Action::SetImage { .. }
+            | Action::RolloutRestart(_)
+            | Action::Scale { .. }
+            | Action::DeleteWorkload(_) => todo!("issue 15: the controllers' wiring"),
         }
         Ok(())
     }

@@ -12,6 +12,7 @@
 //! - [`spec`]: the workload specs ([`DeploymentSpec`], [`DaemonSetSpec`],
 //!   [`StatefulSetSpec`], [`JobSpec`]).
 //! - [`template`]: [`PodTemplate`], its canonical text and revision hash.
+//! - [`object`]: [`WorkloadObject`] and [`WorkloadSpec`], a workload as the simulator takes it.
 //! - [`pod_control`]: generated names, slow-start batches, the pod events.
 //! - [`victims`]: the order in which extra pods are deleted.
 //! - [`expectations`]: creations and deletions asked for and not yet seen.
@@ -24,6 +25,7 @@ pub mod daemon_set;
 pub mod deployment;
 pub mod expectations;
 pub mod job;
+pub mod object;
 pub mod pod_control;
 pub mod pod_view;
 pub mod replica_set;
@@ -42,12 +44,13 @@ pub use daemon_set::{DaemonSet, DaemonSetStatus};
 pub use deployment::{Deployment, DeploymentStatus};
 pub use expectations::Expectations;
 pub use job::{Job, JobOutcome, JobStatus};
+pub use object::{WorkloadObject, WorkloadSpec};
 pub use pod_control::Draw;
 pub use pod_view::{PodPhase, PodView};
 pub use replica_set::{ReplicaSet, ReplicaSetStatus};
 pub use spec::{
     DaemonSetSpec, DaemonSetUpdateStrategy, DeploymentSpec, DeploymentStrategy, JobSpec,
-    PodManagementPolicy, StatefulSetSpec, StatefulSetUpdateStrategy,
+    PodManagementPolicy, ReplicaSetSpec, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
 pub use stateful_set::{StatefulSet, StatefulSetStatus};
 pub use template::PodTemplate;

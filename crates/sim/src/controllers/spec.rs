@@ -68,6 +68,28 @@ impl DeploymentSpec {
     }
 }
 
+/// A ReplicaSet's `spec` (one created on its own, not by a Deployment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaSetSpec {
+    /// `replicas`.
+    pub replicas: u32,
+    /// `minReadySeconds`.
+    pub min_ready: Duration,
+    /// `template`.
+    pub template: PodTemplate,
+}
+
+impl ReplicaSetSpec {
+    /// A spec with `replicas` of `template`.
+    pub fn new(replicas: u32, template: PodTemplate) -> Self {
+        ReplicaSetSpec {
+            replicas,
+            min_ready: Duration::ZERO,
+            template,
+        }
+    }
+}
+
 /// `spec.updateStrategy` of a DaemonSet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DaemonSetUpdateStrategy {

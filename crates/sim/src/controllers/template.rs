@@ -43,6 +43,8 @@ impl PodTemplate {
             service_account_name,
             node_name,
             node_selector,
+            restart_policy,
+            run_for,
         } = &self.pod.spec;
         let mut text = format!("namespace: {}\n", self.pod.namespace);
         let mut container = |list: &str, c: &Container| {
@@ -50,8 +52,12 @@ impl PodTemplate {
                 name,
                 image,
                 image_pull_policy,
+                readiness_delay,
             } = c;
-            let _ = writeln!(text, "{list}: {name} {image} {image_pull_policy:?}");
+            let _ = writeln!(
+                text,
+                "{list}: {name} {image} {image_pull_policy:?} {readiness_delay:?}"
+            );
         };
         for c in init_containers {
             container("initContainer", c);
@@ -67,6 +73,8 @@ impl PodTemplate {
         for (key, value) in node_selector {
             let _ = writeln!(text, "nodeSelector: {key}={value}");
         }
+        let _ = writeln!(text, "restartPolicy: {}", restart_policy.as_str());
+        let _ = writeln!(text, "runFor: {run_for:?}");
         for (key, value) in &self.annotations {
             let _ = writeln!(text, "annotation: {key}={value}");
         }
@@ -116,7 +124,7 @@ mod tests {
         assert_ne!(v1.hash(None), v1.hash(Some(1)));
         assert!(
             v1.canonical_text()
-                .contains("container: app registry.example.com/app:v1 None")
+                .contains("container: app registry.example.com/app:v1 None None")
         );
     }
 }
