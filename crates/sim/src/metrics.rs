@@ -261,7 +261,11 @@ impl MetricsRecorder {
                     self.free_live.push(live);
                 }
             }
-            ApiChange::PodBound { .. } | ApiChange::NodeAdded { .. } => {}
+            ApiChange::PodBound { .. }
+            | ApiChange::NodeAdded { .. }
+            | ApiChange::PodReady { .. }
+            | ApiChange::PodSucceeded { .. }
+            | ApiChange::PodFailed { .. } => {}
         }
     }
 

@@ -96,6 +96,22 @@ impl Sim {
         self.api.pods[pod.0 as usize].node
     }
 
+    /// A pod's `status.phase` as controllers read it: `Succeeded` or `Failed` once it
+    /// finished, `Running` once every regular container ran, `Pending` before.
+    pub(crate) fn pod_phase(&self, pod: PodId) -> crate::controllers::PodPhase {
+        let state = &self.api.pods[pod.0 as usize].state;
+        match state.terminal {
+            Some(phase) => phase,
+            None if state.running_reported => crate::controllers::PodPhase::Running,
+            None => crate::controllers::PodPhase::Pending,
+        }
+    }
+
+    /// When the pod last became Ready, while it is.
+    pub(crate) fn pod_ready_since(&self, pod: PodId) -> Option<pullsim_model::SimTime> {
+        self.api.pods[pod.0 as usize].state.ready_since
+    }
+
     /// A pod's spec as admitted (policies defaulted, images pinned, secrets added).
     pub fn pod_spec(&self, pod: PodId) -> &PodSpec {
         &self.api.pods[pod.0 as usize].spec

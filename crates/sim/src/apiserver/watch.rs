@@ -24,6 +24,15 @@ pub(crate) enum ApiChange {
     /// Every regular container of a pod runs (reported once per pod). With no readiness
     /// probes in the model, this is also the moment the pod is ready.
     PodRunning { pod: PodId },
+    /// Every regular container of a running pod is Ready (reported once per pod; with no
+    /// readiness probe, at the same instant as `PodRunning`).
+    PodReady { pod: PodId },
+    /// Every container of a pod exited 0 and none will start again (`restartPolicy`
+    /// `OnFailure` or `Never`): the pod's phase is `Succeeded`.
+    PodSucceeded { pod: PodId },
+    /// A container of a pod exited non-zero and will not start again: the pod's phase is
+    /// `Failed`.
+    PodFailed { pod: PodId },
     /// A pod was deleted; its containers stopped at once (so this is also its
     /// termination).
     PodDeleted { pod: PodId },

@@ -48,6 +48,10 @@ pub(crate) struct PodState {
     pub(crate) containers: Vec<ContainerSlot>,
     pub(crate) sync: Option<SyncRun>,
     pub(crate) running_reported: bool,
+    /// When every regular container became Ready (`PodReady` was published), while it is.
+    pub(crate) ready_since: Option<SimTime>,
+    /// `Succeeded` or `Failed` once the pod finished for good.
+    pub(crate) terminal: Option<crate::controllers::PodPhase>,
 }
 
 impl PodState {
@@ -68,6 +72,8 @@ impl PodState {
             ],
             sync: None,
             running_reported: false,
+            ready_since: None,
+            terminal: None,
         }
     }
 }
@@ -405,6 +411,11 @@ impl Sim {
             self.api.pods[pod.0 as usize].state.running_reported = true;
             self.publish(ApiChange::PodRunning { pod });
             self.record(TraceEvent::PodRunning { pod });
+            let spec = &self.api.pods[pod.0 as usize].spec;
+            if spec.containers.iter().all(|c| c.readiness_delay.is_none()) {
+                self.api.pods[pod.0 as usize].state.ready_since = Some(self.now);
+                self.publish(ApiChange::PodReady { pod });
+            }
         }
     }
 
