@@ -74,6 +74,49 @@ impl Backoff {
         Backoff::new(Backoff::IMAGE_PULL_INITIAL, Backoff::IMAGE_PULL_MAX)
     }
 
+    /// `backOffPeriod`: the first window of the crash-loop back-off (`pkg/kubelet/kubelet.go`).
+    pub const CRASH_LOOP_INITIAL: Duration = Duration::from_secs(10);
+    /// `MaxContainerBackOff`: its largest window (`KubeletCrashLoopBackOffMax` unset).
+    pub const CRASH_LOOP_MAX: Duration = Duration::from_secs(300);
+
+    /// The kubelet's crash-loop back-off: a separate object from the image back-off, with
+    /// the same 10 s doubling to 300 s, keyed per container (`getStableKey`).
+    pub fn crash_loop() -> Backoff {
+        Backoff::new(Backoff::CRASH_LOOP_INITIAL, Backoff::CRASH_LOOP_MAX)
+    }
+
+    /// Go's `IsInBackOffSince(id, eventTime)` as the kubelet's `doBackOff` asks it, with
+    /// `eventTime` the exited container's `finishedAt`: false without an entry or when the
+    /// entry expired relative to `event_time` (more than `2 * max` after its last update),
+    /// else `now - event_time < backoff`.
+    pub fn is_in_backoff_since(&self, key: &str, event_time: SimTime, now: SimTime) -> bool {
+        match self.entries.get(key) {
+            Some(entry) if !self.has_expired(event_time, entry.last_update) => {
+                now < event_time + entry.backoff
+            }
+            _ => false,
+        }
+    }
+
+    /// Go's `Next(id, eventTime)` with the clock at `now`: the expiry is judged from
+    /// `event_time`, the entry is stamped `now` (the restart's instant).
+    pub fn next_since(&mut self, key: &str, event_time: SimTime, now: SimTime) {
+        let backoff = match self.entries.get(key) {
+            Some(entry) if !self.has_expired(event_time, entry.last_update) => entry
+                .backoff
+                .checked_mul(2)
+                .map_or(self.max, |doubled| doubled.min(self.max)),
+            _ => self.initial,
+        };
+        self.entries.insert(
+            key.to_owned(),
+            BackoffEntry {
+                backoff,
+                last_update: now,
+            },
+        );
+    }
+
     /// Records a failure for `key` at `now` (Go's `Next`): a missing or expired entry
     /// restarts at the initial window, a live one doubles up to the maximum.
     pub fn next(&mut self, key: &str, now: SimTime) {
@@ -151,6 +194,25 @@ mod tests {
 
     fn secs(s: u64) -> SimTime {
         SimTime::from_secs(s)
+    }
+
+    #[test]
+    fn crash_loop_windows_count_from_the_exit_and_expire_from_it() {
+        let mut crash = Backoff::crash_loop();
+        // The first exit: no entry, so the container restarts at once and a 10 s window opens.
+        assert!(!crash.is_in_backoff_since(KEY, secs(100), secs(101)));
+        crash.next_since(KEY, secs(100), secs(101));
+        // It exits again 5 s later: in back-off until 10 s after that exit.
+        assert!(crash.is_in_backoff_since(KEY, secs(106), secs(107)));
+        assert!(crash.is_in_backoff_since(KEY, secs(106), secs(115) + Duration::from_millis(999)));
+        assert!(!crash.is_in_backoff_since(KEY, secs(106), secs(116)));
+        crash.next_since(KEY, secs(106), secs(116));
+        assert_eq!(crash.get(KEY), Some(Duration::from_secs(20)));
+        assert_eq!(crash.entry(KEY).map(|e| e.last_update), Some(secs(116)));
+        // An exit more than 600 s after the last restart finds the entry expired.
+        assert!(!crash.is_in_backoff_since(KEY, secs(717), secs(717)));
+        crash.next_since(KEY, secs(717), secs(718));
+        assert_eq!(crash.get(KEY), Some(Duration::from_secs(10)));
     }
 
     #[test]

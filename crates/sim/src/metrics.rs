@@ -264,6 +264,7 @@ impl MetricsRecorder {
             ApiChange::PodBound { .. }
             | ApiChange::NodeAdded { .. }
             | ApiChange::PodReady { .. }
+            | ApiChange::PodUnready { .. }
             | ApiChange::PodSucceeded { .. }
             | ApiChange::PodFailed { .. } => {}
         }
@@ -300,12 +301,19 @@ impl MetricsRecorder {
                 }
                 let is_backoff = !tally.backoff.is_empty();
                 let mut started = None;
+                let mut stopped = None;
                 if let ContainerState::Running { digest, .. } = state
                     && !container.init
                     && !tally.running.iter().any(|(s, _)| *s == slot)
                 {
                     tally.running.push((slot, *digest));
                     started = Some(*digest);
+                } else if !matches!(state, ContainerState::Running { .. })
+                    && !container.init
+                    && let Some(index) = tally.running.iter().position(|(s, _)| *s == slot)
+                {
+                    // A regular container that ran exited (`runFor`) or waits to restart.
+                    stopped = Some(tally.running.swap_remove(index).1);
                 }
                 if was_backoff != is_backoff {
                     self.set_backoff(now, if is_backoff { 1 } else { -1 });
@@ -313,6 +321,16 @@ impl MetricsRecorder {
                 if let (Some(digest), Some(workload)) = (started, workload) {
                     let drift = &mut self.workloads[workload.0 as usize];
                     *drift.running.entry((slot, digest)).or_insert(0) += 1;
+                    drift.update(now);
+                }
+                if let (Some(digest), Some(workload)) = (stopped, workload) {
+                    let drift = &mut self.workloads[workload.0 as usize];
+                    if let Some(count) = drift.running.get_mut(&(slot, digest)) {
+                        *count -= 1;
+                        if *count == 0 {
+                            drift.running.remove(&(slot, digest));
+                        }
+                    }
                     drift.update(now);
                 }
             }

@@ -141,7 +141,7 @@ fn state_of(reason: &WaitReason) -> u8 {
             WaitingReason::RegistryUnavailable => 8,
             WaitingReason::SignatureValidationFailed => 9,
         },
-        WaitReason::Other(_) => WAITING,
+        WaitReason::Other(_) | WaitReason::CrashLoopBackOff => WAITING,
     }
 }
 

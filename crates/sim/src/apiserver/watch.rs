@@ -27,6 +27,8 @@ pub(crate) enum ApiChange {
     /// Every regular container of a running pod is Ready (reported once per pod; with no
     /// readiness probe, at the same instant as `PodRunning`).
     PodReady { pod: PodId },
+    /// A Ready pod's container exited (`runFor`): the pod is no longer Ready.
+    PodUnready { pod: PodId },
     /// Every container of a pod exited 0 and none will start again (`restartPolicy`
     /// `OnFailure` or `Never`): the pod's phase is `Succeeded`.
     PodSucceeded { pod: PodId },
@@ -52,6 +54,7 @@ impl ApiChange {
             TraceEvent::PodScheduled { pod, node } => Some(ApiChange::PodBound { pod, node }),
             TraceEvent::PodRunning { pod } => Some(ApiChange::PodRunning { pod }),
             TraceEvent::PodDeleted { pod } => Some(ApiChange::PodDeleted { pod }),
+            TraceEvent::PodSucceeded { pod } => Some(ApiChange::PodSucceeded { pod }),
             _ => None,
         }
     }

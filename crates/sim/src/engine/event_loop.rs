@@ -30,6 +30,10 @@ pub(crate) enum Event {
         host: HostId,
         version: u32,
     },
+    /// A container's `runFor` is over; stale when it exited or restarted since.
+    ContainerExit { pod: PodId, slot: u16, exits: u32 },
+    /// A pod's readiness delay may have passed.
+    ReadinessCheck(PodId),
     /// A restarted kubelet is up again.
     KubeletUp(NodeId),
     /// A registry outage is over (not a timeline action: it does not hold a run open).
@@ -155,6 +159,10 @@ impl Sim {
                 version,
             } => self.link_check(node, host, version),
             Event::KubeletUp(node) => self.kubelet_up(node),
+            Event::ContainerExit { pod, slot, exits } => {
+                self.container_exited(pod, usize::from(slot), exits);
+            }
+            Event::ReadinessCheck(pod) => self.readiness_check(pod),
             Event::OutageEnded { host, kind } => self.outage_ended(host, kind),
         }
         Ok(())

@@ -24,6 +24,8 @@ pub(crate) struct Kubelet {
     settings: KubeletPullSettings,
     throttle: PullThrottle,
     backoff: Backoff,
+    /// The crash-loop back-off (a separate object from the image back-off), per container.
+    pub(crate) crash_backoff: Backoff,
     /// The stored `<reason>: <message>` of each back-off key's last failed pull.
     previous_errors: BTreeMap<String, String>,
     records: PullRecords,
@@ -49,6 +51,7 @@ impl Kubelet {
             settings: pull,
             throttle: pull.throttle(),
             backoff: Backoff::image_pull(),
+            crash_backoff: Backoff::crash_loop(),
             previous_errors: BTreeMap::new(),
             records: PullRecords::new(),
             gate: settings.ensure_secret_pulled_images,
@@ -164,6 +167,7 @@ impl Kubelet {
         self.up = false;
         self.generation = self.generation.wrapping_add(1);
         self.backoff = Backoff::image_pull();
+        self.crash_backoff = Backoff::crash_loop();
         self.previous_errors.clear();
         self.throttle = self.settings.throttle();
         self.puller = PullerQueues::default();

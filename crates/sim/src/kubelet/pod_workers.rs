@@ -34,6 +34,20 @@ pub(crate) struct ContainerSlot {
     /// Still to be started by the sync in progress. Every slot's flag is set when a sync
     /// starts, so a sync keeps no list of its own (it was one allocation per sync).
     pub(crate) queued: bool,
+    /// When it last started running (meaningful while `started` is set).
+    pub(crate) started_at: SimTime,
+    /// How many times it exited (`runFor`): its current run's number, so an exit scheduled
+    /// for an earlier run is stale.
+    pub(crate) exits: u32,
+    /// When it last exited (`finishedAt`), while it has not started again.
+    pub(crate) exited_at: Option<SimTime>,
+}
+
+impl ContainerSlot {
+    /// Whether a regular container is running now (started and not exited since).
+    pub(crate) fn is_running(&self) -> bool {
+        self.started.is_some() && self.exited_at.is_none()
+    }
 }
 
 /// A pod's kubelet-side state.
@@ -52,6 +66,9 @@ pub(crate) struct PodState {
     pub(crate) ready_since: Option<SimTime>,
     /// `Succeeded` or `Failed` once the pod finished for good.
     pub(crate) terminal: Option<crate::controllers::PodPhase>,
+    /// When the sync in progress met a crash-loop back-off, the earliest instant a
+    /// container may start again.
+    pub(crate) crash_retry: Option<SimTime>,
 }
 
 impl PodState {
@@ -67,6 +84,9 @@ impl PodState {
                     started: None,
                     status: None,
                     queued: false,
+                    started_at: SimTime::EPOCH,
+                    exits: 0,
+                    exited_at: None,
                 };
                 containers
             ],
@@ -74,6 +94,7 @@ impl PodState {
             running_reported: false,
             ready_since: None,
             terminal: None,
+            crash_retry: None,
         }
     }
 }
@@ -135,6 +156,7 @@ impl Sim {
         let record = &self.api.pods[pod.0 as usize];
         let Some(node) = record.node else { return };
         if record.state.deleted
+            || record.state.terminal.is_some()
             || record.state.generation != generation
             || record.state.sync.is_some()
             || !self.nodes[node.0 as usize].kubelet.up
@@ -246,6 +268,10 @@ impl Sim {
             slots[slot_index].queued = false;
             run.next_slot = slot_index as u16 + 1;
             let container = ContainerRef::of_slot(slot_index, init_total);
+            if let Some(refused) = self.crash_loop_gate(pod, container, slot_index) {
+                self.container_started_or_failed(pod, container, refused);
+                continue;
+            }
             match self.ensure_image(pod, container) {
                 Ensure::Pending => return,
                 outcome => self.container_started_or_failed(pod, container, outcome),
@@ -277,6 +303,15 @@ impl Sim {
                 run.started_any = true;
                 state.containers[slot_index].started = Some(image);
                 state.containers[slot_index].reason = None;
+                state.containers[slot_index].exited_at = None;
+                state.containers[slot_index].started_at = self.now;
+                if !container.init {
+                    self.schedule_exit(pod, slot_index);
+                }
+                let state = &mut self.api.pods[pod.0 as usize].state;
+                let Some(run) = state.sync.as_mut() else {
+                    return;
+                };
                 if container.init {
                     // One init container per sync; the next starts after it completes.
                     debug_assert_eq!(
@@ -315,6 +350,7 @@ impl Sim {
             return;
         };
         if run.started_any {
+            self.take_crash_retry(pod);
             let period = self.config.pleg_relist.as_nanos().max(1) as u64;
             let now = self.now.since_epoch().as_nanos() as u64;
             let tick = (now / period + 1) * period;
@@ -329,6 +365,11 @@ impl Sim {
             (WorkerJitter::Fixed { resync, .. }, false) => resync,
             (WorkerJitter::Seeded, true) => self.rng.jitter(Duration::from_secs(10), 0.5),
             (WorkerJitter::Seeded, false) => self.rng.jitter(Duration::from_secs(60), 0.5),
+        };
+        // A crash-loop back-off asks to be retried when its window ends, if that is sooner.
+        let delay = match self.take_crash_retry(pod) {
+            Some(retry) => delay.min(retry.saturating_since(self.now)),
+            None => delay,
         };
         self.requeue(pod, delay);
     }
@@ -349,24 +390,27 @@ impl Sim {
             };
             // Compared in place first: most syncs change nothing, and building the state
             // to compare it copied every waiting message.
-            let unchanged = match (&slot.status, &slot.started, &slot.reason) {
-                (Some(ContainerState::Completed), Some(_), _) => init,
-                (Some(ContainerState::Running { image_id, digest }), Some(image), _) => {
-                    !init && *image_id == image.image_id && *digest == image.digest
-                }
-                (Some(ContainerState::Waiting { reason, message }), None, Some(cached)) => {
-                    *reason == cached.0 && *message == cached.1
-                }
-                (Some(ContainerState::Waiting { reason, message }), None, None) => {
-                    *reason == default_reason && message.is_empty()
-                }
-                _ => false,
-            };
+            let unchanged = slot.exited_at.is_none()
+                && match (&slot.status, &slot.started, &slot.reason) {
+                    (Some(ContainerState::Completed), Some(_), _) => init,
+                    (Some(ContainerState::Running { image_id, digest }), Some(image), _) => {
+                        !init && *image_id == image.image_id && *digest == image.digest
+                    }
+                    (Some(ContainerState::Waiting { reason, message }), None, Some(cached)) => {
+                        *reason == cached.0 && *message == cached.1
+                    }
+                    (Some(ContainerState::Waiting { reason, message }), None, None) => {
+                        *reason == default_reason && message.is_empty()
+                    }
+                    _ => false,
+                };
             if unchanged {
                 continue;
             }
+            let exited = slot.exited_at.is_some();
             let state = match (&slot.started, &slot.reason) {
-                (Some(_), _) if init => ContainerState::Completed,
+                (Some(_), _) if init || exited => ContainerState::Completed,
+                (None, None) if exited => ContainerState::Completed,
                 (Some(image), _) => ContainerState::Running {
                     image_id: image.image_id,
                     digest: image.digest,
@@ -381,13 +425,14 @@ impl Sim {
                 },
             };
             debug_assert!(
-                !matches!(
-                    (&slot.status, &state),
-                    (
-                        Some(ContainerState::Running { .. } | ContainerState::Completed),
-                        ContainerState::Waiting { .. }
-                    )
-                ),
+                slot.exits > 0
+                    || !matches!(
+                        (&slot.status, &state),
+                        (
+                            Some(ContainerState::Running { .. } | ContainerState::Completed),
+                            ContainerState::Waiting { .. }
+                        )
+                    ),
                 "a container's phase only moves forward: once running or completed it never waits again"
             );
             if slot.status.as_ref() != Some(&state) {
@@ -411,12 +456,8 @@ impl Sim {
             self.api.pods[pod.0 as usize].state.running_reported = true;
             self.publish(ApiChange::PodRunning { pod });
             self.record(TraceEvent::PodRunning { pod });
-            let spec = &self.api.pods[pod.0 as usize].spec;
-            if spec.containers.iter().all(|c| c.readiness_delay.is_none()) {
-                self.api.pods[pod.0 as usize].state.ready_since = Some(self.now);
-                self.publish(ApiChange::PodReady { pod });
-            }
         }
+        self.update_readiness(pod);
     }
 
     /// A kubelet restart (docs/semantics.md §3.4, 5.4): in-flight pulls are cancelled, the

@@ -64,6 +64,8 @@ pub enum WaitReason {
     PodInitializing,
     /// The image manager's reason (`ErrImagePull`, `ImagePullBackOff`, ...).
     Pull(WaitingReason),
+    /// A container that exited waits out the crash-loop back-off before it starts again.
+    CrashLoopBackOff,
     /// An error the kubelet returned as is (a bad pull secret, a KEP-2535 record error):
     /// its text is the reason.
     Other(String),
@@ -74,6 +76,7 @@ impl fmt::Display for WaitReason {
         match self {
             WaitReason::ContainerCreating => f.write_str("ContainerCreating"),
             WaitReason::PodInitializing => f.write_str("PodInitializing"),
+            WaitReason::CrashLoopBackOff => f.write_str("CrashLoopBackOff"),
             WaitReason::Pull(reason) => f.write_str(reason.as_str()),
             WaitReason::Other(text) => f.write_str(text),
         }
@@ -224,6 +227,11 @@ pub enum TraceEvent {
     },
     /// Every regular container of the pod is running.
     PodRunning {
+        /// The pod.
+        pod: PodId,
+    },
+    /// Every regular container of the pod exited 0 and none restarts: phase `Succeeded`.
+    PodSucceeded {
         /// The pod.
         pod: PodId,
     },

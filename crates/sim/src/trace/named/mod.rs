@@ -81,6 +81,8 @@ pub enum Entry {
     },
     /// Every regular container of the pod runs.
     PodRunning { pod: String, instance: Instance },
+    /// Every regular container of the pod exited 0 and none restarts.
+    PodSucceeded { pod: String, instance: Instance },
     /// The image was already on the node.
     PullAvoided {
         pod: String,
@@ -249,6 +251,10 @@ fn named_entry(sim: &Sim, event: &TraceEvent) -> Entry {
         TraceEvent::PodRunning { pod } => {
             let (pod, instance) = name(sim, *pod);
             Entry::PodRunning { pod, instance }
+        }
+        TraceEvent::PodSucceeded { pod } => {
+            let (pod, instance) = name(sim, *pod);
+            Entry::PodSucceeded { pod, instance }
         }
         TraceEvent::PullAvoided { pod, node: id } => {
             let (pod, instance) = name(sim, *pod);
@@ -428,6 +434,7 @@ impl Entry {
                 write!(line, "{} container {container} {state}", pod(instance))
             }
             Entry::PodRunning { instance, .. } => write!(line, "{} running", pod(instance)),
+            Entry::PodSucceeded { instance, .. } => write!(line, "{} succeeded", pod(instance)),
             Entry::PullAvoided { instance, .. } => {
                 write!(line, "{} image already present", pod(instance))
             }
@@ -587,6 +594,13 @@ impl Entry {
                     None => format!("every container, after {after}"),
                 };
                 pod_line(pod).with("status", "Running", text)
+            }
+            Entry::PodSucceeded { pod, instance } => {
+                let after = context
+                    .created(*instance)
+                    .map(|since| duration(at.saturating_since(since)))
+                    .unwrap_or_default();
+                pod_line(pod).with("status", "Succeeded", format!("after {after}"))
             }
             Entry::CredentialAttempt {
                 pod,
