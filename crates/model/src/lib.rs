@@ -17,6 +17,7 @@
 //! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
 //! - [`credentials`]: docker configs, pull Secrets, the keyring and its URL glob matching.
 //! - [`platform`]: containerd's platform normalisation, matching and index-child choice.
+//! - [`image_locality`]: the scheduler's `ImageLocality` score and the free-slots score beside it.
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
 //! - [`verification`]: KEP-2535 credential verification of images already on the node.
 //! - [`admission`]: the `AlwaysPullImages` admission plugin.
@@ -36,6 +37,7 @@ pub mod credentials;
 pub mod digest;
 pub mod document;
 pub mod go;
+pub mod image_locality;
 pub mod kubelet_config;
 pub mod platform;
 pub mod policy;

@@ -214,6 +214,11 @@ impl Sim {
             }
             self.nodes.push(node);
             let id = NodeId((self.nodes.len() - 1) as u32);
+            for (names, record, _) in &prepulled {
+                for name in names {
+                    self.image_recorded(id, name, record.size_bytes);
+                }
+            }
             self.publish(ApiChange::NodeAdded { node: id });
             ids.push(id);
         }

@@ -10,15 +10,14 @@ use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent};
 
 impl Sim {
-    /// Places a pod: on its `nodeName`, or on the matching node with the fewest pods (the
-    /// first such node in creation order on ties). A pod no node matches waits until
-    /// nodes are added.
+    /// Places a pod: on its `nodeName`, or on the matching node with the best score: the
+    /// `ImageLocality` score plus the free-slots score (`image_locality.rs`), so without the
+    /// pod's images anywhere the node with the fewest pods, the first in creation order on
+    /// ties. A pod no node matches waits until nodes are added.
     pub(crate) fn schedule_pod(&mut self, pod: PodId) {
         let spec = Arc::clone(&self.api.pods[pod.0 as usize].spec);
-        let chosen = self
-            .matching_nodes(&spec)
-            .into_iter()
-            .min_by_key(|node| (self.nodes[node.0 as usize].kubelet.pod_count, node.0));
+        let candidates = self.matching_nodes(&spec);
+        let chosen = self.best_node(&spec, &candidates);
         match chosen {
             Some(node) => self.bind(pod, node),
             None => {

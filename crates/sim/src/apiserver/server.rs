@@ -32,4 +32,6 @@ pub(crate) struct ApiServer {
     pub(crate) secrets_version: u64,
     /// The watch: changes published and not yet delivered.
     pub(crate) outbox: Outbox,
+    /// The scheduler's image states, once a pod was scheduled by score.
+    pub(crate) image_states: Option<crate::apiserver::image_locality::ImageStates>,
 }

@@ -412,10 +412,14 @@ impl Sim {
                 digest_name.push_str(part);
             }
             containerd.record_image(&digest_name, record);
-            self.image_name = digest_name;
             if let Some(tag_name) = &target.tag_name {
                 containerd.record_image(tag_name, record);
             }
+            self.image_recorded(pull.node, &digest_name, record.size_bytes);
+            if let Some(tag_name) = &pull.target.tag_name {
+                self.image_recorded(pull.node, tag_name, record.size_bytes);
+            }
+            self.image_name = digest_name;
         }
         self.runtime_pull_done(PullImageAnswer {
             owner: pull.owner,
