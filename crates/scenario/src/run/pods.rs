@@ -110,6 +110,7 @@ fn instance_of(entry: &Entry) -> Option<Instance> {
     match entry {
         Entry::PodDeleted { instance, .. }
         | Entry::PodRunning { instance, .. }
+        | Entry::PodSucceeded { instance, .. }
         | Entry::Status { instance, .. } => Some(*instance),
         _ => None,
     }
@@ -139,6 +140,7 @@ fn seen_in<'a>(
 ) -> Seen {
     let mut deleted = false;
     let mut running = false;
+    let mut succeeded = false;
     // The last status of each container, init containers first, then by spec order.
     let names: Vec<(bool, &String)> = info
         .init_containers
@@ -151,6 +153,7 @@ fn seen_in<'a>(
         match &record.entry {
             Entry::PodDeleted { .. } => deleted = true,
             Entry::PodRunning { .. } => running = true,
+            Entry::PodSucceeded { .. } => succeeded = true,
             Entry::Status {
                 container: name,
                 init,
@@ -174,8 +177,30 @@ fn seen_in<'a>(
             .and_then(|slot| statuses[slot])
             .map_or_else(|| Seen::of(Expected::Pending), Seen::shown);
     }
+    if succeeded {
+        // `kubectl get pods` shows a Succeeded pod as `Completed`.
+        return Seen {
+            other: Some("Completed"),
+            ..Seen::default()
+        };
+    }
     if running {
-        return Seen::of(Expected::Running);
+        // Once Running, a regular container that exited (`runFor`) shows: waiting to restart
+        // (`CrashLoopBackOff`, a pull) or `Completed`.
+        let regular = names
+            .iter()
+            .zip(&statuses)
+            .filter(|((init, _), _)| !init)
+            .filter_map(|(_, state)| *state);
+        return regular
+            .clone()
+            .find(|state| matches!(state, State::Waiting { .. }))
+            .or_else(|| {
+                regular
+                    .clone()
+                    .find(|state| matches!(state, State::Completed))
+            })
+            .map_or_else(|| Seen::of(Expected::Running), Seen::shown);
     }
     statuses
         .iter()
