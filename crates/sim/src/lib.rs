@@ -79,6 +79,6 @@ pub use series::{POD_STATES, PodStates, WAITING_REASONS};
 pub use sim::Sim;
 pub use timeline::{Action, OutageKind};
 pub use trace::{
-    AttemptOutcome, ContainerState, DigestId, HostId, NodeId, NodeOrAdmission, PodId, RequestKind,
-    TraceEvent, TraceRecord, WaitReason, WorkloadId,
+    AttemptOutcome, ContainerState, DigestId, HostId, NodeId, NodeOrAdmission, ObjectId, PodId,
+    RequestKind, TraceEvent, TraceRecord, WaitReason, WorkloadId,
 };

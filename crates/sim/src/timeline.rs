@@ -299,11 +299,15 @@ impl Sim {
                 self.add_nodes(index, count)?;
                 self.timeline(format!("pool {pool}: {count} nodes added"));
             }
-            Action::Apply(_)
-            | Action::SetImage { .. }
-            | Action::RolloutRestart(_)
-            | Action::Scale { .. }
-            | Action::DeleteWorkload(_) => todo!("issue 15: the controllers' wiring"),
+            Action::Apply(object) => self.apply_workload(object)?,
+            Action::SetImage {
+                workload,
+                container,
+                image,
+            } => self.set_workload_image(&workload, &container, &image)?,
+            Action::RolloutRestart(workload) => self.restart_workload(&workload)?,
+            Action::Scale { workload, replicas } => self.scale_workload(&workload, replicas)?,
+            Action::DeleteWorkload(workload) => self.delete_workload(&workload)?,
         }
         Ok(())
     }
