@@ -26,10 +26,12 @@ pub struct RolloutMetrics {
     pub duration: Option<Duration>,
     /// Whether the last rollout finished (see `duration`).
     pub complete: bool,
-    /// The most desired pods that were not available at any moment after creation
-    /// (desired minus available; for a Job, 0).
+    /// The most desired pods that were not available at any moment of the last rollout
+    /// (from `started` on: the creation, for an object never rolled out), desired minus
+    /// available; for a Job, 0.
     pub max_unavailable: u32,
-    /// The most pods above the desired count at any moment (active pods minus desired).
+    /// The most pods above the desired count at any moment of the last rollout (active
+    /// pods minus desired; for a Job, 0).
     pub max_surge: u32,
     /// Pods at the end per revision, oldest revision first.
     pub revisions: Vec<RevisionPods>,
@@ -95,11 +97,13 @@ impl RolloutTally {
         }
     }
 
-    /// A template change at `now`: a new rollout starts.
+    /// A template change at `now`: a new rollout starts, and its figures with it.
     pub(crate) fn rollout_started(&mut self, now: SimTime) {
         self.rollouts += 1;
         self.started = now;
         self.completed = None;
+        self.max_unavailable = 0;
+        self.max_surge = 0;
     }
 
     /// One sample: `desired` pods wanted, `available` of them available, `active` pods in
@@ -173,7 +177,8 @@ mod tests {
         assert_eq!(metrics.started, SimTime::from_secs(10));
         assert_eq!(metrics.duration, Some(Duration::from_secs(2)));
         assert!(metrics.complete);
-        assert_eq!((metrics.max_unavailable, metrics.max_surge), (3, 1));
+        // The creation's unavailability belongs to the creation, not to the rollout.
+        assert_eq!((metrics.max_unavailable, metrics.max_surge), (1, 1));
         assert_eq!(
             metrics.conditions,
             ["Progressing=True (NewReplicaSetAvailable)"]
