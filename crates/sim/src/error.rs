@@ -66,9 +66,10 @@ pub enum SimError {
     /// A timeline action names a workload object that does not exist.
     #[error("{0}: not found (no such workload object)")]
     UnknownWorkload(String),
-    /// `setImage` names a container the workload's template does not have (`kubectl set
-    /// image`'s error).
-    #[error("{workload}: unable to find container named {container:?}")]
+    /// `setImage` names a container the workload's template does not have, in `kubectl set
+    /// image`'s words (staging/src/k8s.io/kubectl/pkg/cmd/set/set_image.go:
+    /// `fmt.Errorf("error: unable to find container named %q", name)`).
+    #[error("set image {workload}: error: unable to find container named {container:?}")]
     UnknownContainer {
         /// The workload (`deployment/web`).
         workload: String,

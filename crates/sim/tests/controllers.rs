@@ -350,7 +350,7 @@ fn scale_set_image_errors_and_delete_act_on_the_object() {
     let error = sim.run_until(SimTime::from_secs(80)).unwrap_err();
     assert_eq!(
         error.to_string(),
-        r#"deployment/web: unable to find container named "nope""#
+        r#"set image deployment/web: error: unable to find container named "nope""#
     );
     sim.schedule(SimTime::from_secs(90), Action::DeleteWorkload(web()));
     sim.run_until(SimTime::from_secs(100)).unwrap();
@@ -391,4 +391,50 @@ fn the_same_seed_gives_the_same_controller_trace() {
         sim.render_trace()
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn a_finished_rollout_has_its_figures_and_its_drift() {
+    let mut sim = cluster(2);
+    sim.schedule(
+        SimTime::EPOCH,
+        Action::PushBuild {
+            host: HOST.to_owned(),
+            image: pullsim_registry::ImageSpec::new("app", "v2"),
+        },
+    );
+    sim.apply_object(SimTime::EPOCH, deployment(4, &format!("{HOST}/app:v1")));
+    sim.run_until(SimTime::from_secs(60)).unwrap();
+    sim.schedule(
+        SimTime::from_secs(60),
+        Action::SetImage {
+            workload: web(),
+            container: "app".to_owned(),
+            image: format!("{HOST}/app:v2"),
+        },
+    );
+    sim.run_until(SimTime::from_secs(600)).unwrap();
+    let figures = rollout(&sim, "deployment/web");
+    assert_eq!(figures.rollouts, 1);
+    assert_eq!(figures.started, SimTime::from_secs(60));
+    assert!(figures.complete, "{figures:#?}");
+    let pods: Vec<(u32, u32)> = figures
+        .revisions
+        .iter()
+        .map(|r| (r.pods, r.ready))
+        .collect();
+    assert_eq!(pods, [(0, 0), (4, 4)]);
+    // 25% of 4: one pod of surge, one unavailable.
+    assert_eq!((figures.max_surge, figures.max_unavailable), (1, 1));
+    // One pull at most for each of the 8 pods, and the new ones' pulls counted too.
+    assert!((5..=8).contains(&figures.pulls), "{}", figures.pulls);
+    let drift = sim
+        .metrics()
+        .workloads
+        .into_iter()
+        .find(|w| w.workload == "deployment/web")
+        .expect("the Deployment's pods are a drift group");
+    assert_eq!(drift.max_distinct_digests, 2);
+    assert!(drift.mixed_duration > Duration::ZERO);
+    assert!(figures.duration.expect("complete") >= drift.mixed_duration);
 }
