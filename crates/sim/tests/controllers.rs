@@ -321,7 +321,10 @@ fn sim_job(spec: pullsim_sim::controllers::JobSpec, check: impl FnOnce(&Sim)) {
             spec: WorkloadSpec::Job(spec),
         },
     );
-    sim.run_until(SimTime::from_secs(300)).unwrap();
+    // Pods in back-off never run: the run settles only once the deadline failed the Job
+    // (at 120 s) and the sync its pods' deletion queued (one batch period later) ran.
+    assert!(sim.run_until_all_running(SimTime::from_secs(300)).unwrap());
+    assert_eq!(sim.now(), SimTime::from_secs(121));
     check(&sim);
 }
 
@@ -437,4 +440,29 @@ fn a_finished_rollout_has_its_figures_and_its_drift() {
     assert_eq!(drift.max_distinct_digests, 2);
     assert!(drift.mixed_duration > Duration::ZERO);
     assert!(figures.duration.expect("complete") >= drift.mixed_duration);
+}
+
+#[test]
+fn a_job_whose_pods_run_forever_settles_once_they_run() {
+    let mut spec = pullsim_sim::controllers::JobSpec::new(PodTemplate::new(Pod::new(
+        "worker",
+        vec![Container::new("worker", format!("{HOST}/app:v1"))],
+    )));
+    spec.parallelism = 3;
+    spec.completions = Some(6);
+    let mut sim = cluster(2);
+    sim.apply_object(
+        SimTime::EPOCH,
+        WorkloadObject {
+            namespace: "default".to_owned(),
+            name: "worker".to_owned(),
+            spec: WorkloadSpec::Job(spec),
+        },
+    );
+    assert!(sim.run_until_all_running(SimTime::from_secs(300)).unwrap());
+    assert!(sim.now() < SimTime::from_secs(10), "{}", sim.now());
+    assert_eq!(lines(&sim, " running").len(), 3);
+    let figures = rollout(&sim, "job/worker");
+    assert!(!figures.complete);
+    assert_eq!(figures.revisions[0].pods, 3);
 }

@@ -30,8 +30,10 @@ pub(crate) struct Progress {
     pub(crate) active: u32,
     /// Its rollout is complete (every desired pod updated and available; a Job finished).
     pub(crate) complete: bool,
-    /// It will create pods with nothing else changing (a Job between batches or in its
-    /// failure back-off, a rollout not complete).
+    /// It is not done with nothing else to wait for: a rollout not complete, a Job not
+    /// finished whose pods finish (`runFor`) or that has none active (between batches, in
+    /// its failure back-off, waiting for its deadline). A Job whose pods run forever is
+    /// settled once they run.
     pub(crate) wants_pods: bool,
 }
 
@@ -133,8 +135,8 @@ impl Reconciler {
         }
     }
 
-    /// The progress its last sync saw in `pods` (the same view).
-    pub(crate) fn progress(&self, pods: &[PodView]) -> Progress {
+    /// The progress its last sync saw in `pods` (the same view), for the object `spec`.
+    pub(crate) fn progress(&self, spec: &WorkloadSpec, pods: &[PodView]) -> Progress {
         let active =
             u32::try_from(pods.iter().filter(|p| p.is_active()).count()).unwrap_or(u32::MAX);
         let (desired, available, complete) = match self {
@@ -170,12 +172,13 @@ impl Reconciler {
             }
             Reconciler::Job(job) => {
                 let complete = job.outcome().is_some();
+                let pods_finish = spec.template().pod.spec.run_for.is_some();
                 return Progress {
                     desired: 0,
                     available: 0,
                     active,
                     complete,
-                    wants_pods: !complete && active == 0,
+                    wants_pods: !complete && (active == 0 || pods_finish),
                 };
             }
         };

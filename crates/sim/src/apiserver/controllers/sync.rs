@@ -31,7 +31,9 @@ impl Sim {
         }
         let views = controller.pods.views();
         let actions = controller.reconciler.sync(views, now, &mut draw_from(rng));
-        let progress = controller.reconciler.progress(views);
+        let progress = controller
+            .reconciler
+            .progress(&controller.object.spec, views);
         let is_job = matches!(controller.reconciler, super::Reconciler::Job(_));
         controller.tally.sample(
             now,
