@@ -265,8 +265,7 @@ impl MetricsRecorder {
             | ApiChange::NodeAdded { .. }
             | ApiChange::PodReady { .. }
             | ApiChange::PodUnready { .. }
-            | ApiChange::PodSucceeded { .. }
-            | ApiChange::PodFailed { .. } => {}
+            | ApiChange::PodSucceeded { .. } => {}
         }
     }
 
@@ -446,7 +445,7 @@ impl MetricsRecorder {
             pods_by_state,
             pods,
             workloads,
-            rollouts: Vec::new(),
+            rollouts: sim.rollout_metrics(),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The API server's part of the world: the pod table, names and UIDs, the namespaced
 //! stores (Secrets, ServiceAccounts), admission, scheduling (with the image states of
-//! `image_locality`), workloads, and the watch
-//! (an outbox of pod and node changes that the metrics and controllers drain).
+//! `image_locality`), workloads, the workload controllers' host (`controllers/`), and the
+//! watch (an outbox of pod and node changes that the metrics and controllers drain).
 
 pub(crate) mod admission;
+pub(crate) mod controllers;
 mod image_locality;
 pub(crate) mod names;
 pub(crate) mod namespaced;
