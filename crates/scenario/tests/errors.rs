@@ -70,7 +70,7 @@ fn unknown_top_level_keys_suggest_the_known_one() {
     check(
         &format!("{BASE}colour: blue\n"),
         &[
-            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, nodes, secrets, serviceAccounts, admission, workloads, timeline, run, expect)",
+            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, nodes, secrets, serviceAccounts, admission, workloads, manifests, timeline, run, expect)",
         ],
     );
 }
