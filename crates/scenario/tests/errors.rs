@@ -640,3 +640,26 @@ fn tab_errors_are_reported_at_the_tab() {
         &["x.yaml:8:4: invalid YAML: while scanning a plain scalar, found a tab"],
     );
 }
+
+#[test]
+fn workload_objects_are_checked_where_they_are_written() {
+    check(
+        &edit(
+            "  - apiVersion: v1\n    kind: Pod",
+            "  - apiVersion: apps/v1\n    kind: Deployment\n    runFor: 0s",
+        ),
+        &[
+            "x.yaml:12:13: runFor must be longer than 0s",
+            // `containers` straight under a Deployment's spec is not its template.
+            "x.yaml:15:7: missing field \"template\"",
+        ],
+    );
+    check(
+        &edit(
+            "run: {for: 10m}",
+            "timeline:\n  - {at: 1m, createPod: {kind: Deployment, metadata: {name: x}, spec: {containers: [{name: c, image: registry.example.com/app:v1}]}}}\nrun: {for: 10m}",
+        ),
+        // createPod creates bare Pods only.
+        &["x.yaml:18:32: kind \"Deployment\" does not belong here (expected Pod)"],
+    );
+}

@@ -762,3 +762,22 @@ proptest! {
         let _ = parse(&text, &[("app.yaml", &mixed.join("\n"))]);
     }
 }
+
+#[test]
+fn the_transcript_tells_what_a_file_skipped_before_the_story() {
+    let text = format!("{HEAD}manifests: [app.yaml]\nrun: {{for: 1m}}\n");
+    let app = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: web, image: registry.example.com/team/web:v1}]}\n";
+    let scenario = read(&text, &[("app.yaml", app)]);
+    let outcome =
+        pullsim_scenario::run::run(&scenario, &pullsim_scenario::run::RunOptions::default());
+    let transcript = outcome.text();
+    let header: Vec<&str> = transcript.lines().take(5).collect();
+    assert_eq!(
+        header[4],
+        "note      scenarios/app.yaml: skipped 1 object pullsim does not model: ConfigMap/web-config"
+    );
+    // Without notes the header is as before: no note line.
+    let plain = read(&format!("{HEAD}run: {{for: 1m}}\n"), &[]);
+    let outcome = pullsim_scenario::run::run(&plain, &pullsim_scenario::run::RunOptions::default());
+    assert!(!outcome.text().contains("note "));
+}
