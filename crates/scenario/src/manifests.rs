@@ -35,6 +35,12 @@ use crate::workloads::{
     Context, Origin, WORKLOAD_KINDS, Workload, read_run_for, read_workload, written_kind,
 };
 
+/// How many values (scalars, lists, mappings, keys) all `manifests:` files may hold
+/// together; past it, reading stops. Each document's aliases are bounded by the tree's own
+/// budget; this bounds the documents of many files together, far above any real
+/// cluster's manifests.
+pub(crate) const MANIFEST_VALUES_MAX: usize = 2_000_000;
+
 /// Where the files `manifests:` names come from.
 pub trait ManifestSource {
     /// The bytes of the file at `path`, as written in the scenario (relative to the
@@ -94,6 +100,7 @@ impl ManifestFiles {
             .rfind('/')
             .map_or("", |slash| &scenario_file[..=slash]);
         let mut files = Vec::new();
+        let mut values = 0usize;
         for item in list(node, diagnostics) {
             let Some(entry) = read_entry(item, diagnostics) else {
                 continue;
@@ -121,7 +128,7 @@ impl ManifestFiles {
             let mut inside = Diagnostics::default();
             match utf8_text(&bytes) {
                 Ok(text) => {
-                    for document in documents(text, &mut inside) {
+                    for document in documents(text, &mut values, &mut inside) {
                         file.sort(document, &mut inside);
                     }
                 }
@@ -317,8 +324,9 @@ impl ManifestFile {
 }
 
 /// The documents of a multi-document YAML text, with positions counted from the start of
-/// the text; documents holding nothing but comments are left out.
-fn documents(text: &str, diagnostics: &mut Diagnostics) -> Vec<Node> {
+/// the text; documents holding nothing but comments are left out. `values` counts the
+/// values read so far (of every file); past [`MANIFEST_VALUES_MAX`] the rest is refused.
+fn documents(text: &str, values: &mut usize, diagnostics: &mut Diagnostics) -> Vec<Node> {
     let mut nodes = Vec::new();
     let mut piece = String::new();
     let mut first_line = 0usize;
@@ -327,11 +335,18 @@ fn documents(text: &str, diagnostics: &mut Diagnostics) -> Vec<Node> {
             let line = line.trim();
             !line.is_empty() && !line.starts_with('#')
         });
-        if has_content {
+        let offset = u32::try_from(first_line).unwrap_or(u32::MAX);
+        if has_content && *values > MANIFEST_VALUES_MAX {
+            diagnostics.error(
+                Position::new(offset.saturating_add(1), 1),
+                format!(
+                    "the manifests files hold more than {MANIFEST_VALUES_MAX} values; this document and those after it are not read"
+                ),
+            );
+        } else if has_content {
             let mut inside = Diagnostics::default();
-            let offset = u32::try_from(first_line).unwrap_or(u32::MAX);
             if let Some(mut node) = parse_document(piece, &mut inside) {
-                shift(&mut node, offset);
+                *values = values.saturating_add(shift(&mut node, offset));
                 nodes.push(node);
             }
             diagnostics.append_shifted(inside, offset);
@@ -362,25 +377,26 @@ fn documents(text: &str, diagnostics: &mut Diagnostics) -> Vec<Node> {
     nodes
 }
 
-/// Moves every position of `node` down `lines` lines.
-fn shift(node: &mut Node, lines: u32) {
-    if lines == 0 {
-        return;
-    }
+/// Moves every position of `node` down `lines` lines; returns how many values it holds.
+fn shift(node: &mut Node, lines: u32) -> usize {
+    let mut count = 0usize;
     let mut stack: Vec<&mut Node> = vec![node];
     while let Some(node) = stack.pop() {
+        count += 1;
         node.position.line = node.position.line.saturating_add(lines);
         match &mut node.value {
             Value::Scalar { .. } => {}
             Value::Sequence(items) => stack.extend(items.iter_mut()),
             Value::Mapping(entries) => {
                 for entry in entries.iter_mut() {
+                    count += 1;
                     entry.key_position.line = entry.key_position.line.saturating_add(lines);
                     stack.push(&mut entry.value);
                 }
             }
         }
     }
+    count
 }
 
 #[cfg(test)]
@@ -392,8 +408,11 @@ mod tests {
         let text =
             "# leading comment\n---\na: 1\n--- {b: 2}\n---\n# only a comment\n...\nc:\n  - 3\n";
         let mut diagnostics = Diagnostics::default();
-        let nodes = documents(text, &mut diagnostics);
+        let mut values = 0;
+        let nodes = documents(text, &mut values, &mut diagnostics);
         assert!(diagnostics.finish("f").is_none());
+        // a, 1 / b, 2 / c, a list, 3; and each document's mapping.
+        assert_eq!(values, 10);
         let lines: Vec<u32> = nodes.iter().map(|node| node.position.line).collect();
         assert_eq!(lines, vec![3, 4, 8]);
         assert_eq!(nodes[1].position.column, 5);
@@ -404,9 +423,22 @@ mod tests {
     #[test]
     fn a_syntax_error_is_found_at_its_line_in_the_file() {
         let mut diagnostics = Diagnostics::default();
-        let nodes = documents("a: 1\n---\nb: \"open\n", &mut diagnostics);
+        let nodes = documents("a: 1\n---\nb: \"open\n", &mut 0, &mut diagnostics);
         assert_eq!(nodes.len(), 1);
         let errors = diagnostics.finish("f").unwrap().to_string();
         assert!(errors.starts_with("f:3:"), "{errors}");
+    }
+
+    #[test]
+    fn documents_past_the_values_budget_are_refused() {
+        let mut diagnostics = Diagnostics::default();
+        let mut values = MANIFEST_VALUES_MAX + 1;
+        let nodes = documents("a: 1\n---\nb: 2\n", &mut values, &mut diagnostics);
+        assert!(nodes.is_empty());
+        let errors = diagnostics.finish("f").unwrap().to_string();
+        assert!(
+            errors.starts_with("f:1:1: the manifests files hold more than 2000000 values"),
+            "{errors}"
+        );
     }
 }

@@ -781,3 +781,47 @@ fn the_transcript_tells_what_a_file_skipped_before_the_story() {
     let outcome = pullsim_scenario::run::run(&plain, &pullsim_scenario::run::RunOptions::default());
     assert!(!outcome.text().contains("note "));
 }
+
+#[test]
+fn what_pullsim_does_not_model_is_refused_not_ignored() {
+    let selector = "      selector: {matchLabels: {app: web}}\n";
+    assert_eq!(
+        errors(
+            &deployment(&format!("{selector}      paused: true\n{TEMPLATE}")),
+            &[]
+        ),
+        vec![
+            "scenarios/m.yaml:14:15: spec.paused: a paused Deployment is not modelled by pullsim (leave it out or false)"
+        ]
+    );
+    assert_eq!(
+        errors(
+            &deployment(&format!("{selector}      paused: false\n{TEMPLATE}")),
+            &[]
+        ),
+        Vec::<String>::new()
+    );
+    let job = deployment(&format!("      suspend: true\n{TEMPLATE}"))
+        .replace("apps/v1", "batch/v1")
+        .replace("kind: Deployment", "kind: Job")
+        .replace(
+            "spec: {containers",
+            "spec: {restartPolicy: Never, containers",
+        );
+    assert_eq!(
+        errors(&job, &[]),
+        vec![
+            "scenarios/m.yaml:13:16: spec.suspend: a suspended Job is not modelled by pullsim (leave it out or false)"
+        ]
+    );
+    let probe = deployment(&format!("{selector}{TEMPLATE}")).replace(
+        "spec: {containers",
+        "spec: {initContainers: [{name: init, image: registry.example.com/team/web:v1, readinessProbe: {}}], containers",
+    );
+    assert_eq!(
+        errors(&probe, &[]),
+        vec![
+            "scenarios/m.yaml:16:33: spec.template.spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers"
+        ]
+    );
+}

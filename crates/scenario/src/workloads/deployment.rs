@@ -1,8 +1,8 @@
 //! A Deployment's `spec` (`apps/v1`): `replicas` (default 1), `selector`, `template`,
 //! `strategy` (`RollingUpdate` with `maxSurge` and `maxUnavailable`, numbers or
 //! percentages, 25% each by default; or `Recreate`), `minReadySeconds` (0),
-//! `progressDeadlineSeconds` (600) and `revisionHistoryLimit` (10); `paused` and the rest
-//! are ignored. Checked as `ValidateDeploymentSpec` and `ValidateDeploymentStrategy`
+//! `progressDeadlineSeconds` (600) and `revisionHistoryLimit` (10); `paused: true` is
+//! refused (not modelled) and the rest is ignored. Checked as `ValidateDeploymentSpec` and `ValidateDeploymentStrategy`
 //! (pkg/apis/apps/validation/validation.go) check them.
 
 use std::time::Duration;
@@ -13,12 +13,14 @@ use pullsim_sim::{RestartPolicy, WorkloadSpec};
 
 use crate::diagnostics::Diagnostics;
 use crate::fields::{Fields, text};
+
 use crate::tree::Node;
 
 use super::Context;
 use super::template::{WithoutSelector, check_selector, read_template};
 use super::validation::{
     FieldError, Value, at_most_100_percent, forbidden, int_or_percent, invalid, not_supported,
+    refuse_true,
 };
 
 /// `progressDeadlineSeconds` written as `MaxInt32`: no deadline.
@@ -58,6 +60,13 @@ pub(super) fn read(
         ),
         |node| FieldError::nonnegative(node, "spec.progressDeadlineSeconds", diagnostics),
     );
+    let paused = fields.get("paused").map_or(Some(()), |node| {
+        refuse_true(
+            node,
+            "spec.paused: a paused Deployment is not modelled by pullsim (leave it out or false)",
+            diagnostics,
+        )
+    });
     let history = fields
         .get("revisionHistoryLimit")
         .map_or(Some(deployment::DEFAULT_REVISION_HISTORY_LIMIT), |node| {
@@ -78,6 +87,7 @@ pub(super) fn read(
         return None;
     }
     let template = template?;
+    paused?;
     let selected = check_selector(
         selector,
         position,

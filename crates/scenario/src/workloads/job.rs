@@ -2,7 +2,8 @@
 //! written; `parallelism` alone makes a work-queue Job without a completion count),
 //! `backoffLimit` (6), `activeDeadlineSeconds`, `completionMode` (only `NonIndexed`),
 //! `selector` (generated when absent; when written it must match) and `template`, whose
-//! `restartPolicy` must be `OnFailure` or `Never`. Checked as `validateJobSpec`
+//! `restartPolicy` must be `OnFailure` or `Never`; `suspend: true` is refused (not
+//! modelled). Checked as `validateJobSpec`
 //! (pkg/apis/batch/validation/validation.go) checks them.
 
 use std::time::Duration;
@@ -17,7 +18,7 @@ use crate::tree::Node;
 
 use super::Context;
 use super::template::{WithoutSelector, check_selector, read_template};
-use super::validation::{FieldError, Value, not_supported};
+use super::validation::{FieldError, Value, not_supported, refuse_true};
 
 /// Reads a Job's `spec`.
 pub(super) fn read(
@@ -62,6 +63,13 @@ pub(super) fn read(
             }
         }
     });
+    let suspended = fields.get("suspend").map_or(Some(()), |node| {
+        refuse_true(
+            node,
+            "spec.suspend: a suspended Job is not modelled by pullsim (leave it out or false)",
+            diagnostics,
+        )
+    });
     let selector = fields.get("selector");
     let template = read_template(&mut fields, name, namespace, run_for, context, diagnostics);
     fields.finish_manifest(diagnostics);
@@ -83,6 +91,7 @@ pub(super) fn read(
     }
     let (parallelism, completions) = (parallelism?, completions?);
     mode?;
+    suspended?;
     // SetDefaults_Job: both 1 when neither is written; parallelism 1 when absent.
     let completions = match (completions, parallelism) {
         (None, None) => Some(1),

@@ -52,7 +52,7 @@ use crate::placement::{Level, keys_belonging_elsewhere, report_misplaced};
 use crate::references::Known;
 use crate::tree::Node;
 
-use super::validation::{FieldError, Value, not_supported};
+use super::validation::{FieldError, Value, forbidden, not_supported};
 use super::{Context, Origin, Pods, Workload, read_additions};
 
 /// Reads one Pod manifest with the scenario additions `origin` allows (`replicas`,
@@ -236,6 +236,18 @@ pub(super) fn read_spec(
     if containers.len() != written {
         // A container was refused; its error is already reported.
         return None;
+    }
+    for (index, (container, position)) in init_containers.iter().enumerate() {
+        if container.readiness_delay.is_some() {
+            // validateInitContainers (pkg/apis/core/validation).
+            diagnostics.error(
+                *position,
+                forbidden(
+                    &format!("{path}.initContainers[{index}].readinessProbe"),
+                    "may not be set for init containers",
+                ),
+            );
+        }
     }
     let mut seen: Vec<&str> = Vec::new();
     for (container, position) in init_containers.iter().chain(&containers) {

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use pullsim_model::controllers::IntOrPercent;
 
 use crate::diagnostics::Diagnostics;
-use crate::fields::number;
+use crate::fields::{boolean, number};
 use crate::tree::{Node, Value as Written};
 
 /// A value as an error prints it.
@@ -177,6 +177,18 @@ pub(crate) fn int_or_percent(
                     node.describe()
                 ),
             );
+            None
+        }
+    }
+}
+
+/// A boolean that pullsim models only as `false` (`paused`, `suspend`): `true` is the error
+/// `message`, since ignoring it would change what the controller does.
+pub(crate) fn refuse_true(node: &Node, message: &str, diagnostics: &mut Diagnostics) -> Option<()> {
+    match boolean(node, diagnostics)? {
+        false => Some(()),
+        true => {
+            diagnostics.error(node.position, message);
             None
         }
     }
