@@ -397,6 +397,20 @@ fn a_manifests_file_holds_every_kind_and_notes_what_it_skips() {
         }
     );
     assert!(agent.nodes.is_empty());
+    let agent_pod = &agent.template.pod;
+    assert_eq!(
+        (agent_pod.name.as_str(), agent_pod.namespace.as_str()),
+        ("agent", "kube-system")
+    );
+    assert_eq!(
+        agent_pod.spec.node_selector,
+        BTreeMap::from([("kubernetes.io/os".to_owned(), "linux".to_owned())])
+    );
+    assert_eq!(
+        agent_pod.spec.containers[0].image_pull_policy,
+        Some(PullPolicy::Always)
+    );
+    assert_eq!(agent_pod.spec.containers[0].readiness_delay, None);
     let WorkloadSpec::StatefulSet(db) = &object(&scenario, 1).spec else {
         panic!("not a StatefulSet");
     };
@@ -692,12 +706,15 @@ fn other_kinds_are_validated_with_the_api_servers_messages() {
 
 #[test]
 fn errors_in_a_manifests_file_name_that_file() {
-    let text = format!("{HEAD}manifests:\n  - app.yaml\n  - {{file: missing.yaml}}\n");
+    let text = format!(
+        "{HEAD}manifests:\n  - app.yaml\n  - {{file: missing.yaml}}\n  - {{file: app.yaml, at: 2h}}\nrun: {{for: 10m}}\n"
+    );
     let app = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: web, image: registry.example.com/team/web:v1}]}\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: web}\nspec: {}\n---\n- not an object\n";
     assert_eq!(
         errors(&text, &[("app.yaml", app)]),
         vec![
             "scenarios/m.yaml:10:12: cannot read manifests file \"missing.yaml\": No such file or directory (os error 2)",
+            "scenarios/m.yaml:11:26: 2h0m0s is after the run ends at 10m0s",
             "scenarios/app.yaml:8:24: spec.template.metadata.labels: Invalid value: {\"app\":\"api\"}: `selector` does not match template `labels`",
             "scenarios/app.yaml:14:7: missing field \"template\"",
             "scenarios/app.yaml:16:1: expected a Kubernetes object (a mapping), found a list",
