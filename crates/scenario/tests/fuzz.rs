@@ -3,8 +3,9 @@
 //! huge, tabs, bytes that are not UTF-8), are read and, when they still read, simulated;
 //! damaged `manifests:` files are read the same way; and random reference strings go
 //! through every reference reader. Nothing may panic or abort, every error must name a
-//! place inside the file in one short line, and the whole binary may hold at most [`LIVE_BYTES_MAX`] at once (a counting allocator refuses more,
-//! which aborts the test). Fixed seeds and bounded case counts keep it to seconds.
+//! place inside the file in one short line, and the whole binary may hold at most
+//! [`LIVE_BYTES_MAX`] at once (a counting allocator refuses more, which aborts the test).
+//! Fixed seeds and bounded case counts keep it to seconds.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
