@@ -9,11 +9,16 @@
 //! The totals are counted on the tree, the way the readers will read it: each node pool's
 //! `count` (1 when absent) and each timeline `addNodes.count`; each Pod manifest's
 //! `replicas` (1 when absent), in `workloads:` and in timeline `createPod`, times its
-//! containers and init containers. A value the readers will refuse (not a whole number)
+//! containers and init containers; each workload object's pods (its `spec.replicas`, one
+//! per node for a DaemonSet, a Job's larger of completions and parallelism), in
+//! `workloads:` and in `manifests:` files, times its template's containers. A value the readers will refuse (not a whole number)
 //! counts as 1 here; its own error comes from its reader.
+
+use pullsim_sim::WorkloadSpec;
 
 use crate::diagnostics::{Diagnostics, Position};
 use crate::tree::Node;
+use crate::workloads::{Pods, Workload};
 
 /// At most this many nodes: node pools' `count`s and the timeline's `addNodes`.
 pub const NODES_MAX: u64 = 50_000;
@@ -45,14 +50,15 @@ impl Total {
     fn add(
         &mut self,
         amount: u64,
-        position: Position,
+        (file, position): (Option<&str>, Position),
         written: impl FnOnce() -> String,
         diagnostics: &mut Diagnostics,
     ) {
         self.sum = self.sum.saturating_add(amount);
         if self.sum > self.max && !self.exceeded {
             self.exceeded = true;
-            diagnostics.error(
+            diagnostics.error_in(
+                file,
                 position,
                 format!(
                     "{} brings the scenario to {} {}; pullsim simulates at most {} {} (see \"Limits\" in docs/scenario-format.md)",
@@ -67,13 +73,15 @@ impl Total {
     }
 }
 
-/// Checks the ceilings on the document's `nodes`, `workloads` and `timeline` sections;
-/// `false` when one was exceeded (the error is in `diagnostics`), and then nothing that
-/// grows with the pods or nodes may be built.
-pub(crate) fn within_ceilings(
+/// Checks the ceilings on the document's `nodes`, `workloads` and `timeline` sections and
+/// the workloads of the `manifests:` files (each file's name and its manifests); `false`
+/// when one was exceeded (the error is in `diagnostics`), and then nothing that grows with
+/// the pods or nodes may be built.
+pub(crate) fn within_ceilings<'a>(
     nodes: Option<&Node>,
     workloads: Option<&Node>,
     timeline: Option<&Node>,
+    files: impl Iterator<Item = (&'a str, &'a [Node])>,
     diagnostics: &mut Diagnostics,
 ) -> bool {
     let mut node_total = Total::new("nodes", NODES_MAX);
@@ -82,24 +90,27 @@ pub(crate) fn within_ceilings(
     let count_of = |count: u64| move || format!("count {count}");
     for pool in items(nodes) {
         let (count, position) = amount(pool, "count");
-        node_total.add(count, position, count_of(count), diagnostics);
+        node_total.add(count, (None, position), count_of(count), diagnostics);
     }
-    let mut manifests: Vec<&Node> = items(workloads).collect();
+    let mut manifests: Vec<(Option<&str>, &Node)> =
+        items(workloads).map(|node| (None, node)).collect();
     for action in items(timeline) {
         if let Some(nodes) = get(action, "addNodes") {
             let (count, position) = amount(nodes, "count");
-            node_total.add(count, position, count_of(count), diagnostics);
+            node_total.add(count, (None, position), count_of(count), diagnostics);
         }
-        manifests.extend(get(action, "createPod"));
+        manifests.extend(get(action, "createPod").map(|node| (None, node)));
     }
-    for manifest in manifests {
-        let (replicas, position) = amount(manifest, "replicas");
+    for (file, nodes) in files {
+        manifests.extend(nodes.iter().map(|node| (Some(file), node)));
+    }
+    for (file, manifest) in manifests {
+        let (replicas, position, spec) = pods_written(manifest, node_total.sum);
         let pods = move || match replicas {
             1 => "this pod".to_owned(),
             _ => format!("replicas {replicas}"),
         };
-        pod_total.add(replicas, position, pods, diagnostics);
-        let spec = get(manifest, "spec");
+        pod_total.add(replicas, (file, position), pods, diagnostics);
         let containers = ["containers", "initContainers"]
             .iter()
             .map(|key| {
@@ -118,13 +129,37 @@ pub(crate) fn within_ceilings(
             };
             container_total.add(
                 replicas.saturating_mul(containers),
-                position,
+                (file, position),
                 || format!("{} with {containers} {each} each", pods()),
                 diagnostics,
             );
         }
     }
     !(node_total.exceeded || pod_total.exceeded || container_total.exceeded)
+}
+
+/// How many pods a manifest asks for, where that is written, and its pod spec: a Pod's
+/// `replicas` and `spec`; a workload object's `spec.replicas` (a Deployment, ReplicaSet or
+/// StatefulSet), one per node (a DaemonSet, of `nodes` in all), or the larger of
+/// `spec.completions` and `spec.parallelism` (a Job), and its `spec.template.spec`.
+fn pods_written(manifest: &Node, nodes: u64) -> (u64, Position, Option<&Node>) {
+    let kind = get(manifest, "kind").and_then(Node::scalar);
+    let Some(spec) = get(manifest, "spec").filter(|_| kind.is_some_and(|kind| kind != "Pod"))
+    else {
+        let (replicas, position) = amount(manifest, "replicas");
+        return (replicas, position, get(manifest, "spec"));
+    };
+    let pod_spec = get(spec, "template").and_then(|template| get(template, "spec"));
+    let (pods, position) = match kind {
+        Some("DaemonSet") => (nodes, spec.position),
+        Some("Job") => {
+            let (completions, position) = amount(spec, "completions");
+            let (parallelism, _) = amount(spec, "parallelism");
+            (completions.max(parallelism), position)
+        }
+        _ => amount(spec, "replicas"),
+    };
+    (pods, position, pod_spec)
 }
 
 /// The items of a list section (nothing when it is not a list).
@@ -152,5 +187,24 @@ fn amount(node: &Node, key: &str) -> (u64, Position) {
             (parsed.map_or(1, u64::from), value.position)
         }
         None => (1, node.position),
+    }
+}
+
+/// How many pods a read workload counts for against [`PODS_MAX`] in a fleet of `nodes`:
+/// a Pod's replicas, a Deployment's, ReplicaSet's or StatefulSet's `replicas`, one per node
+/// for a DaemonSet, and a Job's larger of `completions` and `parallelism`.
+pub(crate) fn pods_counted(workload: &Workload, nodes: u64) -> u64 {
+    match &workload.pods {
+        Pods::Single { .. } => 1,
+        Pods::Replicated(replicated) => u64::from(replicated.replicas),
+        Pods::Object(object) => match &object.spec {
+            WorkloadSpec::Deployment(spec) => u64::from(spec.replicas),
+            WorkloadSpec::ReplicaSet(spec) => u64::from(spec.replicas),
+            WorkloadSpec::StatefulSet(spec) => u64::from(spec.replicas),
+            WorkloadSpec::DaemonSet(_) => nodes,
+            WorkloadSpec::Job(spec) => {
+                u64::from(spec.completions.unwrap_or(1).max(spec.parallelism))
+            }
+        },
     }
 }

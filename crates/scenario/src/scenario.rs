@@ -31,6 +31,7 @@ use crate::ceilings::within_ceilings;
 use crate::diagnostics::{Diagnostics, ScenarioErrors};
 use crate::expect::{Expectation, read_expectations};
 use crate::fields::{Fields, boolean, duration, number, text};
+use crate::manifests::{ManifestFiles, ManifestSource, NoManifests};
 use crate::nodes::{PoolDefaults, read_node_pools};
 use crate::objects::{read_secrets, read_service_accounts};
 use crate::references::{Known, Names, check_scenario};
@@ -38,7 +39,7 @@ use crate::registries::{RegistryHost, one, read_registries};
 use crate::suggest::{suggestion, unknown_field_message, unknown_value_message};
 use crate::timeline::{TimedAction, read_timeline};
 use crate::tree::{Node, parse_document};
-use crate::workloads::{Context, Workload, read_workload, read_workloads};
+use crate::workloads::{Context, Origin, Workload, read_pod, read_workloads};
 
 /// A scenario file, read and validated: everything a runner needs to build the world,
 /// drive it, and judge the result.
@@ -72,6 +73,9 @@ pub struct Scenario {
     pub run: Run,
     /// `expect`.
     pub expectations: Vec<Expectation>,
+    /// What the transcript tells before the story: the objects of `manifests:` files that
+    /// pullsim does not model and skipped, one line per file.
+    pub notes: Vec<String>,
 }
 
 /// Kubernetes and containerd behaviour where releases differ (docs/semantics.md §8).
@@ -150,8 +154,17 @@ impl Scenario {
     /// Reads a scenario from a file's bytes: [`Scenario::parse`] once they are UTF-8, else
     /// one error at the line and column of the first byte that is not.
     pub fn parse_bytes(file_name: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+        Scenario::parse_bytes_with(file_name, bytes, &mut NoManifests)
+    }
+
+    /// [`Scenario::parse_with`] from a file's bytes, as [`Scenario::parse_bytes`] reads them.
+    pub fn parse_bytes_with(
+        file_name: &str,
+        bytes: &[u8],
+        source: &mut dyn ManifestSource,
+    ) -> Result<Scenario, ScenarioErrors> {
         match crate::diagnostics::utf8_text(bytes) {
-            Ok(text) => Scenario::parse(file_name, text),
+            Ok(text) => Scenario::parse_with(file_name, text, source),
             Err(error) => Err(ScenarioErrors {
                 file_name: file_name.to_owned(),
                 errors: vec![error],
@@ -160,11 +173,23 @@ impl Scenario {
     }
 
     /// Reads a scenario. `file_name` only labels the errors (`file:line:column: message`).
-    /// Never panics: any text gives a scenario or errors.
+    /// Never panics: any text gives a scenario or errors. It reads no other file: a
+    /// `manifests:` entry is an error (use [`Scenario::parse_with`]).
     pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
+        Scenario::parse_with(file_name, text, &mut NoManifests)
+    }
+
+    /// Reads a scenario whose `manifests:` files come from `source`, which is asked for each
+    /// path as written (relative to the scenario file). Errors in such a file name it as
+    /// the path joined to `file_name`'s folder.
+    pub fn parse_with(
+        file_name: &str,
+        text: &str,
+        source: &mut dyn ManifestSource,
+    ) -> Result<Scenario, ScenarioErrors> {
         let mut diagnostics = Diagnostics::default();
         let scenario = parse_document(text, &mut diagnostics)
-            .and_then(|root| read_scenario(&root, &mut diagnostics));
+            .and_then(|root| read_scenario(&root, file_name, source, &mut diagnostics));
         match (diagnostics.finish(file_name), scenario) {
             (None, Some(scenario)) => Ok(scenario),
             (Some(errors), _) => Err(errors),
@@ -173,6 +198,7 @@ impl Scenario {
                 errors: vec![crate::diagnostics::ScenarioError {
                     position: crate::diagnostics::Position::START,
                     message: "the scenario could not be read".to_owned(),
+                    file: None,
                 }],
             }),
         }
@@ -180,7 +206,7 @@ impl Scenario {
 }
 
 /// The top-level keys.
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "name",
     "description",
     "seed",
@@ -191,6 +217,7 @@ const SECTIONS: [&str; 13] = [
     "serviceAccounts",
     "admission",
     "workloads",
+    "manifests",
     "timeline",
     "run",
     "expect",
@@ -198,8 +225,15 @@ const SECTIONS: [&str; 13] = [
 
 /// Reads the sections in the order their references need (registries before the nodes
 /// that link to them, Secrets and the timeline before the pods that name them, pods before
-/// the expectations about them); errors come out in file order regardless.
-fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario> {
+/// the expectations about them; the `manifests:` files first, their Secrets and
+/// ServiceAccounts beside the sections' and their workloads after `workloads:`); errors
+/// come out in file order regardless.
+fn read_scenario(
+    root: &Node,
+    file_name: &str,
+    source: &mut dyn ManifestSource,
+    diagnostics: &mut Diagnostics,
+) -> Option<Scenario> {
     let mut fields = Fields::of(root, "a scenario", diagnostics)?;
     let name = fields
         .require("name", diagnostics)
@@ -217,6 +251,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     let accounts_node = fields.get("serviceAccounts");
     let admission_node = fields.get("admission");
     let workloads_node = fields.get("workloads");
+    let manifests_node = fields.get("manifests");
     let timeline_node = fields.get("timeline");
     let run_node = fields.get("run");
     let expect_node = fields.get("expect");
@@ -227,9 +262,20 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         .filter_map(|entry| suggestion(&entry.key, &SECTIONS).filter(|near| *near != entry.key))
         .collect();
     fields.finish(diagnostics);
+    let errors_before_manifests = diagnostics.count();
+    let manifests = manifests_node
+        .map(|n| ManifestFiles::load(n, file_name, source, diagnostics))
+        .unwrap_or_default();
+    let manifests_unreadable = diagnostics.count() > errors_before_manifests;
     // Before anything that grows with the pods or nodes: a scenario over a ceiling is read
     // for its other mistakes, but its pods are never listed.
-    let within = within_ceilings(nodes_node, workloads_node, timeline_node, diagnostics);
+    let within = within_ceilings(
+        nodes_node,
+        workloads_node,
+        timeline_node,
+        manifests.workload_nodes(),
+        diagnostics,
+    );
 
     let kubernetes = kubernetes_node.map_or(Some(Kubernetes::default()), |n| {
         read_kubernetes(n, diagnostics)
@@ -268,11 +314,20 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         ("secrets", Names::Secrets),
         ("serviceAccounts", Names::ServiceAccounts),
         ("workloads", Names::Pods),
+        ("manifests", Names::Pods),
+        ("manifests", Names::Secrets),
+        ("manifests", Names::ServiceAccounts),
         ("timeline", Names::Pods),
     ] {
         if misspelled.contains(&section) {
             known.set_uncertain(names);
         }
+    }
+    if manifests_unreadable {
+        // A file that could not be read (or read completely) may hold any of these.
+        known.set_uncertain(Names::Pods);
+        known.set_uncertain(Names::Secrets);
+        known.set_uncertain(Names::ServiceAccounts);
     }
     if had_errors(diagnostics) {
         known.set_uncertain(Names::Registries);
@@ -285,9 +340,26 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     if had_errors(diagnostics) {
         known.set_uncertain(Names::Nodes);
     }
-    let secrets = secrets_node
+    let mut secrets = secrets_node
         .map(|n| read_secrets(n, diagnostics))
         .unwrap_or_default();
+    for (secret, file, position) in manifests.secrets(diagnostics) {
+        if secrets
+            .iter()
+            .any(|(other, _)| other.name == secret.name && other.namespace == secret.namespace)
+        {
+            diagnostics.error_in(
+                Some(&file),
+                position,
+                format!(
+                    "secret {}/{} is already defined (in the scenario or an earlier manifests file)",
+                    secret.namespace, secret.name
+                ),
+            );
+            continue;
+        }
+        secrets.push((secret, position));
+    }
     for (secret, _) in &secrets {
         known.add_secret(&secret.namespace, &secret.name);
     }
@@ -303,9 +375,26 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         known.set_uncertain(Names::Nodes);
         known.set_uncertain(Names::Pods);
     }
-    let service_accounts = accounts_node
+    let mut service_accounts = accounts_node
         .map(|n| read_service_accounts(n, diagnostics))
         .unwrap_or_default();
+    for (account, file, position) in manifests.service_accounts(diagnostics) {
+        if service_accounts
+            .iter()
+            .any(|other| other.name == account.name && other.namespace == account.namespace)
+        {
+            diagnostics.error_in(
+                Some(&file),
+                position,
+                format!(
+                    "service account {}/{} is already defined (in the scenario or an earlier manifests file)",
+                    account.namespace, account.name
+                ),
+            );
+            continue;
+        }
+        service_accounts.push(account);
+    }
     for account in &service_accounts {
         known.add_service_account(&account.namespace, &account.name);
     }
@@ -319,8 +408,15 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     let mut workloads = workloads_node
         .map(|n| read_workloads(n, &context, diagnostics))
         .unwrap_or_default();
+    workloads.extend(manifests.workloads(&context, &known, diagnostics));
     for (at, pod) in timeline_pods {
-        workloads.extend(read_workload(pod, Some(at), &context, diagnostics));
+        workloads.extend(read_pod(
+            pod,
+            Origin::Timeline(at),
+            "Pod",
+            &context,
+            diagnostics,
+        ));
     }
     workloads.sort_by_key(|workload| workload.at);
     if had_errors(diagnostics) {
@@ -340,6 +436,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         timeline,
         run: run?,
         expectations: Vec::new(),
+        notes: manifests.notes(),
     };
     if !within {
         return None;

@@ -70,7 +70,7 @@ fn unknown_top_level_keys_suggest_the_known_one() {
     check(
         &format!("{BASE}colour: blue\n"),
         &[
-            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, nodes, secrets, serviceAccounts, admission, workloads, timeline, run, expect)",
+            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, nodes, secrets, serviceAccounts, admission, workloads, manifests, timeline, run, expect)",
         ],
     );
 }
@@ -506,12 +506,12 @@ fn registry_content_is_checked_as_the_registry_would_check_it() {
 #[test]
 fn manifests_of_the_wrong_kind_or_shape_are_refused() {
     check(
-        &edit("    kind: Pod", "    kind: Deployment")
+        &edit("    kind: Pod", "    kind: Service")
             .replace("    metadata: {name: web}\n", "")
             .replace("          image: registry.example.com/app:v1\n", ""),
         &[
             "x.yaml:10:5: missing field \"metadata\"",
-            "x.yaml:11:11: kind \"Deployment\" does not belong here (expected Pod)",
+            "x.yaml:11:11: kind \"Service\" does not belong here (expected Pod, Deployment, ReplicaSet, DaemonSet, StatefulSet or Job)",
             "x.yaml:14:11: image: Required value (a container needs an image)",
         ],
     );
@@ -536,7 +536,7 @@ fn a_misspelling_of_pullsims_own_pod_keys_is_an_error() {
             "    metadata: {name: web}\n    att: 2m",
         ),
         &[
-            "x.yaml:13:5: unknown field \"att\" (expected one of apiVersion, kind, metadata, replicas, at, replaceEvery, spec)",
+            "x.yaml:13:5: unknown field \"att\" (expected one of apiVersion, kind, metadata, replicas, at, runFor, replaceEvery, spec)",
         ],
     );
     // A pasted Pod's status is not pullsim's business.
@@ -638,5 +638,28 @@ fn tab_errors_are_reported_at_the_tab() {
     check(
         &edit("    count: 2", "   \tcount: 2"),
         &["x.yaml:8:4: invalid YAML: while scanning a plain scalar, found a tab"],
+    );
+}
+
+#[test]
+fn workload_objects_are_checked_where_they_are_written() {
+    check(
+        &edit(
+            "  - apiVersion: v1\n    kind: Pod",
+            "  - apiVersion: apps/v1\n    kind: Deployment\n    runFor: 0s",
+        ),
+        &[
+            "x.yaml:12:13: runFor must be longer than 0s",
+            // `containers` straight under a Deployment's spec is not its template.
+            "x.yaml:15:7: missing field \"template\"",
+        ],
+    );
+    check(
+        &edit(
+            "run: {for: 10m}",
+            "timeline:\n  - {at: 1m, createPod: {kind: Deployment, metadata: {name: x}, spec: {containers: [{name: c, image: registry.example.com/app:v1}]}}}\nrun: {for: 10m}",
+        ),
+        // createPod creates bare Pods only.
+        &["x.yaml:18:32: kind \"Deployment\" does not belong here (expected Pod)"],
     );
 }

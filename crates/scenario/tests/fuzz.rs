@@ -1,10 +1,11 @@
 //! Fuzzing in `cargo xtask test` (issue 12 item 19): the library's scenarios, damaged the
 //! ways people and tools damage YAML (lines deleted or duplicated, values retyped or made
 //! huge, tabs, bytes that are not UTF-8), are read and, when they still read, simulated;
-//! and random reference strings go through every reference reader. Nothing may panic or
-//! abort, every error must name a place inside the file in one short line, and the whole
-//! binary may hold at most [`LIVE_BYTES_MAX`] at once (a counting allocator refuses more,
-//! which aborts the test). Fixed seeds and bounded case counts keep it to seconds.
+//! damaged `manifests:` files are read the same way; and random reference strings go
+//! through every reference reader. Nothing may panic or abort, every error must name a
+//! place inside the file in one short line, and the whole binary may hold at most
+//! [`LIVE_BYTES_MAX`] at once (a counting allocator refuses more, which aborts the test).
+//! Fixed seeds and bounded case counts keep it to seconds.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -216,6 +217,97 @@ proptest! {
             apply(&mut text, damage);
         }
         check_scenario(&text)?;
+    }
+}
+
+/// A scenario that reads its workloads from `app.yaml` ([`MANIFESTS`]).
+const WITH_MANIFESTS: &str = "name: m
+description: d
+registries:
+  - host: registry.example.com
+    images: [{repository: team/web, tag: v1}]
+nodes:
+  - {pool: workers, count: 3}
+manifests: [app.yaml]
+run: {for: 10m}
+";
+
+/// A manifests file as `kubectl get -o yaml` prints its objects.
+const MANIFESTS: &str = "apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web, namespace: default, uid: 0b6c, resourceVersion: \"42\"}
+  spec:
+    replicas: 3
+    selector:
+      matchLabels: {app: web}
+    strategy:
+      rollingUpdate: {maxSurge: 25%, maxUnavailable: 0}
+      type: RollingUpdate
+    template:
+      metadata:
+        labels: {app: web}
+      spec:
+        containers:
+        - name: web
+          image: registry.example.com/team/web:v1
+          readinessProbe: {initialDelaySeconds: 5}
+  status: {replicas: 3}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+  completions: 2
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: pi, image: registry.example.com/team/web:v1}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+";
+
+proptest! {
+    #![proptest_config(config(128, 15))]
+
+    /// A damaged manifests file reads, or fails with errors that name a place inside it (or
+    /// the entry that names it) in one short line; nothing panics. (Workload objects are
+    /// not run here: the controllers' wiring runs them.)
+    #[test]
+    fn damaged_manifests_files_read_or_fail_with_positions_in_them(
+        damages in prop::collection::vec(damage(), 1..4),
+    ) {
+        let mut file = MANIFESTS.as_bytes().to_vec();
+        for damage in &damages {
+            apply(&mut file, damage);
+        }
+        let lines = file.split(|b| *b == b'\n').count().max(1) as u32 + 1;
+        let mut source = |path: &str| {
+            if path == "app.yaml" { Ok(file.clone()) } else { Err("no such file".to_owned()) }
+        };
+        let parsed = catch_unwind(AssertUnwindSafe(|| {
+            Scenario::parse_with("f.yaml", WITH_MANIFESTS, &mut source)
+        }));
+        let parsed = parsed.map_err(|_| TestCaseError::fail("Scenario::parse_with panicked"))?;
+        if let Err(errors) = parsed {
+            for error in &errors.errors {
+                match error.file.as_deref() {
+                    Some(file) => {
+                        prop_assert_eq!(file, "app.yaml");
+                        prop_assert!((1..=lines).contains(&error.position.line), "{:?}", error);
+                    }
+                    None => prop_assert_eq!(error.position.line, 8, "{:?}", error),
+                }
+                prop_assert!(error.position.column >= 1);
+                prop_assert!(!error.message.is_empty() && !error.message.contains('\n'));
+                prop_assert!(error.message.chars().count() <= MESSAGE_CHARS_MAX);
+            }
+        }
     }
 }
 
