@@ -466,3 +466,79 @@ fn a_job_whose_pods_run_forever_settles_once_they_run() {
     assert!(!figures.complete);
     assert_eq!(figures.revisions[0].pods, 3);
 }
+
+#[test]
+fn a_job_runs_its_completions_parallelism_at_a_time() {
+    let mut pod = Pod::new(
+        "batch",
+        vec![Container::new("batch", format!("{HOST}/app:v1"))],
+    );
+    pod.spec.run_for = Some(Duration::from_secs(30));
+    pod.spec.restart_policy = pullsim_sim::RestartPolicy::Never;
+    let mut spec = pullsim_sim::controllers::JobSpec::new(PodTemplate::new(pod));
+    spec.completions = Some(5);
+    spec.parallelism = 2;
+    let mut sim = cluster(2);
+    sim.apply_object(
+        SimTime::EPOCH,
+        WorkloadObject {
+            namespace: "default".to_owned(),
+            name: "batch".to_owned(),
+            spec: WorkloadSpec::Job(spec),
+        },
+    );
+    assert!(sim.run_until_all_running(SimTime::from_secs(600)).unwrap());
+    let created = lines(&sim, "SuccessfulCreate");
+    assert_eq!(created.len(), 5, "{created:#?}");
+    // Two at a time: the third and fourth pods come after the first two finished.
+    let second: Vec<&str> = created.iter().map(|l| &l[..8]).collect();
+    assert_eq!(second[0], second[1]);
+    assert!(second[2] > second[1], "{created:#?}");
+    assert_eq!(
+        lines(&sim, "Normal Completed").len(),
+        1,
+        "{}",
+        sim.render_trace()
+    );
+    let figures = rollout(&sim, "job/batch");
+    assert!(figures.complete);
+    assert!(figures.duration.expect("complete") >= Duration::from_secs(90));
+    assert!(
+        figures
+            .conditions
+            .iter()
+            .any(|c| c.starts_with("Complete=True")),
+        "{figures:#?}"
+    );
+    // Finished pods are not counted as the revision's pods at the end.
+    assert_eq!(figures.revisions[0].pods, 0);
+}
+
+#[test]
+fn readiness_delays_hold_a_rolling_update_back() {
+    let run = |delay: Option<Duration>| {
+        let mut sim = cluster(2);
+        let mut pod = Pod::new("web", vec![Container::new("app", format!("{HOST}/app:v1"))]);
+        pod.spec.containers[0].readiness_delay = delay;
+        let object = WorkloadObject {
+            namespace: "default".to_owned(),
+            name: "web".to_owned(),
+            spec: WorkloadSpec::Deployment(DeploymentSpec::new(4, PodTemplate::new(pod))),
+        };
+        sim.apply_object(SimTime::EPOCH, object);
+        sim.schedule(SimTime::from_secs(60), Action::RolloutRestart(web()));
+        assert!(sim.run_until_all_running(SimTime::from_secs(900)).unwrap());
+        rollout(&sim, "deployment/web")
+    };
+    let quick = run(None);
+    let slow = run(Some(Duration::from_secs(20)));
+    assert!(quick.complete && slow.complete);
+    let (quick, slow) = (quick.duration.unwrap(), slow.duration.unwrap());
+    // Four pods, one surge and one unavailable: two new pods at a time, so two waits of
+    // 20 s for their readiness.
+    assert!(slow >= Duration::from_secs(40), "{slow:?}");
+    assert!(
+        slow >= quick + Duration::from_secs(35),
+        "{quick:?} vs {slow:?}"
+    );
+}
