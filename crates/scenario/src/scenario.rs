@@ -36,7 +36,7 @@ use crate::objects::{read_secrets, read_service_accounts};
 use crate::references::{Known, Names, check_scenario};
 use crate::registries::{RegistryHost, one, read_registries};
 use crate::suggest::{suggestion, unknown_field_message, unknown_value_message};
-use crate::timeline::{TimedAction, read_timeline};
+use crate::timeline::{TimedAction, check_scenario_workloads, read_timeline};
 use crate::tree::{Node, parse_document};
 use crate::workloads::{Context, Workload, read_workload, read_workloads};
 
@@ -348,6 +348,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     scenario.expectations = expect_node
         .map(|n| read_expectations(n, &known, diagnostics))
         .unwrap_or_default();
+    check_scenario_workloads(&scenario, diagnostics);
     Some(scenario)
 }
 

@@ -14,6 +14,10 @@
 //!   - {at: 10m, addNodes: {pool: workers, count: 5}}
 //!   - {at: 11m, deletePod: web-0}
 //!   - {at: 12m, createPod: {metadata: {name: late}, spec: {containers: [{name: c, image: registry.example.com/team/app:v1}]}}}
+//!   - {at: 13m, setImage: {workload: deployment/api, container: app, image: registry.example.com/team/app:v2}}
+//!   - {at: 14m, rolloutRestart: deployment/api}   # or {workload: deployment/api, namespace: team-a}
+//!   - {at: 15m, scale: {workload: deployment/api, replicas: 20}}
+//!   - {at: 16m, deleteWorkload: deployment/api}   # or {workload: deployment/api, namespace: team-a}
 //! ```
 //!
 //! `push` takes the registry's host and an image spec as `images:` does; `fault` the host and
@@ -37,21 +41,29 @@ use crate::references::Known;
 use crate::tree::Node;
 use crate::workloads::Workload;
 
+pub(crate) use workload_refs::check_scenario_workloads;
+
 mod add_nodes;
 mod create_pod;
 mod delete_pod;
 mod delete_secret;
 mod delete_tag;
+mod delete_workload;
 mod fault;
 mod host;
 mod move_tag;
 mod outage;
 mod push;
 mod restart_kubelet;
+mod rollout_restart;
+mod scale;
 mod secret;
+mod set_image;
+mod workload_ref;
+mod workload_refs;
 
 /// Every kind of timeline action.
-const KINDS: [Kind; 11] = [
+const KINDS: [Kind; 15] = [
     push::KIND,
     move_tag::KIND,
     delete_tag::KIND,
@@ -63,6 +75,10 @@ const KINDS: [Kind; 11] = [
     add_nodes::KIND,
     delete_pod::KIND,
     create_pod::KIND,
+    set_image::KIND,
+    rollout_restart::KIND,
+    scale::KIND,
+    delete_workload::KIND,
 ];
 
 /// One kind of timeline action.
