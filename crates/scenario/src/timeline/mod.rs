@@ -41,6 +41,7 @@ use crate::references::Known;
 use crate::tree::Node;
 use crate::workloads::Workload;
 
+pub(crate) use workload_ref::{ALL_KINDS, Accepts, object_named};
 pub(crate) use workload_refs::check_scenario_workloads;
 
 mod add_nodes;

@@ -18,7 +18,7 @@ use crate::suggest::{listed, suggestion};
 use crate::tree::Node;
 
 /// Every workload kind, in the order messages list them.
-pub(super) const ALL_KINDS: [WorkloadKind; 5] = [
+pub(crate) const ALL_KINDS: [WorkloadKind; 5] = [
     WorkloadKind::Deployment,
     WorkloadKind::ReplicaSet,
     WorkloadKind::DaemonSet,
@@ -27,13 +27,13 @@ pub(super) const ALL_KINDS: [WorkloadKind; 5] = [
 ];
 
 /// What one action accepts, and how it refuses another kind.
-pub(super) struct Accepts {
+pub(crate) struct Accepts {
     /// The action's key, for messages.
-    pub(super) action: &'static str,
+    pub(crate) action: &'static str,
     /// The kinds it takes.
-    pub(super) kinds: &'static [WorkloadKind],
+    pub(crate) kinds: &'static [WorkloadKind],
     /// kubectl's refusal of another kind, after `<resource>.<group> "<name>"`.
-    pub(super) refusal: &'static str,
+    pub(crate) refusal: &'static str,
 }
 
 /// A kind's resource as kubectl names it: plural, singular, short names, API group.
@@ -161,7 +161,7 @@ fn kinds_listed(kinds: &[WorkloadKind]) -> String {
 
 /// Reads `kind/name` written at `at` as an object of `namespace`, of a kind `accepts`
 /// takes.
-pub(super) fn object_named(
+pub(crate) fn object_named(
     written: &str,
     namespace: &str,
     accepts: &Accepts,

@@ -18,6 +18,7 @@ use pullsim_sim::{Action, ObjectRef, WorkloadObject};
 use super::workload_ref::resource_string;
 use super::{Planned, TimedAction};
 use crate::diagnostics::{Diagnostics, Position};
+use crate::expect::{Check, Revisions, Rollout};
 use crate::scenario::Scenario;
 use crate::suggest::{listed, suggestion};
 
@@ -37,11 +38,23 @@ pub(crate) struct Named<'a> {
     pub(crate) position: Position,
 }
 
-/// Checks what the scenario's workload actions name (and, once rollout expectations
-/// exist, what they name) against the objects it creates.
+/// Checks what the scenario's workload actions and rollout expectations name against
+/// the objects it creates.
 pub(crate) fn check_scenario_workloads(scenario: &Scenario, diagnostics: &mut Diagnostics) {
+    let named: Vec<Named<'_>> = scenario
+        .expectations
+        .iter()
+        .filter_map(|expectation| match &expectation.check {
+            Check::Rollout(Rollout { subject, .. })
+            | Check::Revisions(Revisions { subject, .. }) => Some(Named {
+                object: &subject.object,
+                position: subject.position,
+            }),
+            _ => None,
+        })
+        .collect();
     // `workloads:` holds Pod manifests only so far: every object comes from an `apply`.
-    check_workload_refs(&[], &scenario.timeline, &[], diagnostics);
+    check_workload_refs(&[], &scenario.timeline, &named, diagnostics);
 }
 
 /// The containers of an object's pod template: init containers, then containers.
@@ -375,6 +388,18 @@ mod tests {
         assert_eq!(
             errors,
             Err("x.yaml:5:30: deployments.apps \"web\" not found in namespace \"default\" at 1m0s (the scenario creates no workload objects there)".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_rollout_expectation_naming_an_object_never_created_is_refused_at_its_workload() {
+        let text = "name: t\ndescription: d\nrun: {for: 10m}\nexpect:\n  - {workload: sts/db, revisions: {1: 3}}\n";
+        let errors = Scenario::parse("x.yaml", text)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            errors,
+            Err("x.yaml:5:16: statefulsets.apps \"db\" not found in namespace \"default\" (the scenario creates no workload objects there)".to_owned())
         );
     }
 }
