@@ -12,8 +12,11 @@
 //! containers and init containers. A value the readers will refuse (not a whole number)
 //! counts as 1 here; its own error comes from its reader.
 
+use pullsim_sim::WorkloadSpec;
+
 use crate::diagnostics::{Diagnostics, Position};
 use crate::tree::Node;
+use crate::workloads::{Pods, Workload};
 
 /// At most this many nodes: node pools' `count`s and the timeline's `addNodes`.
 pub const NODES_MAX: u64 = 50_000;
@@ -93,13 +96,12 @@ pub(crate) fn within_ceilings(
         manifests.extend(get(action, "createPod"));
     }
     for manifest in manifests {
-        let (replicas, position) = amount(manifest, "replicas");
+        let (replicas, position, spec) = pods_written(manifest, node_total.sum);
         let pods = move || match replicas {
             1 => "this pod".to_owned(),
             _ => format!("replicas {replicas}"),
         };
         pod_total.add(replicas, position, pods, diagnostics);
-        let spec = get(manifest, "spec");
         let containers = ["containers", "initContainers"]
             .iter()
             .map(|key| {
@@ -127,6 +129,30 @@ pub(crate) fn within_ceilings(
     !(node_total.exceeded || pod_total.exceeded || container_total.exceeded)
 }
 
+/// How many pods a manifest asks for, where that is written, and its pod spec: a Pod's
+/// `replicas` and `spec`; a workload object's `spec.replicas` (a Deployment, ReplicaSet or
+/// StatefulSet), one per node (a DaemonSet, of `nodes` in all), or the larger of
+/// `spec.completions` and `spec.parallelism` (a Job), and its `spec.template.spec`.
+fn pods_written(manifest: &Node, nodes: u64) -> (u64, Position, Option<&Node>) {
+    let kind = get(manifest, "kind").and_then(Node::scalar);
+    let Some(spec) = get(manifest, "spec").filter(|_| kind.is_some_and(|kind| kind != "Pod"))
+    else {
+        let (replicas, position) = amount(manifest, "replicas");
+        return (replicas, position, get(manifest, "spec"));
+    };
+    let pod_spec = get(spec, "template").and_then(|template| get(template, "spec"));
+    let (pods, position) = match kind {
+        Some("DaemonSet") => (nodes, spec.position),
+        Some("Job") => {
+            let (completions, position) = amount(spec, "completions");
+            let (parallelism, _) = amount(spec, "parallelism");
+            (completions.max(parallelism), position)
+        }
+        _ => amount(spec, "replicas"),
+    };
+    (pods, position, pod_spec)
+}
+
 /// The items of a list section (nothing when it is not a list).
 fn items(section: Option<&Node>) -> impl Iterator<Item = &Node> {
     section.and_then(Node::items).unwrap_or_default().iter()
@@ -152,5 +178,24 @@ fn amount(node: &Node, key: &str) -> (u64, Position) {
             (parsed.map_or(1, u64::from), value.position)
         }
         None => (1, node.position),
+    }
+}
+
+/// How many pods a read workload counts for against [`PODS_MAX`] in a fleet of `nodes`:
+/// a Pod's replicas, a Deployment's, ReplicaSet's or StatefulSet's `replicas`, one per node
+/// for a DaemonSet, and a Job's larger of `completions` and `parallelism`.
+pub(crate) fn pods_counted(workload: &Workload, nodes: u64) -> u64 {
+    match &workload.pods {
+        Pods::Single { .. } => 1,
+        Pods::Replicated(replicated) => u64::from(replicated.replicas),
+        Pods::Object(object) => match &object.spec {
+            WorkloadSpec::Deployment(spec) => u64::from(spec.replicas),
+            WorkloadSpec::ReplicaSet(spec) => u64::from(spec.replicas),
+            WorkloadSpec::StatefulSet(spec) => u64::from(spec.replicas),
+            WorkloadSpec::DaemonSet(_) => nodes,
+            WorkloadSpec::Job(spec) => {
+                u64::from(spec.completions.unwrap_or(1).max(spec.parallelism))
+            }
+        },
     }
 }

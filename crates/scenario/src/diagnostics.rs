@@ -3,7 +3,8 @@
 //!
 //! Reading never stops at the first mistake: every reader pushes its errors into one
 //! `Diagnostics` and carries on with what it could read, so a person fixing a file sees
-//! every problem in one run, in file order, each as `file:line:column: message`.
+//! every problem in one run, in file order, each as `file:line:column: message`. A mistake
+//! in a file the scenario names (a `manifests:` file) names that file instead.
 
 use std::fmt;
 
@@ -40,10 +41,14 @@ pub struct ScenarioError {
     pub position: Position,
     /// What is wrong, and what was expected.
     pub message: String,
+    /// The file the position is in, when it is not the scenario file (a `manifests:`
+    /// file, named as the errors print it).
+    pub file: Option<String>,
 }
 
-/// Every mistake in one scenario file, in file order. Displays one
-/// `file:line:column: message` per line, without a trailing newline.
+/// Every mistake in one scenario file (and the files it names), in file order: the
+/// scenario file's first, then each named file's. Displays one `file:line:column: message`
+/// per line, without a trailing newline.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioErrors {
     /// The file name as the caller gave it.
@@ -61,7 +66,9 @@ impl fmt::Display for ScenarioErrors {
             write!(
                 f,
                 "{}:{}: {}",
-                self.file_name, error.position, error.message
+                error.file.as_deref().unwrap_or(&self.file_name),
+                error.position,
+                error.message
             )?;
         }
         Ok(())
@@ -84,6 +91,7 @@ pub fn utf8_text(bytes: &[u8]) -> Result<&str, ScenarioError> {
         ScenarioError {
             position: Position::new(line, column),
             message: format!("invalid UTF-8 (byte 0x{byte:02x}); the file must be UTF-8 text"),
+            file: None,
         }
     })
 }
@@ -100,7 +108,31 @@ impl Diagnostics {
         self.errors.push(ScenarioError {
             position,
             message: message.into(),
+            file: None,
         });
+    }
+
+    /// Records a mistake at `position` in `file`, another file than the one being read
+    /// (`None`: the one being read).
+    pub(crate) fn error_in(
+        &mut self,
+        file: Option<&str>,
+        position: Position,
+        message: impl Into<String>,
+    ) {
+        self.errors.push(ScenarioError {
+            position,
+            message: message.into(),
+            file: file.map(str::to_owned),
+        });
+    }
+
+    /// Takes the mistakes found while reading `file` (collected in `other`), naming it.
+    pub(crate) fn absorb(&mut self, file: &str, other: Diagnostics) {
+        for mut error in other.errors {
+            error.file.get_or_insert_with(|| file.to_owned());
+            self.errors.push(error);
+        }
     }
 
     /// How many mistakes have been recorded so far.
@@ -114,7 +146,8 @@ impl Diagnostics {
         if self.errors.is_empty() {
             return None;
         }
-        self.errors.sort_by_key(|error| error.position);
+        self.errors
+            .sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
         let mut unique: Vec<ScenarioError> = Vec::with_capacity(self.errors.len());
         for error in self.errors {
             if !unique.contains(&error) {
@@ -150,10 +183,13 @@ mod tests {
         diagnostics.error(Position::new(2, 1), "first");
         diagnostics.error(Position::new(14, 7), "second");
         diagnostics.error(Position::new(14, 7), "third, same place");
+        let mut other = Diagnostics::default();
+        other.error(Position::new(1, 1), "in the manifests file");
+        diagnostics.absorb("scenarios/app.yaml", other);
         let errors = diagnostics.finish("scenarios/x.yaml").unwrap();
         assert_eq!(
             errors.to_string(),
-            "scenarios/x.yaml:2:1: first\nscenarios/x.yaml:14:7: second\nscenarios/x.yaml:14:7: third, same place"
+            "scenarios/x.yaml:2:1: first\nscenarios/x.yaml:14:7: second\nscenarios/x.yaml:14:7: third, same place\nscenarios/app.yaml:1:1: in the manifests file"
         );
         assert!(Diagnostics::default().finish("x").is_none());
     }

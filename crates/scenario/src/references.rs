@@ -12,13 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use pullsim_model::go_text::quote;
 use pullsim_model::units::format_duration;
 use pullsim_model::{SimTime, parse_image_name};
-use pullsim_sim::{Action, NodePool};
+use pullsim_sim::{Action, NodePool, ObjectRef};
 
 use crate::diagnostics::{Diagnostics, Position};
 use crate::scenario::Scenario;
 use crate::suggest::{listed, suggestion, unknown_value_message};
 use crate::timeline::{Planned, TimedAction};
-use crate::workloads::Workload;
+use crate::workloads::{Workload, resource_name};
 
 /// A kind of name one section describes and others use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,6 +53,8 @@ pub(crate) struct Known {
     /// Pod name to its namespace and container names.
     pods: BTreeMap<String, (String, Vec<String>)>,
     workloads: BTreeSet<String>,
+    /// Workload objects (Deployments, ...), by kind, namespace and name.
+    objects: BTreeSet<ObjectRef>,
 }
 
 impl Known {
@@ -120,6 +122,41 @@ impl Known {
             self.pods
                 .insert(pod, (workload.namespace().to_owned(), containers.clone()));
         }
+    }
+
+    /// A workload object (a Deployment, ReplicaSet, DaemonSet, StatefulSet or Job).
+    pub(crate) fn add_object(&mut self, object: ObjectRef) {
+        self.objects.insert(object);
+    }
+
+    /// Checks that a workload object exists (for the timeline's actions on one, which
+    /// print it as `deployment/web`).
+    #[expect(
+        dead_code,
+        reason = "the seam for the timeline's setImage, scale, rolloutRestart and deleteWorkload"
+    )]
+    pub(crate) fn object(
+        &self,
+        object: &ObjectRef,
+        at: Position,
+        diagnostics: &mut Diagnostics,
+    ) -> bool {
+        let found = self.objects.contains(object) || self.is_uncertain(Names::Pods);
+        if !found {
+            let names: Vec<String> = self
+                .objects
+                .iter()
+                .filter(|known| known.namespace == object.namespace)
+                .map(ToString::to_string)
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let message = unknown_value_message("workload", &object.to_string(), &names);
+            diagnostics.error(
+                at,
+                format!("{message} in namespace {}", quote(&object.namespace)),
+            );
+        }
+        found
     }
 
     /// Checks a registry host.
@@ -403,13 +440,45 @@ pub(crate) fn check_scenario(
 ) {
     let mut pod_sources: BTreeMap<String, Position> = BTreeMap::new();
     let mut workload_sources: BTreeMap<&str, Position> = BTreeMap::new();
+    let mut object_sources: BTreeMap<ObjectRef, (Option<&str>, Position)> = BTreeMap::new();
     for workload in &scenario.workloads {
+        let file = workload.file.as_deref();
+        if let Some(object) = workload.object() {
+            let reference = object.object_ref();
+            if let Some((first_file, first)) = object_sources.get(&reference) {
+                let place = match first_file {
+                    Some(first_file) if Some(*first_file) != file => {
+                        format!("in {first_file} at line {}", first.line)
+                    }
+                    None if file.is_some() => {
+                        format!("in the scenario file at line {}", first.line)
+                    }
+                    _ => format!("at line {}", first.line),
+                };
+                // The API server's AlreadyExists error.
+                diagnostics.error_in(
+                    file,
+                    workload.position,
+                    format!(
+                        "{} {} already exists in namespace {} (also defined {place})",
+                        resource_name(reference.kind),
+                        quote(&reference.name),
+                        quote(&reference.namespace)
+                    ),
+                );
+                continue;
+            }
+            object_sources.insert(reference.clone(), (file, workload.position));
+            known.add_object(reference);
+            continue;
+        }
         if let Some((pod, first)) = workload
             .pod_names()
             .into_iter()
             .find_map(|pod| pod_sources.get(&pod).map(|first| (pod, *first)))
         {
-            diagnostics.error(
+            diagnostics.error_in(
+                file,
                 workload.position,
                 format!(
                     "duplicate pod name {} (also created by the workload at line {})",
@@ -420,7 +489,8 @@ pub(crate) fn check_scenario(
             continue;
         }
         if let Some(first) = workload_sources.get(workload.name()) {
-            diagnostics.error(
+            diagnostics.error_in(
+                file,
                 workload.position,
                 format!(
                     "duplicate workload name {} (also at line {})",

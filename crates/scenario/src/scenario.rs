@@ -38,7 +38,7 @@ use crate::registries::{RegistryHost, one, read_registries};
 use crate::suggest::{suggestion, unknown_field_message, unknown_value_message};
 use crate::timeline::{TimedAction, check_scenario_workloads, read_timeline};
 use crate::tree::{Node, parse_document};
-use crate::workloads::{Context, Workload, read_workload, read_workloads};
+use crate::workloads::{Context, Origin, Workload, read_pod, read_workloads};
 
 /// A scenario file, read and validated: everything a runner needs to build the world,
 /// drive it, and judge the result.
@@ -173,6 +173,7 @@ impl Scenario {
                 errors: vec![crate::diagnostics::ScenarioError {
                     position: crate::diagnostics::Position::START,
                     message: "the scenario could not be read".to_owned(),
+                    file: None,
                 }],
             }),
         }
@@ -320,7 +321,13 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         .map(|n| read_workloads(n, &context, diagnostics))
         .unwrap_or_default();
     for (at, pod) in timeline_pods {
-        workloads.extend(read_workload(pod, Some(at), &context, diagnostics));
+        workloads.extend(read_pod(
+            pod,
+            Origin::Timeline(at),
+            "Pod",
+            &context,
+            diagnostics,
+        ));
     }
     workloads.sort_by_key(|workload| workload.at);
     if had_errors(diagnostics) {

@@ -506,12 +506,12 @@ fn registry_content_is_checked_as_the_registry_would_check_it() {
 #[test]
 fn manifests_of_the_wrong_kind_or_shape_are_refused() {
     check(
-        &edit("    kind: Pod", "    kind: Deployment")
+        &edit("    kind: Pod", "    kind: Service")
             .replace("    metadata: {name: web}\n", "")
             .replace("          image: registry.example.com/app:v1\n", ""),
         &[
             "x.yaml:10:5: missing field \"metadata\"",
-            "x.yaml:11:11: kind \"Deployment\" does not belong here (expected Pod)",
+            "x.yaml:11:11: kind \"Service\" does not belong here (expected Pod, Deployment, ReplicaSet, DaemonSet, StatefulSet or Job)",
             "x.yaml:14:11: image: Required value (a container needs an image)",
         ],
     );
@@ -536,7 +536,7 @@ fn a_misspelling_of_pullsims_own_pod_keys_is_an_error() {
             "    metadata: {name: web}\n    att: 2m",
         ),
         &[
-            "x.yaml:13:5: unknown field \"att\" (expected one of apiVersion, kind, metadata, replicas, at, replaceEvery, spec)",
+            "x.yaml:13:5: unknown field \"att\" (expected one of apiVersion, kind, metadata, replicas, at, runFor, replaceEvery, spec)",
         ],
     );
     // A pasted Pod's status is not pullsim's business.

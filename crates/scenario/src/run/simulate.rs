@@ -11,9 +11,9 @@
 use std::time::Duration;
 
 use pullsim_model::SimTime;
-use pullsim_sim::{Metrics, TraceLevel};
+use pullsim_sim::{Metrics, TraceLevel, WorkloadSpec};
 
-use crate::ceilings::{CONTAINERS_MAX, NODES_MAX, PODS_MAX};
+use crate::ceilings::{CONTAINERS_MAX, NODES_MAX, PODS_MAX, pods_counted};
 use crate::scenario::{Scenario, Stop};
 use crate::workloads::Pods;
 
@@ -43,8 +43,10 @@ impl Trace {
 pub struct Overrides {
     /// Replaces the file's `seed`.
     pub seed: Option<u64>,
-    /// Replaces every node pool's `count` and every workload's `replicas` (workloads without
-    /// `replicas`, single pods, stay single): the fleet's size with its shape kept.
+    /// Replaces every node pool's `count` and every workload's `replicas` (a replicated
+    /// Pod's, a Deployment's, ReplicaSet's or StatefulSet's; single pods stay single, a
+    /// DaemonSet follows the nodes, a Job keeps its completions): the fleet's size with its
+    /// shape kept.
     pub nodes: Option<u32>,
     /// Replaces the run's end: `for`'s length, or `allRunning`'s limit. Timeline actions stay
     /// where the file put them.
@@ -139,8 +141,15 @@ fn overridden(scenario: &Scenario, overrides: &Overrides) -> Scenario {
             pool.count = nodes;
         }
         for workload in &mut scenario.workloads {
-            if let Pods::Replicated(replicated) = &mut workload.pods {
-                replicated.replicas = nodes;
+            match &mut workload.pods {
+                Pods::Replicated(replicated) => replicated.replicas = nodes,
+                Pods::Object(object) => match &mut object.spec {
+                    WorkloadSpec::Deployment(spec) => spec.replicas = nodes,
+                    WorkloadSpec::ReplicaSet(spec) => spec.replicas = nodes,
+                    WorkloadSpec::StatefulSet(spec) => spec.replicas = nodes,
+                    WorkloadSpec::DaemonSet(_) | WorkloadSpec::Job(_) => {}
+                },
+                Pods::Single { .. } => {}
             }
         }
     }
@@ -158,10 +167,7 @@ fn within_ceilings(scenario: &Scenario) -> Result<(), String> {
     let mut pods = 0u64;
     let mut containers = 0u64;
     for workload in &scenario.workloads {
-        let replicas = match &workload.pods {
-            Pods::Replicated(replicated) => u64::from(replicated.replicas),
-            Pods::Single { .. } => 1,
-        };
+        let replicas = pods_counted(workload, nodes);
         let spec = &workload.pod().spec;
         let each = spec.containers.len() + spec.init_containers.len();
         pods = pods.saturating_add(replicas);
@@ -257,7 +263,7 @@ run: {for: 10m}
         assert_eq!(bigger.node_pools[0].count, 5);
         let replicas = |w: &crate::workloads::Workload| match &w.pods {
             Pods::Replicated(replicated) => Some(replicated.replicas),
-            Pods::Single { .. } => None,
+            Pods::Single { .. } | Pods::Object(_) => None,
         };
         assert_eq!(replicas(&bigger.workloads[0]), Some(5));
         assert_eq!(replicas(&bigger.workloads[1]), None);

@@ -7,6 +7,8 @@
 //! What the mapping decides (the format leaves it open, the simulator needs one answer):
 //! - At one instant, timeline actions take effect before the pods created then, in file
 //!   order within each, so a `push` at `1m` is what a workload created at `1m` sees.
+//! - A Deployment, ReplicaSet, DaemonSet, StatefulSet or Job is applied to the simulator
+//!   at its time (`Sim::apply_object`); its controller makes its pods.
 //! - A workload with `replicas` is a simulator workload (replica `i` on matching node
 //!   `i mod n`, drift metrics per workload); one without is a single pod the scheduler
 //!   places. `replaceEvery` on a single pod re-creates it (a new pod of the same name) at
@@ -112,6 +114,7 @@ fn schedule_workload(sim: &mut Sim, workload: &Workload, end: SimTime) {
         Pods::Replicated(replicated) => {
             sim.add_workload(workload.at, replicated.clone());
         }
+        Pods::Object(object) => sim.apply_object(workload.at, object.clone()),
         Pods::Single { pod, replace_every } => {
             sim.schedule(workload.at, Action::CreatePod(pod.clone()));
             if let Some(period) = replace_every.filter(|p| !p.is_zero()) {

@@ -1,33 +1,34 @@
-//! `workloads:`: real Pod manifests, each optionally replicated and created at a time.
+//! A bare Pod manifest (`v1`), optionally replicated and created at a time, and the pod spec
+//! every workload template holds.
 //!
 //! ```yaml
-//! workloads:
-//!   - apiVersion: v1
-//!     kind: Pod
-//!     metadata: {name: web, namespace: team-a}
-//!     replicas: 3                # pods web-0, web-1, web-2; without it, one pod "web"
-//!     at: 30s                    # created 30 s into the run; default 0s
-//!     replaceEvery: 10m          # optional churn: each pod deleted and created again
-//!     spec:
-//!       nodeSelector: {kubernetes.io/arch: arm64}
-//!       serviceAccountName: builder
-//!       imagePullSecrets: [{name: regcred}]
-//!       initContainers:
-//!         - {name: setup, image: registry.example.com/tools:v1}
-//!       containers:
-//!         - name: app
-//!           image: registry.example.com/team/app:v1
-//!           imagePullPolicy: IfNotPresent
-//!           resources: {limits: {cpu: "1"}}     # ignored: does not affect pulling
+//! - apiVersion: v1
+//!   kind: Pod
+//!   metadata: {name: web, namespace: team-a}
+//!   replicas: 3                # pods web-0, web-1, web-2; without it, one pod "web"
+//!   at: 30s                    # created 30 s into the run; default 0s
+//!   replaceEvery: 10m          # optional churn: each pod deleted and created again
+//!   runFor: 5m                 # optional: each regular container exits 0 after 5 minutes
+//!   spec:
+//!     nodeSelector: {kubernetes.io/arch: arm64}
+//!     serviceAccountName: builder
+//!     imagePullSecrets: [{name: regcred}]
+//!     restartPolicy: Always      # or OnFailure, Never
+//!     initContainers:
+//!       - {name: setup, image: registry.example.com/tools:v1}
+//!     containers:
+//!       - name: app
+//!         image: registry.example.com/team/app:v1
+//!         imagePullPolicy: IfNotPresent
+//!         readinessProbe: {initialDelaySeconds: 5}   # Ready 5 s after Running
+//!         resources: {limits: {cpu: "1"}}     # ignored: does not affect pulling
 //! ```
 //!
 //! A manifest is read as the simulator's own [`Pod`] (its pull policy defaulted, its
 //! service account `default` when absent), a replicated one as the simulator's
-//! [`Workload`](pullsim_sim::Workload) with that pod as its template; [`Workload`] adds
-//! only when it is created and where it is written.
+//! [`Workload`](pullsim_sim::Workload) with that pod as its template.
 //!
-//! Only what affects pulling is read; every other field of a real manifest is ignored, so a
-//! manifest pastes in. An unknown field close to one that affects pulling (`imagePulPolicy`,
+//! An unknown field close to one that affects pulling (`imagePulPolicy`,
 //! `imagePullSecret`, `initContainer`) is an error, since ignoring it would change the
 //! result. `imagePullPolicy` is defaulted here, as the API server does when the pod is
 //! created (`SetDefaults_Container`), from the image as written.
@@ -40,126 +41,32 @@
 use std::time::Duration;
 
 use pullsim_model::go_text::quote;
-use pullsim_model::{PullPolicy, SimTime, default_pull_policy};
-use pullsim_sim::{Container, NodePool, Pod, PodSpec, Workload as SimWorkload};
+use pullsim_model::{PullPolicy, default_pull_policy};
+use pullsim_sim::{Container, Pod, PodSpec, RestartPolicy, Workload as SimWorkload};
 
 use crate::caps::{IMAGE_MAX, LABEL_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
-use crate::fields::{Fields, duration, list, number, text, text_map, time};
+use crate::fields::{Fields, duration, list, number, text, text_map};
 use crate::objects::{read_name_and_namespace, read_object_header, read_secret_references};
 use crate::placement::{Level, keys_belonging_elsewhere, report_misplaced};
 use crate::references::Known;
 use crate::tree::Node;
 
-/// A Pod manifest as the simulator takes it, and when it is created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Workload {
-    /// When the pods are created.
-    pub at: SimTime,
-    /// The pod, or the replicated workload.
-    pub pods: Pods,
-    /// Where the manifest is.
-    pub position: Position,
-}
+use super::validation::{FieldError, Value, not_supported};
+use super::{Context, Origin, Pods, Workload, read_additions};
 
-/// What a manifest creates: one pod, or replicas of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pods {
-    /// No `replicas`: one pod, named as the manifest, placed by the scheduler.
-    Single {
-        /// The pod.
-        pod: Pod,
-        /// `replaceEvery`: the pod is deleted and created again (a new pod of the same
-        /// name) this often, until the run ends.
-        replace_every: Option<Duration>,
-    },
-    /// `replicas`: the simulator's workload, pods `name-0` ... `name-(n-1)`, whose template
-    /// is the manifest (named as it).
-    Replicated(SimWorkload),
-}
-
-impl Workload {
-    /// `metadata.name`: the pod's name, or the prefix of its replicas' names.
-    pub fn name(&self) -> &str {
-        &self.pod().name
-    }
-
-    /// `metadata.namespace`, `default` when absent.
-    pub fn namespace(&self) -> &str {
-        &self.pod().namespace
-    }
-
-    /// The pod, or the replicas' template.
-    pub fn pod(&self) -> &Pod {
-        match &self.pods {
-            Pods::Single { pod, .. } => pod,
-            Pods::Replicated(workload) => &workload.template,
-        }
-    }
-
-    /// Whether `replicas` is written.
-    pub fn is_replicated(&self) -> bool {
-        matches!(self.pods, Pods::Replicated(_))
-    }
-
-    /// `replaceEvery`, if written.
-    pub fn replace_every(&self) -> Option<Duration> {
-        match &self.pods {
-            Pods::Single { replace_every, .. } => *replace_every,
-            Pods::Replicated(workload) => workload.replace_every,
-        }
-    }
-
-    /// The names of the pods this workload creates.
-    pub fn pod_names(&self) -> Vec<String> {
-        match &self.pods {
-            Pods::Single { pod, .. } => vec![pod.name.clone()],
-            Pods::Replicated(workload) => (0..workload.replicas)
-                .map(|index| format!("{}-{index}", workload.name))
-                .collect(),
-        }
-    }
-
-    /// The names of its init containers then its containers.
-    pub fn container_names(&self) -> impl Iterator<Item = &str> {
-        let spec = &self.pod().spec;
-        spec.init_containers
-            .iter()
-            .chain(&spec.containers)
-            .map(|container| container.name.as_str())
-    }
-}
-
-/// What a pod manifest's references are checked against.
-pub(crate) struct Context<'a> {
-    /// Names described elsewhere in the scenario.
-    pub(crate) known: &'a Known,
-    /// The node pools, for `nodeSelector`.
-    pub(crate) pools: &'a [NodePool],
-}
-
-/// Reads `workloads:`.
-pub(crate) fn read_workloads(
+/// Reads one Pod manifest with the scenario additions `origin` allows (`replicas`,
+/// `replaceEvery`, `at`, `runFor`); `expected` names the kinds the place takes, for the
+/// error when `kind` is another.
+pub(crate) fn read_pod(
     node: &Node,
-    context: &Context<'_>,
-    diagnostics: &mut Diagnostics,
-) -> Vec<Workload> {
-    list(node, diagnostics)
-        .iter()
-        .filter_map(|item| read_workload(item, None, context, diagnostics))
-        .collect()
-}
-
-/// Reads one Pod manifest with `replicas` and `at`; `at` is the timeline's time when the
-/// manifest is a timeline action, and may then not be written in the manifest.
-pub(crate) fn read_workload(
-    node: &Node,
-    at: Option<SimTime>,
+    origin: Origin,
+    expected: &str,
     context: &Context<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<Workload> {
     let mut fields = Fields::of(node, "a Pod manifest", diagnostics)?;
-    let mut metadata = read_object_header(&mut fields, "Pod", diagnostics);
+    let mut metadata = read_object_header(&mut fields, expected, diagnostics);
     let (name, namespace) = match metadata.as_mut() {
         Some(metadata) => read_name_and_namespace(metadata, diagnostics),
         None => (None, "default".to_owned()),
@@ -169,7 +76,13 @@ pub(crate) fn read_workload(
         containers_misplaced |= report_misplaced(&metadata, Level::Metadata, diagnostics);
         metadata.finish_manifest(diagnostics);
     }
-    let replicas = match fields.get("replicas") {
+    let from_file = matches!(origin, Origin::File { .. });
+    let replicas_node = if from_file {
+        None
+    } else {
+        fields.get("replicas")
+    };
+    let replicas = match replicas_node {
         None => Some(None),
         Some(node) => number::<u32>(node, diagnostics).and_then(|count| {
             if count == 0 {
@@ -183,21 +96,13 @@ pub(crate) fn read_workload(
             }
         }),
     };
-    let written_at = fields.get("at");
-    let created = match (written_at, at) {
-        (Some(node), Some(_)) => {
-            diagnostics.error(
-                node.position,
-                "a pod created by the timeline takes its time from the action's \"at\"",
-            );
-            None
-        }
-        (Some(node), None) => time(node, diagnostics).inspect(|&at| {
-            context.known.within_run(at, node.position, diagnostics);
-        }),
-        (None, at) => Some(at.unwrap_or(SimTime::EPOCH)),
+    let (created, run_for) = read_additions(&mut fields, origin, context, diagnostics);
+    let replace_every_node = if from_file {
+        None
+    } else {
+        fields.get("replaceEvery")
     };
-    let replace_every = match fields.get("replaceEvery") {
+    let replace_every = match replace_every_node {
         None => Some(None),
         Some(node) => duration(node, diagnostics).and_then(|every| {
             if every.is_zero() {
@@ -216,15 +121,24 @@ pub(crate) fn read_workload(
     } else {
         fields.require("spec", diagnostics)
     };
-    let spec = spec
-        .and_then(|spec| read_spec(spec, &namespace, containers_misplaced, context, diagnostics));
+    let spec = spec.and_then(|spec| {
+        read_spec(
+            spec,
+            "spec",
+            &namespace,
+            containers_misplaced,
+            context,
+            diagnostics,
+        )
+    });
     // A Pod's top level has no other fields but its `status`, which a pasted
     // `kubectl get -o yaml` carries, and the keys reported above as misplaced.
     let mut known = vec!["status"];
     known.extend(keys_belonging_elsewhere(Level::Manifest));
     fields.finish_extended_manifest(&known, diagnostics);
-    let (name, replicas, at, replace_every, spec) =
-        (name?, replicas?, created?, replace_every?, spec?);
+    let (name, replicas, at, replace_every, run_for, mut spec) =
+        (name?, replicas?, created?, replace_every?, run_for?, spec?);
+    spec.run_for = run_for;
     let pod = Pod {
         name: name.clone(),
         namespace,
@@ -242,11 +156,15 @@ pub(crate) fn read_workload(
             }),
         },
         position: node.position,
+        file: None,
     })
 }
 
-fn read_spec(
+/// Reads a pod spec; `path` is where it is in its object (`spec`, `spec.template.spec`),
+/// for the API server's messages.
+pub(super) fn read_spec(
     node: &Node,
+    path: &str,
     namespace: &str,
     containers_misplaced: bool,
     context: &Context<'_>,
@@ -294,6 +212,11 @@ fn read_spec(
             selector
         })
         .unwrap_or_default();
+    let restart_policy = fields
+        .get("restartPolicy")
+        .map_or(Some(RestartPolicy::Always), |node| {
+            read_restart_policy(node, path, diagnostics)
+        });
     report_misplaced(&fields, Level::Spec, diagnostics);
     fields.finish_manifest(diagnostics);
     let written = containers.map_or(0, |node| node.items().map_or(0, <[Node]>::len));
@@ -306,7 +229,7 @@ fn read_spec(
         }
         diagnostics.error(
             position,
-            "spec.containers: Required value (a pod needs at least one container)",
+            format!("{path}.containers: Required value (a pod needs at least one container)"),
         );
         return None;
     }
@@ -340,8 +263,37 @@ fn read_spec(
         service_account_name: Some(account.unwrap_or_else(|| "default".to_owned())),
         node_name,
         node_selector,
+        restart_policy: restart_policy?,
         ..PodSpec::default()
     })
+}
+
+/// `restartPolicy`: `Always` (the default), `OnFailure` or `Never`, as
+/// `validateRestartPolicy` (pkg/apis/core/validation) takes it.
+fn read_restart_policy(
+    node: &Node,
+    path: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<RestartPolicy> {
+    let written = text(node, diagnostics)?;
+    let policy = [
+        RestartPolicy::Always,
+        RestartPolicy::OnFailure,
+        RestartPolicy::Never,
+    ]
+    .into_iter()
+    .find(|policy| policy.as_str() == written);
+    if policy.is_none() {
+        diagnostics.error(
+            node.position,
+            not_supported(
+                &format!("{path}.restartPolicy"),
+                &Value::Text(written),
+                &["Always", "OnFailure", "Never"],
+            ),
+        );
+    }
+    policy
 }
 
 /// Reads containers, each with where it is described.
@@ -396,6 +348,9 @@ fn read_container(
                 .ok()
         })
     });
+    let readiness_delay = fields.get("readinessProbe").map_or(Some(None), |probe| {
+        read_readiness_delay(probe, diagnostics).map(Some)
+    });
     report_misplaced(&fields, Level::Container, diagnostics);
     fields.finish_manifest(diagnostics);
     let image = image?;
@@ -408,8 +363,22 @@ fn read_container(
             name: name?,
             image,
             image_pull_policy: Some(image_pull_policy),
-            readiness_delay: None,
+            readiness_delay: readiness_delay?,
         },
         position,
     ))
+}
+
+/// A container's `readinessProbe`: only `initialDelaySeconds` is read (0 when absent); the
+/// probe itself is taken to succeed from then on.
+fn read_readiness_delay(node: &Node, diagnostics: &mut Diagnostics) -> Option<Duration> {
+    let mut fields = Fields::of(node, "a readiness probe", diagnostics)?;
+    let delay = match fields.get("initialDelaySeconds") {
+        None => Some(0),
+        Some(seconds) => {
+            FieldError::nonnegative(seconds, "readinessProbe.initialDelaySeconds", diagnostics)
+        }
+    };
+    fields.finish_manifest(diagnostics);
+    delay.map(|seconds| Duration::from_secs(u64::from(seconds)))
 }
