@@ -94,6 +94,7 @@ pub(crate) fn within_ceilings(
             node_total.add(count, position, count_of(count), diagnostics);
         }
         manifests.extend(get(action, "createPod"));
+        manifests.extend(get(action, "apply"));
     }
     for manifest in manifests {
         let (replicas, position, spec) = pods_written(manifest, node_total.sum);

@@ -41,10 +41,12 @@ use crate::references::Known;
 use crate::tree::Node;
 use crate::workloads::Workload;
 
+pub(crate) use apply::read_applies;
 pub(crate) use workload_ref::{ALL_KINDS, Accepts, object_named};
 pub(crate) use workload_refs::check_scenario_workloads;
 
 mod add_nodes;
+mod apply;
 mod create_pod;
 mod delete_pod;
 mod delete_secret;
@@ -64,7 +66,7 @@ mod workload_ref;
 mod workload_refs;
 
 /// Every kind of timeline action.
-const KINDS: [Kind; 15] = [
+const KINDS: [Kind; 16] = [
     push::KIND,
     move_tag::KIND,
     delete_tag::KIND,
@@ -80,6 +82,7 @@ const KINDS: [Kind; 15] = [
     rollout_restart::KIND,
     scale::KIND,
     delete_workload::KIND,
+    apply::KIND,
 ];
 
 /// One kind of timeline action.
@@ -103,6 +106,8 @@ enum Reader {
     Action(fn(&Node, SimTime, &Known, &mut Diagnostics) -> Option<Planned>),
     /// As a Pod manifest, with the workloads.
     Pod,
+    /// As a workload object's manifest, with the workloads (`apply`).
+    Object,
 }
 
 /// One action and when it happens.
@@ -149,15 +154,39 @@ impl Planned {
     }
 }
 
-/// Reads `timeline:`: the actions in time order, and the Pod manifests it creates with
-/// their times (read as workloads once every Secret and node is known).
+/// What `timeline:` holds: the actions read, and the manifests read later with the
+/// workloads, with their times.
+#[derive(Debug, Default)]
+pub(crate) struct Timeline<'a> {
+    /// The actions, in time order (same time: file order).
+    pub(crate) actions: Vec<TimedAction>,
+    /// The Pod manifests `createPod` creates.
+    pub(crate) pods: Vec<(SimTime, &'a Node)>,
+    /// The workload manifests `apply` applies (see [`read_applies`]).
+    pub(crate) objects: Vec<(SimTime, &'a Node)>,
+}
+
+/// Adds the `apply` actions once read to the timeline's `actions`, keeping time order and,
+/// at the same time, file order.
+pub(crate) fn add_applies(actions: &mut Vec<TimedAction>, applies: Vec<TimedAction>) {
+    if applies.is_empty() {
+        return;
+    }
+    actions.extend(applies);
+    actions.sort_by_key(|action| (action.at, action.position));
+}
+
+/// Reads `timeline:`: the actions in time order, and the Pod and workload manifests it
+/// creates or applies with their times (read with the workloads once every Secret and node
+/// is known).
 pub(crate) fn read_timeline<'a>(
     node: &'a Node,
     known: &Known,
     diagnostics: &mut Diagnostics,
-) -> (Vec<TimedAction>, Vec<(SimTime, &'a Node)>) {
+) -> Timeline<'a> {
     let mut actions = Vec::new();
     let mut pods = Vec::new();
+    let mut objects = Vec::new();
     for item in list(node, diagnostics) {
         let Some(mut fields) = Fields::of(item, "a timeline action", diagnostics) else {
             continue;
@@ -188,6 +217,7 @@ pub(crate) fn read_timeline<'a>(
         };
         match kind.reader {
             Reader::Pod => pods.push((at, *value)),
+            Reader::Object => objects.push((at, *value)),
             Reader::Action(read) => {
                 if let Some(action) = read(value, at, known, diagnostics) {
                     actions.push(TimedAction {
@@ -200,7 +230,11 @@ pub(crate) fn read_timeline<'a>(
         }
     }
     actions.sort_by_key(|action| action.at);
-    (actions, pods)
+    Timeline {
+        actions,
+        pods,
+        objects,
+    }
 }
 
 #[cfg(test)]

@@ -262,7 +262,7 @@ pub(super) fn read_text(yaml: &str) -> Result<Vec<super::Planned>, Vec<String>> 
     let mut diagnostics = Diagnostics::default();
     let known = crate::references::Known::with_registries(["registry.example.com".to_owned()]);
     let actions = crate::tree::parse_document(yaml, &mut diagnostics)
-        .map(|root| super::read_timeline(&root, &known, &mut diagnostics).0)
+        .map(|root| super::read_timeline(&root, &known, &mut diagnostics).actions)
         .unwrap_or_default();
     match diagnostics.finish("f.yaml") {
         None => Ok(actions.into_iter().map(|timed| timed.action).collect()),

@@ -53,8 +53,17 @@ pub(crate) fn check_scenario_workloads(scenario: &Scenario, diagnostics: &mut Di
             _ => None,
         })
         .collect();
-    // `workloads:` holds Pod manifests only so far: every object comes from an `apply`.
-    check_workload_refs(&[], &scenario.timeline, &named, diagnostics);
+    let created: Vec<Created<'_>> = scenario
+        .workloads
+        .iter()
+        .filter_map(|workload| {
+            workload.object().map(|object| Created {
+                at: workload.at,
+                object,
+            })
+        })
+        .collect();
+    check_workload_refs(&created, &scenario.timeline, &named, diagnostics);
 }
 
 /// The containers of an object's pod template: init containers, then containers.
