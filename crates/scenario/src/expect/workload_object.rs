@@ -102,24 +102,7 @@ pub(super) fn judge_with(
 
     let scenario = crate::Scenario::parse("t.yaml", "name: t\ndescription: d\nrun: {for: 10m}\n")
         .expect("a minimal scenario");
-    let metrics = pullsim_sim::Metrics {
-        requests: 0,
-        bytes_served: 0,
-        registry: Vec::new(),
-        content_hits: 0,
-        fetched: 0,
-        pulls_started: 0,
-        pulls_succeeded: 0,
-        pulls_failed: 0,
-        pulls_avoided: 0,
-        peak_requests_per_second: None,
-        pods_in_backoff: Vec::new(),
-        requests_per_minute: Vec::new(),
-        pods_by_state: Vec::new(),
-        workloads: Vec::new(),
-        rollouts,
-        pods: Vec::new(),
-    };
+    let metrics = crate::run::rollouts_metrics(rollouts);
     let story = crate::run::judge::Story::default();
     let evidence = Evidence {
         scenario: &scenario,
