@@ -70,7 +70,11 @@ fn check(path: &Path) -> Checked {
         Ok(text) => text,
         Err(err) => return unread(format!("cannot read the file: {err}")),
     };
-    let scenario = match Scenario::parse(&format!("scenarios/{name}"), &text) {
+    // `manifests:` paths are relative to the scenario file.
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut manifests =
+        |file: &str| std::fs::read(folder.join(file)).map_err(|error| error.to_string());
+    let scenario = match Scenario::parse_with(&format!("scenarios/{name}"), &text, &mut manifests) {
         Ok(scenario) => scenario,
         Err(errors) => return unread(format!("invalid scenario:\n{errors}")),
     };

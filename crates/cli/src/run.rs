@@ -58,7 +58,15 @@ pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<Outcome, CliErr
     let name = args.file.display().to_string();
     let bytes = std::fs::read(&args.file)
         .map_err(|error| CliError::input(format!("{name}: cannot read the scenario: {error}")))?;
-    let scenario = Scenario::parse_bytes(&name, &bytes)
+    // `manifests:` paths are relative to the scenario file.
+    let folder = args
+        .file
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mut manifests =
+        |path: &str| std::fs::read(folder.join(path)).map_err(|error| error.to_string());
+    let scenario = Scenario::parse_bytes_with(&name, &bytes, &mut manifests)
         .map_err(|errors| CliError::Diagnostics(errors.to_string()))?;
     let options = RunOptions {
         seed: args.seed,

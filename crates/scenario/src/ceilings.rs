@@ -9,7 +9,9 @@
 //! The totals are counted on the tree, the way the readers will read it: each node pool's
 //! `count` (1 when absent) and each timeline `addNodes.count`; each Pod manifest's
 //! `replicas` (1 when absent), in `workloads:` and in timeline `createPod`, times its
-//! containers and init containers. A value the readers will refuse (not a whole number)
+//! containers and init containers; each workload object's pods (its `spec.replicas`, one
+//! per node for a DaemonSet, a Job's larger of completions and parallelism), in
+//! `workloads:` and in `manifests:` files, times its template's containers. A value the readers will refuse (not a whole number)
 //! counts as 1 here; its own error comes from its reader.
 
 use pullsim_sim::WorkloadSpec;
@@ -48,14 +50,15 @@ impl Total {
     fn add(
         &mut self,
         amount: u64,
-        position: Position,
+        (file, position): (Option<&str>, Position),
         written: impl FnOnce() -> String,
         diagnostics: &mut Diagnostics,
     ) {
         self.sum = self.sum.saturating_add(amount);
         if self.sum > self.max && !self.exceeded {
             self.exceeded = true;
-            diagnostics.error(
+            diagnostics.error_in(
+                file,
                 position,
                 format!(
                     "{} brings the scenario to {} {}; pullsim simulates at most {} {} (see \"Limits\" in docs/scenario-format.md)",
@@ -70,13 +73,15 @@ impl Total {
     }
 }
 
-/// Checks the ceilings on the document's `nodes`, `workloads` and `timeline` sections;
-/// `false` when one was exceeded (the error is in `diagnostics`), and then nothing that
-/// grows with the pods or nodes may be built.
-pub(crate) fn within_ceilings(
+/// Checks the ceilings on the document's `nodes`, `workloads` and `timeline` sections and
+/// the workloads of the `manifests:` files (each file's name and its manifests); `false`
+/// when one was exceeded (the error is in `diagnostics`), and then nothing that grows with
+/// the pods or nodes may be built.
+pub(crate) fn within_ceilings<'a>(
     nodes: Option<&Node>,
     workloads: Option<&Node>,
     timeline: Option<&Node>,
+    files: impl Iterator<Item = (&'a str, &'a [Node])>,
     diagnostics: &mut Diagnostics,
 ) -> bool {
     let mut node_total = Total::new("nodes", NODES_MAX);
@@ -85,24 +90,28 @@ pub(crate) fn within_ceilings(
     let count_of = |count: u64| move || format!("count {count}");
     for pool in items(nodes) {
         let (count, position) = amount(pool, "count");
-        node_total.add(count, position, count_of(count), diagnostics);
+        node_total.add(count, (None, position), count_of(count), diagnostics);
     }
-    let mut manifests: Vec<&Node> = items(workloads).collect();
+    let mut manifests: Vec<(Option<&str>, &Node)> =
+        items(workloads).map(|node| (None, node)).collect();
     for action in items(timeline) {
         if let Some(nodes) = get(action, "addNodes") {
             let (count, position) = amount(nodes, "count");
-            node_total.add(count, position, count_of(count), diagnostics);
+            node_total.add(count, (None, position), count_of(count), diagnostics);
         }
-        manifests.extend(get(action, "createPod"));
-        manifests.extend(get(action, "apply"));
+        manifests.extend(get(action, "createPod").map(|node| (None, node)));
+        manifests.extend(get(action, "apply").map(|node| (None, node)));
     }
-    for manifest in manifests {
+    for (file, nodes) in files {
+        manifests.extend(nodes.iter().map(|node| (Some(file), node)));
+    }
+    for (file, manifest) in manifests {
         let (replicas, position, spec) = pods_written(manifest, node_total.sum);
         let pods = move || match replicas {
             1 => "this pod".to_owned(),
             _ => format!("replicas {replicas}"),
         };
-        pod_total.add(replicas, position, pods, diagnostics);
+        pod_total.add(replicas, (file, position), pods, diagnostics);
         let containers = ["containers", "initContainers"]
             .iter()
             .map(|key| {
@@ -121,7 +130,7 @@ pub(crate) fn within_ceilings(
             };
             container_total.add(
                 replicas.saturating_mul(containers),
-                position,
+                (file, position),
                 || format!("{} with {containers} {each} each", pods()),
                 diagnostics,
             );

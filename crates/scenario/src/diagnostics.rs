@@ -127,6 +127,15 @@ impl Diagnostics {
         });
     }
 
+    /// Takes the mistakes of `other`, found in a part of this file that starts `lines`
+    /// lines down.
+    pub(crate) fn append_shifted(&mut self, other: Diagnostics, lines: u32) {
+        for mut error in other.errors {
+            error.position.line = error.position.line.saturating_add(lines);
+            self.errors.push(error);
+        }
+    }
+
     /// Takes the mistakes found while reading `file` (collected in `other`), naming it.
     pub(crate) fn absorb(&mut self, file: &str, other: Diagnostics) {
         for mut error in other.errors {

@@ -19,7 +19,9 @@
 //! - [`scenario`]: [`Scenario`], `Scenario::parse`, and the small sections (`kubernetes`,
 //!   `admission`, `run`).
 //! - [`registries`], [`nodes`], [`objects`] (Secrets and ServiceAccounts), [`workloads`]
-//!   (Pods), [`timeline`], [`expect`]: one section each, its types and its reader.
+//!   (Pods and workload objects, one file per kind under `workloads/`), [`manifests`]
+//!   (Kubernetes YAML files beside the scenario, through a [`ManifestSource`]),
+//!   [`timeline`], [`expect`]: one section each, its types and its reader.
 //!   `timeline/` holds one file per kind of action (its key, its docs row, its reader),
 //!   `timeline/mod.rs` being their table of contents.
 //!
@@ -45,6 +47,7 @@ pub mod ceilings;
 pub mod diagnostics;
 pub mod expect;
 mod fields;
+pub mod manifests;
 pub mod nodes;
 pub mod objects;
 mod placement;
@@ -62,6 +65,7 @@ pub use expect::{
     Check, CredentialRef, Expectation, ExpectedEvent, Order, RequestFilter, RequestKind, State,
 };
 pub use fields::Bounds;
+pub use manifests::{ManifestSource, NoManifests};
 /// The simulator's configuration types, which the format reads into directly (one
 /// vocabulary): callers of this crate need not name `pullsim_sim`.
 pub use pullsim_sim::{

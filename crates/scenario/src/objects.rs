@@ -310,7 +310,10 @@ pub(crate) fn read_service_accounts(
     accounts.into_iter().map(|(account, _)| account).collect()
 }
 
-fn read_service_account(node: &Node, diagnostics: &mut Diagnostics) -> Option<ServiceAccount> {
+pub(crate) fn read_service_account(
+    node: &Node,
+    diagnostics: &mut Diagnostics,
+) -> Option<ServiceAccount> {
     let mut fields = Fields::of(node, "a ServiceAccount manifest", diagnostics)?;
     let mut metadata = read_object_header(&mut fields, "ServiceAccount", diagnostics);
     let (name, namespace) = match metadata.as_mut() {

@@ -31,6 +31,7 @@ use crate::ceilings::within_ceilings;
 use crate::diagnostics::{Diagnostics, ScenarioErrors};
 use crate::expect::{Expectation, read_expectations};
 use crate::fields::{Fields, boolean, duration, number, text};
+use crate::manifests::{ManifestFiles, ManifestSource, NoManifests};
 use crate::nodes::{PoolDefaults, read_node_pools};
 use crate::objects::{read_secrets, read_service_accounts};
 use crate::references::{Known, Names, check_scenario};
@@ -74,6 +75,9 @@ pub struct Scenario {
     pub run: Run,
     /// `expect`.
     pub expectations: Vec<Expectation>,
+    /// What the transcript tells before the story: the objects of `manifests:` files that
+    /// pullsim does not model and skipped, one line per file.
+    pub notes: Vec<String>,
 }
 
 /// Kubernetes and containerd behaviour where releases differ (docs/semantics.md §8).
@@ -152,8 +156,17 @@ impl Scenario {
     /// Reads a scenario from a file's bytes: [`Scenario::parse`] once they are UTF-8, else
     /// one error at the line and column of the first byte that is not.
     pub fn parse_bytes(file_name: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+        Scenario::parse_bytes_with(file_name, bytes, &mut NoManifests)
+    }
+
+    /// [`Scenario::parse_with`] from a file's bytes, as [`Scenario::parse_bytes`] reads them.
+    pub fn parse_bytes_with(
+        file_name: &str,
+        bytes: &[u8],
+        source: &mut dyn ManifestSource,
+    ) -> Result<Scenario, ScenarioErrors> {
         match crate::diagnostics::utf8_text(bytes) {
-            Ok(text) => Scenario::parse(file_name, text),
+            Ok(text) => Scenario::parse_with(file_name, text, source),
             Err(error) => Err(ScenarioErrors {
                 file_name: file_name.to_owned(),
                 errors: vec![error],
@@ -162,11 +175,23 @@ impl Scenario {
     }
 
     /// Reads a scenario. `file_name` only labels the errors (`file:line:column: message`).
-    /// Never panics: any text gives a scenario or errors.
+    /// Never panics: any text gives a scenario or errors. It reads no other file: a
+    /// `manifests:` entry is an error (use [`Scenario::parse_with`]).
     pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
+        Scenario::parse_with(file_name, text, &mut NoManifests)
+    }
+
+    /// Reads a scenario whose `manifests:` files come from `source`, which is asked for each
+    /// path as written (relative to the scenario file). Errors in such a file name it as
+    /// the path joined to `file_name`'s folder.
+    pub fn parse_with(
+        file_name: &str,
+        text: &str,
+        source: &mut dyn ManifestSource,
+    ) -> Result<Scenario, ScenarioErrors> {
         let mut diagnostics = Diagnostics::default();
         let scenario = parse_document(text, &mut diagnostics)
-            .and_then(|root| read_scenario(&root, &mut diagnostics));
+            .and_then(|root| read_scenario(&root, file_name, source, &mut diagnostics));
         match (diagnostics.finish(file_name), scenario) {
             (None, Some(scenario)) => Ok(scenario),
             (Some(errors), _) => Err(errors),
@@ -183,7 +208,7 @@ impl Scenario {
 }
 
 /// The top-level keys.
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "name",
     "description",
     "seed",
@@ -194,6 +219,7 @@ const SECTIONS: [&str; 13] = [
     "serviceAccounts",
     "admission",
     "workloads",
+    "manifests",
     "timeline",
     "run",
     "expect",
@@ -201,8 +227,15 @@ const SECTIONS: [&str; 13] = [
 
 /// Reads the sections in the order their references need (registries before the nodes
 /// that link to them, Secrets and the timeline before the pods that name them, pods before
-/// the expectations about them); errors come out in file order regardless.
-fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario> {
+/// the expectations about them; the `manifests:` files first, their Secrets and
+/// ServiceAccounts beside the sections' and their workloads after `workloads:`); errors
+/// come out in file order regardless.
+fn read_scenario(
+    root: &Node,
+    file_name: &str,
+    source: &mut dyn ManifestSource,
+    diagnostics: &mut Diagnostics,
+) -> Option<Scenario> {
     let mut fields = Fields::of(root, "a scenario", diagnostics)?;
     let name = fields
         .require("name", diagnostics)
@@ -220,6 +253,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     let accounts_node = fields.get("serviceAccounts");
     let admission_node = fields.get("admission");
     let workloads_node = fields.get("workloads");
+    let manifests_node = fields.get("manifests");
     let timeline_node = fields.get("timeline");
     let run_node = fields.get("run");
     let expect_node = fields.get("expect");
@@ -230,9 +264,20 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         .filter_map(|entry| suggestion(&entry.key, &SECTIONS).filter(|near| *near != entry.key))
         .collect();
     fields.finish(diagnostics);
+    let errors_before_manifests = diagnostics.count();
+    let manifests = manifests_node
+        .map(|n| ManifestFiles::load(n, file_name, source, diagnostics))
+        .unwrap_or_default();
+    let manifests_unreadable = diagnostics.count() > errors_before_manifests;
     // Before anything that grows with the pods or nodes: a scenario over a ceiling is read
     // for its other mistakes, but its pods are never listed.
-    let within = within_ceilings(nodes_node, workloads_node, timeline_node, diagnostics);
+    let within = within_ceilings(
+        nodes_node,
+        workloads_node,
+        timeline_node,
+        manifests.workload_nodes(),
+        diagnostics,
+    );
 
     let kubernetes = kubernetes_node.map_or(Some(Kubernetes::default()), |n| {
         read_kubernetes(n, diagnostics)
@@ -271,11 +316,20 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         ("secrets", Names::Secrets),
         ("serviceAccounts", Names::ServiceAccounts),
         ("workloads", Names::Pods),
+        ("manifests", Names::Pods),
+        ("manifests", Names::Secrets),
+        ("manifests", Names::ServiceAccounts),
         ("timeline", Names::Pods),
     ] {
         if misspelled.contains(&section) {
             known.set_uncertain(names);
         }
+    }
+    if manifests_unreadable {
+        // A file that could not be read (or read completely) may hold any of these.
+        known.set_uncertain(Names::Pods);
+        known.set_uncertain(Names::Secrets);
+        known.set_uncertain(Names::ServiceAccounts);
     }
     if had_errors(diagnostics) {
         known.set_uncertain(Names::Registries);
@@ -288,9 +342,26 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     if had_errors(diagnostics) {
         known.set_uncertain(Names::Nodes);
     }
-    let secrets = secrets_node
+    let mut secrets = secrets_node
         .map(|n| read_secrets(n, diagnostics))
         .unwrap_or_default();
+    for (secret, file, position) in manifests.secrets(diagnostics) {
+        if secrets
+            .iter()
+            .any(|(other, _)| other.name == secret.name && other.namespace == secret.namespace)
+        {
+            diagnostics.error_in(
+                Some(&file),
+                position,
+                format!(
+                    "secret {}/{} is already defined (in the scenario or an earlier manifests file)",
+                    secret.namespace, secret.name
+                ),
+            );
+            continue;
+        }
+        secrets.push((secret, position));
+    }
     for (secret, _) in &secrets {
         known.add_secret(&secret.namespace, &secret.name);
     }
@@ -310,9 +381,26 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         known.set_uncertain(Names::Nodes);
         known.set_uncertain(Names::Pods);
     }
-    let service_accounts = accounts_node
+    let mut service_accounts = accounts_node
         .map(|n| read_service_accounts(n, diagnostics))
         .unwrap_or_default();
+    for (account, file, position) in manifests.service_accounts(diagnostics) {
+        if service_accounts
+            .iter()
+            .any(|other| other.name == account.name && other.namespace == account.namespace)
+        {
+            diagnostics.error_in(
+                Some(&file),
+                position,
+                format!(
+                    "service account {}/{} is already defined (in the scenario or an earlier manifests file)",
+                    account.namespace, account.name
+                ),
+            );
+            continue;
+        }
+        service_accounts.push(account);
+    }
     for account in &service_accounts {
         known.add_service_account(&account.namespace, &account.name);
     }
@@ -326,6 +414,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
     let mut workloads = workloads_node
         .map(|n| read_workloads(n, &context, diagnostics))
         .unwrap_or_default();
+    workloads.extend(manifests.workloads(&context, &known, diagnostics));
     for (at, pod) in timeline_pods {
         workloads.extend(read_pod(
             pod,
@@ -357,6 +446,7 @@ fn read_scenario(root: &Node, diagnostics: &mut Diagnostics) -> Option<Scenario>
         timeline,
         run: run?,
         expectations: Vec::new(),
+        notes: manifests.notes(),
     };
     if !within {
         return None;

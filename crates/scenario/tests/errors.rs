@@ -70,7 +70,7 @@ fn unknown_top_level_keys_suggest_the_known_one() {
     check(
         &format!("{BASE}colour: blue\n"),
         &[
-            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, nodes, secrets, serviceAccounts, admission, workloads, timeline, run, expect)",
+            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, nodes, secrets, serviceAccounts, admission, workloads, manifests, timeline, run, expect)",
         ],
     );
 }
@@ -638,5 +638,28 @@ fn tab_errors_are_reported_at_the_tab() {
     check(
         &edit("    count: 2", "   \tcount: 2"),
         &["x.yaml:8:4: invalid YAML: while scanning a plain scalar, found a tab"],
+    );
+}
+
+#[test]
+fn workload_objects_are_checked_where_they_are_written() {
+    check(
+        &edit(
+            "  - apiVersion: v1\n    kind: Pod",
+            "  - apiVersion: apps/v1\n    kind: Deployment\n    runFor: 0s",
+        ),
+        &[
+            "x.yaml:12:13: runFor must be longer than 0s",
+            // `containers` straight under a Deployment's spec is not its template.
+            "x.yaml:15:7: missing field \"template\"",
+        ],
+    );
+    check(
+        &edit(
+            "run: {for: 10m}",
+            "timeline:\n  - {at: 1m, createPod: {kind: Deployment, metadata: {name: x}, spec: {containers: [{name: c, image: registry.example.com/app:v1}]}}}\nrun: {for: 10m}",
+        ),
+        // createPod creates bare Pods only.
+        &["x.yaml:18:32: kind \"Deployment\" does not belong here (expected Pod)"],
     );
 }

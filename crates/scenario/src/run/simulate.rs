@@ -270,6 +270,57 @@ run: {for: 10m}
     }
 
     #[test]
+    fn the_node_override_scales_deployments_and_keeps_jobs() {
+        let text = "name: objects
+description: a Deployment and a Job
+registries:
+  - host: registry.example.com
+    images: [{repository: team/web, tag: v1}]
+nodes:
+  - {pool: node, count: 3}
+workloads:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 3
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: registry.example.com/team/web:v1}]}
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: pi}
+    spec:
+      completions: 3
+      template:
+        spec: {restartPolicy: Never, containers: [{name: pi, image: registry.example.com/team/web:v1}]}
+run: {for: 10m}
+";
+        let scenario = Scenario::parse("objects.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+        let overrides = Overrides {
+            nodes: Some(7),
+            ..Overrides::default()
+        };
+        let bigger = overridden(&scenario, &overrides);
+        let specs: Vec<&WorkloadSpec> = bigger
+            .workloads
+            .iter()
+            .filter_map(|w| w.object().map(|object| &object.spec))
+            .collect();
+        assert!(matches!(specs[0], WorkloadSpec::Deployment(spec) if spec.replicas == 7));
+        assert!(matches!(specs[1], WorkloadSpec::Job(spec) if spec.completions == Some(3)));
+        let too_many = Overrides {
+            nodes: Some(300_000),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            within_ceilings(&overridden(&scenario, &too_many)),
+            Err("the overrides bring the scenario to 300000 nodes; pullsim simulates at most 50000 nodes (see \"Limits\" in docs/scenario-format.md)".to_owned())
+        );
+    }
+
+    #[test]
     fn an_override_past_a_ceiling_is_a_failure_not_an_allocation() {
         let overrides = Overrides {
             nodes: Some(400_000),

@@ -2,7 +2,7 @@
 //! byte-stable. Its layout, top to bottom:
 //!
 //! 1. A header: the scenario's name, seed, how the run was to stop and when it did, and
-//!    the description, wrapped.
+//!    the description, wrapped; then the scenario's notes, if any (`note      ...`).
 //! 2. The story, one line per thing that happened, in time order:
 //!    `00:00:12.345  pod/web-0  Normal   Pulling  Pulling image "..."` — virtual time
 //!    (always `HH:MM:SS.mmm`), the object, the type (kubectl's `Normal`/`Warning` for real
@@ -75,6 +75,9 @@ fn header(out: &mut String, outcome: &Outcome) {
         let label = if first { "about     " } else { "          " };
         first = false;
         let _ = writeln!(out, "{label}{line}");
+    }
+    for note in &scenario.notes {
+        let _ = writeln!(out, "note      {note}");
     }
 }
 

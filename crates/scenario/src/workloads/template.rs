@@ -61,7 +61,7 @@ pub(super) fn read_template(
             labels_position = written.position;
         }
         if let Some(written) = metadata.get("annotations") {
-            annotations = text_map(written, diagnostics);
+            annotations = read_annotations(written, diagnostics);
         }
         metadata.finish_manifest(diagnostics);
     }
@@ -94,6 +94,34 @@ pub(super) fn read_template(
         labels_position,
         restart_position,
     })
+}
+
+/// `annotations`: text values of any length (a `checksum/config` is 64 hex digits, longer
+/// than a label value may be).
+fn read_annotations(node: &Node, diagnostics: &mut Diagnostics) -> BTreeMap<String, String> {
+    let Some(entries) = node.entries() else {
+        diagnostics.error(
+            node.position,
+            format!(
+                "expected annotations (a mapping), found {}",
+                node.describe()
+            ),
+        );
+        return BTreeMap::new();
+    };
+    entries
+        .iter()
+        .filter_map(|entry| match entry.value.scalar() {
+            Some(value) => Some((entry.key.clone(), value.to_owned())),
+            None => {
+                diagnostics.error(
+                    entry.value.position,
+                    format!("expected text, found {}", entry.value.describe()),
+                );
+                None
+            }
+        })
+        .collect()
 }
 
 impl Template {
