@@ -63,6 +63,30 @@ pub enum SimError {
         /// Why.
         reason: String,
     },
+    /// A timeline action names a workload object that does not exist.
+    #[error("{0}: not found (no such workload object)")]
+    UnknownWorkload(String),
+    /// `setImage` names a container the workload's template does not have, in `kubectl set
+    /// image`'s words (staging/src/k8s.io/kubectl/pkg/cmd/set/set_image.go:
+    /// `fmt.Errorf("error: unable to find container named %q", name)`).
+    #[error("set image {workload}: error: unable to find container named {container:?}")]
+    UnknownContainer {
+        /// The workload (`deployment/web`).
+        workload: String,
+        /// The container's name.
+        container: String,
+    },
+    /// A Job's spec was changed after its creation (its template is immutable).
+    #[error("{0}: a Job's spec.template is immutable: delete and apply it again")]
+    ImmutableJob(String),
+    /// A timeline action that kubectl refuses for this kind.
+    #[error("{workload}: {what} is not supported")]
+    NotSupported {
+        /// The workload (`daemonset/agent`).
+        workload: String,
+        /// What was asked (`scaling`, `restarting`).
+        what: &'static str,
+    },
     /// A timeline action on a registry failed.
     #[error("at {at}: registry {host:?}: {error}")]
     Registry {

@@ -17,7 +17,8 @@
 //!   and the event loop (`step`, `run_until`, the dispatch of each event).
 //! - `apiserver`: the API server: `pods` (the pod table), `names` (derived names, UIDs,
 //!   live pods by name), `namespaced` (Secrets, ServiceAccounts), `admission`
-//!   (defaulting, admission plugins, digest pinning), `scheduling`, `workloads`.
+//!   (defaulting, admission plugins, digest pinning), `scheduling`, `workloads`,
+//!   `controllers` (the workload objects' controllers).
 //! - `kubelet`: `node` (one node's kubelet state), `pull_queue` (the puller's admission:
 //!   serial channel of 10 or parallel bound), `pod_workers` (docs/semantics.md §3.5
 //!   cadence, status), `image_manager`
@@ -33,8 +34,9 @@
 //!   index resolved to), `holdings` (what each node's image store holds).
 //! - `network`: links shared fairly.
 //! - [`controllers`]: the workload controllers (ReplicaSet, Deployment, Job, StatefulSet,
-//!   DaemonSet) as pure reconcilers, pod views in and actions out (docs/semantics.md §10);
-//!   not yet driven by the API server's watch.
+//!   DaemonSet) as pure reconcilers, pod views in and actions out (docs/semantics.md §10),
+//!   hosted by the API server (`apiserver/controllers/`: one controller per workload
+//!   object, fed by the watch, synced from the event loop).
 //! - [`config`]: [`SimConfig`], node pools, links, kubelet settings, admission plugins.
 //! - [`api`]: Pods, containers, ServiceAccounts, workloads.
 //! - [`timeline`]: timeline [`Action`]s and their application.
@@ -79,6 +81,6 @@ pub use series::{POD_STATES, PodStates, WAITING_REASONS};
 pub use sim::Sim;
 pub use timeline::{Action, OutageKind};
 pub use trace::{
-    AttemptOutcome, ContainerState, DigestId, HostId, NodeId, NodeOrAdmission, PodId, RequestKind,
-    TraceEvent, TraceRecord, WaitReason, WorkloadId,
+    AttemptOutcome, ContainerState, DigestId, HostId, NodeId, NodeOrAdmission, ObjectId, PodId,
+    RequestKind, TraceEvent, TraceRecord, WaitReason, WorkloadId,
 };

@@ -428,7 +428,7 @@ impl MetricsRecorder {
             pods_by_state,
             pods,
             workloads,
-            rollouts: Vec::new(),
+            rollouts: sim.rollout_metrics(),
         }
     }
 }

@@ -26,10 +26,12 @@ pub struct RolloutMetrics {
     pub duration: Option<Duration>,
     /// Whether the last rollout finished (see `duration`).
     pub complete: bool,
-    /// The most desired pods that were not available at any moment after creation
-    /// (desired minus available; for a Job, 0).
+    /// The most desired pods that were not available at any moment of the last rollout
+    /// (from `started` on: the creation, for an object never rolled out), desired minus
+    /// available; for a Job, 0.
     pub max_unavailable: u32,
-    /// The most pods above the desired count at any moment (active pods minus desired).
+    /// The most pods above the desired count at any moment of the last rollout (active
+    /// pods minus desired; for a Job, 0).
     pub max_surge: u32,
     /// Pods at the end per revision, oldest revision first.
     pub revisions: Vec<RevisionPods>,
@@ -64,5 +66,128 @@ fn optional_nanos<S: serde::Serializer>(
             serializer.serialize_some(&u64::try_from(length.as_nanos()).unwrap_or(u64::MAX))
         }
         None => serializer.serialize_none(),
+    }
+}
+
+/// The running figures of one workload object, sampled at every sync of its controller
+/// (every change of its pods queues one at the same instant, so a sync sees each change)
+/// and folded into a [`RolloutMetrics`] at the end.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RolloutTally {
+    /// Template changes after creation.
+    pub(crate) rollouts: u32,
+    /// When the last rollout (or the creation) started.
+    pub(crate) started: SimTime,
+    /// When it completed, if it has since `started`.
+    pub(crate) completed: Option<SimTime>,
+    pub(crate) max_unavailable: u32,
+    pub(crate) max_surge: u32,
+    /// Pulls started for its pods.
+    pub(crate) pulls: u64,
+    /// The conditions as last set, by type.
+    pub(crate) conditions: std::collections::BTreeMap<&'static str, String>,
+}
+
+impl RolloutTally {
+    /// A tally of an object created at `now`.
+    pub(crate) fn new(now: SimTime) -> RolloutTally {
+        RolloutTally {
+            started: now,
+            ..RolloutTally::default()
+        }
+    }
+
+    /// A template change at `now`: a new rollout starts, and its figures with it.
+    pub(crate) fn rollout_started(&mut self, now: SimTime) {
+        self.rollouts += 1;
+        self.started = now;
+        self.completed = None;
+        self.max_unavailable = 0;
+        self.max_surge = 0;
+    }
+
+    /// One sample: `desired` pods wanted, `available` of them available, `active` pods in
+    /// all, and whether the rollout is complete. `track_availability` is false for a Job
+    /// (its pods are not meant to stay available).
+    pub(crate) fn sample(
+        &mut self,
+        now: SimTime,
+        desired: u32,
+        available: u32,
+        active: u32,
+        complete: bool,
+        track_availability: bool,
+    ) {
+        if track_availability {
+            self.max_unavailable = self.max_unavailable.max(desired.saturating_sub(available));
+            self.max_surge = self.max_surge.max(active.saturating_sub(desired));
+        }
+        if complete && self.completed.is_none() {
+            self.completed = Some(now);
+        }
+    }
+
+    /// A condition set (`type=status (reason)`).
+    pub(crate) fn condition(&mut self, condition_type: &'static str, text: String) {
+        self.conditions.insert(condition_type, text);
+    }
+
+    /// The figures at the end, for `workload` (`deployment/web`) in `namespace`.
+    pub(crate) fn metrics(
+        &self,
+        workload: String,
+        namespace: String,
+        revisions: Vec<RevisionPods>,
+    ) -> RolloutMetrics {
+        RolloutMetrics {
+            workload,
+            namespace,
+            rollouts: self.rollouts,
+            started: self.started,
+            duration: self.completed.map(|at| at.saturating_since(self.started)),
+            complete: self.completed.is_some(),
+            max_unavailable: self.max_unavailable,
+            max_surge: self.max_surge,
+            revisions,
+            pulls: self.pulls,
+            conditions: self.conditions.values().cloned().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rollout_is_timed_from_its_start_to_its_completion() {
+        let mut tally = RolloutTally::new(SimTime::from_secs(1));
+        tally.sample(SimTime::from_secs(2), 3, 0, 3, false, true);
+        tally.sample(SimTime::from_secs(5), 3, 3, 3, true, true);
+        tally.rollout_started(SimTime::from_secs(10));
+        tally.sample(SimTime::from_secs(11), 3, 2, 4, false, true);
+        tally.sample(SimTime::from_secs(12), 3, 3, 3, true, true);
+        tally.sample(SimTime::from_secs(20), 3, 3, 3, true, true);
+        tally.condition(
+            "Progressing",
+            "Progressing=True (NewReplicaSetAvailable)".to_owned(),
+        );
+        let metrics = tally.metrics("deployment/web".to_owned(), "default".to_owned(), vec![]);
+        assert_eq!(metrics.rollouts, 1);
+        assert_eq!(metrics.started, SimTime::from_secs(10));
+        assert_eq!(metrics.duration, Some(Duration::from_secs(2)));
+        assert!(metrics.complete);
+        // The creation's unavailability belongs to the creation, not to the rollout.
+        assert_eq!((metrics.max_unavailable, metrics.max_surge), (1, 1));
+        assert_eq!(
+            metrics.conditions,
+            ["Progressing=True (NewReplicaSetAvailable)"]
+        );
+        let mut job = RolloutTally::new(SimTime::EPOCH);
+        job.sample(SimTime::from_secs(3), 0, 0, 2, false, false);
+        assert_eq!(
+            (job.max_unavailable, job.max_surge, job.completed),
+            (0, 0, None)
+        );
     }
 }

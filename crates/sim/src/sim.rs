@@ -361,19 +361,28 @@ impl Sim {
     }
 
     /// Whether every pod that exists (created, not deleted) has every regular container
-    /// running.
+    /// running or has finished (Succeeded or Failed), and every workload controller is
+    /// settled (no sync queued, no pods it still means to create).
     pub fn all_pods_running(&self) -> bool {
+        self.all_pods_settled() && self.api.controllers.settled()
+    }
+
+    /// Whether every pod that exists is running or finished.
+    pub(crate) fn all_pods_settled(&self) -> bool {
         self.api
             .pods
             .iter()
             .filter(|pod| !pod.state.deleted)
-            .all(|pod| pod.state.running_reported)
+            .all(|pod| pod.state.running_reported || pod.state.terminal.is_some())
     }
 
     /// Records a trace event: metrics always see it (a pod's lifecycle they take from the
     /// watch instead, [`Sim::publish`]); the trace keeps it at its level.
     pub(crate) fn record(&mut self, event: TraceEvent) {
         self.metrics.observe_record(self.now, &event);
+        if let TraceEvent::PullQueued { pod, .. } = event {
+            self.controller_pull(pod);
+        }
         let keep = match self.config.trace_level {
             TraceLevel::Off => false,
             TraceLevel::Events => !matches!(event, TraceEvent::Registry { .. }),

@@ -119,7 +119,7 @@ pub enum Action {
         count: u32,
     },
     /// `kubectl apply`: create a workload object, or give the one of the same kind,
-    /// namespace and name this spec.
+    /// namespace and name this spec (a Job's spec cannot change: an error).
     Apply(WorkloadObject),
     /// `kubectl set image`: one container of a workload's pod template gets a new image.
     SetImage {
@@ -133,8 +133,8 @@ pub enum Action {
     /// `kubectl rollout restart`: the template's `kubectl.kubernetes.io/restartedAt`
     /// annotation is set to the current instant, which makes a new revision.
     RolloutRestart(ObjectRef),
-    /// `kubectl scale`: a Deployment's, ReplicaSet's or StatefulSet's `replicas` (a Job's
-    /// `parallelism`).
+    /// `kubectl scale`: a Deployment's, ReplicaSet's or StatefulSet's `replicas` (a
+    /// DaemonSet or a Job has no scale: an error).
     Scale {
         /// The workload.
         workload: ObjectRef,
@@ -299,11 +299,15 @@ impl Sim {
                 self.add_nodes(index, count)?;
                 self.timeline(format!("pool {pool}: {count} nodes added"));
             }
-            Action::Apply(_)
-            | Action::SetImage { .. }
-            | Action::RolloutRestart(_)
-            | Action::Scale { .. }
-            | Action::DeleteWorkload(_) => todo!("issue 15: the controllers' wiring"),
+            Action::Apply(object) => self.apply_workload(object)?,
+            Action::SetImage {
+                workload,
+                container,
+                image,
+            } => self.set_workload_image(&workload, &container, &image)?,
+            Action::RolloutRestart(workload) => self.restart_workload(&workload)?,
+            Action::Scale { workload, replicas } => self.scale_workload(&workload, replicas)?,
+            Action::DeleteWorkload(workload) => self.delete_workload(&workload)?,
         }
         Ok(())
     }

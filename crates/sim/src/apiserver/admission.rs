@@ -34,8 +34,10 @@ pub(crate) fn default_policies(spec: &mut PodSpec) {
 }
 
 impl Sim {
-    /// Creates a pod: defaulting, admission, storage, then scheduling. Returns the pod's id,
-    /// or `None` when the API server refused it (recorded as `PodRejected`).
+    /// Creates a pod: defaulting, admission, storage, then scheduling (or binding to
+    /// `node_hint`: a DaemonSet's pod goes to its node, bypassing placement). `owner` is the
+    /// controller of a workload object's pod. Returns the pod's id, or the API server's
+    /// error when it refused it (recorded as `PodRejected`).
     pub(crate) fn admit_and_create(
         &mut self,
         namespace: &str,
@@ -43,14 +45,15 @@ impl Sim {
         spec: Arc<PodSpec>,
         workload: Option<(WorkloadId, u32)>,
         node_hint: Option<crate::trace::NodeId>,
-    ) -> Option<PodId> {
+        owner: Option<crate::apiserver::controllers::PodOwner>,
+    ) -> Result<PodId, String> {
         // The `namespace/name` of a rejected pod is printed only when one is rejected.
         let reject = |sim: &mut Sim, message: String| {
             sim.record(TraceEvent::PodRejected {
                 pod: format!("{namespace}/{name}"),
-                message,
+                message: message.clone(),
             });
-            None
+            Err(message)
         };
         if spec.containers.is_empty() {
             return reject(
@@ -159,8 +162,9 @@ impl Sim {
         let containers = spec.init_containers.len() + spec.containers.len();
         let namespace = self.api.pod_names.intern(namespace);
         self.api.pods.push(PodRecord {
-            // A replica's name is derived from its workload (see `pods.rs`).
-            own_name: workload.is_none().then(|| name.into()),
+            // A replica's name is derived from its workload (see `pods.rs`); a controller's
+            // pod has a name of its own.
+            own_name: (workload.is_none() || owner.is_some()).then(|| name.into()),
             namespace,
             spec,
             node: None,
@@ -168,6 +172,9 @@ impl Sim {
             state: PodState::new(containers),
         });
         self.api.pod_names.insert(namespace, name, id);
+        if let Some(owner) = owner {
+            self.api.controllers.owners.insert(id, owner);
+        }
         self.publish(ApiChange::PodCreated {
             pod: id,
             workload: workload.map(|(w, _)| w),
@@ -188,7 +195,7 @@ impl Sim {
             Some(node) => self.bind(id, node),
             None => self.schedule_pod(id),
         }
-        Some(id)
+        Ok(id)
     }
 
     /// The digest-pinning webhook for one image: `Ok(None)` when it already has a digest,
@@ -357,7 +364,8 @@ impl Sim {
     /// Creates a single pod from the API.
     pub(crate) fn create_single(&mut self, pod: Pod) {
         let spec = Arc::new(pod.spec);
-        self.admit_and_create(&pod.namespace, &pod.name, spec, None, None);
+        // A refusal is recorded (`PodRejected`); nothing else follows from it.
+        let _ = self.admit_and_create(&pod.namespace, &pod.name, spec, None, None, None);
     }
 }
 

@@ -1,8 +1,10 @@
 //! The API server's part of the world: the pod table, names and UIDs, the namespaced
-//! stores (Secrets, ServiceAccounts), admission, scheduling, workloads, and the watch
-//! (an outbox of pod and node changes that the metrics and controllers drain).
+//! stores (Secrets, ServiceAccounts), admission, scheduling, workloads, the workload
+//! controllers' host (`controllers/`), and the watch (an outbox of pod and node changes
+//! that the metrics and controllers drain).
 
 pub(crate) mod admission;
+pub(crate) mod controllers;
 pub(crate) mod names;
 pub(crate) mod namespaced;
 pub(crate) mod pods;

@@ -30,6 +30,8 @@ pub(crate) struct ApiServer {
     pub(crate) secret_uids_issued: u64,
     /// Bumped by every Secret change, so memoized keyrings are rebuilt.
     pub(crate) secrets_version: u64,
+    /// The workload objects' controllers.
+    pub(crate) controllers: crate::apiserver::controllers::ControllerTable,
     /// The watch: changes published and not yet delivered.
     pub(crate) outbox: Outbox,
 }

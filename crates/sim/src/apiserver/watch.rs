@@ -3,8 +3,9 @@
 //!
 //! Every change is published whatever the trace level (a record the trace does not keep
 //! is often not even built), so a watcher behaves the same in a fleet run with the trace
-//! off as in a scenario with it kept. Watchers today: the metrics recorder (pod
-//! lifecycle). A controller is added by draining the outbox in `Sim::deliver_changes`.
+//! off as in a scenario with it kept. Watchers: the metrics recorder (pod lifecycle) and
+//! the workload controllers (`apiserver/controllers/watcher.rs`), both fed by
+//! `Sim::deliver_changes`.
 
 use pullsim_model::SimTime;
 
@@ -87,12 +88,26 @@ impl Sim {
         self.deliver_changes();
     }
 
-    /// Drains the outbox into every watcher, oldest change first.
+    /// Drains the outbox into every watcher, oldest change first: the metrics, then the
+    /// workload controllers (skipped while no object was applied), which only update their
+    /// views and queue syncs.
     pub(crate) fn deliver_changes(&mut self) {
         let Sim { api, metrics, .. } = self;
+        if api.controllers.is_empty() {
+            for (at, change) in api.outbox.drain() {
+                metrics.observe_change(at, &change);
+            }
+            return;
+        }
+        let mut delivering = std::mem::take(&mut api.controllers.delivering);
         for (at, change) in api.outbox.drain() {
             metrics.observe_change(at, &change);
+            delivering.push(change);
         }
+        for change in delivering.drain(..) {
+            self.controllers_watch(change);
+        }
+        self.api.controllers.delivering = delivering;
     }
 }
 

@@ -98,7 +98,9 @@ impl Sim {
         let node =
             (!record.nodes.is_empty()).then(|| record.nodes[replica as usize % record.nodes.len()]);
         let (namespace, name) = key.split_at(split);
-        let created = self.admit_and_create(namespace, name, spec, Some((workload, replica)), node);
+        let created = self
+            .admit_and_create(namespace, name, spec, Some((workload, replica)), node, None)
+            .ok();
         self.api.replica_key = key;
         created
     }

@@ -3,6 +3,7 @@
 
 use pullsim_model::SimTime;
 
+use crate::apiserver::controllers::ControllerId;
 use crate::error::SimError;
 use crate::sim::Sim;
 use crate::timeline::Action;
@@ -32,6 +33,10 @@ pub(crate) enum Event {
     },
     /// A restarted kubelet is up again.
     KubeletUp(NodeId),
+    /// A workload controller syncs (queued once while pending).
+    ControllerSync(ControllerId),
+    /// A workload controller's wake-up; stale when it no longer wants this instant.
+    ControllerWakeup(ControllerId),
     /// A registry outage is over (not a timeline action: it does not hold a run open).
     OutageEnded {
         host: HostId,
@@ -94,10 +99,12 @@ impl Sim {
     }
 
     /// Runs until the first instant at which every timeline action (pod and workload
-    /// creations included) has taken effect and every pod that exists is Running, checked
-    /// once all events of an instant are processed; or, when that never happens, until
-    /// `limit`. Returns whether every pod ran; a run that stops at `limit` leaves the
-    /// clock there.
+    /// creations included) has taken effect, every pod that exists is Running or finished
+    /// (Succeeded or Failed), and every workload controller is settled (no sync queued,
+    /// no pods it still means to create: a Job between batches, a rollout not complete),
+    /// checked once all events of an instant are processed; or, when that never happens,
+    /// until `limit`. Returns whether the run settled; a run that stops at `limit` leaves
+    /// the clock there.
     ///
     /// Pods that exist are those created and not deleted: a pod refused by admission never
     /// existed, and a deleted one no longer counts. A pod no node can take is not Running.
@@ -110,16 +117,19 @@ impl Sim {
         loop {
             while settled < self.api.pods.len() && {
                 let state = &self.api.pods[settled].state;
-                state.deleted || state.running_reported
+                state.deleted || state.running_reported || state.terminal.is_some()
             } {
                 settled += 1;
             }
             debug_assert_eq!(
                 settled == self.api.pods.len(),
-                self.all_pods_running(),
+                self.all_pods_settled(),
                 "the cursor agrees with the scan it replaces"
             );
-            if self.actions_pending == 0 && settled == self.api.pods.len() {
+            if self.actions_pending == 0
+                && settled == self.api.pods.len()
+                && self.api.controllers.settled()
+            {
                 self.metrics.advance(self.now);
                 return Ok(true);
             }
@@ -156,6 +166,8 @@ impl Sim {
             } => self.link_check(node, host, version),
             Event::KubeletUp(node) => self.kubelet_up(node),
             Event::OutageEnded { host, kind } => self.outage_ended(host, kind),
+            Event::ControllerSync(controller) => self.controller_sync(controller),
+            Event::ControllerWakeup(controller) => self.controller_wakeup(controller),
         }
         Ok(())
     }

@@ -55,6 +55,11 @@ pub struct DigestId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WorkloadId(pub u32);
 
+/// A workload object named by a trace record (a Deployment, one of its ReplicaSets, a
+/// DaemonSet, ...), interned by the simulation the first time a record names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId(pub u32);
+
 /// Why a container is waiting.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WaitReason {
@@ -318,6 +323,52 @@ pub enum TraceEvent {
     KubeletRestarted {
         /// The node.
         node: NodeId,
+    },
+    /// A Kubernetes event a workload controller recorded against an object (`kubectl get
+    /// events`: type, reason, object `replicaset/web-5d4f8c7b9`, message).
+    ControllerEvent {
+        /// The object.
+        object: ObjectId,
+        /// `Normal` or `Warning`.
+        event_type: EventType,
+        /// The reason (`SuccessfulCreate`, `ScalingReplicaSet`, ...).
+        reason: &'static str,
+        /// The message, word for word.
+        message: String,
+    },
+    /// A Deployment created a ReplicaSet for a new template.
+    ReplicaSetCreated {
+        /// The ReplicaSet.
+        replica_set: ObjectId,
+        /// Its `deployment.kubernetes.io/revision`.
+        revision: u64,
+    },
+    /// A Deployment resized a ReplicaSet (`spec.replicas`).
+    ReplicaSetScaled {
+        /// The ReplicaSet.
+        replica_set: ObjectId,
+        /// The size before.
+        from: u32,
+        /// The size after.
+        to: u32,
+    },
+    /// A Deployment deleted an old ReplicaSet past its `revisionHistoryLimit`.
+    ReplicaSetDeleted {
+        /// The ReplicaSet.
+        replica_set: ObjectId,
+    },
+    /// A workload controller set a condition of its object's status.
+    ConditionSet {
+        /// The object.
+        object: ObjectId,
+        /// `type` (`Progressing`, `Available`, `Complete`, `Failed`).
+        condition_type: &'static str,
+        /// `status` is `"True"`.
+        status: bool,
+        /// `reason`.
+        reason: &'static str,
+        /// `message`, word for word.
+        message: String,
     },
 }
 

@@ -220,3 +220,62 @@ fn requests_timeline_and_pull_bookkeeping() {
     };
     assert_eq!(columns(&queued, &ALONE), None);
 }
+
+#[test]
+fn controller_records_are_told_under_their_object_in_kubectls_words() {
+    let event = Entry::ControllerEvent {
+        object: "replicaset/web-5d4f8c7b9".to_owned(),
+        namespace: "default".to_owned(),
+        event_type: "Normal".to_owned(),
+        reason: "SuccessfulCreate".to_owned(),
+        message: "Created pod: web-5d4f8c7b9-abcde".to_owned(),
+    };
+    assert_eq!(
+        columns(&event, &ALONE),
+        owned([
+            "replicaset/web-5d4f8c7b9",
+            "",
+            "Normal",
+            "SuccessfulCreate",
+            "Created pod: web-5d4f8c7b9-abcde",
+            "",
+        ])
+    );
+    let scaled = Entry::ReplicaSetScaled {
+        replica_set: "web-5d4f8c7b9".to_owned(),
+        namespace: "default".to_owned(),
+        from: 3,
+        to: 5,
+    };
+    assert_eq!(
+        columns(&scaled, &ALONE),
+        owned([
+            "replicaset/web-5d4f8c7b9",
+            "",
+            "replicaset",
+            "Scaled",
+            "from 3 to 5",
+            ""
+        ])
+    );
+    let condition = Entry::ConditionSet {
+        object: "job/report".to_owned(),
+        namespace: "batch".to_owned(),
+        condition_type: "Failed".to_owned(),
+        status: "True".to_owned(),
+        reason: "DeadlineExceeded".to_owned(),
+        message: "Job was active longer than specified deadline".to_owned(),
+    };
+    assert_eq!(
+        columns(&condition, &ALONE),
+        owned([
+            "job/report",
+            "",
+            "condition",
+            "Failed",
+            "True DeadlineExceeded: Job was active longer than specified deadline",
+            "",
+        ])
+    );
+    assert_eq!(namespaced("job/report", "batch"), "job/batch/report");
+}

@@ -1,0 +1,193 @@
+//! The five reconcilers behind one type: what the host asks of a controller whatever its
+//! kind (a sync, its wake-up, a refused creation, a new spec) and the figures it samples
+//! for the rollout tally (desired, available, complete).
+
+use pullsim_model::SimTime;
+
+use crate::controllers::{
+    ControllerAction, DaemonSet, Deployment, Draw, Job, PodView, ReplicaSet, StatefulSet,
+    WorkloadObject, WorkloadSpec,
+};
+
+/// One controller's reconciler.
+#[derive(Debug)]
+pub(crate) enum Reconciler {
+    Deployment(Deployment),
+    ReplicaSet(ReplicaSet),
+    DaemonSet(DaemonSet),
+    StatefulSet(StatefulSet),
+    Job(Job),
+}
+
+/// What a sync's view says about the object's progress (see `RolloutTally`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Progress {
+    /// Pods it should have.
+    pub(crate) desired: u32,
+    /// Of its pods, how many are available.
+    pub(crate) available: u32,
+    /// Its pods that are active (not finished, not being deleted).
+    pub(crate) active: u32,
+    /// Its rollout is complete (every desired pod updated and available; a Job finished).
+    pub(crate) complete: bool,
+    /// It is not done with nothing else to wait for: a rollout not complete, a Job not
+    /// finished whose pods finish (`runFor`) or that has none active (between batches, in
+    /// its failure back-off, waiting for its deadline). A Job whose pods run forever is
+    /// settled once they run.
+    pub(crate) wants_pods: bool,
+}
+
+impl Reconciler {
+    /// The reconciler of a new object, with nothing synced yet.
+    pub(crate) fn new(object: &WorkloadObject) -> Reconciler {
+        let name = object.name.clone();
+        match &object.spec {
+            WorkloadSpec::Deployment(spec) => {
+                Reconciler::Deployment(Deployment::new(name, spec.clone()))
+            }
+            WorkloadSpec::ReplicaSet(spec) => Reconciler::ReplicaSet(ReplicaSet::new(
+                name,
+                spec.template.clone(),
+                spec.replicas,
+                spec.min_ready,
+            )),
+            WorkloadSpec::DaemonSet(spec) => {
+                Reconciler::DaemonSet(DaemonSet::new(name, spec.clone()))
+            }
+            WorkloadSpec::StatefulSet(spec) => {
+                Reconciler::StatefulSet(StatefulSet::new(name, spec.clone()))
+            }
+            WorkloadSpec::Job(spec) => Reconciler::Job(Job::new(name, spec.clone())),
+        }
+    }
+
+    /// Gives it a new spec of its own kind (the caller checked the kind, and that a Job's
+    /// spec did not change: it is immutable). A ReplicaSet with a new template is made
+    /// again with it: its own pods keep theirs, new ones get the new one, as upstream.
+    pub(crate) fn set_spec(&mut self, object: &WorkloadObject) {
+        match (self, &object.spec) {
+            (Reconciler::Deployment(d), WorkloadSpec::Deployment(spec)) => d.set_spec(spec.clone()),
+            (Reconciler::ReplicaSet(rs), WorkloadSpec::ReplicaSet(spec)) => {
+                if rs.template().same_as(&spec.template) {
+                    rs.set_replicas(spec.replicas);
+                    rs.set_min_ready(spec.min_ready);
+                } else {
+                    *rs = ReplicaSet::new(
+                        object.name.clone(),
+                        spec.template.clone(),
+                        spec.replicas,
+                        spec.min_ready,
+                    );
+                }
+            }
+            (Reconciler::DaemonSet(ds), WorkloadSpec::DaemonSet(spec)) => ds.set_spec(spec.clone()),
+            (Reconciler::StatefulSet(ss), WorkloadSpec::StatefulSet(spec)) => {
+                ss.set_spec(spec.clone());
+            }
+            // A Job's spec does not change once created (checked by the caller); a kind
+            // never changes under a reference.
+            _ => {}
+        }
+    }
+
+    /// One sync over the controller's pods.
+    pub(crate) fn sync(
+        &mut self,
+        pods: &[PodView],
+        now: SimTime,
+        draw: Draw<'_>,
+    ) -> Vec<ControllerAction> {
+        match self {
+            Reconciler::Deployment(d) => d.sync(pods, now, draw),
+            Reconciler::ReplicaSet(rs) => rs.sync(pods, now, draw),
+            Reconciler::DaemonSet(ds) => ds.sync(pods, now, draw),
+            Reconciler::StatefulSet(ss) => ss.sync(pods, now),
+            Reconciler::Job(job) => job.sync(pods, now, draw),
+        }
+    }
+
+    /// When it wants to sync again with nothing changed.
+    pub(crate) fn next_wakeup(&self) -> Option<SimTime> {
+        match self {
+            Reconciler::Deployment(d) => d.next_wakeup(),
+            Reconciler::ReplicaSet(rs) => rs.next_wakeup(),
+            Reconciler::DaemonSet(ds) => ds.next_wakeup(),
+            Reconciler::StatefulSet(ss) => ss.next_wakeup(),
+            Reconciler::Job(job) => job.next_wakeup(),
+        }
+    }
+
+    /// A creation of the last sync was refused (`Some(error)`) or skipped (`None`); `owner`
+    /// is the creation's owner (a Deployment's ReplicaSet). A StatefulSet has fixed names
+    /// and no expectations: its next sync simply tries again.
+    pub(crate) fn creation_refused(
+        &mut self,
+        owner: &str,
+        pod: &str,
+        error: Option<&str>,
+    ) -> Vec<ControllerAction> {
+        match self {
+            Reconciler::Deployment(d) => d.creation_refused(owner, pod, error),
+            Reconciler::ReplicaSet(rs) => rs.creation_refused(pod, error),
+            Reconciler::DaemonSet(ds) => ds.creation_refused(pod, error),
+            Reconciler::StatefulSet(_) => Vec::new(),
+            Reconciler::Job(job) => job.creation_refused(pod, error),
+        }
+    }
+
+    /// The progress its last sync saw in `pods` (the same view), for the object `spec`.
+    pub(crate) fn progress(&self, spec: &WorkloadSpec, pods: &[PodView]) -> Progress {
+        let active =
+            u32::try_from(pods.iter().filter(|p| p.is_active()).count()).unwrap_or(u32::MAX);
+        let (desired, available, complete) = match self {
+            Reconciler::Deployment(d) => {
+                let status = d.status();
+                let replicas = d.spec().replicas;
+                let complete = status.updated == replicas
+                    && status.replicas == replicas
+                    && status.available == replicas;
+                (replicas, status.available, complete)
+            }
+            Reconciler::ReplicaSet(rs) => {
+                let status = rs.status();
+                let replicas = rs.replicas();
+                let complete = status.replicas == replicas && status.available == replicas;
+                (replicas, status.available, complete)
+            }
+            Reconciler::DaemonSet(ds) => {
+                let status = ds.status();
+                let desired = status.desired;
+                let complete =
+                    status.updated == desired && status.available == desired && active == desired;
+                (desired, status.available, complete)
+            }
+            Reconciler::StatefulSet(ss) => {
+                let status = ss.status();
+                let replicas = ss.spec().replicas;
+                let complete = status.updated == replicas
+                    && status.ready == replicas
+                    && status.replicas == replicas
+                    && status.current_revision == status.update_revision;
+                (replicas, status.ready, complete)
+            }
+            Reconciler::Job(job) => {
+                let complete = job.outcome().is_some();
+                let pods_finish = spec.template().pod.spec.run_for.is_some();
+                return Progress {
+                    desired: 0,
+                    available: 0,
+                    active,
+                    complete,
+                    wants_pods: !complete && (active == 0 || pods_finish),
+                };
+            }
+        };
+        Progress {
+            desired,
+            available,
+            active,
+            complete,
+            wants_pods: !complete,
+        }
+    }
+}
