@@ -455,7 +455,7 @@ fn read_scenario(
     scenario.expectations = expect_node
         .map(|n| read_expectations(n, &known, diagnostics))
         .unwrap_or_default();
-    check_scenario_workloads(&scenario, diagnostics);
+    check_scenario_workloads(&scenario, &known, diagnostics);
     Some(scenario)
 }
 

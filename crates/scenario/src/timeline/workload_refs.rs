@@ -19,6 +19,7 @@ use super::workload_ref::resource_string;
 use super::{Planned, TimedAction};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::expect::{Check, Revisions, Rollout};
+use crate::references::Known;
 use crate::scenario::Scenario;
 use crate::suggest::{listed, suggestion};
 
@@ -40,7 +41,15 @@ pub(crate) struct Named<'a> {
 
 /// Checks what the scenario's workload actions and rollout expectations name against
 /// the objects it creates.
-pub(crate) fn check_scenario_workloads(scenario: &Scenario, diagnostics: &mut Diagnostics) {
+///
+/// When a section that creates workloads had a mistake of its own, an object it meant to
+/// create may be missing, so names are not reported unknown (the containers of the
+/// objects that were read are still checked).
+pub(crate) fn check_scenario_workloads(
+    scenario: &Scenario,
+    known: &Known,
+    diagnostics: &mut Diagnostics,
+) {
     let named: Vec<Named<'_>> = scenario
         .expectations
         .iter()
@@ -63,7 +72,8 @@ pub(crate) fn check_scenario_workloads(scenario: &Scenario, diagnostics: &mut Di
             })
         })
         .collect();
-    check_workload_refs(&created, &scenario.timeline, &named, diagnostics);
+    let certain = known.workloads_certain();
+    check_workload_refs(&created, &scenario.timeline, &named, certain, diagnostics);
 }
 
 /// The containers of an object's pod template: init containers, then containers.
@@ -83,11 +93,13 @@ enum Life {
 }
 
 /// Checks every workload action of `timeline` against the objects `created` (and those the
-/// timeline's `apply`s create), and every name in `named` against all of them.
+/// timeline's `apply`s create), and every name in `named` against all of them; unless
+/// `certain`, a name no object has is not reported.
 pub(crate) fn check_workload_refs(
     created: &[Created<'_>],
     timeline: &[TimedAction],
     named: &[Named<'_>],
+    certain: bool,
     diagnostics: &mut Diagnostics,
 ) {
     let mut later: Vec<&Created<'_>> = created.iter().collect();
@@ -107,6 +119,9 @@ pub(crate) fn check_workload_refs(
             continue;
         };
         let check = |object: &ObjectRef, diagnostics: &mut Diagnostics| {
+            if !certain && !objects.contains_key(object) {
+                return None;
+            }
             let found = exists(&objects, object, timed.at, timed.position, diagnostics);
             found.map(<[String]>::to_vec)
         };
@@ -134,7 +149,7 @@ pub(crate) fn check_workload_refs(
         }
     }
     for name in named {
-        if !ever.contains(name.object) {
+        if certain && !ever.contains(name.object) {
             diagnostics.error(name.position, not_found(name.object, &ever, ""));
         }
     }
@@ -273,7 +288,7 @@ mod tests {
         named: &[Named<'_>],
     ) -> Vec<String> {
         let mut diagnostics = Diagnostics::default();
-        check_workload_refs(created, timeline, named, &mut diagnostics);
+        check_workload_refs(created, timeline, named, true, &mut diagnostics);
         diagnostics
             .finish("f.yaml")
             .map_or_else(Vec::new, |errors| {
@@ -410,5 +425,16 @@ mod tests {
             errors,
             Err("x.yaml:5:16: statefulsets.apps \"db\" not found in namespace \"default\" (the scenario creates no workload objects there)".to_owned())
         );
+    }
+
+    #[test]
+    fn a_workloads_section_with_a_mistake_does_not_cascade_into_unknown_objects() {
+        let text = "name: t\ndescription: d\nrun: {for: 10m}\nworkloads:\n  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: -1}}\ntimeline:\n  - {at: 1m, rolloutRestart: deploy/web}\nexpect:\n  - {workload: deploy/web, revisions: {1: 3}}\n";
+        let errors = Scenario::parse("x.yaml", text)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+            .unwrap_err();
+        assert!(errors.starts_with("x.yaml:5:"), "{errors}");
+        assert!(!errors.contains("not found"), "{errors}");
     }
 }
