@@ -138,8 +138,9 @@ fn status(figures: &RolloutMetrics, spec: Option<&WorkloadSpec>) -> String {
                 return "error: rollout status is only available for RollingUpdate strategy type"
                     .to_owned();
             }
-            // One pod per node: the pods of every revision, each node's counted once.
-            let desired = total.max(updated);
+            // One pod per node: the pods of every revision (a node surging holds two for
+            // a moment, which this counts twice).
+            let desired = total;
             let waiting = |what: String| {
                 format!("Waiting for daemon set \"{name}\" rollout to finish: {what}...")
             };
