@@ -100,6 +100,7 @@ pub(crate) fn within_ceilings<'a>(
             node_total.add(count, (None, position), count_of(count), diagnostics);
         }
         manifests.extend(get(action, "createPod").map(|node| (None, node)));
+        manifests.extend(get(action, "apply").map(|node| (None, node)));
     }
     for (file, nodes) in files {
         manifests.extend(nodes.iter().map(|node| (Some(file), node)));

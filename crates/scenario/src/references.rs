@@ -75,6 +75,12 @@ impl Known {
         self.uncertain.contains(&kind)
     }
 
+    /// Whether every workload (and applied object) was read, so a name none of them has is
+    /// a mistake of the name rather than of a section that could not be read.
+    pub(crate) fn workloads_certain(&self) -> bool {
+        !self.is_uncertain(Names::Pods)
+    }
+
     /// Node pools (call [`Known::add_timeline`] for the nodes the timeline adds).
     pub(crate) fn add_pools(&mut self, pools: &[NodePool]) {
         self.pools

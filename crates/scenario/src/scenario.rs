@@ -37,7 +37,9 @@ use crate::objects::{read_secrets, read_service_accounts};
 use crate::references::{Known, Names, check_scenario};
 use crate::registries::{RegistryHost, one, read_registries};
 use crate::suggest::{suggestion, unknown_field_message, unknown_value_message};
-use crate::timeline::{TimedAction, read_timeline};
+use crate::timeline::{
+    TimedAction, Timeline, add_applies, check_scenario_workloads, read_applies, read_timeline,
+};
 use crate::tree::{Node, parse_document};
 use crate::workloads::{Context, Origin, Workload, read_pod, read_workloads};
 
@@ -366,7 +368,11 @@ fn read_scenario(
     if had_errors(diagnostics) {
         known.set_uncertain(Names::Secrets);
     }
-    let (timeline, timeline_pods) = timeline_node
+    let Timeline {
+        actions: mut timeline,
+        pods: timeline_pods,
+        objects: timeline_objects,
+    } = timeline_node
         .map(|n| read_timeline(n, &known, diagnostics))
         .unwrap_or_default();
     known.add_timeline(&timeline);
@@ -419,6 +425,10 @@ fn read_scenario(
         ));
     }
     workloads.sort_by_key(|workload| workload.at);
+    add_applies(
+        &mut timeline,
+        read_applies(&timeline_objects, &context, diagnostics),
+    );
     if had_errors(diagnostics) {
         known.set_uncertain(Names::Pods);
     }
@@ -445,6 +455,7 @@ fn read_scenario(
     scenario.expectations = expect_node
         .map(|n| read_expectations(n, &known, diagnostics))
         .unwrap_or_default();
+    check_scenario_workloads(&scenario, &known, diagnostics);
     Some(scenario)
 }
 

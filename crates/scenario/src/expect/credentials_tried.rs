@@ -15,6 +15,7 @@ pub(super) const KIND: Kind = Kind {
     key: "credentialsTried",
     docs: r"| `credentialsTried: [...]` | `pod` | `container` | the credentials tried for the image, in order: `secret/<name>`, `node` (the node's config file), `anonymous`; the first two may end with `as <user>` |",
     pod_or_workload: false,
+    workload_object: false,
     read,
 };
 

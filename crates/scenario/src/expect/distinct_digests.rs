@@ -17,6 +17,7 @@ pub(super) const KIND: Kind = Kind {
     key: "distinctDigests",
     docs: r"| `distinctDigests: <bounds>` | `workload` | `mixedFor` (bounds of durations) | how many image digests the workload's pods ran, and how long more than one ran at once |",
     pod_or_workload: false,
+    workload_object: false,
     read,
 };
 

@@ -21,6 +21,7 @@ pub(super) const KIND: Kind = Kind {
     key: "events",
     docs: r"| `events: [...]` | `pod` | `container`, `order` | the events recorded against the container, and those about the whole pod |",
     pod_or_workload: false,
+    workload_object: false,
     read,
 };
 

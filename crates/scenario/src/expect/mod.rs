@@ -15,6 +15,8 @@
 //!   - {registry: registry.example.com, requests: {method: HEAD, kind: manifest}, count: 1, bytes: 0B}
 //!   - {registry: registry.example.com, peakRequestsPerSecond: {min: 150}}
 //!   - {registry: registry.example.com, peakRequestsPerSecond: {max: 20}, from: 5m, until: 10m}
+//!   - {workload: deployment/web, rollout: {complete: true, within: 5m, maxUnavailable: {max: 2}}}
+//!   - {workload: deployment/web, namespace: team-a, revisions: {1: 8, 2: 3}}
 //! ```
 //!
 //! Values that name something of Kubernetes (states, waiting reasons, event reasons) are
@@ -29,9 +31,12 @@
 //! - `state`: [`StateAt`]; `events`: [`Events`]; `waiting_reasons`: [`WaitingReasons`];
 //!   `time_to_running`: [`TimeToRunning`]; `credentials_tried`: [`CredentialsTried`];
 //!   `distinct_digests`: [`DistinctDigests`]; `requests`: [`Requests`];
-//!   `peak_requests_per_second`: [`PeakRequestsPerSecond`].
+//!   `peak_requests_per_second`: [`PeakRequestsPerSecond`]; `rollout`: [`Rollout`];
+//!   `revisions`: [`Revisions`].
 //! - Shared by several: `order` ([`Order`], how a list matches), `request_filter`
-//!   ([`RequestFilter`]), `wording` (how verdicts write bounds and subjects).
+//!   ([`RequestFilter`]), `wording` (how verdicts write bounds and subjects),
+//!   `workload_object` ([`RolloutSubject`], the workload object `rollout` and `revisions`
+//!   are about, and its figures in the run's `Metrics::rollouts`).
 
 mod credentials_tried;
 mod distinct_digests;
@@ -40,10 +45,13 @@ mod order;
 mod peak_requests_per_second;
 mod request_filter;
 mod requests;
+mod revisions;
+mod rollout;
 mod state;
 mod time_to_running;
 mod waiting_reasons;
 mod wording;
+mod workload_object;
 
 use pullsim_model::SimTime;
 
@@ -60,9 +68,12 @@ pub use order::Order;
 pub use peak_requests_per_second::PeakRequestsPerSecond;
 pub use request_filter::{RequestFilter, RequestKind};
 pub use requests::Requests;
+pub use revisions::Revisions;
+pub use rollout::{ConditionMatch, Rollout};
 pub use state::{State, StateAt};
 pub use time_to_running::TimeToRunning;
 pub use waiting_reasons::{WAITING_REASONS, WaitingReasons};
+pub use workload_object::RolloutSubject;
 
 /// One assertion and where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +103,10 @@ pub enum Check {
     Requests(Requests),
     /// `peakRequestsPerSecond`: the busiest second of a registry.
     PeakRequestsPerSecond(PeakRequestsPerSecond),
+    /// `rollout`: a workload object's last rollout.
+    Rollout(Rollout),
+    /// `revisions`: a workload object's pods per revision at the end.
+    Revisions(Revisions),
 }
 
 impl Check {
@@ -106,6 +121,8 @@ impl Check {
             Check::DistinctDigests(check) => check.judge(evidence),
             Check::Requests(check) => check.judge(evidence),
             Check::PeakRequestsPerSecond(check) => check.judge(evidence),
+            Check::Rollout(check) => check.judge(evidence),
+            Check::Revisions(check) => check.judge(evidence),
         }
     }
 }
@@ -120,6 +137,9 @@ pub struct Kind {
     /// Whether its subject may be a pod or a workload, so a `workload` naming a pod is
     /// accepted.
     pod_or_workload: bool,
+    /// Whether its `workload` is a workload object as kubectl names it (`deployment/web`,
+    /// with `namespace`), read by the kind and checked once the whole scenario is read.
+    workload_object: bool,
     /// Reads the assertion; `None` after reporting what is wrong.
     read: Reader,
 }
@@ -137,7 +157,7 @@ impl std::fmt::Debug for Kind {
 type Reader = fn(&mut Reading<'_>, &Known, &mut Diagnostics) -> Option<Check>;
 
 /// The kinds, in the order of the docs' table (and of "needs exactly one of").
-pub const KINDS: [Kind; 8] = [
+pub const KINDS: [Kind; 10] = [
     state::KIND,
     events::KIND,
     waiting_reasons::KIND,
@@ -146,6 +166,8 @@ pub const KINDS: [Kind; 8] = [
     distinct_digests::KIND,
     requests::KIND,
     peak_requests_per_second::KIND,
+    rollout::KIND,
+    revisions::KIND,
 ];
 
 /// One expectation being read, once its kind is known: the kind's value, the mapping's
@@ -166,6 +188,8 @@ pub(crate) struct Reading<'a> {
     pub(crate) pod_namespace: Option<String>,
     /// `workload`, when written.
     pub(crate) workload: Option<String>,
+    /// Where `workload` is written.
+    pub(crate) workload_position: Option<Position>,
     /// `registry`, when written and known.
     pub(crate) registry: Option<String>,
     /// `container`, when written.
@@ -256,6 +280,11 @@ fn read_expectation(
             diagnostics.error(at.position, "name a pod or a workload, not both");
         } else if KINDS
             .iter()
+            .any(|kind| kind.workload_object && fields_has(node, kind.key))
+        {
+            // A workload object, checked with the timeline's (`check_scenario_workloads`).
+        } else if KINDS
+            .iter()
             .any(|kind| kind.pod_or_workload && fields_has(node, kind.key))
         {
             known.pod_or_workload(name, at.position, diagnostics);
@@ -285,6 +314,7 @@ fn read_expectation(
         pod_node,
         pod_namespace,
         workload,
+        workload_position: workload_node.map(|node| node.position),
         registry,
         container,
         container_node,

@@ -19,6 +19,7 @@ pub(super) const KIND: Kind = Kind {
     key: "peakRequestsPerSecond",
     docs: r"| `peakRequestsPerSecond: <bounds>` | `registry` | `from`, `until` (times) | the most requests answered in one whole second; with `from`/`until`, among the seconds that start in `[from, until)` (the verdict names the second: `4 at 00:03:00.000`) |",
     pod_or_workload: false,
+    workload_object: false,
     read,
 };
 

@@ -19,6 +19,7 @@ pub(super) const KIND: Kind = Kind {
     key: "requests",
     docs: r"| `requests: {filter}` | `registry` | `count` (bounds), `bytes` (bounds of sizes); at least one | requests the registry answered; the filter's fields all optional: `method` (`GET`, `HEAD`, `POST`, `PUT`, `PATCH` or `DELETE`, in any case), `kind` (`ping`, `manifest`, `blob`, `token`), `status`, `repository`, `node` (a node's name, or `admission` for the digest-pinning webhook), `from`, `until` |",
     pod_or_workload: false,
+    workload_object: false,
     read,
 };
 

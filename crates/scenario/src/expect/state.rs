@@ -24,6 +24,7 @@ pub(super) const KIND: Kind = Kind {
     key: "state",
     docs: r"| `state: Pending\|Waiting\|Running\|Deleted` | `pod` | `at` (default: end of run), `container`, `reason`, `message` (text the waiting message contains) | the container's (or the pod's, when no container is named) state |",
     pod_or_workload: false,
+    workload_object: false,
     read,
 };
 

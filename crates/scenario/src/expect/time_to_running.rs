@@ -18,6 +18,7 @@ pub(super) const KIND: Kind = Kind {
     key: "timeToRunning",
     docs: r"| `timeToRunning: <bounds of durations>` | `pod` or `workload` | | from creation to Running, for the pod or each pod of the workload |",
     pod_or_workload: true,
+    workload_object: false,
     read,
 };
 

@@ -19,6 +19,7 @@ pub(super) const KIND: Kind = Kind {
     key: "waitingReasons",
     docs: r"| `waitingReasons: [...]` | `pod` | `container`, `order` | the waiting reasons it went through, each change once |",
     pod_or_workload: false,
+    workload_object: false,
     read,
 };
 

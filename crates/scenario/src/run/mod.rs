@@ -16,7 +16,8 @@
 //!   final table's rows.
 //! - `lines` (what is a line), `fold` (how lines of many objects fold), `repeats` (lines
 //!   that keep repeating summarised), `format` (how values are written),
-//!   `transcript` (the text layout); `json` (the document for programs).
+//!   `transcript` (the text layout), `rollouts` (its section on workload objects); `json`
+//!   (the document for programs).
 
 mod fold;
 mod format;
@@ -26,6 +27,9 @@ pub(crate) mod judge;
 mod lines;
 mod pods;
 mod repeats;
+mod rollouts;
+#[cfg(test)]
+pub(crate) use rollouts::metrics_with as rollouts_metrics;
 pub mod simulate;
 mod story;
 mod transcript;

@@ -17,7 +17,9 @@
 //! 4. `metrics`: registry requests by host, method, kind and status with bytes; content
 //!    fetched and found; pulls; the busiest second; the most pods in back-off; each
 //!    workload's most digests at once and how long it ran mixed.
-//! 5. `expectations`: one line each, `ok` or `FAILED`, with the position in the file; a
+//! 5. `rollouts`, only when the run has workload objects (`rollouts.rs`): each one's
+//!    state in `kubectl rollout status`' words, its pods per revision and its figures.
+//! 6. `expectations`: one line each, `ok` or `FAILED`, with the position in the file; a
 //!    failure adds what happened. Then the result.
 //!
 //! Digests are `sha256:` and 12 hex digits, sizes binary with one decimal, durations as Go
@@ -32,6 +34,7 @@ use crate::run::holdings::Holding;
 use crate::run::lines::lines;
 use crate::run::pods::PodRow;
 use crate::run::repeats::collapse;
+use crate::run::rollouts::rollouts;
 
 /// Up to this many pods, the table has a row per pod.
 pub(crate) const POD_ROWS_UNFOLDED: usize = 20;
@@ -57,6 +60,7 @@ pub(crate) fn render_outcome(outcome: &Outcome) -> String {
     out.push('\n');
     metrics(&mut out, outcome);
     out.push('\n');
+    rollouts(&mut out, &outcome.scenario, &outcome.metrics, outcome.end);
     expectations(&mut out, outcome);
     out
 }

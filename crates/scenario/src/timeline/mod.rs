@@ -14,6 +14,10 @@
 //!   - {at: 10m, addNodes: {pool: workers, count: 5}}
 //!   - {at: 11m, deletePod: web-0}
 //!   - {at: 12m, createPod: {metadata: {name: late}, spec: {containers: [{name: c, image: registry.example.com/team/app:v1}]}}}
+//!   - {at: 13m, setImage: {workload: deployment/api, container: app, image: registry.example.com/team/app:v2}}
+//!   - {at: 14m, rolloutRestart: deployment/api}   # or {workload: deployment/api, namespace: team-a}
+//!   - {at: 15m, scale: {workload: deployment/api, replicas: 20}}
+//!   - {at: 16m, deleteWorkload: deployment/api}   # or {workload: deployment/api, namespace: team-a}
 //! ```
 //!
 //! `push` takes the registry's host and an image spec as `images:` does; `fault` the host and
@@ -37,21 +41,32 @@ use crate::references::Known;
 use crate::tree::Node;
 use crate::workloads::Workload;
 
+pub(crate) use apply::read_applies;
+pub(crate) use workload_ref::{ALL_KINDS, Accepts, object_named};
+pub(crate) use workload_refs::check_scenario_workloads;
+
 mod add_nodes;
+mod apply;
 mod create_pod;
 mod delete_pod;
 mod delete_secret;
 mod delete_tag;
+mod delete_workload;
 mod fault;
 mod host;
 mod move_tag;
 mod outage;
 mod push;
 mod restart_kubelet;
+mod rollout_restart;
+mod scale;
 mod secret;
+mod set_image;
+mod workload_ref;
+mod workload_refs;
 
 /// Every kind of timeline action.
-const KINDS: [Kind; 11] = [
+const KINDS: [Kind; 16] = [
     push::KIND,
     move_tag::KIND,
     delete_tag::KIND,
@@ -63,6 +78,11 @@ const KINDS: [Kind; 11] = [
     add_nodes::KIND,
     delete_pod::KIND,
     create_pod::KIND,
+    set_image::KIND,
+    rollout_restart::KIND,
+    scale::KIND,
+    delete_workload::KIND,
+    apply::KIND,
 ];
 
 /// One kind of timeline action.
@@ -86,6 +106,8 @@ enum Reader {
     Action(fn(&Node, SimTime, &Known, &mut Diagnostics) -> Option<Planned>),
     /// As a Pod manifest, with the workloads.
     Pod,
+    /// As a workload object's manifest, with the workloads (`apply`).
+    Object,
 }
 
 /// One action and when it happens.
@@ -132,15 +154,39 @@ impl Planned {
     }
 }
 
-/// Reads `timeline:`: the actions in time order, and the Pod manifests it creates with
-/// their times (read as workloads once every Secret and node is known).
+/// What `timeline:` holds: the actions read, and the manifests read later with the
+/// workloads, with their times.
+#[derive(Debug, Default)]
+pub(crate) struct Timeline<'a> {
+    /// The actions, in time order (same time: file order).
+    pub(crate) actions: Vec<TimedAction>,
+    /// The Pod manifests `createPod` creates.
+    pub(crate) pods: Vec<(SimTime, &'a Node)>,
+    /// The workload manifests `apply` applies (see [`read_applies`]).
+    pub(crate) objects: Vec<(SimTime, &'a Node)>,
+}
+
+/// Adds the `apply` actions once read to the timeline's `actions`, keeping time order and,
+/// at the same time, file order.
+pub(crate) fn add_applies(actions: &mut Vec<TimedAction>, applies: Vec<TimedAction>) {
+    if applies.is_empty() {
+        return;
+    }
+    actions.extend(applies);
+    actions.sort_by_key(|action| (action.at, action.position));
+}
+
+/// Reads `timeline:`: the actions in time order, and the Pod and workload manifests it
+/// creates or applies with their times (read with the workloads once every Secret and node
+/// is known).
 pub(crate) fn read_timeline<'a>(
     node: &'a Node,
     known: &Known,
     diagnostics: &mut Diagnostics,
-) -> (Vec<TimedAction>, Vec<(SimTime, &'a Node)>) {
+) -> Timeline<'a> {
     let mut actions = Vec::new();
     let mut pods = Vec::new();
+    let mut objects = Vec::new();
     for item in list(node, diagnostics) {
         let Some(mut fields) = Fields::of(item, "a timeline action", diagnostics) else {
             continue;
@@ -171,6 +217,7 @@ pub(crate) fn read_timeline<'a>(
         };
         match kind.reader {
             Reader::Pod => pods.push((at, *value)),
+            Reader::Object => objects.push((at, *value)),
             Reader::Action(read) => {
                 if let Some(action) = read(value, at, known, diagnostics) {
                     actions.push(TimedAction {
@@ -183,7 +230,11 @@ pub(crate) fn read_timeline<'a>(
         }
     }
     actions.sort_by_key(|action| action.at);
-    (actions, pods)
+    Timeline {
+        actions,
+        pods,
+        objects,
+    }
 }
 
 #[cfg(test)]
