@@ -16,8 +16,9 @@
 //! fault rules) is asked of that crate, never re-implemented here.
 //!
 //! Module map:
-//! - [`scenario`]: [`Scenario`], `Scenario::parse`, and the small sections (`kubernetes`,
-//!   `admission`, `run`).
+//! - [`scenario`]: [`Scenario`], `Scenario::parse` (and `Scenario::parse_with`, which
+//!   reads `manifests:` files through a [`ManifestSource`]), and the small sections
+//!   (`kubernetes`, `admission`, `run`).
 //! - [`registries`], [`nodes`], [`objects`] (Secrets and ServiceAccounts), [`workloads`]
 //!   (Pods and workload objects, one file per kind under `workloads/`), [`manifests`]
 //!   (Kubernetes YAML files beside the scenario, through a [`ManifestSource`]),
