@@ -146,6 +146,19 @@ fn a_rollout_to_a_missing_tag_stalls_where_the_real_controller_stops() {
             .any(|l| l.contains("Scaled up replica set") && l.ends_with("to 5 from 3")),
         "{scaled:#?}"
     );
+    // Nothing moves for progressDeadlineSeconds (600 s): the wake-up after the deadline
+    // sets the condition, and the sizes stay.
+    sim.run_until(at + Duration::from_secs(700)).unwrap();
+    let figures = rollout(&sim, "deployment/web");
+    assert!(
+        figures
+            .conditions
+            .contains(&"Progressing=False (ProgressDeadlineExceeded)".to_owned()),
+        "{figures:#?}"
+    );
+    let pods: Vec<u32> = figures.revisions.iter().map(|r| r.pods).collect();
+    assert_eq!(pods, [8, 5]);
+    assert_eq!(lines(&sim, "condition Progressing=False").len(), 1);
 }
 
 #[test]

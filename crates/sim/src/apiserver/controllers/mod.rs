@@ -175,3 +175,21 @@ impl crate::sim::Sim {
         &self.api.controllers.objects[object.0 as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::WorkloadKind;
+
+    #[test]
+    fn object_names_are_interned_once() {
+        let mut table = ControllerTable::default();
+        assert!(table.is_empty() && table.settled());
+        let web = ObjectRef::new(WorkloadKind::Deployment, "default", "web");
+        let rs = ObjectRef::new(WorkloadKind::ReplicaSet, "default", "web-1");
+        assert_eq!(table.intern(&web), ObjectId(0));
+        assert_eq!(table.intern(&rs), ObjectId(1));
+        assert_eq!(table.intern(&web), ObjectId(0));
+        assert_eq!(table.objects, [web, rs]);
+    }
+}

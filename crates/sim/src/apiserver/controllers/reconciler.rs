@@ -191,3 +191,68 @@ impl Reconciler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Container, Pod};
+    use crate::controllers::{JobSpec, PodPhase, PodTemplate, ReplicaSetSpec};
+
+    fn object(spec: WorkloadSpec) -> WorkloadObject {
+        WorkloadObject {
+            namespace: "default".to_owned(),
+            name: "web".to_owned(),
+            spec,
+        }
+    }
+
+    fn template(run_for: Option<std::time::Duration>) -> PodTemplate {
+        let mut pod = Pod::new("web", vec![Container::new("app", "app:v1")]);
+        pod.spec.run_for = run_for;
+        PodTemplate::new(pod)
+    }
+
+    fn running(name: &str, owner: &str) -> PodView {
+        let mut view = PodView::pending(name, owner, owner, SimTime::EPOCH);
+        view.phase = PodPhase::Running;
+        view.ready_since = Some(SimTime::EPOCH);
+        view
+    }
+
+    #[test]
+    fn a_replica_set_is_complete_once_its_pods_are_available() {
+        let object = object(WorkloadSpec::ReplicaSet(ReplicaSetSpec::new(
+            2,
+            template(None),
+        )));
+        let mut rs = Reconciler::new(&object);
+        let pods = [running("web-a", "web"), running("web-b", "web")];
+        rs.sync(&pods[..1], SimTime::EPOCH, &mut |_| 0);
+        let progress = rs.progress(&object.spec, &pods[..1]);
+        assert_eq!(
+            (progress.desired, progress.available, progress.active),
+            (2, 1, 1)
+        );
+        assert!(!progress.complete && progress.wants_pods);
+        rs.sync(&pods, SimTime::EPOCH, &mut |_| 0);
+        let progress = rs.progress(&object.spec, &pods);
+        assert!(progress.complete && !progress.wants_pods);
+    }
+
+    #[test]
+    fn a_job_is_settled_while_its_endless_pods_run_but_not_while_finishing_ones_do() {
+        let pods = [running("web-a", "web")];
+        for (run_for, wants) in [
+            (None, false),
+            (Some(std::time::Duration::from_secs(5)), true),
+        ] {
+            let object = object(WorkloadSpec::Job(JobSpec::new(template(run_for))));
+            let mut job = Reconciler::new(&object);
+            job.sync(&pods, SimTime::EPOCH, &mut |_| 0);
+            let progress = job.progress(&object.spec, &pods);
+            assert_eq!(progress.wants_pods, wants, "{run_for:?}");
+            assert_eq!((progress.desired, progress.active), (0, 1));
+            assert!(job.creation_refused("web", "web-x", None).is_empty());
+        }
+    }
+}

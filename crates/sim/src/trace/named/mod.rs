@@ -830,7 +830,7 @@ impl Entry {
                 revision,
                 ..
             } => Line::new(at, "replicaset", replica_set).with(
-                "replicaset",
+                "object",
                 "Created",
                 format!("revision {revision}"),
             ),
@@ -840,16 +840,13 @@ impl Entry {
                 to,
                 ..
             } => Line::new(at, "replicaset", replica_set).with(
-                "replicaset",
+                "object",
                 "Scaled",
                 format!("from {from} to {to}"),
             ),
-            Entry::ReplicaSetDeleted { replica_set, .. } => Line::new(
-                at,
-                "replicaset",
-                replica_set,
-            )
-            .with("replicaset", "Deleted", String::new()),
+            Entry::ReplicaSetDeleted { replica_set, .. } => {
+                Line::new(at, "replicaset", replica_set).with("object", "Deleted", String::new())
+            }
             Entry::ConditionSet {
                 object,
                 condition_type,
@@ -860,7 +857,7 @@ impl Entry {
             } => {
                 let (kind, name) = object_kind(object);
                 Line::new(at, kind, name).with(
-                    "condition",
+                    "status",
                     condition_type,
                     format!("{status} {reason}: {message}"),
                 )

@@ -252,7 +252,7 @@ fn controller_records_are_told_under_their_object_in_kubectls_words() {
         owned([
             "replicaset/web-5d4f8c7b9",
             "",
-            "replicaset",
+            "object",
             "Scaled",
             "from 3 to 5",
             ""
@@ -271,7 +271,7 @@ fn controller_records_are_told_under_their_object_in_kubectls_words() {
         owned([
             "job/report",
             "",
-            "condition",
+            "status",
             "Failed",
             "True DeadlineExceeded: Job was active longer than specified deadline",
             "",
