@@ -189,7 +189,10 @@ impl Sim {
                         image: image.to_owned(),
                     });
                 } else {
+                    // The record feeds the metrics and the controllers' pull counts; without
+                    // it, both are told directly.
                     self.metrics.pull_queued();
+                    self.controller_pull(pod);
                 }
                 let id = self.kubelet_pulls.insert(pull);
                 self.submit_pull(id);

@@ -163,7 +163,11 @@ impl Sim {
         }
         let init_total = record.spec.init_containers.len();
         let slots = &state.containers[init_total..];
-        if slots.is_empty() || !slots.iter().all(|slot| slot.is_running()) {
+        if slots.is_empty()
+            || !slots
+                .iter()
+                .all(super::pod_workers::ContainerSlot::is_running)
+        {
             return;
         }
         let ready_at = slots
