@@ -219,6 +219,7 @@ impl Sim {
                     self.image_recorded(id, name, record.size_bytes);
                 }
             }
+            self.node_load_changed(id, None);
             self.publish(ApiChange::NodeAdded { node: id });
             ids.push(id);
         }

@@ -4,7 +4,10 @@
 //! `pullsim_model::image_locality`.
 //!
 //! The states are built on first use, from every node's image store, and then kept as
-//! images are recorded, so a run that never schedules a pod by score pays nothing. pullsim
+//! images are recorded, so a run that never schedules a pod by score pays nothing. With
+//! them the cache keeps the nodes ordered by pod count, so a pod that may go to any node and
+//! runs one image is placed without visiting every node: the best node is the least loaded
+//! holder of its image or the least loaded other node, whichever scores higher. pullsim
 //! reports images at once (the kubelet's status update every 10 s is not modelled) and lists
 //! them all (the node status's cap of 50 images is not modelled).
 
@@ -27,10 +30,11 @@ struct ImageState {
     nodes: BTreeSet<NodeId>,
 }
 
-/// Image states by name.
+/// The scheduler's cache: image states by name, and the nodes by pod count.
 #[derive(Debug, Default)]
 pub(crate) struct ImageStates {
     by_name: BTreeMap<String, ImageState>,
+    by_load: BTreeSet<(u32, NodeId)>,
 }
 
 impl ImageStates {
@@ -52,6 +56,17 @@ impl Sim {
         }
     }
 
+    /// A node's pod count changed from `before` (a new node: `None`) to its count now.
+    pub(crate) fn node_load_changed(&mut self, node: NodeId, before: Option<u32>) {
+        if let Some(states) = &mut self.api.image_states {
+            if let Some(before) = before {
+                states.by_load.remove(&(before, node));
+            }
+            let now = self.nodes[node.0 as usize].kubelet.pod_count;
+            states.by_load.insert((now, node));
+        }
+    }
+
     /// The image states, built from every node's store the first time they are asked for.
     fn image_states(&mut self) -> &ImageStates {
         if self.api.image_states.is_none() {
@@ -60,10 +75,81 @@ impl Sim {
                 for (name, record) in node.containerd.images() {
                     states.record(NodeId(index as u32), name, record.size_bytes);
                 }
+                states
+                    .by_load
+                    .insert((node.kubelet.pod_count, NodeId(index as u32)));
             }
             self.api.image_states = Some(states);
         }
         self.api.image_states.get_or_insert_default()
+    }
+
+    /// [`Sim::best_node`] among every node for a pod that runs one image (in one or more
+    /// containers), without visiting every node; `None` when the pod runs several images
+    /// (the caller then scores every node).
+    ///
+    /// Every holder of the image scores the same locality, and the free-slots score falls with
+    /// the pod count, so the best holder is the least loaded one (the first in creation order
+    /// on ties), and so is the best of the other nodes; the better of those two wins, with
+    /// the same order as [`Sim::best_node`].
+    pub(crate) fn best_of_all_nodes(&mut self, spec: &PodSpec) -> Option<Option<NodeId>> {
+        let mut images = spec.init_containers.iter().chain(&spec.containers);
+        let first = normalized_image_name(&images.next()?.image).into_owned();
+        if !images.all(|container| normalized_image_name(&container.image) == first) {
+            return None;
+        }
+        let containers = spec.init_containers.len() + spec.containers.len();
+        let total_nodes = self.nodes.len();
+        self.image_states();
+        let nodes = &self.nodes;
+        let states = self.api.image_states.as_ref()?;
+        let holders = states.by_name.get(&first);
+        let holds = |node: &NodeId| holders.is_some_and(|state| state.nodes.contains(node));
+        // A handful of holders are faster to look at directly than to find in the load order.
+        const FEW: usize = 64;
+        let best_holder = match holders {
+            None => None,
+            Some(state) if state.nodes.len() <= FEW => state
+                .nodes
+                .iter()
+                .map(|node| (nodes[node.0 as usize].kubelet.pod_count, *node))
+                .min(),
+            Some(_) => states.by_load.iter().copied().find(|(_, node)| holds(node)),
+        };
+        let holder_count = holders.map_or(0, |state| state.nodes.len());
+        let best_other = if holder_count >= total_nodes {
+            None
+        } else {
+            states
+                .by_load
+                .iter()
+                .copied()
+                .find(|(_, node)| !holds(node))
+        };
+        let locality = holders.map_or(0, |state| {
+            let size = i64::try_from(state.size).unwrap_or(i64::MAX);
+            let scaled = scaled_image_score(size, state.nodes.len(), total_nodes);
+            calculate_priority(scaled.saturating_mul(containers as i64), containers)
+        });
+        let key = |(pods, node): (u32, NodeId), locality: i64| {
+            (
+                locality + free_slots_score(pods),
+                std::cmp::Reverse(pods),
+                std::cmp::Reverse(node.0),
+            )
+        };
+        let best = match (best_holder, best_other) {
+            (Some(holder), Some(other)) => {
+                if key(holder, locality) > key(other, 0) {
+                    holder
+                } else {
+                    other
+                }
+            }
+            (Some(only), None) | (None, Some(only)) => only,
+            (None, None) => return Some(None),
+        };
+        Some(Some(best.1))
     }
 
     /// The node the scheduler picks among `candidates` (in creation order) for `spec`: the

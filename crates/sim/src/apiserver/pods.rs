@@ -131,7 +131,9 @@ impl Sim {
         let namespace = record.namespace;
         if let Some(node) = record.node {
             let kubelet = &mut self.nodes[node.0 as usize].kubelet;
+            let before = kubelet.pod_count;
             kubelet.pod_count = kubelet.pod_count.saturating_sub(1);
+            self.node_load_changed(node, Some(before));
         }
         // The index holds only live pods under their own names, so removing this pod's
         // entry leaves any other pod of the same name alone.

@@ -16,8 +16,29 @@ impl Sim {
     /// ties. A pod no node matches waits until nodes are added.
     pub(crate) fn schedule_pod(&mut self, pod: PodId) {
         let spec = Arc::clone(&self.api.pods[pod.0 as usize].spec);
-        let candidates = self.matching_nodes(&spec);
-        let chosen = self.best_node(&spec, &candidates);
+        let any_node = spec.node_name.is_none() && spec.node_selector.is_empty();
+        let fast = if any_node && self.nodes.len() > 1 {
+            self.best_of_all_nodes(&spec)
+        } else {
+            None
+        };
+        let chosen = match fast {
+            Some(chosen) => {
+                debug_assert_eq!(
+                    chosen,
+                    {
+                        let candidates = self.matching_nodes(&spec);
+                        self.best_node(&spec, &candidates)
+                    },
+                    "the least-loaded holder or other node is the node scoring every node picks"
+                );
+                chosen
+            }
+            None => {
+                let candidates = self.matching_nodes(&spec);
+                self.best_node(&spec, &candidates)
+            }
+        };
         match chosen {
             Some(node) => self.bind(pod, node),
             None => {
@@ -35,7 +56,9 @@ impl Sim {
             "a pod is bound once, while it exists: binding only moves forward"
         );
         record.node = Some(node);
+        let before = self.nodes[node.0 as usize].kubelet.pod_count;
         self.nodes[node.0 as usize].kubelet.pod_count += 1;
+        self.node_load_changed(node, Some(before));
         self.publish(ApiChange::PodBound { pod, node });
         if self.keeps_events() {
             self.record(TraceEvent::PodScheduled { pod, node });
