@@ -15,7 +15,7 @@ use crate::run::judge::{Entry, Evidence, Judged, duration as duration_text};
 /// The kind.
 pub(super) const KIND: Kind = Kind {
     key: "distinctDigests",
-    docs: r"| `distinctDigests: <bounds>` | `workload` | `mixedFor` (bounds of durations) | how many image digests the workload's pods ran, and how long more than one ran at once |",
+    docs: r"| `distinctDigests: <bounds>` | `workload` (a Pod entry's name, or a workload object as `kind/name`) | `mixedFor` (bounds of durations), `namespace` (an object's, default `default`) | how many image digests the workload's pods ran, and how long more than one ran at once |",
     pod_or_workload: false,
     workload_object: false,
     read,
@@ -25,8 +25,11 @@ pub(super) const KIND: Kind = Kind {
 /// more than one ran at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistinctDigests {
-    /// The workload.
+    /// The workload: a Pod entry's name, or a workload object as its drift group is named
+    /// (`deployment/web`).
     pub workload: String,
+    /// The workload object, when `workload` names one (`kind/name`).
+    pub object: Option<super::RolloutSubject>,
     /// How many digests.
     pub count: Bounds<u64>,
     /// How long the workload ran mixed versions, when asserted.
@@ -39,9 +42,20 @@ fn read(reading: &mut Reading<'_>, _: &Known, diagnostics: &mut Diagnostics) -> 
         .get("mixedFor")
         .map(|n| bounds(n, diagnostics, duration));
     let count = bounds(reading.value, diagnostics, number::<u64>);
-    let workload = reading.workload.take();
+    // `kind/name` is a workload object, whose pods form the drift group named as kubectl
+    // names the object; a plain name is a Pod entry's.
+    let object = if reading.workload.as_deref().is_some_and(|w| w.contains('/')) {
+        Some(super::RolloutSubject::read(reading, diagnostics)?)
+    } else {
+        None
+    };
+    let workload = match &object {
+        Some(subject) => Some(subject.object.to_string()),
+        None => reading.workload.take(),
+    };
     Some(Check::DistinctDigests(DistinctDigests {
         workload: reading.need(workload, "workload", diagnostics)?,
+        object,
         count: count?,
         mixed_for: mixed_for.map_or(Some(None), |bounds| bounds.map(Some))?,
     }))
@@ -53,6 +67,7 @@ impl DistinctDigests {
             workload,
             count,
             mixed_for,
+            ..
         } = self;
         let (distinct, mixed) = drift(evidence, workload);
         let mut expected = format!(

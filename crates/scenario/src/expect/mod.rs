@@ -283,6 +283,8 @@ fn read_expectation(
             .any(|kind| kind.workload_object && fields_has(node, kind.key))
         {
             // A workload object, checked with the timeline's (`check_scenario_workloads`).
+        } else if name.contains('/') && fields_has(node, distinct_digests::KIND.key) {
+            // `distinctDigests` of a workload object, checked with the timeline's too.
         } else if KINDS
             .iter()
             .any(|kind| kind.pod_or_workload && fields_has(node, kind.key))

@@ -18,7 +18,7 @@ use pullsim_sim::{Action, ObjectRef, WorkloadObject};
 use super::workload_ref::resource_string;
 use super::{Planned, TimedAction};
 use crate::diagnostics::{Diagnostics, Position};
-use crate::expect::{Check, Revisions, Rollout};
+use crate::expect::{Check, DistinctDigests, Revisions, Rollout};
 use crate::references::Known;
 use crate::scenario::Scenario;
 use crate::suggest::{listed, suggestion};
@@ -55,7 +55,11 @@ pub(crate) fn check_scenario_workloads(
         .iter()
         .filter_map(|expectation| match &expectation.check {
             Check::Rollout(Rollout { subject, .. })
-            | Check::Revisions(Revisions { subject, .. }) => Some(Named {
+            | Check::Revisions(Revisions { subject, .. })
+            | Check::DistinctDigests(DistinctDigests {
+                object: Some(subject),
+                ..
+            }) => Some(Named {
                 object: &subject.object,
                 position: subject.position,
             }),
