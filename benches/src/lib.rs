@@ -27,11 +27,22 @@ pub fn outage_scenario() -> Result<Scenario, String> {
     Scenario::parse("benches/outage.yaml", OUTAGE_YAML).map_err(|errors| errors.to_string())
 }
 
+/// The Deployment-based fleet (`benches/deployments.yaml`): the fleet's registry and
+/// timeline with twenty Deployments placed by the scheduler and restarted once each.
+pub const DEPLOYMENTS_YAML: &str = include_str!("../deployments.yaml");
+
+/// The Deployment-based fleet of `cargo xtask bench sim`, read from [`DEPLOYMENTS_YAML`].
+pub fn deployments_scenario() -> Result<Scenario, String> {
+    Scenario::parse("benches/deployments.yaml", DEPLOYMENTS_YAML)
+        .map_err(|errors| errors.to_string())
+}
+
 /// A world `sim-fleet --world NAME` runs: its name and its scenario.
 pub fn world_scenario(name: &str) -> Option<Result<Scenario, String>> {
     match name {
         "fleet" => Some(fleet_scenario()),
         "outage" => Some(outage_scenario()),
+        "deployments" => Some(deployments_scenario()),
         _ => None,
     }
 }
