@@ -79,9 +79,10 @@ pub use timeline::{Planned, TimedAction};
 pub use workloads::{Pods, Workload};
 
 /// The topics of the scenario library in `scenarios/`, one folder each: pull policies, tag
-/// drift, architectures, credentials, pre-pulled images, back-off and pull mechanics. The
+/// drift, architectures, credentials, pre-pulled images, back-off, pull mechanics and
+/// workload controllers (Deployments, DaemonSets, StatefulSets, Jobs). The
 /// library's tidy test and the reader's fixtures both cover every one.
-pub const LIBRARY_TOPICS: [&str; 7] = [
+pub const LIBRARY_TOPICS: [&str; 8] = [
     "policies",
     "drift",
     "arch",
@@ -89,4 +90,5 @@ pub const LIBRARY_TOPICS: [&str; 7] = [
     "prepulled",
     "backoff",
     "pulls",
+    "workloads",
 ];
