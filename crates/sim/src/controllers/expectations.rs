@@ -42,15 +42,20 @@ impl Expectations {
     /// passed `ExpectationsTimeout` (then everything is forgotten).
     pub fn satisfied(&mut self, pods: &[PodView], now: SimTime) -> bool {
         if !self.creations.is_empty() || !self.deletions.is_empty() {
-            let seen: BTreeSet<&str> = pods.iter().map(|p| p.name.as_str()).collect();
-            self.creations.retain(|name| !seen.contains(name.as_str()));
-            let present: BTreeSet<&str> = pods
-                .iter()
-                .filter(|p| !p.deleting)
-                .map(|p| p.name.as_str())
-                .collect();
-            self.deletions
-                .retain(|name| present.contains(name.as_str()));
+            // One pass over the view, looking each pod up among the few outstanding names
+            // (a view holds thousands of pods; a sync used to copy all their names).
+            let mut still_present: BTreeSet<String> = BTreeSet::new();
+            for pod in pods {
+                if !self.creations.is_empty() {
+                    self.creations.remove(pod.name.as_str());
+                }
+                if !pod.deleting
+                    && let Some(name) = self.deletions.take(pod.name.as_str())
+                {
+                    still_present.insert(name);
+                }
+            }
+            self.deletions = still_present;
         }
         if self.creations.is_empty() && self.deletions.is_empty() {
             self.set_at = None;

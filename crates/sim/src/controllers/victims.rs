@@ -36,6 +36,7 @@ pub fn deletion_order<'a>(
     }
     let mut sorted = candidates.to_vec();
     sorted.sort_by_cached_key(|pod| {
+        let pod: &'a PodView = pod;
         let colocated = pod
             .node
             .as_deref()
@@ -47,7 +48,7 @@ pub fn deletion_order<'a>(
             Reverse(colocated),
             pod.ready_since.map(|since| log_rank(now, since)),
             log_rank(now, pod.created),
-            pod.name.clone(),
+            pod.name.as_str(),
         )
     });
     sorted
