@@ -100,3 +100,56 @@ fn a_name_without_tag_does_not_match_the_nodes_full_name() {
     );
     assert_eq!(placed(&sim, "untagged"), "node-0");
 }
+
+#[test]
+fn the_quick_placement_agrees_with_scoring_every_node_on_a_large_cluster() {
+    // Debug builds check every quick placement against the full scoring
+    // (`schedule_pod`'s debug_assert); this world drives both branches: few holders
+    // (looked at directly) and many (found in the load order), with and without locality.
+    let mut registry = Registry::new(RegistryConfig::default());
+    let sized = |repository: &str, mib: u64| ImageSpec {
+        layers: vec![ByteSize(mib * 1024 * 1024)],
+        sized: true,
+        ..ImageSpec::new(repository, "v1")
+    };
+    let catalog = Catalog {
+        images: vec![sized("big", 900), sized("mid", 200), sized("small", 1)],
+        ..Catalog::default()
+    };
+    registry.load(&catalog, SimTime::EPOCH).unwrap();
+    let mut sim = Sim::new(SimConfig::default());
+    sim.add_registry(HOST, registry).unwrap();
+    for (name, count, images) in [
+        ("a", 70, vec!["registry.example.com/big:v1"]),
+        (
+            "b",
+            20,
+            vec!["registry.example.com/mid:v1", "registry.example.com/big:v1"],
+        ),
+        ("c", 30, vec![]),
+    ] {
+        let mut nodes = pool(name, count);
+        nodes.prepulled = images.into_iter().map(str::to_owned).collect();
+        sim.add_node_pool(nodes).unwrap();
+    }
+    for index in 0..400u32 {
+        let image = match index % 4 {
+            0 | 1 => "registry.example.com/big:v1",
+            2 => "registry.example.com/mid:v1",
+            _ => "registry.example.com/small:v1",
+        };
+        sim.create_pod(
+            SimTime::from_secs(u64::from(index / 40)),
+            Pod::new(format!("p{index}"), vec![Container::new("c", image)]),
+        );
+    }
+    sim.run_until(SimTime::from_secs(120)).unwrap();
+    // The big image's holders got more of its pods than the empty pool.
+    let on_pool = |prefix: &str| {
+        (0..400)
+            .filter(|index| index % 4 < 2)
+            .filter(|index| placed(&sim, &format!("p{index}")).starts_with(prefix))
+            .count()
+    };
+    assert!(on_pool("a-") + on_pool("b-") > on_pool("c-") * 3);
+}

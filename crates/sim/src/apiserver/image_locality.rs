@@ -104,20 +104,47 @@ impl Sim {
         let nodes = &self.nodes;
         let states = self.api.image_states.as_ref()?;
         let holders = states.by_name.get(&first);
-        let holds = |node: &NodeId| holders.is_some_and(|state| state.nodes.contains(node));
+        let locality = holders.map_or(0, |state| {
+            let size = i64::try_from(state.size).unwrap_or(i64::MAX);
+            let scaled = scaled_image_score(size, state.nodes.len(), total_nodes);
+            calculate_priority(scaled.saturating_mul(containers as i64), containers)
+        });
+        let Some(&least_loaded) = states.by_load.first() else {
+            return Some(None);
+        };
+        let (holders, locality) = match holders {
+            // No locality to win: the least loaded node of all, the first on ties.
+            None => return Some(Some(least_loaded.1)),
+            Some(_) if locality == 0 => return Some(Some(least_loaded.1)),
+            Some(state) => (&state.nodes, locality),
+        };
+        let holds = |node: &NodeId| holders.contains(node);
         // A handful of holders are faster to look at directly than to find in the load order.
         const FEW: usize = 64;
-        let best_holder = match holders {
-            None => None,
-            Some(state) if state.nodes.len() <= FEW => state
-                .nodes
+        let best_holder = if holders.len() <= FEW {
+            holders
                 .iter()
                 .map(|node| (nodes[node.0 as usize].kubelet.pod_count, *node))
-                .min(),
-            Some(_) => states.by_load.iter().copied().find(|(_, node)| holds(node)),
+                .min()
+        } else {
+            states.by_load.iter().copied().find(|(_, node)| holds(node))
         };
-        let holder_count = holders.map_or(0, |state| state.nodes.len());
-        let best_other = if holder_count >= total_nodes {
+        let key = |(pods, node): (u32, NodeId), locality: i64| {
+            (
+                locality + free_slots_score(pods),
+                std::cmp::Reverse(pods),
+                std::cmp::Reverse(node.0),
+            )
+        };
+        let Some(holder) = best_holder else {
+            return Some(Some(least_loaded.1));
+        };
+        // No other node scores above the least loaded node's free slots: a holder scoring more
+        // than that wins without looking for the best other node.
+        if locality + free_slots_score(holder.0) > free_slots_score(least_loaded.0) {
+            return Some(Some(holder.1));
+        }
+        let best_other = if holders.len() >= total_nodes {
             None
         } else {
             states
@@ -126,28 +153,9 @@ impl Sim {
                 .copied()
                 .find(|(_, node)| !holds(node))
         };
-        let locality = holders.map_or(0, |state| {
-            let size = i64::try_from(state.size).unwrap_or(i64::MAX);
-            let scaled = scaled_image_score(size, state.nodes.len(), total_nodes);
-            calculate_priority(scaled.saturating_mul(containers as i64), containers)
-        });
-        let key = |(pods, node): (u32, NodeId), locality: i64| {
-            (
-                locality + free_slots_score(pods),
-                std::cmp::Reverse(pods),
-                std::cmp::Reverse(node.0),
-            )
-        };
-        let best = match (best_holder, best_other) {
-            (Some(holder), Some(other)) => {
-                if key(holder, locality) > key(other, 0) {
-                    holder
-                } else {
-                    other
-                }
-            }
-            (Some(only), None) | (None, Some(only)) => only,
-            (None, None) => return Some(None),
+        let best = match best_other {
+            Some(other) if key(other, 0) > key(holder, locality) => other,
+            _ => holder,
         };
         Some(Some(best.1))
     }
