@@ -133,15 +133,17 @@ impl Sim {
         let node = pull.node;
         let host = pull.host;
         let mut request = Request::new(method, target, self.nodes[node.0 as usize].name.clone());
+        // Names given lower-cased: the same lines as `append("Host", ..)` and so on, without
+        // looking each name up per request.
         request
             .headers
-            .append("Host", self.hosts[host.0 as usize].name.clone());
-        request.headers.append_static("User-Agent", USER_AGENT);
+            .append_lower("host", self.hosts[host.0 as usize].name.clone());
+        request.headers.append_lower("user-agent", USER_AGENT);
         if request.target.contains("/manifests/") {
-            request.headers.append_static("Accept", MANIFEST_ACCEPT);
+            request.headers.append_lower("accept", MANIFEST_ACCEPT);
         }
         if let Some(auth) = &pull.auth {
-            request.headers.append("Authorization", auth.clone());
+            request.headers.append_lower("authorization", auth.clone());
         }
         self.send(Exchange {
             pull: id,
