@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use pullsim_model::credentials::{CredentialSource, TrackedCredential};
-use pullsim_model::pull::{Presence, PullAction, PullEvent, Texts};
+use pullsim_model::pull::{Presence, PullAction, PullEvent, Texts, decide_with};
 use pullsim_model::verification::{PullSecretRecord, credential_hash};
 use pullsim_model::{PullPolicy, PullRequest, default_pull_policy};
 
@@ -145,10 +145,7 @@ impl Sim {
         } else {
             Texts::StatusOnly
         };
-        let behavior = self.config.kubelet_behavior;
-        let decision = self.nodes[node.0 as usize]
-            .kubelet
-            .decide(key, request, &behavior, texts);
+        let decision = decide_with(&request, &self.config.kubelet_behavior, texts);
         for event in decision.events {
             self.container_event(pod, container, event);
         }

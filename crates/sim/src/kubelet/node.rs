@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use pullsim_model::credentials::BasicDockerKeyring;
-use pullsim_model::pull::{BackoffEffect, Decision, PullAction, PullRequest, Texts, decide_with};
+use pullsim_model::pull::BackoffEffect;
 use pullsim_model::verification::{PullCredentials, PullSecretRecord, RuntimeImage};
 use pullsim_model::{
-    Backoff, CredentialVerification, KubeletBehavior, PullRecords, PullThrottle, Puller, SimTime,
+    Backoff, CredentialVerification, PullRecords, PullThrottle, Puller, SimTime,
     kubelet_config::KubeletPullSettings,
 };
 
@@ -40,10 +40,6 @@ pub(crate) struct Kubelet {
     pub(crate) crash_backoff: Backoff,
     /// The stored `<reason>: <message>` of each back-off key's last failed pull.
     previous_errors: BTreeMap<PullKey, String>,
-    /// The last failing decision of each key with what it was decided from
-    /// ([`Kubelet::decide`]), boxed: a map's node holds room for eleven values, and most
-    /// nodes have one key failing or none.
-    failures: BTreeMap<PullKey, Box<DecidedFailure>>,
     records: PullRecords,
     /// The `KubeletEnsureSecretPulledImages` feature gate.
     pub(crate) gate: bool,
@@ -69,7 +65,6 @@ impl Kubelet {
             backoff: image_backoff(),
             crash_backoff: Backoff::crash_loop(),
             previous_errors: BTreeMap::new(),
-            failures: BTreeMap::new(),
             records: PullRecords::new(),
             gate: settings.ensure_secret_pulled_images,
             verification: settings.verification.clone(),
@@ -112,46 +107,6 @@ impl Kubelet {
     /// The stored `<reason>: <message>` of `key`'s last failed pull.
     pub(crate) fn previous_error(&self, key: PullKey) -> Option<&String> {
         self.previous_errors.get(&key)
-    }
-
-    /// The model's decision for `request` of `key` (`decide_with`). A pod waiting in
-    /// back-off asks the same question at every sync and gets the same failure, whose
-    /// texts (quoted image, stored error) cost more to write than to compare: the last
-    /// failing decision of each key is kept with its inputs and handed out again, cloned,
-    /// for inputs equal in every field. `decide_with` is a function of its inputs only, so
-    /// the answer is the one it would give.
-    pub(crate) fn decide(
-        &mut self,
-        key: PullKey,
-        request: PullRequest,
-        behavior: &KubeletBehavior,
-        texts: Texts,
-    ) -> Decision {
-        if let Some(kept) = self.failures.get(&key)
-            && kept.request == request
-            && kept.behavior == *behavior
-            && kept.texts == texts
-        {
-            return kept.decision.clone();
-        }
-        let decision = decide_with(&request, behavior, texts);
-        if matches!(decision.action, PullAction::Fail { .. }) {
-            if self.failures.len() >= FAILURES_MAX {
-                self.failures.clear();
-            }
-            self.failures.insert(
-                key,
-                Box::new(DecidedFailure {
-                    request,
-                    behavior: *behavior,
-                    texts,
-                    decision: decision.clone(),
-                }),
-            );
-        } else {
-            self.failures.remove(&key);
-        }
-        decision
     }
 
     /// KEP-2535 (docs/semantics.md §5): whether `image`, present as `image_ref`, must be
@@ -226,25 +181,11 @@ impl Kubelet {
         self.backoff = image_backoff();
         self.crash_backoff = Backoff::crash_loop();
         self.previous_errors.clear();
-        self.failures.clear();
         self.throttle = self.settings.throttle();
         self.puller = PullerQueues::default();
         self.records.restart(runtime_images, now);
     }
 }
-
-/// A failing decision with the inputs it was decided from.
-#[derive(Debug)]
-struct DecidedFailure {
-    request: PullRequest,
-    behavior: KubeletBehavior,
-    texts: Texts,
-    decision: Decision,
-}
-
-/// At most this many failing decisions are kept per node; the table starts over when full
-/// (an entry only saves work, so forgetting one costs a decision made again).
-const FAILURES_MAX: usize = 1024;
 
 /// The kubelet's image back-off ([`Backoff::image_pull`]'s windows) keyed by [`PullKey`].
 fn image_backoff() -> Backoff<PullKey> {
@@ -352,40 +293,6 @@ mod tests {
             kubelet.in_backoff(app, now),
             "deciding to pull does not end the back-off"
         );
-    }
-
-    /// A kept failing decision is handed out only for the same inputs, and is the one
-    /// the model gives; other inputs are decided afresh.
-    #[test]
-    fn kept_decisions_are_the_models_for_the_same_inputs() {
-        let mut kubelet = kubelet(true, None);
-        let behavior = KubeletBehavior::default();
-        let mut request = PullRequest::new(
-            "app:v1",
-            pullsim_model::PullPolicy::IfNotPresent,
-            pullsim_model::pull::Presence::Absent,
-        );
-        request.in_backoff = true;
-        request.previous_error = Some("ErrImagePull: first".to_owned());
-        let mut second = request.clone();
-        second.previous_error = Some("ErrImagePull: second".to_owned());
-        let mut pulls = request.clone();
-        pulls.in_backoff = false;
-        for (inputs, texts) in [
-            (&request, Texts::StatusOnly),
-            (&request, Texts::StatusOnly),
-            (&request, Texts::All),
-            (&second, Texts::All),
-            (&pulls, Texts::All),
-            (&request, Texts::All),
-        ] {
-            let decided = kubelet.decide(key(1, 0), inputs.clone(), &behavior, texts);
-            assert_eq!(decided, decide_with(inputs, &behavior, texts), "{inputs:?}");
-        }
-        assert!(matches!(
-            kubelet.decide(key(1, 0), second.clone(), &behavior, Texts::All).action,
-            PullAction::Fail { message, .. } if message.ends_with("second")
-        ));
     }
 
     #[test]
