@@ -58,6 +58,9 @@ pub(crate) struct PullTarget {
     pub(crate) tag_name: Option<String>,
     /// The target of the resolving request: `/v2/<path>/manifests/<digest, tag or latest>`.
     pub(crate) resolve_target: String,
+    /// The reference as containerd prints it, quoted as Go's `%q` (every failed pull's
+    /// text names it).
+    pub(crate) quoted_ref: String,
 }
 
 impl PullTarget {
@@ -70,7 +73,9 @@ impl PullTarget {
             (None, None) => "latest".to_owned(),
         };
         let resolve_target = format!("/v2/{}/manifests/{lookup}", reference.path());
+        let quoted_ref = pullsim_model::go_text::quote(reference.as_str());
         PullTarget {
+            quoted_ref,
             reference,
             name,
             tag_name,

@@ -440,7 +440,7 @@ impl Sim {
         for (digest, next) in self.nodes[pull.node.0 as usize].containerd.leave(id) {
             self.send_fetch(next, digest);
         }
-        let text = error.kubelet_text(pull.target.ref_text());
+        let text = error.kubelet_text_quoted(&pull.target.quoted_ref);
         self.runtime_pull_done(PullImageAnswer {
             owner: pull.owner,
             image: Err(text),
