@@ -22,7 +22,9 @@ use std::process::ExitCode;
 
 /// mimalloc instead of glibc's malloc: the simulator allocates small strings on most
 /// events, and glibc's allocator slows down as millions of them come and go (its
-/// consolidation and unlinking grew to a third of the run at 10,000 nodes).
+/// consolidation and unlinking grew to a third of the run at 10,000 nodes). Built with its
+/// `no_thp` feature (benches/Cargo.toml): no transparent huge pages, whose zeroing on every
+/// refault was a quarter of the run's time.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

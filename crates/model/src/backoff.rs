@@ -1,6 +1,9 @@
 //! The kubelet's image-pull back-off: client-go's `flowcontrol.Backoff` as the image
-//! manager uses it, keyed by pod UID and image string, on virtual time.
+//! manager uses it, keyed by pod UID and image string, on virtual time. The key type is a
+//! parameter (`String` by default): a simulator that knows its pods and images by id keys
+//! the back-off by those ids and builds no key text per check.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -34,11 +37,15 @@ pub struct BackoffEntry {
 /// Go's `Next(id, eventTime)` stamps `lastUpdate` from the back-off's own clock rather
 /// than from `eventTime`; in a simulation both are "now", so [`Backoff::next`] takes one
 /// instant for both.
+///
+/// `K` is the key: the image manager's `<podUID>_<image>` text ([`backoff_key`]) by
+/// default; any ordered key that tells the same (pod, image) pairs apart behaves the same
+/// ([`Backoff::keyed`]), since no answer depends on the keys' order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Backoff {
+pub struct Backoff<K = String> {
     initial: Duration,
     max: Duration,
-    entries: BTreeMap<String, BackoffEntry>,
+    entries: BTreeMap<K, BackoffEntry>,
 }
 
 /// The key the image manager uses: `<podUID>_<image>`, with the container's image string
@@ -84,12 +91,29 @@ impl Backoff {
     pub fn crash_loop() -> Backoff {
         Backoff::new(Backoff::CRASH_LOOP_INITIAL, Backoff::CRASH_LOOP_MAX)
     }
+}
+
+impl<K: Ord> Backoff<K> {
+    /// An empty back-off keyed by `K` (ids, say, instead of texts), with the given first
+    /// and largest windows; it behaves exactly as [`Backoff::new`] for keys that tell the
+    /// same things apart.
+    pub fn keyed(initial: Duration, max: Duration) -> Backoff<K> {
+        Backoff {
+            initial,
+            max,
+            entries: BTreeMap::new(),
+        }
+    }
 
     /// Go's `IsInBackOffSince(id, eventTime)` as the kubelet's `doBackOff` asks it, with
     /// `eventTime` the exited container's `finishedAt`: false without an entry or when the
     /// entry expired relative to `event_time` (more than `2 * max` after its last update),
     /// else `now - event_time < backoff`.
-    pub fn is_in_backoff_since(&self, key: &str, event_time: SimTime, now: SimTime) -> bool {
+    pub fn is_in_backoff_since<Q>(&self, key: &Q, event_time: SimTime, now: SimTime) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         match self.entries.get(key) {
             Some(entry) if !self.has_expired(event_time, entry.last_update) => {
                 now < event_time + entry.backoff
@@ -100,46 +124,66 @@ impl Backoff {
 
     /// Go's `Next(id, eventTime)` with the clock at `now`: the expiry is judged from
     /// `event_time`, the entry is stamped `now` (the restart's instant).
-    pub fn next_since(&mut self, key: &str, event_time: SimTime, now: SimTime) {
-        let backoff = match self.entries.get(key) {
-            Some(entry) if !self.has_expired(event_time, entry.last_update) => entry
-                .backoff
-                .checked_mul(2)
-                .map_or(self.max, |doubled| doubled.min(self.max)),
-            _ => self.initial,
-        };
-        self.entries.insert(
-            key.to_owned(),
-            BackoffEntry {
-                backoff,
-                last_update: now,
-            },
-        );
+    pub fn next_since<Q>(&mut self, key: &Q, event_time: SimTime, now: SimTime)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ToOwned<Owned = K> + ?Sized,
+    {
+        self.advance(key, event_time, now);
     }
 
     /// Records a failure for `key` at `now` (Go's `Next`): a missing or expired entry
     /// restarts at the initial window, a live one doubles up to the maximum.
-    pub fn next(&mut self, key: &str, now: SimTime) {
-        let backoff = match self.entries.get(key) {
-            Some(entry) if !self.has_expired(now, entry.last_update) => entry
+    pub fn next<Q>(&mut self, key: &Q, now: SimTime)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ToOwned<Owned = K> + ?Sized,
+    {
+        self.advance(key, now, now);
+    }
+
+    /// `Next` with the expiry judged from `event_time` and the entry stamped `now`; a key
+    /// already present is updated in place (no new key is built).
+    fn advance<Q>(&mut self, key: &Q, event_time: SimTime, now: SimTime)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ToOwned<Owned = K> + ?Sized,
+    {
+        let (initial, max) = (self.initial, self.max);
+        let window = |entry: Option<&BackoffEntry>| match entry {
+            Some(entry) if !expired_after(event_time, entry.last_update, max) => entry
                 .backoff
                 .checked_mul(2)
-                .map_or(self.max, |doubled| doubled.min(self.max)),
-            _ => self.initial,
+                .map_or(max, |doubled| doubled.min(max)),
+            _ => initial,
         };
-        self.entries.insert(
-            key.to_owned(),
-            BackoffEntry {
-                backoff,
-                last_update: now,
-            },
-        );
+        match self.entries.get_mut(key) {
+            Some(entry) => {
+                *entry = BackoffEntry {
+                    backoff: window(Some(entry)),
+                    last_update: now,
+                };
+            }
+            None => {
+                self.entries.insert(
+                    key.to_owned(),
+                    BackoffEntry {
+                        backoff: window(None),
+                        last_update: now,
+                    },
+                );
+            }
+        }
     }
 
     /// Whether `key` is still inside its window at `now` (Go's `IsInBackOffSinceUpdate`):
     /// false without an entry or with an expired one, else `now - last_update < backoff`
     /// (strict, so at exactly `last_update + backoff` the pull goes ahead).
-    pub fn is_in_backoff_since_update(&self, key: &str, now: SimTime) -> bool {
+    pub fn is_in_backoff_since_update<Q>(&self, key: &Q, now: SimTime) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         match self.entries.get(key) {
             Some(entry) if !self.has_expired(now, entry.last_update) => {
                 now < entry.last_update + entry.backoff
@@ -156,20 +200,26 @@ impl Backoff {
     }
 
     /// The current window of `key`, if it has an entry (Go's `Get` returns 0 instead).
-    pub fn get(&self, key: &str) -> Option<Duration> {
+    pub fn get<Q>(&self, key: &Q) -> Option<Duration>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.entries.get(key).map(|entry| entry.backoff)
     }
 
     /// The full entry of `key`, for transcripts and tests.
-    pub fn entry(&self, key: &str) -> Option<BackoffEntry> {
+    pub fn entry<Q>(&self, key: &Q) -> Option<BackoffEntry>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.entries.get(key).copied()
     }
 
     /// Every entry in key order.
-    pub fn entries(&self) -> impl Iterator<Item = (&str, BackoffEntry)> {
-        self.entries
-            .iter()
-            .map(|(key, entry)| (key.as_str(), *entry))
+    pub fn entries(&self) -> impl Iterator<Item = (&K, BackoffEntry)> {
+        self.entries.iter().map(|(key, entry)| (key, *entry))
     }
 
     /// Go's `hasExpired(eventTime, lastUpdate, max)`.
@@ -290,10 +340,10 @@ mod tests {
         backoff.next("edge", secs(100));
         backoff.next("fresh", secs(650));
         backoff.gc(secs(700));
-        let kept: Vec<&str> = backoff.entries().map(|(key, _)| key).collect();
+        let kept: Vec<&str> = backoff.entries().map(|(key, _)| key.as_str()).collect();
         assert_eq!(kept, ["edge", "fresh"]);
         backoff.gc(secs(700) + Duration::from_nanos(1));
-        let kept: Vec<&str> = backoff.entries().map(|(key, _)| key).collect();
+        let kept: Vec<&str> = backoff.entries().map(|(key, _)| key.as_str()).collect();
         assert_eq!(kept, ["fresh"]);
     }
 
@@ -321,6 +371,46 @@ mod tests {
     }
 
     proptest! {
+        /// A back-off keyed by ids answers every question as the one keyed by text does,
+        /// for the same failures, garbage collections and checks.
+        #[test]
+        fn keyed_by_ids_answers_as_keyed_by_text(
+            steps in proptest::collection::vec((0u32..3, 0u64..900, 0u8..3), 1..60)
+        ) {
+            let mut by_text = Backoff::image_pull();
+            let mut by_id: Backoff<u32> =
+                Backoff::keyed(Backoff::IMAGE_PULL_INITIAL, Backoff::IMAGE_PULL_MAX);
+            let mut elapsed = 0;
+            for (key, gap, op) in steps {
+                elapsed += gap;
+                let now = secs(elapsed);
+                let text = backoff_key("uid", &key.to_string());
+                match op {
+                    0 => {
+                        by_text.next(&text, now);
+                        by_id.next(&key, now);
+                    }
+                    1 => {
+                        by_text.gc(now);
+                        by_id.gc(now);
+                    }
+                    _ => {
+                        let since = secs(elapsed - gap / 2);
+                        by_text.next_since(&text, since, now);
+                        by_id.next_since(&key, since, now);
+                    }
+                }
+                for probe in 0u32..3 {
+                    let text = backoff_key("uid", &probe.to_string());
+                    prop_assert_eq!(by_text.entry(&text), by_id.entry(&probe));
+                    prop_assert_eq!(
+                        by_text.is_in_backoff_since_update(&text, now),
+                        by_id.is_in_backoff_since_update(&probe, now)
+                    );
+                }
+            }
+        }
+
         #[test]
         fn window_stays_between_initial_and_max(
             gaps in proptest::collection::vec(0u64..2_000, 1..40)

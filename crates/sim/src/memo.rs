@@ -25,9 +25,17 @@ use crate::trace::DigestId;
 /// The credentials to try for one repository, or the error decoding a pull secret.
 pub(crate) type Credentials = Arc<Result<Vec<TrackedCredential>, String>>;
 
+/// An image string by when the memo first saw it: the same string has the same key for the
+/// whole run and different strings never share one, so the kubelet keys its back-off by it
+/// instead of by text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct ImageKey(pub(crate) u32);
+
 /// What one image string means to the kubelet and to containerd.
 #[derive(Debug)]
 pub(crate) struct ImageInfo {
+    /// The string's key.
+    pub(crate) key: ImageKey,
     /// `applyDefaultImageTag`: the string handed to the runtime, or the parse error's text.
     pub(crate) tagged: Result<String, String>,
     /// `ParseImageName(image).repo`, the keyring's lookup key.
@@ -50,6 +58,9 @@ pub(crate) struct PullTarget {
     pub(crate) tag_name: Option<String>,
     /// The target of the resolving request: `/v2/<path>/manifests/<digest, tag or latest>`.
     pub(crate) resolve_target: String,
+    /// The reference as containerd prints it, quoted as Go's `%q` (every failed pull's
+    /// text names it).
+    pub(crate) quoted_ref: String,
 }
 
 impl PullTarget {
@@ -62,7 +73,9 @@ impl PullTarget {
             (None, None) => "latest".to_owned(),
         };
         let resolve_target = format!("/v2/{}/manifests/{lookup}", reference.path());
+        let quoted_ref = pullsim_model::go_text::quote(reference.as_str());
         PullTarget {
+            quoted_ref,
             reference,
             name,
             tag_name,
@@ -130,6 +143,7 @@ impl Memo {
             )),
         };
         let info = Arc::new(ImageInfo {
+            key: ImageKey(self.images.len() as u32),
             pull_target,
             repo: parse_image_name(image).ok().map(|name| name.repo),
             tagged,

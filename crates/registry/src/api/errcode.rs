@@ -3,7 +3,7 @@
 //! response builders every handler uses, so every 4xx carries a proper error envelope.
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::api::protocol::{Delivery, Headers, Response};
 
@@ -169,17 +169,62 @@ impl ApiError {
     }
 
     /// The response: the status, JSON envelope, `Content-Type` and `Content-Length`.
+    ///
+    /// The body is written directly, the same bytes `serde_json` prints for
+    /// `{"errors": [{"code", "message"[, "detail"]}]}` (compact, fields in that order),
+    /// without building the value first: a registry in an outage answers every request of a
+    /// fleet with one of these.
     pub(crate) fn into_response(self) -> Response {
         let status = self.status.unwrap_or_else(|| self.code.status());
-        let mut entry = json!({
-            "code": self.code.code(),
-            "message": self.message.as_deref().unwrap_or(self.code.message()),
-        });
-        if let (Some(detail), Value::Object(fields)) = (self.detail, &mut entry) {
-            fields.insert("detail".into(), detail);
+        let message = self.message.as_deref().unwrap_or(self.code.message());
+        let detail = self.detail.as_ref().map(Value::to_string);
+        let mut body = String::with_capacity(
+            40 + message.len() + detail.as_ref().map_or(0, |detail| 11 + detail.len()),
+        );
+        body.push_str("{\"errors\":[{\"code\":");
+        push_json_string(&mut body, self.code.code());
+        body.push_str(",\"message\":");
+        push_json_string(&mut body, message);
+        if let Some(detail) = &detail {
+            body.push_str(",\"detail\":");
+            body.push_str(detail);
         }
-        json_response(status, &json!({ "errors": [entry] }))
+        body.push_str("}]}");
+        Response::with_body(status, "application/json", Bytes::from(body.into_bytes()))
     }
+}
+
+/// `text` as a JSON string, escaped as `serde_json` escapes it: `"` and `\\` with a
+/// backslash, the control characters `\b \f \n \r \t` by name and the others below U+0020
+/// as `\u00XX` (lower-case hex); everything else, non-ASCII included, as it is.
+fn push_json_string(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escaped: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\x08' => "\\b",
+            b'\x0c' => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..index]);
+        if escaped.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        } else {
+            out.push_str(escaped);
+        }
+        start = index + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }
 
 impl From<ErrorCode> for ApiError {
@@ -215,6 +260,46 @@ pub(crate) fn empty_response(status: u16) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The envelope written directly is byte for byte what `serde_json` prints for the
+    /// same value, escapes included.
+    #[test]
+    fn envelopes_are_serde_jsons_bytes() {
+        let texts = [
+            "plain",
+            "quote \" and backslash \\ and slash /",
+            "controls \u{0} \u{1f} \u{8} \u{c} \n \r \t \u{7f} end",
+            "non-ASCII: é ü 日本 \u{2028}",
+            "",
+        ];
+        for text in texts {
+            for detail in [
+                None,
+                Some(json!({"Tag": text, "n": [1, 2]})),
+                Some(json!(text)),
+            ] {
+                let mut error = ApiError::new(ErrorCode::Unavailable).message(text);
+                let mut entry = json!({"code": "UNAVAILABLE", "message": text});
+                if let Some(detail) = detail {
+                    error = error.detail(detail.clone());
+                    if let Value::Object(fields) = &mut entry {
+                        fields.insert("detail".into(), detail);
+                    }
+                }
+                let expected = json!({ "errors": [entry] }).to_string();
+                let response = error.into_response();
+                assert_eq!(
+                    std::str::from_utf8(&response.body).unwrap(),
+                    expected,
+                    "{text:?}"
+                );
+            }
+        }
+        let mut escaped = String::new();
+        push_json_string(&mut escaped, "a\u{1}b");
+        assert_eq!(escaped, "\"a\\u0001b\"");
+    }
 
     #[test]
     fn envelopes_carry_code_message_and_detail() {

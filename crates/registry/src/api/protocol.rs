@@ -136,6 +136,17 @@ impl Headers {
         self.lines.push((lower_name(name), Cow::Borrowed(value)));
     }
 
+    /// Appends a line whose name is given lower-cased (`"host"`), without looking it up
+    /// among the known names: the same line as [`Headers::append`] would add. For clients
+    /// that build a request per event from fixed names; constant values are not copied.
+    pub fn append_lower(&mut self, name: &'static str, value: impl Into<Cow<'static, str>>) {
+        debug_assert!(
+            !name.bytes().any(|byte| byte.is_ascii_uppercase()),
+            "append_lower takes a lower-case name, not {name:?}"
+        );
+        self.lines.push((Cow::Borrowed(name), value.into()));
+    }
+
     /// Builder form of [`Headers::append`].
     #[must_use]
     pub fn with(mut self, name: &str, value: impl Into<String>) -> Headers {
@@ -280,6 +291,11 @@ mod tests {
             borrowed.append_static(name, value);
             assert_eq!(copied, borrowed, "{name}");
             let lower = name.to_ascii_lowercase();
+            if name.is_ascii() {
+                let mut given_lower = Headers::new();
+                given_lower.append_lower(lower.clone().leak(), value);
+                assert_eq!(copied, given_lower, "{name}");
+            }
             assert_eq!(
                 copied.iter().next(),
                 Some((lower.as_str(), value)),

@@ -54,9 +54,23 @@ impl Entry {
     fn answers(&self, request: &Request) -> bool {
         self.method == request.method
             && self.target == request.target
-            && self.headers == request.headers
+            && same_headers(&self.headers, &request.headers)
             && self.body == request.body
     }
+}
+
+/// `a == b`, line by line, without reading the bytes of text both hold at the same address:
+/// header names the protocol knows and constant values (a client's `User-Agent`, its long
+/// `Accept` list) are static text shared by every request and every kept entry, so most
+/// lines compare by address; the rest are compared byte for byte.
+fn same_headers(a: &Headers, b: &Headers) -> bool {
+    let same = |x: &str, y: &str| std::ptr::eq(x, y) || x == y;
+    a.len() == b.len()
+        && a.iter()
+            .zip(b.iter())
+            .all(|((a_name, a_value), (b_name, b_value))| {
+                same(a_name, b_name) && same(a_value, b_value)
+            })
 }
 
 /// Kept answers by a hash of their method and target; requests in one bucket are told apart
@@ -173,6 +187,28 @@ mod tests {
         memo.clear();
         assert!(memo.get(&kept).is_none());
         assert_eq!(memo.len(), 0);
+    }
+
+    /// Header lines are the same whether their text is shared or copied, and differ when
+    /// a name, a value or the number of lines does.
+    #[test]
+    fn headers_compare_by_content_whatever_holds_them() {
+        let shared = Headers::new().with("Host", "r.example").with("Accept", "a");
+        let mut statics = Headers::new();
+        statics.append_static("host", "r.example");
+        statics.append_static("accept", "a");
+        assert!(same_headers(&shared, &statics));
+        assert!(same_headers(&statics, &statics.clone()));
+        assert_eq!(shared == statics, same_headers(&shared, &statics));
+        let mut other_value = Headers::new();
+        other_value.append_static("host", "r.example");
+        other_value.append_static("accept", "b");
+        assert!(!same_headers(&statics, &other_value));
+        let other_name = Headers::new().with("Host", "r.example").with("Range", "a");
+        assert!(!same_headers(&shared, &other_name));
+        let fewer = Headers::new().with("Host", "r.example");
+        assert!(!same_headers(&shared, &fewer));
+        assert!(!same_headers(&fewer, &shared));
     }
 
     /// The memo never holds more than its bound.

@@ -98,18 +98,24 @@ impl RuntimeError {
     /// `failed to pull and unpack image %q: %w`, in the gRPC status form unless the code
     /// is `Unknown`, which the kubelet's CRI client strips (docs/semantics.md §3.2).
     pub(crate) fn kubelet_text(&self, reference: &str) -> String {
-        let inner = format!(
-            "failed to pull and unpack image {}: {}",
-            pullsim_model::go_text::quote(reference),
-            self.text
-        );
-        match self.code {
-            GrpcCode::Unknown => inner,
-            GrpcCode::NotFound => format!("rpc error: code = NotFound desc = {inner}"),
-            GrpcCode::FailedPrecondition => {
-                format!("rpc error: code = FailedPrecondition desc = {inner}")
-            }
-        }
+        self.kubelet_text_quoted(&pullsim_model::go_text::quote(reference))
+    }
+
+    /// [`RuntimeError::kubelet_text`] with the reference already quoted (`%q`). Written
+    /// piece by piece: a fleet in an outage fails a pull at every back-off.
+    pub(crate) fn kubelet_text_quoted(&self, quoted_reference: &str) -> String {
+        let prefix = match self.code {
+            GrpcCode::Unknown => "",
+            GrpcCode::NotFound => "rpc error: code = NotFound desc = ",
+            GrpcCode::FailedPrecondition => "rpc error: code = FailedPrecondition desc = ",
+        };
+        concat(&[
+            prefix,
+            "failed to pull and unpack image ",
+            quoted_reference,
+            ": ",
+            &self.text,
+        ])
     }
 }
 
@@ -134,7 +140,20 @@ pub(crate) fn status_line(status: u16) -> String {
         504 => "Gateway Timeout",
         _ => "",
     };
-    format!("{status} {text}")
+    let mut line = status.to_string();
+    line.reserve(1 + text.len());
+    line.push(' ');
+    line.push_str(text);
+    line
+}
+
+/// The parts one after the other, in one allocation.
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
 }
 
 /// The scheme containerd uses for a host: plain HTTP for loopback and `localhost`.
@@ -158,11 +177,14 @@ pub(crate) fn connect_host(domain: &str) -> &str {
 
 /// `ErrUnexpectedStatus.Error()` (containerd 2.x, `core/remotes/errors`).
 pub(crate) fn unexpected_status(method: &Method, url: &str, status: u16) -> String {
-    format!(
-        "unexpected status from {} request to {url}: {}",
+    concat(&[
+        "unexpected status from ",
         method.as_str(),
-        status_line(status)
-    )
+        " request to ",
+        url,
+        ": ",
+        &status_line(status),
+    ])
 }
 
 /// Go's `url.Error` operation name for a method (`Head`, `Get`, `Post`).
@@ -412,7 +434,7 @@ impl Sim {
     /// The URL containerd prints for a request of an exchange.
     pub(crate) fn url_of(&self, host: HostId, target: &str) -> String {
         let name = connect_host(&self.hosts[host.0 as usize].name);
-        format!("{}://{name}{target}", scheme_of(name))
+        concat(&[scheme_of(name), "://", name, target])
     }
 
     /// containerd's `dockerAuthorizer.AddResponses` for the 401 of pull `id`.
@@ -570,5 +592,48 @@ impl Sim {
             unexpected_status(method, url, response.status)
         );
         self.fail_request(id, &pending.purpose, text, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts written piece by piece are containerd's and the CRI's formats.
+    #[test]
+    fn failure_texts_are_containerds() {
+        assert_eq!(status_line(503), "503 Service Unavailable");
+        assert_eq!(status_line(418), "418 ");
+        assert_eq!(
+            unexpected_status(&Method::Head, "https://r.example/v2/a/manifests/v1", 503),
+            "unexpected status from HEAD request to https://r.example/v2/a/manifests/v1: 503 Service Unavailable"
+        );
+        let unknown = RuntimeError::unknown("boom".to_owned());
+        assert_eq!(
+            unknown.kubelet_text("r.example/a:v1"),
+            "failed to pull and unpack image \"r.example/a:v1\": boom"
+        );
+        for (code, prefix) in [
+            (GrpcCode::NotFound, "rpc error: code = NotFound desc = "),
+            (
+                GrpcCode::FailedPrecondition,
+                "rpc error: code = FailedPrecondition desc = ",
+            ),
+        ] {
+            let error = RuntimeError {
+                code,
+                text: "x".to_owned(),
+            };
+            assert_eq!(
+                error.kubelet_text("a\tb"),
+                format!("{prefix}failed to pull and unpack image \"a\\tb\": x")
+            );
+            assert_eq!(
+                error.kubelet_text_quoted("\"q\""),
+                format!("{prefix}failed to pull and unpack image \"q\": x")
+            );
+        }
+        assert_eq!(concat(&[]), "");
+        assert_eq!(concat(&["a", "", "bc"]), "abc");
     }
 }

@@ -133,15 +133,17 @@ impl Sim {
         let node = pull.node;
         let host = pull.host;
         let mut request = Request::new(method, target, self.nodes[node.0 as usize].name.clone());
+        // Names given lower-cased: the same lines as `append("Host", ..)` and so on, without
+        // looking each name up per request.
         request
             .headers
-            .append("Host", self.hosts[host.0 as usize].name.clone());
-        request.headers.append_static("User-Agent", USER_AGENT);
+            .append_lower("host", self.hosts[host.0 as usize].name.clone());
+        request.headers.append_lower("user-agent", USER_AGENT);
         if request.target.contains("/manifests/") {
-            request.headers.append_static("Accept", MANIFEST_ACCEPT);
+            request.headers.append_lower("accept", MANIFEST_ACCEPT);
         }
         if let Some(auth) = &pull.auth {
-            request.headers.append("Authorization", auth.clone());
+            request.headers.append_lower("authorization", auth.clone());
         }
         self.send(Exchange {
             pull: id,
@@ -438,7 +440,7 @@ impl Sim {
         for (digest, next) in self.nodes[pull.node.0 as usize].containerd.leave(id) {
             self.send_fetch(next, digest);
         }
-        let text = error.kubelet_text(pull.target.ref_text());
+        let text = error.kubelet_text_quoted(&pull.target.quoted_ref);
         self.runtime_pull_done(PullImageAnswer {
             owner: pull.owner,
             image: Err(text),

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use pullsim_model::credentials::{CredentialSource, TrackedCredential};
 use pullsim_model::pull::{Presence, PullAction, PullEvent, Texts, decide_with};
 use pullsim_model::verification::{PullSecretRecord, credential_hash};
-use pullsim_model::{PullPolicy, PullRequest, backoff_key, default_pull_policy};
+use pullsim_model::{PullPolicy, PullRequest, default_pull_policy};
 
 use crate::api::ContainerRef;
-use crate::apiserver::names::PodUid;
 use crate::cri::{ImageRecord, ImageStatusRequest};
 use crate::engine::Key;
+use crate::kubelet::node::PullKey;
 use crate::kubelet::{Ensure, KubeletPull};
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent, WaitReason};
@@ -83,8 +83,11 @@ impl Sim {
         let policy = spec_container
             .image_pull_policy
             .unwrap_or_else(|| default_pull_policy(image));
-        let key = backoff_key(PodUid::of(pod).as_str(), image);
         let info = self.memo.image(image);
+        let key = PullKey {
+            pod,
+            image: info.key,
+        };
         let mut request = PullRequest {
             image: image.to_owned(),
             tagged_image: info.tagged.clone(),
@@ -133,8 +136,8 @@ impl Sim {
             ));
         }
         let kubelet = &self.nodes[node.0 as usize].kubelet;
-        request.in_backoff = kubelet.in_backoff(&key, self.now);
-        request.previous_error = kubelet.previous_error(&key).cloned();
+        request.in_backoff = kubelet.in_backoff(key, self.now);
+        request.previous_error = kubelet.previous_error(key).cloned();
         // Without kept events, the Pulled/Pulling texts of the common outcomes are not
         // written (the action and the pod's waiting message are the same).
         let texts = if self.keeps_events() {
@@ -160,9 +163,7 @@ impl Sim {
                 message,
             },
             PullAction::Pull { image: tagged } => {
-                self.nodes[node.0 as usize]
-                    .kubelet
-                    .pull_decided(&key, image);
+                self.nodes[node.0 as usize].kubelet.pull_decided(key, image);
                 let credentials = match (credentials, &info.repo) {
                     (Some(found), _) => found,
                     (None, Some(repo)) => self.pod_credentials(pod, node, repo),
@@ -173,6 +174,7 @@ impl Sim {
                     container,
                     node,
                     image: image.to_owned(),
+                    backoff_key: key,
                     pull_target: self.memo.image(&tagged).pull_target.clone(),
                     credentials,
                     attempt: 0,
@@ -232,7 +234,7 @@ impl Sim {
             fetched: pull.fetched,
         });
         let behavior = self.config.kubelet_behavior;
-        let key = backoff_key(PodUid::of(pull.pod).as_str(), &pull.image);
+        let key = pull.backoff_key;
         let ensure = match outcome {
             Ok((image, credential)) => {
                 // The `Pulled` event's text (with its Go durations) is built only when
@@ -250,7 +252,7 @@ impl Sim {
                     (Vec::new(), pullsim_model::pull::SUCCEEDED_BACKOFF)
                 };
                 let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
-                kubelet.pull_succeeded(&key, backoff, now);
+                kubelet.pull_succeeded(key, backoff, now);
                 if kubelet.gate {
                     let mapping = credential
                         .and_then(|index| pull.credentials.as_ref().as_ref().ok()?.get(index))

@@ -17,17 +17,29 @@ use pullsim_model::{
 use crate::config::KubeletSettings;
 use crate::engine::Key;
 use crate::kubelet::pull_queue::PullerQueues;
+use crate::memo::ImageKey;
+use crate::trace::PodId;
+
+/// The image manager's back-off key, `<podUID>_<image>` ([`pullsim_model::backoff_key`]) by
+/// ids: a pod's UID is one-to-one with its id and an image string with its [`ImageKey`], so
+/// the same pairs are told apart, and a check builds and compares no text (the check runs
+/// on every sync of a pod waiting in back-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PullKey {
+    pub(crate) pod: PodId,
+    pub(crate) image: ImageKey,
+}
 
 /// One node's kubelet state.
 #[derive(Debug)]
 pub(crate) struct Kubelet {
     settings: KubeletPullSettings,
     throttle: PullThrottle,
-    backoff: Backoff,
+    backoff: Backoff<PullKey>,
     /// The crash-loop back-off (a separate object from the image back-off), per container.
     pub(crate) crash_backoff: Backoff,
     /// The stored `<reason>: <message>` of each back-off key's last failed pull.
-    previous_errors: BTreeMap<String, String>,
+    previous_errors: BTreeMap<PullKey, String>,
     records: PullRecords,
     /// The `KubeletEnsureSecretPulledImages` feature gate.
     pub(crate) gate: bool,
@@ -50,7 +62,7 @@ impl Kubelet {
         Kubelet {
             settings: pull,
             throttle: pull.throttle(),
-            backoff: Backoff::image_pull(),
+            backoff: image_backoff(),
             crash_backoff: Backoff::crash_loop(),
             previous_errors: BTreeMap::new(),
             records: PullRecords::new(),
@@ -88,13 +100,13 @@ impl Kubelet {
     }
 
     /// Whether the image manager's back-off holds `key` (pod UID and image) now.
-    pub(crate) fn in_backoff(&self, key: &str, now: SimTime) -> bool {
-        self.backoff.is_in_backoff_since_update(key, now)
+    pub(crate) fn in_backoff(&self, key: PullKey, now: SimTime) -> bool {
+        self.backoff.is_in_backoff_since_update(&key, now)
     }
 
     /// The stored `<reason>: <message>` of `key`'s last failed pull.
-    pub(crate) fn previous_error(&self, key: &str) -> Option<&String> {
-        self.previous_errors.get(key)
+    pub(crate) fn previous_error(&self, key: PullKey) -> Option<&String> {
+        self.previous_errors.get(&key)
     }
 
     /// KEP-2535 (docs/semantics.md §5): whether `image`, present as `image_ref`, must be
@@ -118,16 +130,16 @@ impl Kubelet {
 
     /// The image manager decided to pull `image` for `key`: the stored error goes, and
     /// with the gate on the pull intent is recorded.
-    pub(crate) fn pull_decided(&mut self, key: &str, image: &str) {
-        self.previous_errors.remove(key);
+    pub(crate) fn pull_decided(&mut self, key: PullKey, image: &str) {
+        self.previous_errors.remove(&key);
         if self.gate {
             self.records.record_pull_intent(image);
         }
     }
 
     /// A pull for `key` succeeded: the back-off takes the success's effect.
-    pub(crate) fn pull_succeeded(&mut self, key: &str, backoff: BackoffEffect, now: SimTime) {
-        backoff.apply(&mut self.backoff, key, now);
+    pub(crate) fn pull_succeeded(&mut self, key: PullKey, backoff: BackoffEffect, now: SimTime) {
+        apply(backoff, &mut self.backoff, key, now);
     }
 
     /// With the gate on, `image` was pulled as `image_ref` with `credentials`.
@@ -147,13 +159,13 @@ impl Kubelet {
     /// error is stored for the next `EnsureImageExists`, and the intent is dropped.
     pub(crate) fn pull_failed(
         &mut self,
-        key: String,
+        key: PullKey,
         image: &str,
         backoff: BackoffEffect,
         stored_error: String,
         now: SimTime,
     ) {
-        backoff.apply(&mut self.backoff, &key, now);
+        apply(backoff, &mut self.backoff, key, now);
         self.previous_errors.insert(key, stored_error);
         if self.gate {
             self.records.record_image_pull_failed(image);
@@ -166,7 +178,7 @@ impl Kubelet {
     pub(crate) fn restart(&mut self, runtime_images: &[RuntimeImage], now: SimTime) {
         self.up = false;
         self.generation = self.generation.wrapping_add(1);
-        self.backoff = Backoff::image_pull();
+        self.backoff = image_backoff();
         self.crash_backoff = Backoff::crash_loop();
         self.previous_errors.clear();
         self.throttle = self.settings.throttle();
@@ -175,10 +187,30 @@ impl Kubelet {
     }
 }
 
+/// The kubelet's image back-off ([`Backoff::image_pull`]'s windows) keyed by [`PullKey`].
+fn image_backoff() -> Backoff<PullKey> {
+    Backoff::keyed(Backoff::IMAGE_PULL_INITIAL, Backoff::IMAGE_PULL_MAX)
+}
+
+/// [`BackoffEffect::apply`] for the id-keyed back-off.
+fn apply(effect: BackoffEffect, backoff: &mut Backoff<PullKey>, key: PullKey, now: SimTime) {
+    match effect {
+        BackoffEffect::Advance => backoff.next(&key, now),
+        BackoffEffect::CollectGarbage => backoff.gc(now),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use pullsim_model::kubelet_config::KubeletPullConfig;
+
+    fn key(pod: u32, image: u32) -> PullKey {
+        PullKey {
+            pod: PodId(pod),
+            image: ImageKey(image),
+        }
+    }
 
     fn kubelet(serialize: bool, max: Option<i32>) -> Kubelet {
         let settings = KubeletSettings {
@@ -239,24 +271,26 @@ mod tests {
     fn a_failed_pull_backs_off_and_stores_its_error_until_the_next_pull_is_decided() {
         let mut kubelet = kubelet(true, None);
         let now = SimTime::EPOCH;
-        assert!(!kubelet.in_backoff("uid_app", now));
+        let app = key(1, 0);
+        assert!(!kubelet.in_backoff(app, now));
         kubelet.pull_failed(
-            "uid_app".to_owned(),
+            app,
             "app",
             BackoffEffect::Advance,
             "ErrImagePull: not found".to_owned(),
             now,
         );
-        assert!(kubelet.in_backoff("uid_app", now));
-        assert!(!kubelet.in_backoff("uid_other", now), "back-off is per key");
+        assert!(kubelet.in_backoff(app, now));
+        assert!(!kubelet.in_backoff(key(1, 1), now), "back-off is per key");
+        assert!(!kubelet.in_backoff(key(2, 0), now), "and per pod");
         assert_eq!(
-            kubelet.previous_error("uid_app").map(String::as_str),
+            kubelet.previous_error(app).map(String::as_str),
             Some("ErrImagePull: not found")
         );
-        kubelet.pull_decided("uid_app", "app");
-        assert_eq!(kubelet.previous_error("uid_app"), None);
+        kubelet.pull_decided(app, "app");
+        assert_eq!(kubelet.previous_error(app), None);
         assert!(
-            kubelet.in_backoff("uid_app", now),
+            kubelet.in_backoff(app, now),
             "deciding to pull does not end the back-off"
         );
     }
@@ -267,8 +301,8 @@ mod tests {
         run(&mut kubelet, "+3 ?");
         kubelet
             .previous_errors
-            .insert("key".to_owned(), "ErrImagePull: x".to_owned());
-        kubelet.backoff.next("key", SimTime::EPOCH);
+            .insert(key(1, 0), "ErrImagePull: x".to_owned());
+        kubelet.backoff.next(&key(1, 0), SimTime::EPOCH);
         kubelet.restart(&[], SimTime::EPOCH);
         assert!(!kubelet.up);
         assert_eq!(kubelet.generation, 1);
@@ -276,7 +310,7 @@ mod tests {
         assert!(
             !kubelet
                 .backoff
-                .is_in_backoff_since_update("key", SimTime::EPOCH)
+                .is_in_backoff_since_update(&key(1, 0), SimTime::EPOCH)
         );
         assert_eq!(kubelet.puller.active(), 0);
         assert_eq!(kubelet.next_pull(), None, "queued pulls are gone");

@@ -119,6 +119,8 @@ pub(crate) struct KubeletPull {
     pub(crate) container: ContainerRef,
     pub(crate) node: NodeId,
     pub(crate) image: String,
+    /// The image manager's back-off key of `pod` and `image`.
+    pub(crate) backoff_key: crate::kubelet::node::PullKey,
     /// What containerd makes of the tagged image string the runtime is asked to pull.
     pub(crate) pull_target: Result<Arc<crate::memo::PullTarget>, String>,
     pub(crate) credentials: crate::memo::Credentials,
