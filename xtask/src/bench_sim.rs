@@ -1,9 +1,12 @@
 //! `cargo xtask bench sim [--runs N]`: builds the `sim-fleet` binary in release mode and runs
-//! the simulator's two benchmark worlds, each size `N` times (default 5), every run its own
+//! the simulator's three benchmark worlds, each size `N` times (default 5), every run its own
 //! process so each peak RSS is its own:
 //!
 //! - the fleet (`benches/fleet.yaml`: 5,000 nodes x 20 pods, 6 virtual hours, a tag move
 //!   every ten minutes, a twenty-minute outage), then the same with twice the nodes;
+//! - the Deployment-based fleet (`benches/deployments.yaml`: the fleet's registry and
+//!   timeline, 20 Deployments of one replica per node placed by the scheduler, each
+//!   restarted once) at 5,000 nodes;
 //! - the outage-shaped fleet (`benches/outage.yaml`: one pod per node, a 50 MiB image, the
 //!   registry answering 503 for the first hour, run until every pod is Running) at 1,000,
 //!   2,000 and 5,000 nodes.
@@ -29,7 +32,7 @@ struct Size {
 }
 
 /// The sizes to run, world by world, smallest first within a world.
-const SIZES: [Size; 5] = [
+const SIZES: [Size; 6] = [
     Size {
         world: "fleet",
         nodes: 5000,
@@ -41,6 +44,12 @@ const SIZES: [Size; 5] = [
         nodes: 10_000,
         rate_goal: 3_000_000.0,
         rss_goal_mib: None,
+    },
+    Size {
+        world: "deployments",
+        nodes: 5000,
+        rate_goal: 3_000_000.0,
+        rss_goal_mib: Some(256),
     },
     Size {
         world: "outage",

@@ -5,7 +5,7 @@
 //! (the virtual hours are where the run ended: the outage-shaped fleet stops when every
 //! pod is Running).
 //!
-//! Usage: `sim-fleet [--world fleet|outage] [--nodes N] [--hours H] [--seed S] [--metrics]`
+//! Usage: `sim-fleet [--world fleet|outage|deployments] [--nodes N] [--hours H] [--seed S] [--metrics]`
 //! (defaults: the fleet, with the file's nodes, length and seed); `--hours` replaces the
 //! run's length (`for`) or its limit (`until: allRunning`); `--metrics` also prints the
 //! run's headline metrics to standard error, `--metrics-digest` a digest of every figure
@@ -41,7 +41,7 @@ fn now() -> std::time::Instant {
     std::time::Instant::now()
 }
 
-const USAGE: &str = "usage: sim-fleet [--world fleet|outage] [--nodes N] [--hours H] [--seed S] [--metrics] [--metrics-digest]";
+const USAGE: &str = "usage: sim-fleet [--world fleet|outage|deployments] [--nodes N] [--hours H] [--seed S] [--metrics] [--metrics-digest]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
