@@ -46,12 +46,6 @@ const SIZES: [Size; 6] = [
         rss_goal_mib: None,
     },
     Size {
-        world: "deployments",
-        nodes: 5000,
-        rate_goal: 3_000_000.0,
-        rss_goal_mib: Some(256),
-    },
-    Size {
         world: "outage",
         nodes: 1000,
         rate_goal: 1_000_000.0,
@@ -68,6 +62,12 @@ const SIZES: [Size; 6] = [
         nodes: 5000,
         rate_goal: 1_000_000.0,
         rss_goal_mib: None,
+    },
+    Size {
+        world: "deployments",
+        nodes: 5000,
+        rate_goal: 3_000_000.0,
+        rss_goal_mib: Some(256),
     },
 ];
 

@@ -1,5 +1,5 @@
-//! `sim-fleet`: runs one world of `cargo xtask bench sim` (`benches/fleet.yaml` or
-//! `benches/outage.yaml`, through the scenario crate) once and prints one line with the
+//! `sim-fleet`: runs one world of `cargo xtask bench sim` (`benches/fleet.yaml`,
+//! `benches/outage.yaml` or `benches/deployments.yaml`, through the scenario crate) once and prints one line with the
 //! event count, wall time, event rate and peak memory (the process's `VmHWM`):
 //! `sim <world>: <nodes> nodes, <pods> pods, <hours> virtual hours: <events> events in <secs> s wall = <rate> events/s, peak RSS <mib> MiB`
 //! (the virtual hours are where the run ended: the outage-shaped fleet stops when every
