@@ -112,7 +112,7 @@ impl DaemonSet {
     /// When it wants to sync again with nothing changed: a pod becoming available, a node's
     /// failed-pod back-off ending, or outstanding expectations timing out.
     pub fn next_wakeup(&self) -> Option<SimTime> {
-        self.wakeup
+        earliest(self.wakeup, self.expectations.timeout_at())
     }
 
     /// The current template's hash (`controller-revision-hash` of new pods).
@@ -171,7 +171,7 @@ impl DaemonSet {
             self.sync_nodes(plan, pods, &hash, now, draw, &mut actions);
         }
         self.status = self.calculate_status(&by_node, &hash, now, &mut wakeup);
-        self.wakeup = earliest(wakeup, self.expectations.timeout_at());
+        self.wakeup = wakeup;
         actions
     }
 
