@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use pullsim_model::SimTime;
 use pullsim_model::controllers::workqueue::{CONTROLLER_BACKOFF, JOB_API_BACKOFF};
 
 use crate::apiserver::admission::default_policies;
@@ -86,6 +87,20 @@ impl Sim {
             if let Some(at) = next {
                 self.queue.push(at, Event::ControllerWakeup(id));
             }
+        }
+    }
+
+    /// The work queue's `AddAfter(key, delay)`: the controller syncs at `at` (the earliest
+    /// of the re-adds waiting), whatever happens before.
+    pub(crate) fn requeue_controller(&mut self, id: ControllerId, at: SimTime) {
+        let controller = self.api.controllers.get_mut(id);
+        if controller.deleted {
+            return;
+        }
+        controller.requeue = Some(controller.requeue.map_or(at, |queued| queued.min(at)));
+        if controller.wakeup.is_none_or(|wakeup| at < wakeup) {
+            controller.wakeup = Some(at);
+            self.queue.push(at, Event::ControllerWakeup(id));
         }
     }
 
@@ -264,24 +279,29 @@ mod tests {
 
     use super::*;
     use crate::api::{Container, Pod};
-    use crate::controllers::{JobSpec, PodTemplate, ReplicaSetSpec, WorkloadObject, WorkloadSpec};
-    use crate::{AdmissionConfig, DigestPinning, FailurePolicy, Link, NodePool, SimConfig};
+    use std::collections::BTreeSet;
+    use std::time::Duration;
 
-    /// Two nodes, `app:v1` on the registry, the digest-pinning webhook failing closed:
-    /// `app:v2` does not resolve, so every creation of a pod that runs it is refused.
-    fn refusing_cluster() -> Sim {
+    use pullsim_model::controllers::IntOrPercent;
+
+    use crate::controllers::{
+        DaemonSetSpec, DaemonSetUpdateStrategy, JobSpec, ObjectRef, PodTemplate, ReplicaSetSpec,
+        WorkloadKind, WorkloadObject, WorkloadSpec,
+    };
+    use crate::{Action, AdmissionConfig, DigestPinning, FailurePolicy, Link, NodePool, SimConfig};
+
+    /// Two nodes and `images` of `app` on the registry.
+    fn cluster(admission: AdmissionConfig, images: &[&str]) -> Sim {
         let mut sim = Sim::new(SimConfig {
-            admission: AdmissionConfig {
-                digest_pinning: Some(DigestPinning {
-                    failure_policy: FailurePolicy::Fail,
-                }),
-                ..AdmissionConfig::default()
-            },
+            admission,
             ..SimConfig::default()
         });
         let mut registry = Registry::new(RegistryConfig::default());
         let catalog = Catalog {
-            images: vec![ImageSpec::new("app", "v1")],
+            images: images
+                .iter()
+                .map(|tag| ImageSpec::new("app", *tag))
+                .collect(),
             ..Catalog::default()
         };
         registry
@@ -297,6 +317,18 @@ mod tests {
         sim
     }
 
+    /// `app:v1` on the registry, the digest-pinning webhook failing closed: `app:v2` does
+    /// not resolve, so every creation of a pod that runs it is refused.
+    fn refusing_cluster() -> Sim {
+        let admission = AdmissionConfig {
+            digest_pinning: Some(DigestPinning {
+                failure_policy: FailurePolicy::Fail,
+            }),
+            ..AdmissionConfig::default()
+        };
+        cluster(admission, &["v1"])
+    }
+
     fn object(spec: WorkloadSpec) -> WorkloadObject {
         WorkloadObject {
             namespace: "default".to_owned(),
@@ -310,6 +342,52 @@ mod tests {
             "web",
             vec![Container::new("app", "registry.example.com/app:v2")],
         ))
+    }
+
+    #[test]
+    fn a_surging_daemon_set_with_min_ready_seconds_moves_on_a_second_after_availability() {
+        let mut sim = cluster(AdmissionConfig::default(), &["v1", "v2"]);
+        let mut container = Container::new("app", "registry.example.com/app:v1");
+        container.readiness_delay = Some(Duration::from_secs(5));
+        let mut spec = DaemonSetSpec::new(
+            BTreeSet::new(),
+            PodTemplate::new(Pod::new("web", vec![container])),
+        );
+        spec.min_ready = Duration::from_secs(10);
+        spec.update_strategy = DaemonSetUpdateStrategy::RollingUpdate {
+            max_unavailable: IntOrPercent::Int(0),
+            max_surge: IntOrPercent::Int(1),
+        };
+        sim.apply_object(SimTime::EPOCH, object(WorkloadSpec::DaemonSet(spec)));
+        sim.schedule(
+            SimTime::from_secs(60),
+            Action::SetImage {
+                workload: ObjectRef::new(WorkloadKind::DaemonSet, "default", "web"),
+                container: "app".to_owned(),
+                image: "registry.example.com/app:v2".to_owned(),
+            },
+        );
+        sim.run_until(SimTime::from_secs(10 * 60)).unwrap();
+        let rollout = &sim.metrics().rollouts[0];
+        assert!(rollout.complete, "{rollout:?}");
+        let pods: Vec<(u32, u32)> = rollout
+            .revisions
+            .iter()
+            .map(|r| (r.revision, r.pods))
+            .collect();
+        assert_eq!(pods, [(1, 0), (2, 2)]);
+        // Each node: its pull, 5 s to ready, then minReadySeconds 10 s + 1 s before the
+        // sync that sees the new pod available deletes the old one.
+        let deleted: Vec<u64> = sim
+            .trace()
+            .iter()
+            .filter(|record| {
+                matches!(&record.event, TraceEvent::ControllerEvent { reason, .. }
+                    if *reason == "SuccessfulDelete")
+            })
+            .map(|record| record.time.since_epoch().as_secs())
+            .collect();
+        assert_eq!(deleted, [76, 92]);
     }
 
     /// The instants of the `FailedCreate` events, in milliseconds.
