@@ -6,7 +6,7 @@ use pullsim_model::SimTime;
 
 use crate::controllers::{
     ControllerAction, DaemonSet, Deployment, Draw, Job, PodView, ReplicaSet, StatefulSet,
-    WorkloadObject, WorkloadSpec,
+    StatefulSetUpdateStrategy, WorkloadObject, WorkloadSpec,
 };
 
 /// One controller's reconciler.
@@ -164,10 +164,23 @@ impl Reconciler {
             Reconciler::StatefulSet(ss) => {
                 let status = ss.status();
                 let replicas = ss.spec().replicas;
-                let complete = status.updated == replicas
-                    && status.ready == replicas
-                    && status.replicas == replicas
-                    && status.current_revision == status.update_revision;
+                // kubectl's `StatefulSetStatusViewer`: with RollingUpdate (always given a
+                // partition by the API server's defaults), done once `replicas` pods are
+                // ready and `replicas - partition` run the update revision ("partitioned
+                // roll out complete"); with OnDelete it has no verdict, and the rollout
+                // is complete once the update revision became the current one.
+                let complete = match ss.spec().update_strategy {
+                    StatefulSetUpdateStrategy::RollingUpdate { partition } => {
+                        status.ready >= replicas
+                            && status.updated >= replicas.saturating_sub(partition)
+                    }
+                    StatefulSetUpdateStrategy::OnDelete => {
+                        status.updated == replicas
+                            && status.ready == replicas
+                            && status.replicas == replicas
+                            && status.current_revision == status.update_revision
+                    }
+                };
                 (replicas, status.ready, complete)
             }
             Reconciler::Job(job) => {
@@ -196,7 +209,7 @@ impl Reconciler {
 mod tests {
     use super::*;
     use crate::api::{Container, Pod};
-    use crate::controllers::{JobSpec, PodPhase, PodTemplate, ReplicaSetSpec};
+    use crate::controllers::{JobSpec, PodPhase, PodTemplate, ReplicaSetSpec, StatefulSetSpec};
 
     fn object(spec: WorkloadSpec) -> WorkloadObject {
         WorkloadObject {
@@ -254,5 +267,49 @@ mod tests {
             assert_eq!((progress.desired, progress.active), (0, 1));
             assert!(job.creation_refused("web", "web-x", None).is_empty());
         }
+    }
+
+    #[test]
+    fn a_partitioned_stateful_set_is_complete_once_the_ordinals_from_the_partition_are_updated() {
+        let mut object = object(WorkloadSpec::StatefulSet(StatefulSetSpec::new(
+            4,
+            template(None),
+        )));
+        let mut ss = Reconciler::new(&object);
+        ss.sync(&[], SimTime::EPOCH, &mut |_| 0);
+        let Reconciler::StatefulSet(set) = &ss else {
+            unreachable!("a StatefulSet's reconciler")
+        };
+        let old = set.status().update_revision.clone();
+        if let WorkloadSpec::StatefulSet(spec) = &mut object.spec {
+            spec.template = template(Some(std::time::Duration::from_secs(1)));
+            spec.update_strategy = StatefulSetUpdateStrategy::RollingUpdate { partition: 2 };
+        }
+        ss.set_spec(&object);
+        let pod = |ordinal: u32, revision: &str| {
+            let mut view = running(&format!("web-{ordinal}"), "web");
+            view.revision = revision.to_owned();
+            view
+        };
+        let now = SimTime::from_secs(10);
+        let olds = [pod(0, &old), pod(1, &old), pod(2, &old), pod(3, &old)];
+        ss.sync(&olds, now, &mut |_| 0);
+        let Reconciler::StatefulSet(set) = &ss else {
+            unreachable!("a StatefulSet's reconciler")
+        };
+        let new = set.status().update_revision.clone();
+        assert_ne!(new, old);
+        let one = [pod(0, &old), pod(1, &old), pod(2, &old), pod(3, &new)];
+        ss.sync(&one, now, &mut |_| 0);
+        assert!(!ss.progress(&object.spec, &one).complete);
+        let two = [pod(0, &old), pod(1, &old), pod(2, &new), pod(3, &new)];
+        ss.sync(&two, now, &mut |_| 0);
+        // kubectl: "partitioned roll out complete: 2 new pods have been updated...", though
+        // the current revision stays the old one while ordinals 0 and 1 run it.
+        assert!(ss.progress(&object.spec, &two).complete);
+        let mut unready = two.clone();
+        unready[0].ready_since = None;
+        ss.sync(&unready, now, &mut |_| 0);
+        assert!(!ss.progress(&object.spec, &unready).complete);
     }
 }
