@@ -22,8 +22,10 @@ pub(crate) enum Reconciler {
 /// What a sync's view says about the object's progress (see `RolloutTally`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Progress {
-    /// Pods it should have.
+    /// Pods it should have (a DaemonSet: nodes that should run it).
     pub(crate) desired: u32,
+    /// Its status' updated count: pods of the newest template (a DaemonSet: nodes).
+    pub(crate) updated: u32,
     /// Of its pods, how many are available.
     pub(crate) available: u32,
     /// Its pods that are active (not finished, not being deleted).
@@ -139,27 +141,28 @@ impl Reconciler {
     pub(crate) fn progress(&self, spec: &WorkloadSpec, pods: &[PodView]) -> Progress {
         let active =
             u32::try_from(pods.iter().filter(|p| p.is_active()).count()).unwrap_or(u32::MAX);
-        let (desired, available, complete) = match self {
+        let (desired, updated, available, complete) = match self {
             Reconciler::Deployment(d) => {
                 let status = d.status();
                 let replicas = d.spec().replicas;
                 let complete = status.updated == replicas
                     && status.replicas == replicas
                     && status.available == replicas;
-                (replicas, status.available, complete)
+                (replicas, status.updated, status.available, complete)
             }
             Reconciler::ReplicaSet(rs) => {
                 let status = rs.status();
                 let replicas = rs.replicas();
                 let complete = status.replicas == replicas && status.available == replicas;
-                (replicas, status.available, complete)
+                // Its pods are all its own revision's.
+                (replicas, status.replicas, status.available, complete)
             }
             Reconciler::DaemonSet(ds) => {
                 let status = ds.status();
                 let desired = status.desired;
                 let complete =
                     status.updated == desired && status.available == desired && active == desired;
-                (desired, status.available, complete)
+                (desired, status.updated, status.available, complete)
             }
             Reconciler::StatefulSet(ss) => {
                 let status = ss.status();
@@ -181,13 +184,14 @@ impl Reconciler {
                             && status.current_revision == status.update_revision
                     }
                 };
-                (replicas, status.ready, complete)
+                (replicas, status.updated, status.ready, complete)
             }
             Reconciler::Job(job) => {
                 let complete = job.outcome().is_some();
                 let pods_finish = spec.template().pod.spec.run_for.is_some();
                 return Progress {
                     desired: 0,
+                    updated: 0,
                     available: 0,
                     active,
                     complete,
@@ -197,6 +201,7 @@ impl Reconciler {
         };
         Progress {
             desired,
+            updated,
             available,
             active,
             complete,

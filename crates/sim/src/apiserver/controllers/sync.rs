@@ -52,6 +52,9 @@ impl Sim {
             progress.complete,
             !is_job,
         );
+        controller
+            .tally
+            .status(progress.desired, progress.updated, progress.available);
         controller.unsettled = progress.wants_pods;
         let failed = self.carry_out(id, actions);
         let controller = self.api.controllers.get_mut(id);
@@ -376,6 +379,10 @@ mod tests {
             .map(|r| (r.revision, r.pods))
             .collect();
         assert_eq!(pods, [(1, 0), (2, 2)]);
+        assert_eq!(
+            (rollout.desired, rollout.updated, rollout.available),
+            (2, 2, 2)
+        );
         // Each node: its pull, 5 s to ready, then minReadySeconds 10 s + 1 s before the
         // sync that sees the new pod available deletes the old one.
         let deleted: Vec<u64> = sim

@@ -392,15 +392,29 @@ impl DaemonSet {
             if active.is_empty() {
                 continue;
             }
+            // `updateDaemonSetStatus` judges a node by its oldest pod
+            // (`podByCreationTimestampAndPhase`: creation timestamps, whole seconds, then
+            // names), so a node surging counts as not updated until its old pod goes.
+            let oldest = active
+                .iter()
+                .min_by(|a, b| {
+                    (a.created.since_epoch().as_secs(), &a.name)
+                        .cmp(&(b.created.since_epoch().as_secs(), &b.name))
+                })
+                .copied();
             status.current += 1;
-            status.updated += u32::from(active.iter().any(|p| p.revision == hash));
-            status.ready += u32::from(active.iter().any(|p| p.is_ready()));
-            if active
+            if let Some(oldest) = oldest {
+                status.updated += u32::from(oldest.revision == hash);
+                if oldest.is_ready() {
+                    status.ready += 1;
+                    status.available += u32::from(oldest.is_available(self.spec.min_ready, now));
+                }
+            }
+            // Wake when a pod of a node with none available becomes available.
+            if !active
                 .iter()
                 .any(|p| p.is_available(self.spec.min_ready, now))
             {
-                status.available += 1;
-            } else {
                 for pod in &active {
                     *wakeup = earliest(*wakeup, pod.available_at(self.spec.min_ready));
                 }
