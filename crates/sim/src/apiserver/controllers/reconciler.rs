@@ -121,7 +121,7 @@ impl Reconciler {
 
     /// A creation of the last sync was refused (`Some(error)`) or skipped (`None`); `owner`
     /// is the creation's owner (a Deployment's ReplicaSet). A StatefulSet has fixed names
-    /// and no expectations: its next sync simply tries again.
+    /// and no expectations: it only reports the refusal; its next sync simply tries again.
     pub(crate) fn creation_refused(
         &mut self,
         owner: &str,
@@ -132,7 +132,7 @@ impl Reconciler {
             Reconciler::Deployment(d) => d.creation_refused(owner, pod, error),
             Reconciler::ReplicaSet(rs) => rs.creation_refused(pod, error),
             Reconciler::DaemonSet(ds) => ds.creation_refused(pod, error),
-            Reconciler::StatefulSet(_) => Vec::new(),
+            Reconciler::StatefulSet(ss) => ss.creation_refused(pod, error),
             Reconciler::Job(job) => job.creation_refused(pod, error),
         }
     }

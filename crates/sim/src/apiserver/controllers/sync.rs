@@ -277,19 +277,18 @@ impl Sim {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
     use pullsim_model::SimTime;
+    use pullsim_model::controllers::IntOrPercent;
     use pullsim_registry::{Catalog, ImageSpec, Registry, RegistryConfig};
 
     use super::*;
     use crate::api::{Container, Pod};
-    use std::collections::BTreeSet;
-    use std::time::Duration;
-
-    use pullsim_model::controllers::IntOrPercent;
-
     use crate::controllers::{
         DaemonSetSpec, DaemonSetUpdateStrategy, JobSpec, ObjectRef, PodTemplate, ReplicaSetSpec,
-        WorkloadKind, WorkloadObject, WorkloadSpec,
+        StatefulSetSpec, WorkloadKind, WorkloadObject, WorkloadSpec,
     };
     use crate::{Action, AdmissionConfig, DigestPinning, FailurePolicy, Link, NodePool, SimConfig};
 
@@ -423,6 +422,33 @@ mod tests {
         // 18 retries up to 1310.715 s; the next, 1000 s later, is past 30 minutes.
         assert_eq!(times.len(), 19, "{times:?}");
         assert_eq!(times[18], 1_310_715);
+    }
+
+    #[test]
+    fn a_stateful_sets_refused_creation_is_reported_and_retried_like_a_replica_sets() {
+        let mut sim = refusing_cluster();
+        sim.apply_object(
+            SimTime::EPOCH,
+            object(WorkloadSpec::StatefulSet(StatefulSetSpec::new(
+                2,
+                template(),
+            ))),
+        );
+        sim.run_until(SimTime::from_millis(100)).unwrap();
+        assert_eq!(failed_creates(&sim), [0, 5, 15, 35, 75]);
+        let message = sim.trace().iter().find_map(|record| match &record.event {
+            TraceEvent::ControllerEvent {
+                reason: "FailedCreate",
+                message,
+                ..
+            } => Some(message.clone()),
+            _ => None,
+        });
+        let message = message.expect("a FailedCreate event");
+        assert!(
+            message.starts_with("create Pod web-0 in StatefulSet web failed error: "),
+            "{message}"
+        );
     }
 
     #[test]
