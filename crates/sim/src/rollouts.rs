@@ -40,6 +40,18 @@ pub struct RolloutMetrics {
     /// The conditions at the end (`Progressing`, `Available`, `Complete`, `Failed`), as
     /// `type=status (reason)`.
     pub conditions: Vec<String>,
+    /// The controller's own desired count at its last sync, as `kubectl rollout status`
+    /// reads it: `spec.replicas`, or a DaemonSet's `desiredNumberScheduled` (nodes that
+    /// should run it, not pods: a node surging holds two); 0 for a Job.
+    pub desired: u32,
+    /// Its status' updated count at its last sync: `updatedReplicas` (a Deployment's new
+    /// ReplicaSet's pods, a StatefulSet's pods at the update revision), a DaemonSet's
+    /// `updatedNumberScheduled`, a standalone ReplicaSet's `replicas`; 0 for a Job.
+    pub updated: u32,
+    /// Its status' available count at its last sync: `availableReplicas` (ready for
+    /// `minReadySeconds`), a DaemonSet's `numberAvailable`, a StatefulSet's
+    /// `readyReplicas`; 0 for a Job.
+    pub available: u32,
 }
 
 /// Pods of one revision of a workload at the end of the run.
@@ -86,6 +98,8 @@ pub(crate) struct RolloutTally {
     pub(crate) pulls: u64,
     /// The conditions as last set, by type.
     pub(crate) conditions: std::collections::BTreeMap<&'static str, String>,
+    /// The status figures of the last sync: desired, updated, available.
+    pub(crate) status: [u32; 3],
 }
 
 impl RolloutTally {
@@ -127,6 +141,11 @@ impl RolloutTally {
         }
     }
 
+    /// The controller's status figures at a sync (the last one's are reported).
+    pub(crate) fn status(&mut self, desired: u32, updated: u32, available: u32) {
+        self.status = [desired, updated, available];
+    }
+
     /// A condition set (`type=status (reason)`).
     pub(crate) fn condition(&mut self, condition_type: &'static str, text: String) {
         self.conditions.insert(condition_type, text);
@@ -151,6 +170,9 @@ impl RolloutTally {
             revisions,
             pulls: self.pulls,
             conditions: self.conditions.values().cloned().collect(),
+            desired: self.status[0],
+            updated: self.status[1],
+            available: self.status[2],
         }
     }
 }
@@ -168,6 +190,7 @@ mod tests {
         tally.sample(SimTime::from_secs(11), 3, 2, 4, false, true);
         tally.sample(SimTime::from_secs(12), 3, 3, 3, true, true);
         tally.sample(SimTime::from_secs(20), 3, 3, 3, true, true);
+        tally.status(3, 3, 2);
         tally.condition(
             "Progressing",
             "Progressing=True (NewReplicaSetAvailable)".to_owned(),
@@ -182,6 +205,10 @@ mod tests {
         assert_eq!(
             metrics.conditions,
             ["Progressing=True (NewReplicaSetAvailable)"]
+        );
+        assert_eq!(
+            (metrics.desired, metrics.updated, metrics.available),
+            (3, 3, 2)
         );
         let mut job = RolloutTally::new(SimTime::EPOCH);
         job.sample(SimTime::from_secs(3), 0, 0, 2, false, false);

@@ -14,6 +14,7 @@
 //! - [`daemon_set`]: the DaemonSet's surge and unavailability (both round up).
 //! - [`job`]: the pod failure back-off and the Job's defaults.
 //! - [`stateful_set`]: a StatefulSet's pod names, ordinals and event wording.
+//! - [`workqueue`]: the work queue's per-object back-off after a failed sync.
 //! - [`names`]: `pod-template-hash` (FNV-32a, `SafeEncodeString`) and `generateName`'s
 //!   five-character suffix alphabet.
 
@@ -24,5 +25,6 @@ pub mod job;
 pub mod names;
 pub mod replica_set;
 pub mod stateful_set;
+pub mod workqueue;
 
 pub use int_or_percent::{IntOrPercent, IntOrPercentError};

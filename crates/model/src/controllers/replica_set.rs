@@ -13,6 +13,10 @@ pub const SLOW_START_INITIAL_BATCH_SIZE: u32 = 1;
 /// How long a controller waits for the creations it expects to be observed before it
 /// syncs anyway.
 pub const EXPECTATIONS_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// What `updatePod` of the ReplicaSet and DaemonSet controllers adds to `minReadySeconds`
+/// when a pod turns ready ("Add a second to avoid milliseconds skew in AddAfter",
+/// `enqueueRSAfter(rs, minReadySeconds + 1 s)`), so the sync sees the pod available.
+pub const MIN_READY_REQUEUE_SLACK: Duration = Duration::from_secs(1);
 /// The reason of the event for each pod a controller creates (`Created pod: <name>`).
 pub const SUCCESSFUL_CREATE: &str = "SuccessfulCreate";
 /// The reason of the event for each pod a controller deletes (`Deleted pod: <name>`).

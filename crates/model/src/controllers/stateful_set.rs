@@ -35,6 +35,21 @@ pub fn event_message(verb: &str, pod: &str, set: &str) -> String {
     format!("{verb} Pod {pod} in StatefulSet {set} successful")
 }
 
+/// `recordPodEvent`'s reason for a `verb` the API server refused: `FailedCreate`.
+pub fn failed_event_reason(verb: &str) -> &'static str {
+    match verb {
+        "create" => "FailedCreate",
+        "delete" => "FailedDelete",
+        _ => "FailedUpdate",
+    }
+}
+
+/// `recordPodEvent`'s message for a refused `verb`:
+/// `<verb> Pod <pod> in StatefulSet <set> failed error: <error>`.
+pub fn failed_event_message(verb: &str, pod: &str, set: &str, error: &str) -> String {
+    format!("{verb} Pod {pod} in StatefulSet {set} failed error: {error}")
+}
+
 /// The `controller-revision-hash` of a revision: `<set>-<hash>`.
 pub fn revision_name(set: &str, hash: &str) -> String {
     format!("{set}-{hash}")
@@ -55,6 +70,11 @@ mod tests {
         assert_eq!(ordinal_of("web", "web-"), None);
         assert_eq!(event_reason("create"), "SuccessfulCreate");
         assert_eq!(event_reason("delete"), "SuccessfulDelete");
+        assert_eq!(failed_event_reason("create"), "FailedCreate");
+        assert_eq!(
+            failed_event_message("create", "web-0", "web", "admission webhook denied"),
+            "create Pod web-0 in StatefulSet web failed error: admission webhook denied"
+        );
         assert_eq!(
             event_message("create", "web-0", "web"),
             "create Pod web-0 in StatefulSet web successful"

@@ -155,5 +155,8 @@ pub(super) fn figures(pods: [u32; 2]) -> RolloutMetrics {
             "Available=True (MinimumReplicasAvailable)".to_owned(),
             "Progressing=True (NewReplicaSetAvailable)".to_owned(),
         ],
+        desired: 10,
+        updated: pods[1],
+        available: pods[0] + pods[1],
     }
 }

@@ -7,13 +7,15 @@
 //!
 //! The status line is kubectl's (pkg/polymorphichelpers/rollout_status.go, the
 //! `DeploymentStatusViewer`, `DaemonSetStatusViewer` and `StatefulSetStatusViewer`), worded
-//! from the figures at the end: "updated" is the newest revision's pods, "available" its
-//! ready pods (`minReadySeconds` aside), and the desired count the object's last spec in
-//! the scenario (its `replicas` after every `apply` and `scale` before the end; a
-//! DaemonSet's, one pod per node that holds one). A StatefulSet's `rollingUpdate` always
-//! has a partition once the API server defaulted it, so kubectl prints the partitioned
-//! texts. kubectl has no status viewer for ReplicaSets and Jobs: their line counts ready
-//! pods, or gives the Job's conditions.
+//! from the controller's own status figures at the end (`RolloutMetrics::desired`,
+//! `updated`, `available`: `spec.replicas`, `updatedReplicas`, `availableReplicas`; a
+//! DaemonSet's `desiredNumberScheduled`, `updatedNumberScheduled`, `numberAvailable`,
+//! counted in nodes; a StatefulSet's `readyReplicas`) and the pods at the end (`replicas`:
+//! every revision's). The object's last spec in the scenario (after every `apply` and
+//! `scale` before the end) gives its strategy and partition. A StatefulSet's
+//! `rollingUpdate` always has a partition once the API server defaulted it, so kubectl
+//! prints the partitioned texts. kubectl has no status viewer for ReplicaSets and Jobs:
+//! their line counts ready pods, or gives the Job's conditions.
 
 use std::fmt::Write as _;
 
@@ -81,14 +83,11 @@ fn last_spec(scenario: &Scenario, figures: &RolloutMetrics, end: SimTime) -> Opt
     spec
 }
 
-/// The newest revision's pods and ready pods, and all pods of the object.
-fn counts(figures: &RolloutMetrics) -> (u32, u32, u32, u32) {
-    let newest = figures.revisions.iter().max_by_key(|r| r.revision);
-    let updated = newest.map_or(0, |r| r.pods);
-    let updated_ready = newest.map_or(0, |r| r.ready);
+/// All pods of the object at the end, and how many are ready.
+fn counts(figures: &RolloutMetrics) -> (u32, u32) {
     let total = figures.revisions.iter().map(|r| r.pods).sum();
     let ready = figures.revisions.iter().map(|r| r.ready).sum();
-    (updated, updated_ready, total, ready)
+    (total, ready)
 }
 
 /// The object's name without its kind: `web` of `deployment/web`.
@@ -102,9 +101,10 @@ fn name_of(figures: &RolloutMetrics) -> &str {
 /// `kubectl rollout status`' line for the object.
 fn status(figures: &RolloutMetrics, spec: Option<&WorkloadSpec>) -> String {
     let name = name_of(figures);
-    let (updated, updated_ready, total, ready) = counts(figures);
+    let (total, ready) = counts(figures);
+    let (desired, updated, available) = (figures.desired, figures.updated, figures.available);
     match spec {
-        Some(WorkloadSpec::Deployment(spec)) => {
+        Some(WorkloadSpec::Deployment(_)) => {
             let timed_out = figures
                 .conditions
                 .iter()
@@ -115,19 +115,18 @@ fn status(figures: &RolloutMetrics, spec: Option<&WorkloadSpec>) -> String {
             let waiting = |what: String| {
                 format!("Waiting for deployment \"{name}\" rollout to finish: {what}...")
             };
-            if updated < spec.replicas {
+            if updated < desired {
                 waiting(format!(
-                    "{updated} out of {} new replicas have been updated",
-                    spec.replicas
+                    "{updated} out of {desired} new replicas have been updated"
                 ))
             } else if total > updated {
                 waiting(format!(
                     "{} old replicas are pending termination",
                     total - updated
                 ))
-            } else if !figures.complete {
+            } else if available < updated {
                 waiting(format!(
-                    "{updated_ready} of {updated} updated replicas are available"
+                    "{available} of {updated} updated replicas are available"
                 ))
             } else {
                 format!("deployment \"{name}\" successfully rolled out")
@@ -138,9 +137,7 @@ fn status(figures: &RolloutMetrics, spec: Option<&WorkloadSpec>) -> String {
                 return "error: rollout status is only available for RollingUpdate strategy type"
                     .to_owned();
             }
-            // One pod per node: the pods of every revision (a node surging holds two for
-            // a moment, which this counts twice).
-            let desired = total;
+            // `desiredNumberScheduled` counts nodes (a node surging holds two pods).
             let waiting = |what: String| {
                 format!("Waiting for daemon set \"{name}\" rollout to finish: {what}...")
             };
@@ -148,9 +145,9 @@ fn status(figures: &RolloutMetrics, spec: Option<&WorkloadSpec>) -> String {
                 waiting(format!(
                     "{updated} out of {desired} new pods have been updated"
                 ))
-            } else if !figures.complete {
+            } else if available < desired {
                 waiting(format!(
-                    "{updated_ready} of {desired} updated pods are available"
+                    "{available} of {desired} updated pods are available"
                 ))
             } else {
                 format!("daemon set \"{name}\" successfully rolled out")
@@ -162,9 +159,10 @@ fn status(figures: &RolloutMetrics, spec: Option<&WorkloadSpec>) -> String {
                 return "error: rollout status is only available for RollingUpdate strategy type"
                     .to_owned();
             };
-            let wanted = spec.replicas.saturating_sub(partition);
-            if ready < spec.replicas {
-                format!("Waiting for {} pods to be ready...", spec.replicas - ready)
+            // `available` is the StatefulSet's `readyReplicas`.
+            let wanted = desired.saturating_sub(partition);
+            if available < desired {
+                format!("Waiting for {} pods to be ready...", desired - available)
             } else if updated < wanted {
                 format!(
                     "Waiting for partitioned roll out to finish: {updated} out of {wanted} new pods have been updated..."
@@ -298,7 +296,15 @@ mod tests {
         Scenario::parse("t.yaml", &text).expect("a valid scenario")
     }
 
+    /// Figures of `workload` with `pods` (pods, ready) per revision: the status counts as
+    /// the controller gives them (`desired` the scenario's replicas, a DaemonSet's the pods).
     fn figures(workload: &str, pods: &[(u32, u32)], complete: bool) -> RolloutMetrics {
+        let total: u32 = pods.iter().map(|(pods, _)| pods).sum();
+        let desired = match workload {
+            "deployment/web" => 10,
+            "statefulset/db" => 3,
+            _ => total,
+        };
         RolloutMetrics {
             workload: workload.to_owned(),
             namespace: "default".to_owned(),
@@ -324,6 +330,9 @@ mod tests {
                 .collect(),
             pulls: 10,
             conditions: Vec::new(),
+            desired,
+            updated: pods.last().map_or(0, |(pods, _)| *pods),
+            available: pods.iter().map(|(_, ready)| ready).sum(),
         }
     }
 
@@ -355,8 +364,12 @@ mod tests {
             "deployment \"web\" successfully rolled out"
         );
         // Scaled to 4 before the end: 4 updated replicas are all it wants.
+        let scaled = RolloutMetrics {
+            desired: 4,
+            ..web(&[(0, 0), (4, 4)], true)
+        };
         assert_eq!(
-            status_of(true, &web(&[(0, 0), (4, 4)], true)),
+            status_of(true, &scaled),
             "deployment \"web\" successfully rolled out"
         );
         let stalled = RolloutMetrics {
@@ -396,6 +409,17 @@ mod tests {
         assert_eq!(
             status_of(false, &agent(&[(0, 0), (2, 2)], true)),
             "daemon set \"agent\" successfully rolled out"
+        );
+        // Mid-surge on 4 nodes: 5 pods, one node with both; kubectl's N counts nodes.
+        let surging = RolloutMetrics {
+            desired: 4,
+            updated: 1,
+            available: 4,
+            ..agent(&[(4, 4), (1, 0)], false)
+        };
+        assert_eq!(
+            status_of(false, &surging),
+            "Waiting for daemon set \"agent\" rollout to finish: 1 out of 4 new pods have been updated..."
         );
     }
 

@@ -33,9 +33,13 @@ impl Expectations {
         }
     }
 
-    /// A creation that will never be seen (the API server refused it).
+    /// A creation that will never be seen (the API server refused it): upstream's
+    /// `CreationObserved` for it. With nothing left outstanding there is no wait to time out.
     pub fn creation_refused(&mut self, name: &str) {
         self.creations.remove(name);
+        if self.creations.is_empty() && self.deletions.is_empty() {
+            self.set_at = None;
+        }
     }
 
     /// Crosses off what `pods` shows done; whether nothing is outstanding, or the wait has
@@ -105,6 +109,7 @@ mod tests {
         ));
         e.expect(["c".to_owned()], [], t0);
         e.creation_refused("c");
+        assert_eq!(e.timeout_at(), None);
         assert!(e.satisfied(&[], t0));
     }
 }

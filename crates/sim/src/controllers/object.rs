@@ -4,6 +4,8 @@
 //! timeline's `setImage`, `rolloutRestart`, `scale` and `deleteWorkload` name it by its
 //! [`ObjectRef`].
 
+use std::time::Duration;
+
 use super::{
     DaemonSetSpec, DeploymentSpec, JobSpec, ObjectRef, PodTemplate, ReplicaSetSpec,
     StatefulSetSpec, WorkloadKind,
@@ -45,6 +47,17 @@ impl WorkloadSpec {
             WorkloadSpec::DaemonSet(spec) => &spec.template,
             WorkloadSpec::StatefulSet(spec) => &spec.template,
             WorkloadSpec::Job(spec) => &spec.template,
+        }
+    }
+
+    /// `minReadySeconds` of its pods (a Deployment's ReplicaSets have the Deployment's;
+    /// a StatefulSet's is not modelled, a Job has none).
+    pub fn min_ready(&self) -> Duration {
+        match self {
+            WorkloadSpec::Deployment(spec) => spec.min_ready,
+            WorkloadSpec::ReplicaSet(spec) => spec.min_ready,
+            WorkloadSpec::DaemonSet(spec) => spec.min_ready,
+            WorkloadSpec::StatefulSet(_) | WorkloadSpec::Job(_) => Duration::ZERO,
         }
     }
 

@@ -3,7 +3,9 @@
 //! Each entry holds its pure reconciler ([`Reconciler`], from `crate::controllers`), the
 //! object as last applied, the pods it owns as the reconciler sees them ([`PodList`], kept
 //! from the watch: a change costs the change, never a scan of the pod table), its template
-//! revisions, its wake-up, whether a sync is queued, and its rollout tally.
+//! revisions, its wake-up, the work queue's delayed re-add of it (after a failed sync, or
+//! `minReadySeconds` after a pod turned ready), whether a sync is queued, and its rollout
+//! tally.
 //!
 //! The folder, one concept a file:
 //! - `reconciler`: the enum over the five reconcilers and what the host asks of each;
@@ -80,6 +82,11 @@ pub(crate) struct Controller {
     pub(crate) revisions: Vec<Revision>,
     /// The wake-up event in the queue, if any (a popped one at another instant is stale).
     pub(crate) wakeup: Option<SimTime>,
+    /// The work queue's delayed re-add (`AddAfter`, `AddRateLimited`): the earliest one
+    /// waiting, as upstream's delaying queue keeps only the earliest per object.
+    pub(crate) requeue: Option<SimTime>,
+    /// Syncs in a row that returned an error (the rate limiter's count; `Forget` resets it).
+    pub(crate) failures: u32,
     /// A sync event is in the queue.
     pub(crate) sync_queued: bool,
     /// `kubectl delete` removed it.

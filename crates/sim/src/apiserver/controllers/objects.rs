@@ -259,6 +259,8 @@ impl Sim {
             pods: PodList::default(),
             revisions: Vec::new(),
             wakeup: None,
+            requeue: None,
+            failures: 0,
             sync_queued: false,
             deleted: false,
             unsettled: true,

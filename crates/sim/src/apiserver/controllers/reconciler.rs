@@ -6,7 +6,7 @@ use pullsim_model::SimTime;
 
 use crate::controllers::{
     ControllerAction, DaemonSet, Deployment, Draw, Job, PodView, ReplicaSet, StatefulSet,
-    WorkloadObject, WorkloadSpec,
+    StatefulSetUpdateStrategy, WorkloadObject, WorkloadSpec,
 };
 
 /// One controller's reconciler.
@@ -22,8 +22,10 @@ pub(crate) enum Reconciler {
 /// What a sync's view says about the object's progress (see `RolloutTally`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Progress {
-    /// Pods it should have.
+    /// Pods it should have (a DaemonSet: nodes that should run it).
     pub(crate) desired: u32,
+    /// Its status' updated count: pods of the newest template (a DaemonSet: nodes).
+    pub(crate) updated: u32,
     /// Of its pods, how many are available.
     pub(crate) available: u32,
     /// Its pods that are active (not finished, not being deleted).
@@ -119,7 +121,7 @@ impl Reconciler {
 
     /// A creation of the last sync was refused (`Some(error)`) or skipped (`None`); `owner`
     /// is the creation's owner (a Deployment's ReplicaSet). A StatefulSet has fixed names
-    /// and no expectations: its next sync simply tries again.
+    /// and no expectations: it only reports the refusal; its next sync simply tries again.
     pub(crate) fn creation_refused(
         &mut self,
         owner: &str,
@@ -130,7 +132,7 @@ impl Reconciler {
             Reconciler::Deployment(d) => d.creation_refused(owner, pod, error),
             Reconciler::ReplicaSet(rs) => rs.creation_refused(pod, error),
             Reconciler::DaemonSet(ds) => ds.creation_refused(pod, error),
-            Reconciler::StatefulSet(_) => Vec::new(),
+            Reconciler::StatefulSet(ss) => ss.creation_refused(pod, error),
             Reconciler::Job(job) => job.creation_refused(pod, error),
         }
     }
@@ -139,42 +141,57 @@ impl Reconciler {
     pub(crate) fn progress(&self, spec: &WorkloadSpec, pods: &[PodView]) -> Progress {
         let active =
             u32::try_from(pods.iter().filter(|p| p.is_active()).count()).unwrap_or(u32::MAX);
-        let (desired, available, complete) = match self {
+        let (desired, updated, available, complete) = match self {
             Reconciler::Deployment(d) => {
                 let status = d.status();
                 let replicas = d.spec().replicas;
                 let complete = status.updated == replicas
                     && status.replicas == replicas
                     && status.available == replicas;
-                (replicas, status.available, complete)
+                (replicas, status.updated, status.available, complete)
             }
             Reconciler::ReplicaSet(rs) => {
                 let status = rs.status();
                 let replicas = rs.replicas();
                 let complete = status.replicas == replicas && status.available == replicas;
-                (replicas, status.available, complete)
+                // Its pods are all its own revision's.
+                (replicas, status.replicas, status.available, complete)
             }
             Reconciler::DaemonSet(ds) => {
                 let status = ds.status();
                 let desired = status.desired;
                 let complete =
                     status.updated == desired && status.available == desired && active == desired;
-                (desired, status.available, complete)
+                (desired, status.updated, status.available, complete)
             }
             Reconciler::StatefulSet(ss) => {
                 let status = ss.status();
                 let replicas = ss.spec().replicas;
-                let complete = status.updated == replicas
-                    && status.ready == replicas
-                    && status.replicas == replicas
-                    && status.current_revision == status.update_revision;
-                (replicas, status.ready, complete)
+                // kubectl's `StatefulSetStatusViewer`: with RollingUpdate (always given a
+                // partition by the API server's defaults), done once `replicas` pods are
+                // ready and `replicas - partition` run the update revision ("partitioned
+                // roll out complete"); with OnDelete it has no verdict, and the rollout
+                // is complete once the update revision became the current one.
+                let complete = match ss.spec().update_strategy {
+                    StatefulSetUpdateStrategy::RollingUpdate { partition } => {
+                        status.ready >= replicas
+                            && status.updated >= replicas.saturating_sub(partition)
+                    }
+                    StatefulSetUpdateStrategy::OnDelete => {
+                        status.updated == replicas
+                            && status.ready == replicas
+                            && status.replicas == replicas
+                            && status.current_revision == status.update_revision
+                    }
+                };
+                (replicas, status.updated, status.ready, complete)
             }
             Reconciler::Job(job) => {
                 let complete = job.outcome().is_some();
                 let pods_finish = spec.template().pod.spec.run_for.is_some();
                 return Progress {
                     desired: 0,
+                    updated: 0,
                     available: 0,
                     active,
                     complete,
@@ -184,6 +201,7 @@ impl Reconciler {
         };
         Progress {
             desired,
+            updated,
             available,
             active,
             complete,
@@ -196,7 +214,7 @@ impl Reconciler {
 mod tests {
     use super::*;
     use crate::api::{Container, Pod};
-    use crate::controllers::{JobSpec, PodPhase, PodTemplate, ReplicaSetSpec};
+    use crate::controllers::{JobSpec, PodPhase, PodTemplate, ReplicaSetSpec, StatefulSetSpec};
 
     fn object(spec: WorkloadSpec) -> WorkloadObject {
         WorkloadObject {
@@ -254,5 +272,49 @@ mod tests {
             assert_eq!((progress.desired, progress.active), (0, 1));
             assert!(job.creation_refused("web", "web-x", None).is_empty());
         }
+    }
+
+    #[test]
+    fn a_partitioned_stateful_set_is_complete_once_the_ordinals_from_the_partition_are_updated() {
+        let mut object = object(WorkloadSpec::StatefulSet(StatefulSetSpec::new(
+            4,
+            template(None),
+        )));
+        let mut ss = Reconciler::new(&object);
+        ss.sync(&[], SimTime::EPOCH, &mut |_| 0);
+        let Reconciler::StatefulSet(set) = &ss else {
+            unreachable!("a StatefulSet's reconciler")
+        };
+        let old = set.status().update_revision.clone();
+        if let WorkloadSpec::StatefulSet(spec) = &mut object.spec {
+            spec.template = template(Some(std::time::Duration::from_secs(1)));
+            spec.update_strategy = StatefulSetUpdateStrategy::RollingUpdate { partition: 2 };
+        }
+        ss.set_spec(&object);
+        let pod = |ordinal: u32, revision: &str| {
+            let mut view = running(&format!("web-{ordinal}"), "web");
+            view.revision = revision.to_owned();
+            view
+        };
+        let now = SimTime::from_secs(10);
+        let olds = [pod(0, &old), pod(1, &old), pod(2, &old), pod(3, &old)];
+        ss.sync(&olds, now, &mut |_| 0);
+        let Reconciler::StatefulSet(set) = &ss else {
+            unreachable!("a StatefulSet's reconciler")
+        };
+        let new = set.status().update_revision.clone();
+        assert_ne!(new, old);
+        let one = [pod(0, &old), pod(1, &old), pod(2, &old), pod(3, &new)];
+        ss.sync(&one, now, &mut |_| 0);
+        assert!(!ss.progress(&object.spec, &one).complete);
+        let two = [pod(0, &old), pod(1, &old), pod(2, &new), pod(3, &new)];
+        ss.sync(&two, now, &mut |_| 0);
+        // kubectl: "partitioned roll out complete: 2 new pods have been updated...", though
+        // the current revision stays the old one while ordinals 0 and 1 run it.
+        assert!(ss.progress(&object.spec, &two).complete);
+        let mut unready = two.clone();
+        unready[0].ready_since = None;
+        ss.sync(&unready, now, &mut |_| 0);
+        assert!(!ss.progress(&object.spec, &unready).complete);
     }
 }

@@ -4,10 +4,16 @@
 //! batch (a refused creation lets the rest of its batch through, skips every later batch
 //! of the same owner in this sync, and is reported back with `creation_refused`), events
 //! recorded once the API call succeeded, ReplicaSet bookkeeping and conditions recorded.
-//! Its wake-up is then scheduled at `next_wakeup()`; a wake-up that is no longer the
+//! A sync with a refused creation returns an error upstream, and the work queue re-adds
+//! the object after a per-object exponential back-off (`pullsim_model::controllers::
+//! workqueue`; reset by a sync without error). Its wake-up is then scheduled at the
+//! earlier of `next_wakeup()` and that re-add; a wake-up that is no longer the
 //! controller's is ignored when it comes.
 
 use std::sync::Arc;
+
+use pullsim_model::SimTime;
+use pullsim_model::controllers::workqueue::{CONTROLLER_BACKOFF, JOB_API_BACKOFF};
 
 use crate::apiserver::admission::default_policies;
 use crate::controllers::{
@@ -29,6 +35,9 @@ impl Sim {
         if controller.deleted {
             return;
         }
+        if controller.requeue.is_some_and(|at| at <= now) {
+            controller.requeue = None;
+        }
         let views = controller.pods.views();
         let actions = controller.reconciler.sync(views, now, &mut draw_from(rng));
         let progress = controller
@@ -43,15 +52,58 @@ impl Sim {
             progress.complete,
             !is_job,
         );
+        controller
+            .tally
+            .status(progress.desired, progress.updated, progress.available);
         controller.unsettled = progress.wants_pods;
-        self.carry_out(id, actions);
+        let failed = self.carry_out(id, actions);
         let controller = self.api.controllers.get_mut(id);
-        let next = controller.reconciler.next_wakeup().filter(|at| *at > now);
+        if failed {
+            // `processNextWorkItem`: the sync's error puts the object back with
+            // `AddRateLimited`; without one, `Forget` resets its failure count.
+            let backoff = match controller.reconciler {
+                super::Reconciler::Job(_) => JOB_API_BACKOFF,
+                _ => CONTROLLER_BACKOFF,
+            };
+            let at = now + backoff.delay(controller.failures);
+            controller.failures = controller.failures.saturating_add(1);
+            controller.requeue = Some(controller.requeue.map_or(at, |queued| queued.min(at)));
+        } else {
+            controller.failures = 0;
+        }
+        self.schedule_controller_wakeup(id);
+    }
+
+    /// Schedules the controller's wake-up at the earlier of what its reconciler wants and
+    /// the work queue's delayed re-add, both after now.
+    fn schedule_controller_wakeup(&mut self, id: ControllerId) {
+        let now = self.now;
+        let controller = self.api.controllers.get_mut(id);
+        let wanted = controller.reconciler.next_wakeup().filter(|at| *at > now);
+        let requeue = controller.requeue.filter(|at| *at > now);
+        let next = match (wanted, requeue) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if next != controller.wakeup {
             controller.wakeup = next;
             if let Some(at) = next {
                 self.queue.push(at, Event::ControllerWakeup(id));
             }
+        }
+    }
+
+    /// The work queue's `AddAfter(key, delay)`: the controller syncs at `at` (the earliest
+    /// of the re-adds waiting), whatever happens before.
+    pub(crate) fn requeue_controller(&mut self, id: ControllerId, at: SimTime) {
+        let controller = self.api.controllers.get_mut(id);
+        if controller.deleted {
+            return;
+        }
+        controller.requeue = Some(controller.requeue.map_or(at, |queued| queued.min(at)));
+        if controller.wakeup.is_none_or(|wakeup| at < wakeup) {
+            controller.wakeup = Some(at);
+            self.queue.push(at, Event::ControllerWakeup(id));
         }
     }
 
@@ -65,8 +117,9 @@ impl Sim {
         self.controller_sync(id);
     }
 
-    /// Carries out one sync's actions, in order.
-    fn carry_out(&mut self, id: ControllerId, actions: Vec<ControllerAction>) {
+    /// Carries out one sync's actions, in order; whether the API server refused a creation
+    /// (the sync then returns an error upstream).
+    fn carry_out(&mut self, id: ControllerId, actions: Vec<ControllerAction>) -> bool {
         // The owners (a Deployment's ReplicaSets) with a refused creation, and its batch.
         let mut refused: Vec<(String, u32)> = Vec::new();
         let mut follow_up = Vec::new();
@@ -163,6 +216,7 @@ impl Sim {
             // Refusals answer with events only (`FailedCreate`), never with creations.
             self.carry_out(id, follow_up);
         }
+        !refused.is_empty()
     }
 
     /// Creates one pod of a controller: admitted from its revision's spec (shared by every
@@ -218,5 +272,200 @@ impl Sim {
             reason: event.reason,
             message: event.message,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use pullsim_model::SimTime;
+    use pullsim_model::controllers::IntOrPercent;
+    use pullsim_registry::{Catalog, ImageSpec, Registry, RegistryConfig};
+
+    use super::*;
+    use crate::api::{Container, Pod};
+    use crate::controllers::{
+        DaemonSetSpec, DaemonSetUpdateStrategy, JobSpec, ObjectRef, PodTemplate, ReplicaSetSpec,
+        StatefulSetSpec, WorkloadKind, WorkloadObject, WorkloadSpec,
+    };
+    use crate::{Action, AdmissionConfig, DigestPinning, FailurePolicy, Link, NodePool, SimConfig};
+
+    /// Two nodes and `images` of `app` on the registry.
+    fn cluster(admission: AdmissionConfig, images: &[&str]) -> Sim {
+        let mut sim = Sim::new(SimConfig {
+            admission,
+            ..SimConfig::default()
+        });
+        let mut registry = Registry::new(RegistryConfig::default());
+        let catalog = Catalog {
+            images: images
+                .iter()
+                .map(|tag| ImageSpec::new("app", *tag))
+                .collect(),
+            ..Catalog::default()
+        };
+        registry
+            .load(&catalog, SimTime::EPOCH)
+            .expect("valid catalog");
+        sim.add_registry("registry.example.com", registry)
+            .expect("one host");
+        sim.add_node_pool(NodePool {
+            default_link: Link::INSTANT,
+            ..NodePool::new("node", 2)
+        })
+        .expect("valid pool");
+        sim
+    }
+
+    /// `app:v1` on the registry, the digest-pinning webhook failing closed: `app:v2` does
+    /// not resolve, so every creation of a pod that runs it is refused.
+    fn refusing_cluster() -> Sim {
+        let admission = AdmissionConfig {
+            digest_pinning: Some(DigestPinning {
+                failure_policy: FailurePolicy::Fail,
+            }),
+            ..AdmissionConfig::default()
+        };
+        cluster(admission, &["v1"])
+    }
+
+    fn object(spec: WorkloadSpec) -> WorkloadObject {
+        WorkloadObject {
+            namespace: "default".to_owned(),
+            name: "web".to_owned(),
+            spec,
+        }
+    }
+
+    fn template() -> PodTemplate {
+        PodTemplate::new(Pod::new(
+            "web",
+            vec![Container::new("app", "registry.example.com/app:v2")],
+        ))
+    }
+
+    #[test]
+    fn a_surging_daemon_set_with_min_ready_seconds_moves_on_a_second_after_availability() {
+        let mut sim = cluster(AdmissionConfig::default(), &["v1", "v2"]);
+        let mut container = Container::new("app", "registry.example.com/app:v1");
+        container.readiness_delay = Some(Duration::from_secs(5));
+        let mut spec = DaemonSetSpec::new(
+            BTreeSet::new(),
+            PodTemplate::new(Pod::new("web", vec![container])),
+        );
+        spec.min_ready = Duration::from_secs(10);
+        spec.update_strategy = DaemonSetUpdateStrategy::RollingUpdate {
+            max_unavailable: IntOrPercent::Int(0),
+            max_surge: IntOrPercent::Int(1),
+        };
+        sim.apply_object(SimTime::EPOCH, object(WorkloadSpec::DaemonSet(spec)));
+        sim.schedule(
+            SimTime::from_secs(60),
+            Action::SetImage {
+                workload: ObjectRef::new(WorkloadKind::DaemonSet, "default", "web"),
+                container: "app".to_owned(),
+                image: "registry.example.com/app:v2".to_owned(),
+            },
+        );
+        sim.run_until(SimTime::from_secs(10 * 60)).unwrap();
+        let rollout = &sim.metrics().rollouts[0];
+        assert!(rollout.complete, "{rollout:?}");
+        let pods: Vec<(u32, u32)> = rollout
+            .revisions
+            .iter()
+            .map(|r| (r.revision, r.pods))
+            .collect();
+        assert_eq!(pods, [(1, 0), (2, 2)]);
+        assert_eq!(
+            (rollout.desired, rollout.updated, rollout.available),
+            (2, 2, 2)
+        );
+        // Each node: its pull, 5 s to ready, then minReadySeconds 10 s + 1 s before the
+        // sync that sees the new pod available deletes the old one.
+        let deleted: Vec<u64> = sim
+            .trace()
+            .iter()
+            .filter(|record| {
+                matches!(&record.event, TraceEvent::ControllerEvent { reason, .. }
+                    if *reason == "SuccessfulDelete")
+            })
+            .map(|record| record.time.since_epoch().as_secs())
+            .collect();
+        assert_eq!(deleted, [76, 92]);
+    }
+
+    /// The instants of the `FailedCreate` events, in milliseconds.
+    fn failed_creates(sim: &Sim) -> Vec<u64> {
+        sim.trace()
+            .iter()
+            .filter(|record| {
+                matches!(&record.event, TraceEvent::ControllerEvent { reason, .. }
+                    if *reason == "FailedCreate")
+            })
+            .map(|record| u64::try_from(record.time.since_epoch().as_millis()).unwrap_or(u64::MAX))
+            .collect()
+    }
+
+    #[test]
+    fn a_refused_creation_is_retried_with_the_work_queues_exponential_back_off() {
+        let mut sim = refusing_cluster();
+        sim.apply_object(
+            SimTime::EPOCH,
+            object(WorkloadSpec::ReplicaSet(ReplicaSetSpec::new(5, template()))),
+        );
+        sim.run_until(SimTime::from_secs(30 * 60)).unwrap();
+        let times = failed_creates(&sim);
+        // 0, then 5 ms, 10 ms, 20 ms, ... later: 5 ms * (2^n - 1) after the first.
+        assert_eq!(&times[..5], [0, 5, 15, 35, 75]);
+        // 18 retries up to 1310.715 s; the next, 1000 s later, is past 30 minutes.
+        assert_eq!(times.len(), 19, "{times:?}");
+        assert_eq!(times[18], 1_310_715);
+    }
+
+    #[test]
+    fn a_stateful_sets_refused_creation_is_reported_and_retried_like_a_replica_sets() {
+        let mut sim = refusing_cluster();
+        sim.apply_object(
+            SimTime::EPOCH,
+            object(WorkloadSpec::StatefulSet(StatefulSetSpec::new(
+                2,
+                template(),
+            ))),
+        );
+        sim.run_until(SimTime::from_millis(100)).unwrap();
+        assert_eq!(failed_creates(&sim), [0, 5, 15, 35, 75]);
+        let message = sim.trace().iter().find_map(|record| match &record.event {
+            TraceEvent::ControllerEvent {
+                reason: "FailedCreate",
+                message,
+                ..
+            } => Some(message.clone()),
+            _ => None,
+        });
+        let message = message.expect("a FailedCreate event");
+        assert!(
+            message.starts_with("create Pod web-0 in StatefulSet web failed error: "),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_jobs_refused_creation_is_retried_from_one_second_to_one_minute() {
+        let mut sim = refusing_cluster();
+        sim.apply_object(
+            SimTime::EPOCH,
+            object(WorkloadSpec::Job(JobSpec::new(template()))),
+        );
+        sim.run_until(SimTime::from_secs(5 * 60)).unwrap();
+        let times = failed_creates(&sim);
+        // 1, 2, 4, 8, 16, 32 s, then every 60 s.
+        assert_eq!(
+            times,
+            [
+                0, 1_000, 3_000, 7_000, 15_000, 31_000, 63_000, 123_000, 183_000, 243_000
+            ]
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! invariant that a watcher only reacts after the change is delivered).
 
 use pullsim_model::controllers::job::SYNC_BATCH_PERIOD;
+use pullsim_model::controllers::replica_set::MIN_READY_REQUEUE_SLACK;
 
 use crate::apiserver::watch::ApiChange;
 use crate::controllers::{PodView, WorkloadSpec};
@@ -25,16 +26,14 @@ impl Sim {
                     view.node.get_or_insert(name);
                 });
             }
+            ApiChange::PodReady { pod } => {
+                self.pod_status_changed(pod);
+                self.requeue_for_availability(pod);
+            }
             ApiChange::PodRunning { pod }
-            | ApiChange::PodReady { pod }
             | ApiChange::PodUnready { pod }
             | ApiChange::PodSucceeded { pod } => {
-                let phase = self.pod_phase(pod);
-                let ready_since = self.pod_ready_since(pod);
-                self.pod_changed(pod, |view| {
-                    view.phase = phase;
-                    view.ready_since = ready_since;
-                });
+                self.pod_status_changed(pod);
             }
             ApiChange::PodDeleted { pod } => self.pod_removed(pod),
             ApiChange::NodeAdded { node } => self.node_added(node),
@@ -65,6 +64,37 @@ impl Sim {
         let controller = self.api.controllers.get_mut(owner.controller);
         update(controller.pods.view_mut(owner.slot));
         self.queue_controller_sync(owner.controller, false);
+    }
+
+    /// A controller's pod's phase or readiness changed: its view takes the new ones.
+    fn pod_status_changed(&mut self, pod: PodId) {
+        let phase = self.pod_phase(pod);
+        let ready_since = self.pod_ready_since(pod);
+        self.pod_changed(pod, |view| {
+            view.phase = phase;
+            view.ready_since = ready_since;
+        });
+    }
+
+    /// A controller's pod turned ready: with `minReadySeconds` above 0 the ReplicaSet and
+    /// DaemonSet controllers' `updatePod` re-add the object `minReadySeconds` + 1 s later
+    /// (`enqueueRSAfter`, `enqueueDaemonSetAfter`; "Add a second to avoid milliseconds skew
+    /// in AddAfter"), the sync that sees the pod available whatever else happens.
+    fn requeue_for_availability(&mut self, pod: PodId) {
+        let Some(&owner) = self.api.controllers.owners.get(&pod) else {
+            return;
+        };
+        let min_ready = self
+            .api
+            .controllers
+            .get(owner.controller)
+            .object
+            .spec
+            .min_ready();
+        if !min_ready.is_zero() {
+            let at = self.now + min_ready + MIN_READY_REQUEUE_SLACK;
+            self.requeue_controller(owner.controller, at);
+        }
     }
 
     /// A controller's pod was deleted: its view leaves the list.

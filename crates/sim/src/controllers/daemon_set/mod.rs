@@ -112,7 +112,7 @@ impl DaemonSet {
     /// When it wants to sync again with nothing changed: a pod becoming available, a node's
     /// failed-pod back-off ending, or outstanding expectations timing out.
     pub fn next_wakeup(&self) -> Option<SimTime> {
-        self.wakeup
+        earliest(self.wakeup, self.expectations.timeout_at())
     }
 
     /// The current template's hash (`controller-revision-hash` of new pods).
@@ -171,7 +171,7 @@ impl DaemonSet {
             self.sync_nodes(plan, pods, &hash, now, draw, &mut actions);
         }
         self.status = self.calculate_status(&by_node, &hash, now, &mut wakeup);
-        self.wakeup = earliest(wakeup, self.expectations.timeout_at());
+        self.wakeup = wakeup;
         actions
     }
 
@@ -392,15 +392,29 @@ impl DaemonSet {
             if active.is_empty() {
                 continue;
             }
+            // `updateDaemonSetStatus` judges a node by its oldest pod
+            // (`podByCreationTimestampAndPhase`: creation timestamps, whole seconds, then
+            // names), so a node surging counts as not updated until its old pod goes.
+            let oldest = active
+                .iter()
+                .min_by(|a, b| {
+                    (a.created.since_epoch().as_secs(), &a.name)
+                        .cmp(&(b.created.since_epoch().as_secs(), &b.name))
+                })
+                .copied();
             status.current += 1;
-            status.updated += u32::from(active.iter().any(|p| p.revision == hash));
-            status.ready += u32::from(active.iter().any(|p| p.is_ready()));
-            if active
+            if let Some(oldest) = oldest {
+                status.updated += u32::from(oldest.revision == hash);
+                if oldest.is_ready() {
+                    status.ready += 1;
+                    status.available += u32::from(oldest.is_available(self.spec.min_ready, now));
+                }
+            }
+            // Wake when a pod of a node with none available becomes available.
+            if !active
                 .iter()
                 .any(|p| p.is_available(self.spec.min_ready, now))
             {
-                status.available += 1;
-            } else {
                 for pod in &active {
                     *wakeup = earliest(*wakeup, pod.available_at(self.spec.min_ready));
                 }

@@ -188,10 +188,23 @@ fn surge_adds_the_new_pod_before_the_old_one_goes() {
             .count(),
         2
     );
+    // The status judges each node by its oldest pod: node-00 is not updated yet, and
+    // still available (its old pod).
+    let status = ds.status();
+    assert_eq!(
+        (
+            status.desired,
+            status.current,
+            status.updated,
+            status.available
+        ),
+        (2, 2, 0, 2)
+    );
     ready_all(&mut api, t(12));
     // manage sees the new pod available and removes the old one.
     assert_eq!(step(&mut ds, &mut api, t(12)), ["-node-00"]);
     assert_eq!(step(&mut ds, &mut api, t(13)), ["+node-01"]);
+    assert_eq!(ds.status().updated, 1);
 }
 
 #[test]

@@ -155,7 +155,9 @@ impl Deployment {
     /// When it wants to sync again with nothing changed: a pod of one of its ReplicaSets
     /// becoming available, or the progress deadline's check.
     pub fn next_wakeup(&self) -> Option<SimTime> {
-        self.wakeup
+        self.revisions.iter().fold(self.wakeup, |at, r| {
+            earliest(at, r.replica_set.next_wakeup())
+        })
     }
 
     fn new_index(&self) -> Option<usize> {
@@ -204,17 +206,15 @@ impl Deployment {
                 self.clean_up(&mut actions);
             }
         }
-        let mut wakeup = None;
         for r in &mut self.revisions {
             actions.extend(r.replica_set.sync(pods, now, &mut *draw));
-            wakeup = earliest(wakeup, r.replica_set.next_wakeup());
         }
         if scaling {
             self.sync_status(&mut actions);
         } else {
             self.roll_out_status(now, &mut actions);
         }
-        self.wakeup = earliest(wakeup, self.stuck_check());
+        self.wakeup = self.stuck_check();
         actions
     }
 

@@ -117,7 +117,10 @@ impl Job {
     /// When it wants to sync again with nothing changed: the end of the failure back-off, the
     /// active deadline, or outstanding expectations timing out.
     pub fn next_wakeup(&self) -> Option<SimTime> {
-        self.wakeup
+        if self.outcome.is_some() {
+            return None;
+        }
+        earliest(self.wakeup, self.expectations.timeout_at())
     }
 
     /// A creation of the last sync did not happen (see
@@ -208,7 +211,7 @@ impl Job {
             self.wakeup = None;
             return actions;
         }
-        self.wakeup = earliest(wakeup, self.expectations.timeout_at());
+        self.wakeup = wakeup;
         actions
     }
 

@@ -102,7 +102,7 @@ impl ReplicaSet {
     /// When this ReplicaSet wants to sync again with nothing changed in its view: a ready
     /// pod becoming available, or outstanding expectations timing out.
     pub fn next_wakeup(&self) -> Option<SimTime> {
-        self.wakeup
+        earliest(self.wakeup, self.expectations.timeout_at())
     }
 
     /// Recomputes the status from `pods` (pods of other owners are ignored) without acting.
@@ -121,7 +121,7 @@ impl ReplicaSet {
             }
         }
         self.status = status;
-        self.wakeup = earliest(wakeup, self.expectations.timeout_at());
+        self.wakeup = wakeup;
         status
     }
 

@@ -97,6 +97,23 @@ impl StatefulSet {
         None
     }
 
+    /// A creation of the last sync did not happen: refused (`Some(error)`), a Warning
+    /// `FailedCreate` `create Pod <pod> in StatefulSet <set> failed error: <error>`
+    /// (`recordPodEvent`); skipped, nothing. Names are fixed and there are no expectations:
+    /// the next sync (the work queue's rate-limited re-add) simply tries again.
+    pub fn creation_refused(&self, pod: &str, error: Option<&str>) -> Vec<ControllerAction> {
+        error
+            .map(|error| {
+                ControllerAction::Event(ControllerEvent::warning(
+                    &self.object,
+                    rules::failed_event_reason("create"),
+                    rules::failed_event_message("create", pod, &self.object.name, error),
+                ))
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn event(&self, verb: &str, pod: &str) -> ControllerEvent {
         ControllerEvent::normal(
             &self.object,
