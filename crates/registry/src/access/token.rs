@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use pullsim_model::SimTime;
+use pullsim_model::time::rfc3339;
 use serde_json::json;
 use sha2::Sha256;
 
@@ -331,28 +332,6 @@ impl Registry {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch (proleptic Gregorian, UTC).
-pub(crate) fn rfc3339(unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
-    let rem = unix_seconds % 86_400;
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,12 +409,5 @@ mod tests {
         assert!(constant_time_eq(b"s3cret", b"s3cret"));
         assert!(!constant_time_eq(b"s3cret", b"s3creT"));
         assert!(!constant_time_eq(b"s3cret", b"s3cre"));
-    }
-
-    #[test]
-    fn timestamps_print_as_rfc3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_795_747_200 + 3661), "2026-11-27T03:41:01Z");
     }
 }

@@ -40,24 +40,7 @@ pub(crate) const WALL_CLOCK_EPOCH_UNIX: u64 = 1_767_225_600;
 /// `since` after [`WALL_CLOCK_EPOCH_UNIX`] as RFC 3339 in UTC, whole seconds
 /// (`time.Now().Format(time.RFC3339)` of `kubectl rollout restart`, on a UTC clock).
 pub(crate) fn rfc3339(since: Duration) -> String {
-    let seconds = WALL_CLOCK_EPOCH_UNIX + since.as_secs();
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3_600,
-        rest % 3_600 / 60,
-        rest % 60
-    )
+    pullsim_model::time::rfc3339(WALL_CLOCK_EPOCH_UNIX + since.as_secs())
 }
 
 impl Sim {
