@@ -63,6 +63,8 @@ mod network;
 pub mod rollouts;
 pub mod series;
 pub mod sim;
+#[cfg(test)]
+mod test_world;
 pub mod timeline;
 pub mod trace;
 

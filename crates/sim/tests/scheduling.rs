@@ -7,14 +7,18 @@ use pullsim_model::{ByteSize, SimTime};
 use pullsim_registry::{Catalog, ImageSpec, Registry, RegistryConfig};
 use pullsim_sim::{Container, Pod, Sim, SimConfig};
 
-/// Three nodes and a registry with a 500 MiB image and a 1 MiB one.
-fn world() -> Sim {
-    let mut registry = Registry::new(RegistryConfig::default());
-    let sized = |repository: &str, mib: u64| ImageSpec {
+/// A sized image `repository:v1` of one layer of `mib` MiB.
+fn sized(repository: &str, mib: u64) -> ImageSpec {
+    ImageSpec {
         layers: vec![ByteSize(mib * 1024 * 1024)],
         sized: true,
         ..ImageSpec::new(repository, "v1")
-    };
+    }
+}
+
+/// Three nodes and a registry with a 500 MiB image and a 1 MiB one.
+fn world() -> Sim {
+    let mut registry = Registry::new(RegistryConfig::default());
     let catalog = Catalog {
         images: vec![sized("big", 500), sized("small", 1)],
         ..Catalog::default()
@@ -107,11 +111,6 @@ fn the_quick_placement_agrees_with_scoring_every_node_on_a_large_cluster() {
     // (`schedule_pod`'s debug_assert); this world drives both branches: few holders
     // (looked at directly) and many (found in the load order), with and without locality.
     let mut registry = Registry::new(RegistryConfig::default());
-    let sized = |repository: &str, mib: u64| ImageSpec {
-        layers: vec![ByteSize(mib * 1024 * 1024)],
-        sized: true,
-        ..ImageSpec::new(repository, "v1")
-    };
     let catalog = Catalog {
         images: vec![sized("big", 900), sized("mid", 200), sized("small", 1)],
         ..Catalog::default()

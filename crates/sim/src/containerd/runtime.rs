@@ -500,37 +500,19 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Link, NodePool, SimConfig, TraceLevel};
+    use crate::config::{SimConfig, TraceLevel};
     use crate::cri::ImageStatusRequest;
     use crate::trace::TraceEvent;
-    use pullsim_model::SimTime;
-    use pullsim_registry::{Catalog, ImageSpec, Registry, RegistryConfig};
 
     const IMAGE: &str = "registry.example.com/app:v1";
 
     /// A world with one registry holding `app:v1` and one node, and no pod: containerd is
     /// driven by CRI requests alone.
     fn world() -> Sim {
-        let mut sim = Sim::new(SimConfig {
+        crate::test_world::one_app_world(SimConfig {
             trace_level: TraceLevel::Full,
             ..SimConfig::default()
-        });
-        let mut registry = Registry::new(RegistryConfig::default());
-        let catalog = Catalog {
-            images: vec![ImageSpec::new("app", "v1")],
-            ..Catalog::default()
-        };
-        registry
-            .load(&catalog, SimTime::EPOCH)
-            .expect("the catalog is valid");
-        sim.add_registry("registry.example.com", registry)
-            .expect("one host");
-        sim.add_node_pool(NodePool {
-            default_link: Link::INSTANT,
-            ..NodePool::new("node", 1)
         })
-        .expect("a valid pool");
-        sim
     }
 
     /// Sends one `PullImage` of [`IMAGE`] with no kubelet pull behind it and runs until

@@ -200,30 +200,12 @@ impl Sim {
 
 #[cfg(test)]
 mod tests {
-    use pullsim_registry::{Catalog, ImageSpec, Registry, RegistryConfig};
-
     use super::*;
     use crate::api::{Container, Pod};
-    use crate::config::{Link, NodePool, SimConfig};
+    use crate::config::SimConfig;
 
     fn world() -> Sim {
-        let mut sim = Sim::new(SimConfig::default());
-        let mut registry = Registry::new(RegistryConfig::default());
-        let catalog = Catalog {
-            images: vec![ImageSpec::new("app", "v1")],
-            ..Catalog::default()
-        };
-        registry
-            .load(&catalog, SimTime::EPOCH)
-            .expect("the catalog is valid");
-        sim.add_registry("registry.example.com", registry)
-            .expect("one host");
-        sim.add_node_pool(NodePool {
-            default_link: Link::INSTANT,
-            ..NodePool::new("node", 1)
-        })
-        .expect("a valid pool");
-        sim
+        crate::test_world::one_app_world(SimConfig::default())
     }
 
     fn web(delays: &[Option<u64>]) -> Pod {
