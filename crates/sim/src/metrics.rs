@@ -264,8 +264,8 @@ impl MetricsRecorder {
             ApiChange::PodBound { .. }
             | ApiChange::NodeAdded { .. }
             | ApiChange::PodReady { .. }
-            | ApiChange::PodUnready { .. }
-            | ApiChange::PodSucceeded { .. } => {}
+            | ApiChange::PodUnready { .. } => {}
+            ApiChange::PodSucceeded { pod } => self.series.succeeded(pod),
         }
     }
 

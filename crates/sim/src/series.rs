@@ -29,7 +29,7 @@ pub const MINUTE: Duration = Duration::from_secs(60);
 pub const WAITING_REASONS: &[&str] = POD_STATES.split_at(1).1.split_at(9).0;
 
 /// The states pods are counted in, in the order of [`PodStates::counts`].
-pub const POD_STATES: [&str; 12] = [
+pub const POD_STATES: [&str; 13] = [
     "Pending",
     "ContainerCreating",
     "PodInitializing",
@@ -42,12 +42,14 @@ pub const POD_STATES: [&str; 12] = [
     "SignatureValidationFailed",
     "Waiting",
     "Running",
+    "Completed",
 ];
 
 const PENDING: u8 = 0;
 const CONTAINER_CREATING: u8 = 1;
 const WAITING: u8 = 10;
 const RUNNING: u8 = 11;
+const COMPLETED: u8 = 12;
 
 /// How many pods were in each state at one instant.
 ///
@@ -97,13 +99,14 @@ fn nonzero_counts<S: serde::Serializer>(
 struct PodState {
     /// Its state's index in [`POD_STATES`]; [`UNCOUNTED`] before creation and after deletion.
     state: u8,
-    /// [`RUNNING_FLAG`] and [`REPORTED_FLAG`].
+    /// [`RUNNING_FLAG`], [`REPORTED_FLAG`] and [`SUCCEEDED_FLAG`].
     flags: u8,
 }
 
 const UNCOUNTED: u8 = u8::MAX;
 const RUNNING_FLAG: u8 = 1;
 const REPORTED_FLAG: u8 = 2;
+const SUCCEEDED_FLAG: u8 = 4;
 
 impl Default for PodState {
     fn default() -> PodState {
@@ -185,6 +188,7 @@ impl SeriesRecorder {
             return;
         }
         let new = match first {
+            _ if record.flags & SUCCEEDED_FLAG != 0 => COMPLETED,
             Some(state) => state,
             None if record.flags & RUNNING_FLAG != 0 => RUNNING,
             None if record.flags & REPORTED_FLAG != 0 => CONTAINER_CREATING,
@@ -219,6 +223,13 @@ impl SeriesRecorder {
         for key in keys {
             self.waiting.remove(&key);
         }
+    }
+
+    /// The pod's phase became `Succeeded`: it counts as `Completed`, as `kubectl get pods`
+    /// shows it, until it is deleted.
+    pub(crate) fn succeeded(&mut self, pod: PodId) {
+        self.pod(pod).flags |= SUCCEEDED_FLAG;
+        self.settle(pod);
     }
 
     pub(crate) fn running(&mut self, pod: PodId) {

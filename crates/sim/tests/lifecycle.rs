@@ -129,3 +129,18 @@ fn a_container_that_runs_longer_than_twice_the_cap_restarts_at_once_every_time()
         "IfNotPresent: the image is there"
     );
 }
+
+#[test]
+fn a_succeeded_pod_counts_as_completed_in_the_series() {
+    let mut sim = one_node(SimConfig::default());
+    let mut job = pod("once", "registry.example.com/app:v1", None);
+    job.spec.restart_policy = RestartPolicy::OnFailure;
+    job.spec.run_for = Some(Duration::from_secs(90));
+    sim.create_pod(SimTime::EPOCH, job);
+    sim.run_until(SimTime::from_secs(181)).unwrap();
+    let samples = sim.metrics().pods_by_state;
+    let states: Vec<Vec<(&str, u32)>> = samples.iter().map(|s| s.nonzero().collect()).collect();
+    assert_eq!(states[1], [("Running", 1)], "{states:?}");
+    assert_eq!(states[2], [("Completed", 1)], "{states:?}");
+    assert_eq!(states[3], [("Completed", 1)], "{states:?}");
+}
