@@ -130,6 +130,24 @@ impl Known {
         }
     }
 
+    /// A StatefulSet's pods, whose names are fixed (`<set>-<ordinal>` for the replicas it is
+    /// created with), so expectations may name them; other objects' pod names are drawn at run
+    /// time. A name a bare pod already has stays that pod's.
+    pub(crate) fn add_stateful_pods(&mut self, workload: &Workload) {
+        let Some(object) = workload.object() else {
+            return;
+        };
+        let pullsim_sim::WorkloadSpec::StatefulSet(spec) = &object.spec else {
+            return;
+        };
+        let containers: Vec<String> = workload.container_names().map(str::to_owned).collect();
+        for ordinal in 0..spec.replicas {
+            self.pods
+                .entry(format!("{}-{ordinal}", object.name))
+                .or_insert_with(|| (object.namespace.clone(), containers.clone()));
+        }
+    }
+
     /// A workload object (a Deployment, ReplicaSet, DaemonSet, StatefulSet or Job).
     pub(crate) fn add_object(&mut self, object: ObjectRef) {
         self.objects.insert(object);
@@ -476,6 +494,7 @@ pub(crate) fn check_scenario(
             }
             object_sources.insert(reference.clone(), (file, workload.position));
             known.add_object(reference);
+            known.add_stateful_pods(workload);
             continue;
         }
         if let Some((pod, first)) = workload
