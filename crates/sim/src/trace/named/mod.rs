@@ -15,6 +15,8 @@ use pullsim_model::SimTime;
 use pullsim_model::credentials::CredentialSource;
 
 use crate::Sim;
+
+mod controllers;
 use crate::trace::line::{Line, LineContext, client_object};
 use crate::trace::names::{container_name, field_path_name, name};
 use crate::trace::{
@@ -407,69 +409,11 @@ fn named_entry(sim: &Sim, event: &TraceEvent) -> Entry {
         },
         TraceEvent::Timeline { what } => Entry::Timeline { what: what.clone() },
         TraceEvent::KubeletRestarted { node: id } => Entry::KubeletRestarted { node: node(*id) },
-        TraceEvent::ControllerEvent {
-            object,
-            event_type,
-            reason,
-            message,
-        } => {
-            let object = sim.object_ref(*object);
-            Entry::ControllerEvent {
-                object: object.to_string(),
-                namespace: object.namespace.clone(),
-                event_type: event_type.as_str().to_owned(),
-                reason: (*reason).to_owned(),
-                message: message.clone(),
-            }
-        }
-        TraceEvent::ReplicaSetCreated {
-            replica_set,
-            revision,
-        } => {
-            let object = sim.object_ref(*replica_set);
-            Entry::ReplicaSetCreated {
-                replica_set: object.name.clone(),
-                namespace: object.namespace.clone(),
-                revision: *revision,
-            }
-        }
-        TraceEvent::ReplicaSetScaled {
-            replica_set,
-            from,
-            to,
-        } => {
-            let object = sim.object_ref(*replica_set);
-            Entry::ReplicaSetScaled {
-                replica_set: object.name.clone(),
-                namespace: object.namespace.clone(),
-                from: *from,
-                to: *to,
-            }
-        }
-        TraceEvent::ReplicaSetDeleted { replica_set } => {
-            let object = sim.object_ref(*replica_set);
-            Entry::ReplicaSetDeleted {
-                replica_set: object.name.clone(),
-                namespace: object.namespace.clone(),
-            }
-        }
-        TraceEvent::ConditionSet {
-            object,
-            condition_type,
-            status,
-            reason,
-            message,
-        } => {
-            let object = sim.object_ref(*object);
-            Entry::ConditionSet {
-                object: object.to_string(),
-                namespace: object.namespace.clone(),
-                condition_type: (*condition_type).to_owned(),
-                status: if *status { "True" } else { "False" }.to_owned(),
-                reason: (*reason).to_owned(),
-                message: message.clone(),
-            }
-        }
+        TraceEvent::ControllerEvent { .. }
+        | TraceEvent::ReplicaSetCreated { .. }
+        | TraceEvent::ReplicaSetScaled { .. }
+        | TraceEvent::ReplicaSetDeleted { .. }
+        | TraceEvent::ConditionSet { .. } => controllers::named(sim, event),
     }
 }
 
@@ -600,50 +544,11 @@ impl Entry {
             ),
             Entry::Timeline { what } => write!(line, "timeline {what}"),
             Entry::KubeletRestarted { node } => write!(line, "node/{node} kubelet restarted"),
-            Entry::ControllerEvent {
-                object,
-                namespace,
-                event_type,
-                reason,
-                message,
-            } => write!(
-                line,
-                "{} {event_type} {reason} {message}",
-                namespaced(object, namespace)
-            ),
-            Entry::ReplicaSetCreated {
-                replica_set,
-                namespace,
-                revision,
-            } => write!(
-                line,
-                "replicaset/{namespace}/{replica_set} created revision={revision}"
-            ),
-            Entry::ReplicaSetScaled {
-                replica_set,
-                namespace,
-                from,
-                to,
-            } => write!(
-                line,
-                "replicaset/{namespace}/{replica_set} scaled from {from} to {to}"
-            ),
-            Entry::ReplicaSetDeleted {
-                replica_set,
-                namespace,
-            } => write!(line, "replicaset/{namespace}/{replica_set} deleted"),
-            Entry::ConditionSet {
-                object,
-                namespace,
-                condition_type,
-                status,
-                reason,
-                message,
-            } => write!(
-                line,
-                "{} condition {condition_type}={status} {reason}: {message}",
-                namespaced(object, namespace)
-            ),
+            Entry::ControllerEvent { .. }
+            | Entry::ReplicaSetCreated { .. }
+            | Entry::ReplicaSetScaled { .. }
+            | Entry::ReplicaSetDeleted { .. }
+            | Entry::ConditionSet { .. } => controllers::write_trace_line(self, line),
         };
     }
 
@@ -810,85 +715,16 @@ impl Entry {
                 "Restarted",
                 "kubelet restarted: image back-off forgotten".to_owned(),
             ),
-            Entry::ControllerEvent {
-                object,
-                event_type,
-                reason,
-                message,
-                ..
-            } => {
-                let (kind, name) = object_kind(object);
-                let line_type = if event_type == "Warning" {
-                    "Warning"
-                } else {
-                    "Normal"
-                };
-                Line::new(at, kind, name).with(line_type, reason, message.clone())
-            }
-            Entry::ReplicaSetCreated {
-                replica_set,
-                revision,
-                ..
-            } => Line::new(at, "replicaset", replica_set).with(
-                "object",
-                "Created",
-                format!("revision {revision}"),
-            ),
-            Entry::ReplicaSetScaled {
-                replica_set,
-                from,
-                to,
-                ..
-            } => Line::new(at, "replicaset", replica_set).with(
-                "object",
-                "Scaled",
-                format!("from {from} to {to}"),
-            ),
-            Entry::ReplicaSetDeleted { replica_set, .. } => {
-                Line::new(at, "replicaset", replica_set).with("object", "Deleted", String::new())
-            }
-            Entry::ConditionSet {
-                object,
-                condition_type,
-                status,
-                reason,
-                message,
-                ..
-            } => {
-                let (kind, name) = object_kind(object);
-                Line::new(at, kind, name).with(
-                    "status",
-                    condition_type,
-                    format!("{status} {reason}: {message}"),
-                )
-            }
+            Entry::ControllerEvent { .. }
+            | Entry::ReplicaSetCreated { .. }
+            | Entry::ReplicaSetScaled { .. }
+            | Entry::ReplicaSetDeleted { .. }
+            | Entry::ConditionSet { .. } => controllers::transcript_line(self, at)?,
             Entry::PullAvoided { .. } | Entry::PullQueued { .. } | Entry::PullFinished { .. } => {
                 return None;
             }
         })
     }
-}
-
-/// `replicaset/web-1` in `default` as the trace's text names it: `replicaset/default/web-1`.
-fn namespaced(object: &str, namespace: &str) -> String {
-    match object.split_once('/') {
-        Some((kind, name)) => format!("{kind}/{namespace}/{name}"),
-        None => object.to_owned(),
-    }
-}
-
-/// The transcript's object kind and name of `replicaset/web-1`.
-fn object_kind(object: &str) -> (&'static str, &str) {
-    let (kind, name) = object.split_once('/').unwrap_or(("", object));
-    let kind = match kind {
-        "deployment" => "deployment",
-        "replicaset" => "replicaset",
-        "daemonset" => "daemonset",
-        "statefulset" => "statefulset",
-        "job" => "job",
-        _ => "workload",
-    };
-    (kind, name)
 }
 
 /// A timeline record, under the registry it is about when it names one.

@@ -277,5 +277,4 @@ fn controller_records_are_told_under_their_object_in_kubectls_words() {
             "",
         ])
     );
-    assert_eq!(namespaced("job/report", "batch"), "job/batch/report");
 }
