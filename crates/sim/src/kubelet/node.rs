@@ -39,7 +39,7 @@ pub(crate) struct Kubelet {
     /// The crash-loop back-off (a separate object from the image back-off), per container.
     pub(crate) crash_backoff: Backoff,
     /// The stored `<reason>: <message>` of each back-off key's last failed pull.
-    previous_errors: BTreeMap<PullKey, String>,
+    previous_errors: BTreeMap<PullKey, std::sync::Arc<str>>,
     records: PullRecords,
     /// The `KubeletEnsureSecretPulledImages` feature gate.
     pub(crate) gate: bool,
@@ -105,7 +105,7 @@ impl Kubelet {
     }
 
     /// The stored `<reason>: <message>` of `key`'s last failed pull.
-    pub(crate) fn previous_error(&self, key: PullKey) -> Option<&String> {
+    pub(crate) fn previous_error(&self, key: PullKey) -> Option<&std::sync::Arc<str>> {
         self.previous_errors.get(&key)
     }
 
@@ -166,7 +166,7 @@ impl Kubelet {
         now: SimTime,
     ) {
         apply(backoff, &mut self.backoff, key, now);
-        self.previous_errors.insert(key, stored_error);
+        self.previous_errors.insert(key, stored_error.into());
         if self.gate {
             self.records.record_image_pull_failed(image);
         }
@@ -284,7 +284,7 @@ mod tests {
         assert!(!kubelet.in_backoff(key(1, 1), now), "back-off is per key");
         assert!(!kubelet.in_backoff(key(2, 0), now), "and per pod");
         assert_eq!(
-            kubelet.previous_error(app).map(String::as_str),
+            kubelet.previous_error(app).map(|error| &**error),
             Some("ErrImagePull: not found")
         );
         kubelet.pull_decided(app, "app");
@@ -301,7 +301,7 @@ mod tests {
         run(&mut kubelet, "+3 ?");
         kubelet
             .previous_errors
-            .insert(key(1, 0), "ErrImagePull: x".to_owned());
+            .insert(key(1, 0), "ErrImagePull: x".into());
         kubelet.backoff.next(&key(1, 0), SimTime::EPOCH);
         kubelet.restart(&[], SimTime::EPOCH);
         assert!(!kubelet.up);

@@ -39,8 +39,9 @@ pub struct PullRequest {
     pub verification: Option<bool>,
     /// `IsInBackOffSinceUpdate(<podUID>_<image>, now)`; consulted only when a pull is needed.
     pub in_backoff: bool,
-    /// The error stored for the back-off key by the last failed pull (`<reason>: <message>`).
-    pub previous_error: Option<String>,
+    /// The error stored for the back-off key by the last failed pull (`<reason>: <message>`),
+    /// shared with the kubelet's store rather than copied on every call.
+    pub previous_error: Option<std::sync::Arc<str>>,
 }
 
 /// What the image manager does with the request.

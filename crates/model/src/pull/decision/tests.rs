@@ -434,7 +434,7 @@ fn check_backoff_message(rows: &[(KubeletBehavior, Option<&str>, &str)]) {
             presence: Presence::Absent,
             verification: None,
             in_backoff: true,
-            previous_error: previous.map(str::to_owned),
+            previous_error: previous.map(std::sync::Arc::from),
         };
         let decision = decide(&request, &behavior);
         let message = match decision.action {
@@ -520,7 +520,7 @@ fn worked_example_of_semantics_3_5() {
             presence: Presence::Absent,
             verification: None,
             in_backoff: backoff.is_in_backoff_since_update(&key, now),
-            previous_error: stored_error.clone(),
+            previous_error: stored_error.as_deref().map(std::sync::Arc::from),
         };
         let decision = decide(&request, &behavior);
         let (reason, events) = match decision.action {
