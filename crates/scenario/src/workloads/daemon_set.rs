@@ -16,7 +16,7 @@ use crate::fields::{Fields, text};
 use crate::tree::Node;
 
 use super::Context;
-use super::template::{WithoutSelector, check_selector, read_template};
+use super::template::{WithoutSelector, check_template, read_template};
 use super::validation::{
     FieldError, Value, at_most_100_percent, int_or_percent, invalid, not_supported, required,
 };
@@ -44,16 +44,15 @@ pub(super) fn read(
     });
     fields.finish_manifest(diagnostics);
     let template = template?;
-    let selected = check_selector(
+    if !check_template(
         selector,
         position,
         WithoutSelector::MatchesNothing,
         "daemonset",
         &template,
+        &[RestartPolicy::Always],
         diagnostics,
-    );
-    let restarts = template.check_restart_policy(&[RestartPolicy::Always], diagnostics);
-    if !(selected && restarts) {
+    ) {
         return None;
     }
     Some(WorkloadSpec::DaemonSet(DaemonSetSpec {

@@ -17,7 +17,7 @@ use crate::fields::{Fields, text};
 use crate::tree::Node;
 
 use super::Context;
-use super::template::{WithoutSelector, check_selector, read_template};
+use super::template::{WithoutSelector, check_template, read_template};
 use super::validation::{
     FieldError, Value, at_most_100_percent, forbidden, int_or_percent, invalid, not_supported,
     refuse_true,
@@ -88,16 +88,15 @@ pub(super) fn read(
     }
     let template = template?;
     paused?;
-    let selected = check_selector(
+    if !check_template(
         selector,
         position,
         WithoutSelector::Required,
         "deployment",
         &template,
+        &[RestartPolicy::Always],
         diagnostics,
-    );
-    let restarts = template.check_restart_policy(&[RestartPolicy::Always], diagnostics);
-    if !(selected && restarts) {
+    ) {
         return None;
     }
     let deadline = deadline?;

@@ -17,7 +17,7 @@ use crate::fields::{Fields, text};
 use crate::tree::Node;
 
 use super::Context;
-use super::template::{WithoutSelector, check_selector, read_template};
+use super::template::{WithoutSelector, check_template, read_template};
 use super::validation::{FieldError, Value, not_supported, refuse_true};
 
 /// Reads a Job's `spec`.
@@ -74,19 +74,15 @@ pub(super) fn read(
     let template = read_template(&mut fields, name, namespace, run_for, context, diagnostics);
     fields.finish_manifest(diagnostics);
     let template = template?;
-    let selected = check_selector(
+    if !check_template(
         selector,
         position,
         WithoutSelector::Generated,
         "job",
         &template,
-        diagnostics,
-    );
-    let restarts = template.check_restart_policy(
         &[RestartPolicy::OnFailure, RestartPolicy::Never],
         diagnostics,
-    );
-    if !(selected && restarts) {
+    ) {
         return None;
     }
     let (parallelism, completions) = (parallelism?, completions?);

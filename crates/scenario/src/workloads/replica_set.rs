@@ -12,7 +12,7 @@ use crate::fields::Fields;
 use crate::tree::Node;
 
 use super::Context;
-use super::template::{WithoutSelector, check_selector, read_template};
+use super::template::{WithoutSelector, check_template, read_template};
 use super::validation::FieldError;
 
 /// Reads a ReplicaSet's `spec`.
@@ -37,16 +37,15 @@ pub(super) fn read(
     fields.finish_manifest(diagnostics);
     let template = template?;
     // Upstream's message says "deployment" here too (ValidateReplicaSetSpec).
-    let selected = check_selector(
+    if !check_template(
         selector,
         position,
         WithoutSelector::Required,
         "deployment",
         &template,
+        &[RestartPolicy::Always],
         diagnostics,
-    );
-    let restarts = template.check_restart_policy(&[RestartPolicy::Always], diagnostics);
-    if !(selected && restarts) {
+    ) {
         return None;
     }
     Some(WorkloadSpec::ReplicaSet(ReplicaSetSpec {

@@ -14,7 +14,7 @@ use crate::fields::{Fields, text};
 use crate::tree::Node;
 
 use super::Context;
-use super::template::{WithoutSelector, check_selector, read_template};
+use super::template::{WithoutSelector, check_template, read_template};
 use super::validation::{FieldError, Value, invalid};
 
 /// Reads a StatefulSet's `spec`.
@@ -63,16 +63,15 @@ pub(super) fn read(
     fields.get("serviceName");
     fields.finish_manifest(diagnostics);
     let template = template?;
-    let selected = check_selector(
+    if !check_template(
         selector,
         position,
         WithoutSelector::Required,
         "statefulset",
         &template,
+        &[RestartPolicy::Always],
         diagnostics,
-    );
-    let restarts = template.check_restart_policy(&[RestartPolicy::Always], diagnostics);
-    if !(selected && restarts) {
+    ) {
         return None;
     }
     Some(WorkloadSpec::StatefulSet(StatefulSetSpec {

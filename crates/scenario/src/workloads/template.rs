@@ -161,9 +161,26 @@ pub(super) enum WithoutSelector {
     Generated,
 }
 
+/// The checks every controller's spec makes of its template, each reporting its own
+/// error: `spec.selector` against the template's labels ([`check_selector`]) and the
+/// template's `restartPolicy` among `policies`. Whether both hold.
+pub(super) fn check_template(
+    selector: Option<&Node>,
+    spec: Position,
+    without: WithoutSelector,
+    kind: &str,
+    template: &Template,
+    policies: &[RestartPolicy],
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    let selected = check_selector(selector, spec, without, kind, template, diagnostics);
+    let restarts = template.check_restart_policy(policies, diagnostics);
+    selected && restarts
+}
+
 /// Checks `spec.selector` (at `selector`, in a spec starting at `spec`) against the
 /// template; `kind` is the word of the "empty selector is invalid for ..." message.
-pub(super) fn check_selector(
+fn check_selector(
     selector: Option<&Node>,
     spec: Position,
     without: WithoutSelector,

@@ -172,7 +172,7 @@ impl Sim {
             Event::ContainerExit { pod, slot, exits } => {
                 self.container_exited(pod, usize::from(slot), exits);
             }
-            Event::ReadinessCheck(pod) => self.readiness_check(pod),
+            Event::ReadinessCheck(pod) => self.update_readiness(pod),
             Event::OutageEnded { host, kind } => self.outage_ended(host, kind),
             Event::ControllerSync(controller) => self.controller_sync(controller),
             Event::ControllerWakeup(controller) => self.controller_wakeup(controller),

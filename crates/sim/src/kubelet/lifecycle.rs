@@ -153,7 +153,8 @@ impl Sim {
         })
     }
 
-    /// After a status write: a pod whose regular containers all run becomes Ready at the
+    /// After a status write, and when a readiness delay has passed (`ReadinessCheck`): a pod
+    /// whose regular containers all run becomes Ready at the
     /// latest of their starts plus their readiness delays (now, or at a readiness check).
     pub(crate) fn update_readiness(&mut self, pod: PodId) {
         let record = &self.api.pods[pod.0 as usize];
@@ -184,11 +185,6 @@ impl Sim {
         } else {
             self.queue.push(ready_at, Event::ReadinessCheck(pod));
         }
-    }
-
-    /// A readiness delay has passed: the pod is Ready if its containers still all run.
-    pub(crate) fn readiness_check(&mut self, pod: PodId) {
-        self.update_readiness(pod);
     }
 
     /// When a sync that met only a crash-loop back-off should run again: at the earliest
