@@ -36,6 +36,7 @@ mod state;
 pub use api::{errcode, media, protocol};
 pub use state::{fault, log, trigger};
 
+pub use access::rotation::PasswordRotation;
 pub use access::rules::{ANONYMOUS, AUTHENTICATED, AuthMode};
 pub use access::token::{TOKEN_LIFETIME, TokenKey};
 pub use api::push::MANIFEST_MAX_BYTES;

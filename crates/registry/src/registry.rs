@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::access::auth::challenge;
+use crate::access::rotation::PasswordRotation;
 use crate::access::rules::{Access, Action, AuthMode, Credentials};
 use crate::access::token::{TokenKey, Tokens};
 use crate::api::errcode::{API_VERSION_HEADER, ApiError, ErrorCode};
@@ -185,6 +186,20 @@ impl Registry {
             .into_iter()
             .map(|(spec, image)| self.install(spec, image, now))
             .collect())
+    }
+
+    /// Makes account `user`'s password rotate (see [`PasswordRotation`]): from now on
+    /// its catalog password is only the base of each period's password. `false` when
+    /// there is no such account.
+    pub fn rotate_password(&mut self, user: &str, rotation: PasswordRotation) -> bool {
+        self.forget_answers();
+        self.access.rotate(user, rotation)
+    }
+
+    /// Account `user`'s password at `now` (the current one, for a rotating account), as
+    /// whoever hands out its credentials would give it.
+    pub fn password_at(&self, user: &str, now: SimTime) -> Option<String> {
+        self.access.password_at(user, now)
     }
 
     /// Builds `image` and points its tag at it (a new build of an existing tag moves it).
@@ -399,7 +414,10 @@ impl Registry {
     /// Whether answering a request at `now` would count or fire no fault rule or trigger
     /// and log nothing, so a read's answer depends on the request and the state alone.
     fn is_quiet(&self, now: SimTime) -> bool {
-        !self.log_requests && self.faults.quiet_at(now) && self.triggers.quiet_at(now)
+        !self.log_requests
+            && self.faults.quiet_at(now)
+            && self.triggers.quiet_at(now)
+            && !self.access.rotates()
     }
 
     /// `handle` without the memo: the answer, and whether the request was a read that

@@ -24,7 +24,7 @@ impl Registry {
         // In token mode only a token counts, as distribution's token controller has it.
         let valid = match credentials {
             Credentials::Basic { user, password } if self.config.auth == AuthMode::Basic => {
-                let ok = self.access.password_ok(user, password);
+                let ok = self.access.password_ok(user, password, now);
                 if ok {
                     caller.user = Some(user.clone());
                 }
@@ -85,7 +85,7 @@ impl Registry {
                 Err(denied(repository, action))
             }
             (AuthMode::Basic, Credentials::Basic { user, password }) => {
-                if !self.access.password_ok(user, password) {
+                if !self.access.password_ok(user, password, now) {
                     return Err(self.challenge(request, scope, false, false));
                 }
                 caller.user = Some(user.clone());
@@ -134,7 +134,9 @@ impl Registry {
     /// that filter rather than fail.
     pub(crate) fn identify(&self, credentials: &Credentials, now: SimTime) -> Option<String> {
         match credentials {
-            Credentials::Basic { user, password } if self.access.password_ok(user, password) => {
+            Credentials::Basic { user, password }
+                if self.access.password_ok(user, password, now) =>
+            {
                 Some(user.clone())
             }
             Credentials::Bearer(token) => self

@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
+use pullsim_model::SimTime;
 use serde::{Deserialize, Serialize};
 
+use crate::access::rotation::PasswordRotation;
 use crate::api::names::glob_matches;
 use crate::api::protocol::Headers;
 use crate::catalog::AccessRule;
@@ -115,6 +117,8 @@ pub const AUTHENTICATED: &str = "authenticated";
 pub(crate) struct Access {
     accounts: BTreeMap<String, String>,
     rules: Vec<AccessRule>,
+    /// Accounts whose password rotates (their catalog password is the base of each one).
+    rotations: BTreeMap<String, PasswordRotation>,
 }
 
 impl Access {
@@ -147,11 +151,39 @@ impl Access {
         !self.accounts.is_empty()
     }
 
-    /// Whether `user` exists with this password.
-    pub(crate) fn password_ok(&self, user: &str, password: &str) -> bool {
-        self.accounts
-            .get(user)
-            .is_some_and(|stored| stored == password)
+    /// Whether `user` exists with this password at `now` (a rotating account's current
+    /// one, or its previous one within the grace).
+    pub(crate) fn password_ok(&self, user: &str, password: &str, now: SimTime) -> bool {
+        let Some(stored) = self.accounts.get(user) else {
+            return false;
+        };
+        match self.rotations.get(user) {
+            Some(rotation) => rotation.accepts(stored, password, now),
+            None => stored == password,
+        }
+    }
+
+    /// Makes `user`'s password rotate; `false` when there is no such account.
+    pub(crate) fn rotate(&mut self, user: &str, rotation: PasswordRotation) -> bool {
+        if !self.accounts.contains_key(user) {
+            return false;
+        }
+        self.rotations.insert(user.to_owned(), rotation);
+        true
+    }
+
+    /// `user`'s password at `now`: the current one of a rotating account.
+    pub(crate) fn password_at(&self, user: &str, now: SimTime) -> Option<String> {
+        let stored = self.accounts.get(user)?;
+        Some(match self.rotations.get(user) {
+            Some(rotation) => rotation.current(stored, now),
+            None => stored.clone(),
+        })
+    }
+
+    /// Whether any account's password rotates (its answers then depend on the time).
+    pub(crate) fn rotates(&self) -> bool {
+        !self.rotations.is_empty()
     }
 
     /// Whether `user` (`None`: anonymous) may do `action` on `repository`: the first rule
@@ -251,9 +283,10 @@ mod tests {
                 "{user:?} {repository} {action:?}"
             );
         }
-        assert!(access.password_ok("alice", "wonderland"));
-        assert!(!access.password_ok("alice", "wrong"));
-        assert!(!access.password_ok("carol", ""));
+        let now = SimTime::from_secs(0);
+        assert!(access.password_ok("alice", "wonderland", now));
+        assert!(!access.password_ok("alice", "wrong", now));
+        assert!(!access.password_ok("carol", "", now));
     }
 
     #[test]

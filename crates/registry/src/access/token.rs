@@ -289,7 +289,7 @@ impl Registry {
             }
         };
         if let Some(user) = &user
-            && !self.access.password_ok(user, &password)
+            && !self.access.password_ok(user, &password, now)
         {
             let mut response = json_response(
                 401,
