@@ -9,10 +9,13 @@
 //!   index is sorted across Secrets: a more specific key of a later Secret comes before a less
 //!   specific key of an earlier one, and under one key earlier Secrets come first;
 //! - a used Secret whose payload does not decode fails the whole lookup with the decoding error;
-//! - the union concatenates the sub-keyrings' results in order: pod Secrets, then the node.
+//! - the union concatenates the sub-keyrings' results in order: pod Secrets, then the node,
+//!   then the credential-provider plugins' keyring ([`make_pull_keyring_with_plugins`];
+//!   upstream `kuberuntime_image.go` / `image_manager.go` pass
+//!   `UnionDockerKeyring{nodeKeyring, externalCredentialProviderKeyring}` as the default
+//!   keyring), so a plugin's credentials are tried only after every Secret's and the node's.
 //!
-//! Not modelled: external credential-provider plugins, which the kubelet consults after the node
-//! config file; and KEP-2535's credential hashes (the source coordinates are kept).
+//! Not modelled: KEP-2535's credential hashes (the source coordinates are kept).
 
 use thiserror::Error;
 
@@ -107,6 +110,25 @@ pub fn make_pull_keyring(
     pull_secrets: &[Option<Secret>],
     node: BasicDockerKeyring,
 ) -> Result<PullKeyring, PullSecretError> {
+    make_union(pull_secrets, vec![node])
+}
+
+/// [`make_pull_keyring`] for a node with credential-provider plugins: the pod's Secrets, then
+/// the node's config files, then `plugins` (the answers for this image, built with
+/// [`plugin_keyring`](super::provider::plugin_keyring)).
+pub fn make_pull_keyring_with_plugins(
+    pull_secrets: &[Option<Secret>],
+    node: BasicDockerKeyring,
+    plugins: BasicDockerKeyring,
+) -> Result<PullKeyring, PullSecretError> {
+    make_union(pull_secrets, vec![node, plugins])
+}
+
+/// The pod-secret keyring (when any Secret is used) followed by `defaults`.
+fn make_union(
+    pull_secrets: &[Option<Secret>],
+    defaults: Vec<BasicDockerKeyring>,
+) -> Result<PullKeyring, PullSecretError> {
     let mut from_secrets = BasicDockerKeyring::new();
     let mut used = 0;
     let mut outcomes = Vec::with_capacity(pull_secrets.len());
@@ -135,9 +157,12 @@ pub fn make_pull_keyring(
         }
     }
     let keyrings = if used == 0 {
-        vec![node]
+        defaults
     } else {
-        vec![from_secrets, node]
+        let mut keyrings = Vec::with_capacity(defaults.len() + 1);
+        keyrings.push(from_secrets);
+        keyrings.extend(defaults);
+        keyrings
     };
     Ok(PullKeyring {
         union: UnionDockerKeyring { keyrings },
