@@ -449,6 +449,67 @@ mod tests {
         assert_eq!(keyring.lookup("other.io/x"), Vec::new());
     }
 
+    /// Semantics 4.1: pod secrets, then the node's config files, then the plugins, however
+    /// specific the plugins' keys are.
+    #[test]
+    fn plugin_credentials_come_after_secrets_and_the_node() {
+        let secrets = vec![Some(config_json("pod", &[("test.registry.io", "pod")]))];
+        let answer: DockerConfig = [(
+            "test.registry.io/team/app",
+            DockerConfigEntry {
+                username: "plugin".to_owned(),
+                ..DockerConfigEntry::default()
+            },
+        )]
+        .into_iter()
+        .collect();
+        let plugins = crate::credentials::provider::plugin_keyring(&[("ecr", &answer, None)]);
+        let keyring = make_pull_keyring_with_plugins(&secrets, default_keyring(), plugins.clone())
+            .expect("valid");
+        assert_eq!(
+            users(&keyring.lookup("test.registry.io/team/app")),
+            [
+                ("pod".to_owned(), "pod-secret[0]".to_owned()),
+                ("default-user".to_owned(), "node-config[0]".to_owned()),
+                ("plugin".to_owned(), "plugin[ecr]".to_owned()),
+            ]
+        );
+        assert_eq!(
+            keyring.lookup("test.registry.io/team/app"),
+            keyring
+                .explain_lookup("test.registry.io/team/app")
+                .credentials()
+        );
+        let reason = keyring
+            .explain_lookup("test.registry.io/team/app")
+            .matches
+            .last()
+            .map(|(credential, why)| format!("{}: {why}", credential.source));
+        assert_eq!(
+            reason.as_deref(),
+            Some(
+                "plugin[ecr]: key \"test.registry.io/team/app\" matches: same host, path \"/team/app\" is a prefix of \"/team/app\""
+            )
+        );
+        // Without secrets: node, then plugins; without plugins it is make_pull_keyring.
+        let node_first = make_pull_keyring_with_plugins(&[], default_keyring(), plugins).unwrap();
+        assert_eq!(
+            users(&node_first.lookup("test.registry.io/team/app")),
+            [
+                ("default-user".to_owned(), "node-config[0]".to_owned()),
+                ("plugin".to_owned(), "plugin[ecr]".to_owned()),
+            ]
+        );
+        assert_eq!(
+            make_pull_keyring_with_plugins(&secrets, default_keyring(), BasicDockerKeyring::new())
+                .unwrap()
+                .lookup("test.registry.io/x"),
+            make_pull_keyring(&secrets, default_keyring())
+                .unwrap()
+                .lookup("test.registry.io/x")
+        );
+    }
+
     /// `lookup` is `explain_lookup` without the explanation: same credentials, same order,
     /// for matches, misses, globs, the Docker Hub fallback and an empty pod keyring.
     #[test]
