@@ -144,6 +144,15 @@ fn describe_source(source: &CredentialSource, inputs: &Inputs) -> String {
             let path = inputs.node_paths.get(*index).map_or("?", String::as_str);
             format!("{source} ({path})")
         }
+        CredentialSource::Plugin {
+            service_account, ..
+        } => match service_account {
+            Some(account) => format!(
+                "{source} (its answer for service account {}/{})",
+                account.namespace, account.name
+            ),
+            None => format!("{source} (its answer)"),
+        },
     }
 }
 

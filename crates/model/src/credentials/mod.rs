@@ -16,7 +16,10 @@
 //! - [`keyring`]: `BasicDockerKeyring`: key derivation, the descending index, `lookup` with the
 //!   Docker Hub fallback, and an explanation of every match and miss.
 //! - [`pull_keyring`]: the keyring of one pod's pulls: pod Secrets merged in `imagePullSecrets`
-//!   order, then the node ([`make_pull_keyring`]).
+//!   order, then the node ([`make_pull_keyring`]), then credential-provider plugins
+//!   ([`make_pull_keyring_with_plugins`]).
+//! - [`provider`]: the kubelet's exec credential-provider plugins: their configuration, the
+//!   request/response protocol, the answer cache and the keyring of their answers.
 //! - [`url_match`]: `URLsMatch` / `URLsMatchStr`, with the reason for each answer.
 //!
 //! Go standard library behaviour the rules above depend on, reproduced exactly, lives in
@@ -64,6 +67,7 @@
 pub mod config;
 pub mod keyring;
 pub mod node_config;
+pub mod provider;
 pub mod pull_keyring;
 pub mod secret;
 pub mod url_match;
@@ -79,7 +83,7 @@ pub use config::{
 pub use glob::{BadPattern, glob_match};
 pub use keyring::{
     AddedEntry, BasicDockerKeyring, CredentialSource, DOCKER_HUB_KEY, DeadKey, EntryOutcome,
-    FiledCredential, KeyMiss, LookupExplanation, MatchReason, TrackedCredential,
+    FiledCredential, KeyMiss, LookupExplanation, MatchReason, ServiceAccountRef, TrackedCredential,
     is_default_registry_match, keyring_key,
 };
 pub use node_config::{
@@ -88,6 +92,7 @@ pub use node_config::{
 };
 pub use pull_keyring::{
     PullKeyring, PullSecretError, SecretOutcome, UnionDockerKeyring, make_pull_keyring,
+    make_pull_keyring_with_plugins,
 };
 pub use secret::{
     DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, DOCKERCFG_KEY, DOCKERCFG_TYPE, NotUsed,

@@ -9,10 +9,13 @@
 //!   index is sorted across Secrets: a more specific key of a later Secret comes before a less
 //!   specific key of an earlier one, and under one key earlier Secrets come first;
 //! - a used Secret whose payload does not decode fails the whole lookup with the decoding error;
-//! - the union concatenates the sub-keyrings' results in order: pod Secrets, then the node.
+//! - the union concatenates the sub-keyrings' results in order: pod Secrets, then the node,
+//!   then the credential-provider plugins' keyring ([`make_pull_keyring_with_plugins`];
+//!   upstream `kuberuntime_image.go` / `image_manager.go` pass
+//!   `UnionDockerKeyring{nodeKeyring, externalCredentialProviderKeyring}` as the default
+//!   keyring), so a plugin's credentials are tried only after every Secret's and the node's.
 //!
-//! Not modelled: external credential-provider plugins, which the kubelet consults after the node
-//! config file; and KEP-2535's credential hashes (the source coordinates are kept).
+//! Not modelled: KEP-2535's credential hashes (the source coordinates are kept).
 
 use thiserror::Error;
 
@@ -107,6 +110,25 @@ pub fn make_pull_keyring(
     pull_secrets: &[Option<Secret>],
     node: BasicDockerKeyring,
 ) -> Result<PullKeyring, PullSecretError> {
+    make_union(pull_secrets, vec![node])
+}
+
+/// [`make_pull_keyring`] for a node with credential-provider plugins: the pod's Secrets, then
+/// the node's config files, then `plugins` (the answers for this image, built with
+/// [`plugin_keyring`](super::provider::plugin_keyring)).
+pub fn make_pull_keyring_with_plugins(
+    pull_secrets: &[Option<Secret>],
+    node: BasicDockerKeyring,
+    plugins: BasicDockerKeyring,
+) -> Result<PullKeyring, PullSecretError> {
+    make_union(pull_secrets, vec![node, plugins])
+}
+
+/// The pod-secret keyring (when any Secret is used) followed by `defaults`.
+fn make_union(
+    pull_secrets: &[Option<Secret>],
+    defaults: Vec<BasicDockerKeyring>,
+) -> Result<PullKeyring, PullSecretError> {
     let mut from_secrets = BasicDockerKeyring::new();
     let mut used = 0;
     let mut outcomes = Vec::with_capacity(pull_secrets.len());
@@ -135,9 +157,12 @@ pub fn make_pull_keyring(
         }
     }
     let keyrings = if used == 0 {
-        vec![node]
+        defaults
     } else {
-        vec![from_secrets, node]
+        let mut keyrings = Vec::with_capacity(defaults.len() + 1);
+        keyrings.push(from_secrets);
+        keyrings.extend(defaults);
+        keyrings
     };
     Ok(PullKeyring {
         union: UnionDockerKeyring { keyrings },
@@ -422,6 +447,67 @@ mod tests {
         let keyring = make_pull_keyring(&[None], default_keyring()).expect("valid");
         assert_eq!(keyring.union.keyrings.len(), 1);
         assert_eq!(keyring.lookup("other.io/x"), Vec::new());
+    }
+
+    /// Semantics 4.1: pod secrets, then the node's config files, then the plugins, however
+    /// specific the plugins' keys are.
+    #[test]
+    fn plugin_credentials_come_after_secrets_and_the_node() {
+        let secrets = vec![Some(config_json("pod", &[("test.registry.io", "pod")]))];
+        let answer: DockerConfig = [(
+            "test.registry.io/team/app",
+            DockerConfigEntry {
+                username: "plugin".to_owned(),
+                ..DockerConfigEntry::default()
+            },
+        )]
+        .into_iter()
+        .collect();
+        let plugins = crate::credentials::provider::plugin_keyring(&[("ecr", &answer, None)]);
+        let keyring = make_pull_keyring_with_plugins(&secrets, default_keyring(), plugins.clone())
+            .expect("valid");
+        assert_eq!(
+            users(&keyring.lookup("test.registry.io/team/app")),
+            [
+                ("pod".to_owned(), "pod-secret[0]".to_owned()),
+                ("default-user".to_owned(), "node-config[0]".to_owned()),
+                ("plugin".to_owned(), "plugin[ecr]".to_owned()),
+            ]
+        );
+        assert_eq!(
+            keyring.lookup("test.registry.io/team/app"),
+            keyring
+                .explain_lookup("test.registry.io/team/app")
+                .credentials()
+        );
+        let reason = keyring
+            .explain_lookup("test.registry.io/team/app")
+            .matches
+            .last()
+            .map(|(credential, why)| format!("{}: {why}", credential.source));
+        assert_eq!(
+            reason.as_deref(),
+            Some(
+                "plugin[ecr]: key \"test.registry.io/team/app\" matches: same host, path \"/team/app\" is a prefix of \"/team/app\""
+            )
+        );
+        // Without secrets: node, then plugins; without plugins it is make_pull_keyring.
+        let node_first = make_pull_keyring_with_plugins(&[], default_keyring(), plugins).unwrap();
+        assert_eq!(
+            users(&node_first.lookup("test.registry.io/team/app")),
+            [
+                ("default-user".to_owned(), "node-config[0]".to_owned()),
+                ("plugin".to_owned(), "plugin[ecr]".to_owned()),
+            ]
+        );
+        assert_eq!(
+            make_pull_keyring_with_plugins(&secrets, default_keyring(), BasicDockerKeyring::new())
+                .unwrap()
+                .lookup("test.registry.io/x"),
+            make_pull_keyring(&secrets, default_keyring())
+                .unwrap()
+                .lookup("test.registry.io/x")
+        );
     }
 
     /// `lookup` is `explain_lookup` without the explanation: same credentials, same order,

@@ -4,6 +4,7 @@
 //!
 //! - [`text`]: `strconv.Quote` (`%q`) and `strings.ToLower` (re-exported as `go_text`).
 //! - [`fmt`]: `time.Duration.String()` and truncation (re-exported as `go_fmt`).
+//! - [`duration`]: `time.ParseDuration`, signed, with Go's errors (`metav1.Duration` fields).
 //! - [`json`]: `encoding/json` as the kubelet's docker config decoding walks it.
 //! - [`base64`]: `encoding/base64` decoding with Go's error offsets.
 //! - [`url`]: the `net/url.Parse` subset behind the kubelet's `ParseSchemelessURL` and `SplitURL`.
@@ -14,6 +15,7 @@
 //! their former names (`credentials::go_json`, `credentials::url`, ...).
 
 pub mod base64;
+pub mod duration;
 pub mod fmt;
 pub mod glob;
 pub mod ip_literal;

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::CredentialVerification;
+use crate::credentials::keyring::{CredentialSource, ServiceAccountRef, TrackedCredential};
 use crate::reference::parse_image_name;
 use crate::{Digest, SimTime};
 
@@ -29,6 +30,36 @@ pub struct PullSecretRecord {
     /// A hash of the credential this secret gave for the image; equal hashes mean equal
     /// credentials, whatever secret carries them.
     pub credential_hash: String,
+}
+
+impl PullSecretRecord {
+    /// The record of a credential that came from a pod Secret (`None` for any other source).
+    pub fn from_credential(credential: &TrackedCredential) -> Option<PullSecretRecord> {
+        match &credential.source {
+            CredentialSource::PodSecret {
+                namespace,
+                name,
+                uid,
+                ..
+            } => Some(PullSecretRecord {
+                namespace: namespace.clone(),
+                name: name.clone(),
+                uid: uid.clone().unwrap_or_default(),
+                credential_hash: credential_hash(&credential.username, &credential.password),
+            }),
+            CredentialSource::NodeConfig { .. } | CredentialSource::Plugin { .. } => None,
+        }
+    }
+}
+
+impl From<&ServiceAccountRef> for PullServiceAccountRecord {
+    fn from(account: &ServiceAccountRef) -> PullServiceAccountRecord {
+        PullServiceAccountRecord {
+            namespace: account.namespace.clone(),
+            name: account.name.clone(),
+            uid: account.uid.clone(),
+        }
+    }
 }
 
 /// A service account whose token pulled an image (`ImagePullServiceAccount`).
@@ -67,6 +98,38 @@ impl PullCredentials {
         PullCredentials {
             kubernetes_secrets: vec![secret],
             ..PullCredentials::default()
+        }
+    }
+
+    /// The record for a pull that succeeded with a credential a plugin gave for one service
+    /// account (KEP-4412).
+    pub fn service_account(account: PullServiceAccountRecord) -> PullCredentials {
+        PullCredentials {
+            kubernetes_service_accounts: vec![account],
+            ..PullCredentials::default()
+        }
+    }
+
+    /// The record for a pull that succeeded with `credential` (`None`: anonymously): a pod
+    /// Secret's coordinates and hash; a plugin answer's service account when the plugin was
+    /// given a token; node-wide otherwise (anonymous, a node config file, a plugin answer
+    /// without a service account, which upstream adds to the keyring without a source).
+    pub fn for_credential(credential: Option<&TrackedCredential>) -> PullCredentials {
+        let Some(credential) = credential else {
+            return PullCredentials::node_wide();
+        };
+        match &credential.source {
+            CredentialSource::PodSecret { .. } => PullSecretRecord::from_credential(credential)
+                .map_or_else(PullCredentials::node_wide, PullCredentials::secret),
+            CredentialSource::Plugin {
+                service_account: Some(account),
+                ..
+            } => PullCredentials::service_account(PullServiceAccountRecord::from(account)),
+            CredentialSource::Plugin {
+                service_account: None,
+                ..
+            }
+            | CredentialSource::NodeConfig { .. } => PullCredentials::node_wide(),
         }
     }
 

@@ -648,3 +648,65 @@ fn credential_hashes_tell_credentials_apart() {
     assert_ne!(credential_hash("a:", "b"), credential_hash("a", ":b"));
     assert_eq!(credential_hash("u", "p").len(), 64);
 }
+
+/// Which KEP-2535 record a pull with each kind of credential leaves (docs/semantics.md §5.4).
+#[test]
+fn records_follow_the_credentials_source() {
+    use crate::credentials::keyring::{CredentialSource, ServiceAccountRef, TrackedCredential};
+    let credential = |source: CredentialSource| TrackedCredential {
+        username: "u".to_owned(),
+        password: "p".to_owned(),
+        email: String::new(),
+        key: "r.io".to_owned(),
+        source,
+    };
+    assert_eq!(
+        PullCredentials::for_credential(None),
+        PullCredentials::node_wide()
+    );
+    assert_eq!(
+        PullCredentials::for_credential(Some(&credential(CredentialSource::NodeConfig {
+            index: 0
+        }))),
+        PullCredentials::node_wide()
+    );
+    let node_plugin = credential(CredentialSource::Plugin {
+        provider: "ecr".to_owned(),
+        service_account: None,
+    });
+    assert_eq!(
+        PullCredentials::for_credential(Some(&node_plugin)),
+        PullCredentials::node_wide()
+    );
+    let sa_plugin = credential(CredentialSource::Plugin {
+        provider: "ecr".to_owned(),
+        service_account: Some(ServiceAccountRef {
+            namespace: "team".to_owned(),
+            name: "puller".to_owned(),
+            uid: "uid-sa".to_owned(),
+        }),
+    });
+    let record = PullCredentials::for_credential(Some(&sa_plugin));
+    assert!(!record.node_pods_accessible);
+    assert_eq!(
+        record.kubernetes_service_accounts,
+        [PullServiceAccountRecord {
+            namespace: "team".to_owned(),
+            name: "puller".to_owned(),
+            uid: "uid-sa".to_owned(),
+        }]
+    );
+    let secret = credential(CredentialSource::PodSecret {
+        index: 0,
+        namespace: "team".to_owned(),
+        name: "regcred".to_owned(),
+        uid: Some("uid-s".to_owned()),
+    });
+    let record = PullCredentials::for_credential(Some(&secret));
+    assert_eq!(record.kubernetes_secrets.len(), 1);
+    assert_eq!(
+        record.kubernetes_secrets[0].credential_hash,
+        credential_hash("u", "p")
+    );
+    assert_eq!(PullSecretRecord::from_credential(&sa_plugin), None);
+}

@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use pullsim_model::credentials::{CredentialSource, TrackedCredential};
+use pullsim_model::credentials::TrackedCredential;
 use pullsim_model::pull::{Presence, PullAction, PullEvent, Texts, decide_with};
-use pullsim_model::verification::{PullSecretRecord, credential_hash};
+use pullsim_model::verification::PullSecretRecord;
 use pullsim_model::{PullPolicy, PullRequest, default_pull_policy};
 
 use crate::api::ContainerRef;
@@ -254,13 +254,10 @@ impl Sim {
                 let kubelet = &mut self.nodes[pull.node.0 as usize].kubelet;
                 kubelet.pull_succeeded(key, backoff, now);
                 if kubelet.gate {
-                    let mapping = credential
-                        .and_then(|index| pull.credentials.as_ref().as_ref().ok()?.get(index))
-                        .and_then(secret_record)
-                        .map_or_else(
-                            pullsim_model::verification::PullCredentials::node_wide,
-                            pullsim_model::verification::PullCredentials::secret,
-                        );
+                    let mapping = pullsim_model::verification::PullCredentials::for_credential(
+                        credential
+                            .and_then(|index| pull.credentials.as_ref().as_ref().ok()?.get(index)),
+                    );
                     let image_ref = &self.digest_texts[image.image_id.0 as usize];
                     self.nodes[pull.node.0 as usize].kubelet.record_pulled(
                         &pull.image,
@@ -306,18 +303,5 @@ impl Sim {
 
 /// The KEP-2535 record of a credential that came from a pod Secret.
 fn secret_record(credential: &TrackedCredential) -> Option<PullSecretRecord> {
-    match &credential.source {
-        CredentialSource::PodSecret {
-            namespace,
-            name,
-            uid,
-            ..
-        } => Some(PullSecretRecord {
-            namespace: namespace.clone(),
-            name: name.clone(),
-            uid: uid.clone().unwrap_or_default(),
-            credential_hash: credential_hash(&credential.username, &credential.password),
-        }),
-        CredentialSource::NodeConfig { .. } => None,
-    }
+    PullSecretRecord::from_credential(credential)
 }

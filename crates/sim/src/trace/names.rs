@@ -38,26 +38,30 @@ pub enum Credential {
     Secret { name: String, index: usize },
     /// A node docker config file.
     Node { index: usize },
+    /// A credential-provider plugin's answer.
+    Plugin { provider: String },
     /// None at all.
     Anonymous,
 }
 
 impl Credential {
-    /// `secret/<name>`, `node` or `anonymous`, as expectations write it.
+    /// `secret/<name>`, `node`, `plugin/<name>` or `anonymous`, as expectations write it.
     pub fn label(&self) -> String {
         match self {
             Credential::Secret { name, .. } => format!("secret/{name}"),
             Credential::Node { .. } => "node".to_owned(),
+            Credential::Plugin { provider } => format!("plugin/{provider}"),
             Credential::Anonymous => "anonymous".to_owned(),
         }
     }
 
-    /// `pod-secret[<index>]`, `node-config[<index>]` or `anonymous`, as the trace's text
-    /// writes it.
+    /// `pod-secret[<index>]`, `node-config[<index>]`, `plugin[<name>]` or `anonymous`, as
+    /// the trace's text writes it.
     pub fn source(&self) -> String {
         match self {
             Credential::Secret { index, .. } => format!("pod-secret[{index}]"),
             Credential::Node { index } => format!("node-config[{index}]"),
+            Credential::Plugin { provider } => format!("plugin[{provider}]"),
             Credential::Anonymous => "anonymous".to_owned(),
         }
     }

@@ -48,14 +48,34 @@ pub enum CredentialSource {
         /// Position of the file in the node's list of config files.
         index: usize,
     },
+    /// A credential-provider plugin's answer (docs/credential-providers.md).
+    Plugin {
+        /// The provider's `name` in the kubelet's `CredentialProviderConfig`.
+        provider: String,
+        /// The service account whose token the plugin was given, when it was given one
+        /// (KEP-4412); `None` for a node-level answer.
+        service_account: Option<ServiceAccountRef>,
+    },
 }
 
-/// Prints `pod-secret[0]` or `node-config[0]`, the form transcripts use.
+/// The service account a plugin answered for (upstream's `ServiceAccountCoordinates`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceAccountRef {
+    /// The pod's (and the service account's) namespace.
+    pub namespace: String,
+    /// The service account's name.
+    pub name: String,
+    /// The service account's `metadata.uid`.
+    pub uid: String,
+}
+
+/// Prints `pod-secret[0]`, `node-config[0]` or `plugin[NAME]`, the form transcripts use.
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CredentialSource::PodSecret { index, .. } => write!(f, "pod-secret[{index}]"),
             CredentialSource::NodeConfig { index } => write!(f, "node-config[{index}]"),
+            CredentialSource::Plugin { provider, .. } => write!(f, "plugin[{provider}]"),
         }
     }
 }

@@ -340,6 +340,9 @@ fn named_entry(sim: &Sim, event: &TraceEvent) -> Entry {
                     Some(CredentialSource::NodeConfig { index }) => {
                         Credential::Node { index: *index }
                     }
+                    Some(CredentialSource::Plugin { provider, .. }) => Credential::Plugin {
+                        provider: provider.clone(),
+                    },
                     None => Credential::Anonymous,
                 },
                 username: username.clone(),
