@@ -52,6 +52,8 @@ pub mod manifests;
 pub mod nodes;
 pub mod objects;
 mod placement;
+mod plugins;
+mod providers;
 mod references;
 pub mod registries;
 pub mod run;

@@ -23,6 +23,7 @@
 //!       registryBurst: 10
 //!       imagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages
 //!       preloadedImagesVerificationAllowlist: [registry.example.com/base/*]
+//!       credentialProviders: {file: kubelet/providers.yaml}   # or inline; see `providers`
 //! ```
 //!
 //! The pools are read as the simulator's own [`NodePool`]s: links in bytes per second, the
@@ -49,6 +50,7 @@ use pullsim_sim::{KubeletSettings, Link, NodePool};
 use crate::caps::{IMAGE_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, bandwidth, boolean, duration, list, number, text, text_map};
+use crate::providers::{ProviderFiles, read_credential_providers};
 use crate::references::Known;
 use crate::registries::RegistryHost;
 use crate::tree::{Node, Value};
@@ -118,11 +120,12 @@ pub(crate) fn read_node_pools(
     defaults: PoolDefaults,
     registries: &[RegistryHost],
     known: &Known,
+    files: &mut ProviderFiles<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Vec<NodePool> {
     let mut pools: Vec<(NodePool, Position)> = Vec::new();
     for item in list(node, diagnostics) {
-        let Some(pool) = read_pool(item, defaults, registries, known, diagnostics) else {
+        let Some(pool) = read_pool(item, defaults, registries, known, files, diagnostics) else {
             continue;
         };
         if let Some((_, first)) = pools.iter().find(|(first, _)| first.name == pool.name) {
@@ -146,6 +149,7 @@ fn read_pool(
     defaults: PoolDefaults,
     registries: &[RegistryHost],
     known: &Known,
+    files: &mut ProviderFiles<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<NodePool> {
     let mut fields = Fields::of(node, "a node pool", diagnostics)?;
@@ -186,7 +190,7 @@ fn read_pool(
         .map(|files| read_config_files(files, diagnostics))
         .unwrap_or_default();
     let kubelet = match fields.get("kubelet") {
-        Some(kubelet) => read_kubelet(kubelet, defaults, diagnostics),
+        Some(kubelet) => read_kubelet(kubelet, defaults, files, diagnostics),
         None => Some(KubeletSettings {
             pull: written(KubeletPullSettings::default()),
             ensure_secret_pulled_images: defaults.ensure_secret_pulled_images,
@@ -194,6 +198,7 @@ fn read_pool(
                 allowlist_normalizes: defaults.allowlist_normalizes,
                 ..CredentialVerification::default()
             },
+            credential_providers: Vec::new(),
         }),
     };
     fields.finish(diagnostics);
@@ -421,6 +426,7 @@ fn read_config_files(node: &Node, diagnostics: &mut Diagnostics) -> Vec<(String,
 fn read_kubelet(
     node: &Node,
     defaults: PoolDefaults,
+    files: &mut ProviderFiles<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<KubeletSettings> {
     let mut fields = Fields::of(node, "kubelet settings", diagnostics)?;
@@ -431,8 +437,12 @@ fn read_kubelet(
     let burst = fields.get("registryBurst");
     let policy_node = fields.get("imagePullCredentialsVerificationPolicy");
     let allowlist_node = fields.get("preloadedImagesVerificationAllowlist");
+    let providers_node = fields.get("credentialProviders");
     fields.finish(diagnostics);
     let errors_before = diagnostics.count();
+    let credential_providers = providers_node.map_or(Some(Vec::new()), |node| {
+        read_credential_providers(node, files, diagnostics)
+    });
     let config = KubeletPullConfig {
         serialize_image_pulls: serialize.and_then(|node| boolean(node, diagnostics)),
         max_parallel_image_pulls: max_parallel.and_then(|node| number::<i32>(node, diagnostics)),
@@ -489,5 +499,6 @@ fn read_kubelet(
             allowlist,
             allowlist_normalizes: defaults.allowlist_normalizes,
         },
+        credential_providers: credential_providers?,
     })
 }

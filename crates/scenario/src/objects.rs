@@ -35,7 +35,7 @@ use pullsim_sim::ServiceAccount;
 
 use crate::caps::{LABEL_MAX, NAME_MAX, within};
 use crate::diagnostics::{Diagnostics, Position};
-use crate::fields::{Fields, list, text};
+use crate::fields::{Fields, list, text, text_map};
 use crate::tree::{Entry, Node};
 
 /// Checks `apiVersion: v1` and `kind: <kind>`, both optional in a list that can only hold
@@ -320,6 +320,11 @@ pub(crate) fn read_service_account(
         Some(metadata) => read_name_and_namespace(metadata, diagnostics),
         None => (None, "default".to_owned()),
     };
+    let annotations = metadata
+        .as_mut()
+        .and_then(|metadata| metadata.get("annotations"))
+        .map(|annotations| text_map(annotations, diagnostics))
+        .unwrap_or_default();
     if let Some(metadata) = metadata {
         metadata.finish_manifest(diagnostics);
     }
@@ -335,6 +340,7 @@ pub(crate) fn read_service_account(
         name: name?,
         namespace,
         image_pull_secrets: secrets.into_iter().map(|(name, _)| name).collect(),
+        annotations,
     })
 }
 

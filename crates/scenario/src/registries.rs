@@ -8,7 +8,9 @@
 //!     auth: token                      # basic (default) or token
 //!     images:
 //!       - {repository: team/app, tag: v1, platforms: [linux/amd64, linux/arm64/v8], layers: [20MiB, 4KiB]}
-//!     accounts: {alice: wonderland}
+//!     accounts:
+//!       alice: wonderland
+//!       AWS: {password: ecr-token, rotateEvery: 12h, grace: 5m}   # <password>-<n> in period n
 //!     access:
 //!       - {repository: "team/*", read: [alice]}
 //!     faults:
@@ -22,17 +24,18 @@
 //! with its line instead of failing the run.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use pullsim_model::go_text::quote;
 use pullsim_model::reference::Reference;
 use pullsim_registry::{
-    ANONYMOUS, AUTHENTICATED, AccessRule, AuthMode, Catalog, FaultRule, ImageSpec, Registry,
-    RegistryConfig,
+    ANONYMOUS, AUTHENTICATED, AccessRule, AuthMode, Catalog, FaultRule, ImageSpec,
+    PasswordRotation, Registry, RegistryConfig,
 };
 
 use crate::bridge::deserialize;
 use crate::diagnostics::{Diagnostics, Position};
-use crate::fields::{Fields, list, text};
+use crate::fields::{Fields, duration, list, text};
 use crate::suggest::unknown_value_message;
 use crate::tree::Node;
 
@@ -46,6 +49,8 @@ pub struct RegistryHost {
     pub auth: AuthMode,
     /// Images, accounts, access rules and fault rules, loaded at time zero.
     pub catalog: Catalog,
+    /// Accounts whose password rotates (`rotateEvery`), set once the catalog is loaded.
+    pub rotations: Vec<(String, PasswordRotation)>,
     /// Where the registry is described.
     pub position: Position,
 }
@@ -101,8 +106,8 @@ fn read_registry(node: &Node, diagnostics: &mut Diagnostics) -> Option<RegistryH
         .map(|images| each(images, diagnostics))
         .unwrap_or_default();
     let accounts_node = fields.get("accounts");
-    let accounts: BTreeMap<String, String> = accounts_node
-        .and_then(|accounts| one(accounts, diagnostics))
+    let (accounts, rotations) = accounts_node
+        .map(|accounts| read_accounts(accounts, diagnostics))
         .unwrap_or_default();
     let access_node = fields.get("access");
     let access: Vec<AccessRule> = access_node
@@ -132,6 +137,7 @@ fn read_registry(node: &Node, diagnostics: &mut Diagnostics) -> Option<RegistryH
         host: host?,
         auth: auth?,
         catalog: Catalog { faults, ..catalog },
+        rotations,
         position,
     })
 }
@@ -174,6 +180,57 @@ pub(crate) fn one<T: serde::de::DeserializeOwned>(
     deserialize(node)
         .map_err(|(position, message)| diagnostics.error(position, message))
         .ok()
+}
+
+/// Reads `accounts:`: each user's password, or `{password, rotateEvery, grace}` for a
+/// password that rotates (see [`PasswordRotation`]).
+fn read_accounts(
+    node: &Node,
+    diagnostics: &mut Diagnostics,
+) -> (BTreeMap<String, String>, Vec<(String, PasswordRotation)>) {
+    let mut accounts = BTreeMap::new();
+    let mut rotations = Vec::new();
+    let Some(entries) = node.entries() else {
+        diagnostics.error(
+            node.position,
+            format!(
+                "expected a mapping of users to passwords, found {}",
+                node.describe()
+            ),
+        );
+        return (accounts, rotations);
+    };
+    for entry in entries {
+        if entry.value.scalar().is_some() {
+            if let Some(password) = text(&entry.value, diagnostics) {
+                accounts.insert(entry.key.clone(), password);
+            }
+            continue;
+        }
+        let Some(mut fields) = Fields::of(&entry.value, "an account", diagnostics) else {
+            continue;
+        };
+        let password = fields
+            .require("password", diagnostics)
+            .and_then(|node| text(node, diagnostics));
+        let every_node = fields.require("rotateEvery", diagnostics);
+        let every = every_node.and_then(|node| duration(node, diagnostics));
+        let grace = fields
+            .get("grace")
+            .map_or(Some(Duration::ZERO), |node| duration(node, diagnostics));
+        fields.finish(diagnostics);
+        if let (Some(node), Some(every)) = (every_node, every)
+            && every.is_zero()
+        {
+            diagnostics.error(node.position, "rotateEvery must be more than 0s");
+            continue;
+        }
+        if let (Some(password), Some(every), Some(grace)) = (password, every, grace) {
+            accounts.insert(entry.key.clone(), password);
+            rotations.push((entry.key.clone(), PasswordRotation { every, grace }));
+        }
+    }
+    (accounts, rotations)
 }
 
 /// Reads every item of a list by its serde definition, reporting each bad one.

@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use pullsim_model::{KubeletBehavior, PlatformsVersion, Secret, SimTime};
 use pullsim_sim::{
-    AdmissionConfig, DigestPinning, FailurePolicy, NodePool, ServiceAccount, WorkerJitter,
+    AdmissionConfig, CredentialPlugin, DigestPinning, FailurePolicy, NodePool, ServiceAccount,
+    WorkerJitter,
 };
 
 use crate::ceilings::within_ceilings;
@@ -34,6 +35,8 @@ use crate::fields::{Fields, boolean, duration, number, text};
 use crate::manifests::{ManifestFiles, ManifestSource, NoManifests};
 use crate::nodes::{PoolDefaults, read_node_pools};
 use crate::objects::{read_secrets, read_service_accounts};
+use crate::plugins::read_plugins;
+use crate::providers::ProviderFiles;
 use crate::references::{Known, Names, check_scenario};
 use crate::registries::{RegistryHost, one, read_registries};
 use crate::suggest::{suggestion, unknown_field_message, unknown_value_message};
@@ -57,6 +60,8 @@ pub struct Scenario {
     pub kubernetes: Kubernetes,
     /// `registries`.
     pub registries: Vec<RegistryHost>,
+    /// `credentialPlugins`: what each kubelet credential-provider plugin answers.
+    pub credential_plugins: Vec<CredentialPlugin>,
     /// `nodes`, as the simulator's pools.
     pub node_pools: Vec<NodePool>,
     /// `secrets`, stored as the API server stores them.
@@ -208,12 +213,13 @@ impl Scenario {
 }
 
 /// The top-level keys.
-const SECTIONS: [&str; 14] = [
+const SECTIONS: [&str; 15] = [
     "name",
     "description",
     "seed",
     "kubernetes",
     "registries",
+    "credentialPlugins",
     "nodes",
     "secrets",
     "serviceAccounts",
@@ -248,6 +254,7 @@ fn read_scenario(
         .map_or(Some(1), |n| number::<u64>(n, diagnostics));
     let kubernetes_node = fields.get("kubernetes");
     let registries_node = fields.get("registries");
+    let plugins_node = fields.get("credentialPlugins");
     let nodes_node = fields.get("nodes");
     let secrets_node = fields.get("secrets");
     let accounts_node = fields.get("serviceAccounts");
@@ -335,8 +342,27 @@ fn read_scenario(
         known.set_uncertain(Names::Registries);
     }
     known.set_run_end(run.map(|run| run.end()));
+    let credential_plugins = plugins_node
+        .map(|n| read_plugins(n, &known, diagnostics))
+        .unwrap_or_default();
+    let plugins_uncertain = had_errors(diagnostics);
+    let mut provider_files = ProviderFiles {
+        scenario_file: file_name,
+        source,
+        plugins: credential_plugins.iter().map(|p| p.name.clone()).collect(),
+        plugins_uncertain,
+    };
     let node_pools = nodes_node
-        .map(|n| read_node_pools(n, pool_defaults, &registries, &known, diagnostics))
+        .map(|n| {
+            read_node_pools(
+                n,
+                pool_defaults,
+                &registries,
+                &known,
+                &mut provider_files,
+                diagnostics,
+            )
+        })
         .unwrap_or_default();
     known.add_pools(&node_pools);
     if had_errors(diagnostics) {
@@ -438,6 +464,7 @@ fn read_scenario(
         seed: seed?,
         kubernetes: kubernetes?,
         registries,
+        credential_plugins,
         node_pools,
         secrets: secrets.into_iter().map(|(secret, _)| secret).collect(),
         service_accounts,

@@ -70,7 +70,7 @@ fn unknown_top_level_keys_suggest_the_known_one() {
     check(
         &format!("{BASE}colour: blue\n"),
         &[
-            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, nodes, secrets, serviceAccounts, admission, workloads, manifests, timeline, run, expect)",
+            "x.yaml:18:1: unknown field \"colour\" (expected one of name, description, seed, kubernetes, registries, credentialPlugins, nodes, secrets, serviceAccounts, admission, workloads, manifests, timeline, run, expect)",
         ],
     );
 }
@@ -483,7 +483,7 @@ fn expectations_about_containers_and_credentials_name_existing_ones() {
             "x.yaml:20:11: pod \"web\" has several containers (app, side); name one with container:",
             "x.yaml:21:27: pod \"web\": unknown container \"sidecar\" (expected app or side)",
             "x.yaml:22:51: unknown secret \"regcred\" in namespace \"default\"",
-            "x.yaml:22:67: unknown credential \"nobody\" (expected secret/<name>, node or anonymous; the first two may end with \"as <user>\")",
+            "x.yaml:22:67: unknown credential \"nobody\" (expected secret/<name>, node, plugin/<name> or anonymous; all but the last may end with \"as <user>\")",
         ],
     );
 }
@@ -662,4 +662,72 @@ fn workload_objects_are_checked_where_they_are_written() {
         // createPod creates bare Pods only.
         &["x.yaml:18:32: kind \"Deployment\" does not belong here (expected Pod)"],
     );
+}
+
+#[test]
+fn credential_providers_and_plugins_are_checked_where_they_are_written() {
+    let plugins = "credentialPlugins:\n  - name: vault\n    answers: [{image: registry.example.com, username: u, password: p, cacheKeyType: Registry}]\nnodes:";
+    let providers = |provider: &str| {
+        edit(
+            "nodes:\n  - pool: workers\n    count: 2",
+            &format!(
+                "{plugins}\n  - pool: workers\n    count: 2\n    kubelet:\n      credentialProviders:\n        apiVersion: kubelet.config.k8s.io/v1\n        kind: CredentialProviderConfig\n        providers:\n          - {provider}"
+            ),
+        )
+    };
+    let valid = "{name: vault, matchImages: [registry.example.com], defaultCacheDuration: 10m, apiVersion: credentialprovider.kubelet.k8s.io/v1}";
+    check(&providers(valid), &[]);
+    // The kubelet's own message, at the value's line and column in the scenario.
+    check(
+        &providers(&valid.replace("10m", "10 minutes")),
+        &["x.yaml:17:86: time: unknown unit \" minutes\" in duration \"10 minutes\""],
+    );
+    // A provider no plugin answers for: the kubelet would not find its binary.
+    check(
+        &providers(&valid.replace("name: vault", "name: ecr")),
+        &[
+            "x.yaml:14:9: credential provider \"ecr\" has no plugin in credentialPlugins (the kubelet would not start without its binary)",
+        ],
+    );
+    check(
+        &edit(
+            "nodes:",
+            "credentialPlugins:\n  - name: vault\n    answers: [{image: registry.example.com, username: u, password: {currentOf: nowhere.example.com}, cacheKeyType: Shared}]\nnodes:",
+        ),
+        &[
+            "x.yaml:8:80: unknown registry \"nowhere.example.com\" (expected registry.example.com)",
+            "x.yaml:8:116: unknown cacheKeyType \"Shared\" (expected Image, Registry or Global)",
+        ],
+    );
+}
+
+#[test]
+fn a_credential_provider_config_file_is_read_beside_the_scenario() {
+    let text = edit(
+        "nodes:\n  - pool: workers\n    count: 2",
+        "credentialPlugins:\n  - name: vault\n    answers: [{image: registry.example.com, username: u, password: p, cacheKeyType: Registry}]\nnodes:\n  - pool: workers\n    count: 2\n    kubelet:\n      credentialProviders: {file: kubelet/providers.yaml}",
+    );
+    let config = "apiVersion: kubelet.config.k8s.io/v1\nkind: CredentialProviderConfig\nproviders:\n  - name: vault\n    matchImages: [registry.example.com]\n    defaultCacheDuration: -1h\n    apiVersion: credentialprovider.kubelet.k8s.io/v1\n";
+    let mut source = |path: &str| match path {
+        "kubelet/providers.yaml" => Ok(config.as_bytes().to_vec()),
+        _ => Err("no such file".to_owned()),
+    };
+    let errors = Scenario::parse_with("dir/x.yaml", &text, &mut source)
+        .expect_err("a negative defaultCacheDuration is refused");
+    assert_eq!(
+        errors.to_string().lines().collect::<Vec<_>>(),
+        [
+            "dir/kubelet/providers.yaml:6:27: failed to validate credential provider config: providers.defaultCacheDuration: Invalid value: \"-1h0m0s\": must be greater than or equal to 0"
+        ]
+    );
+    let fixed = config.replace("-1h", "1h");
+    let mut source = |_: &str| Ok(fixed.as_bytes().to_vec());
+    let scenario = Scenario::parse_with("dir/x.yaml", &text, &mut source).expect("valid");
+    let providers = &scenario.node_pools[0].kubelet.credential_providers;
+    assert_eq!(providers.len(), 1);
+    assert_eq!(
+        providers[0].default_cache_duration,
+        std::time::Duration::from_secs(3600)
+    );
+    assert_eq!(scenario.credential_plugins[0].name, "vault");
 }

@@ -143,6 +143,9 @@ pub struct ServiceAccount {
     pub namespace: String,
     /// `imagePullSecrets`, by name, in order.
     pub image_pull_secrets: Vec<String>,
+    /// `metadata.annotations` (a credential provider in service-account-token mode sends
+    /// the ones its `tokenAttributes` name).
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// Replicated pods from one template, placed across the nodes the template's selector

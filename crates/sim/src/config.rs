@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use pullsim_model::credentials::NodeConfigCandidate;
+use pullsim_model::credentials::provider::CredentialProvider;
 use pullsim_model::kubelet_config::KubeletPullConfig;
 use pullsim_model::{CredentialVerification, KubeletBehavior, Platform, PlatformsVersion};
 
@@ -150,6 +151,10 @@ pub struct KubeletSettings {
     pub ensure_secret_pulled_images: bool,
     /// `imagePullCredentialsVerificationPolicy` and its allowlist (used with the gate on).
     pub verification: CredentialVerification,
+    /// The providers of the kubelet's `CredentialProviderConfig`
+    /// (`--image-credential-provider-config`), in config order; empty without one. Each
+    /// must have a plugin ([`crate::Sim::add_credential_plugin`]) when the pool is added.
+    pub credential_providers: Vec<CredentialProvider>,
 }
 
 /// A pool of identical nodes, named `<pool>-0`, `<pool>-1`, ...

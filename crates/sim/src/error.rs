@@ -53,6 +53,17 @@ pub enum SimError {
         /// The kubelet's validation errors.
         error: KubeletConfigInvalid,
     },
+    /// A pool's kubelet names a credential provider no plugin answers for (the kubelet
+    /// would not start: the plugin's binary is not in its directory).
+    #[error(
+        "node pool {pool:?}: credential provider {provider:?} has no plugin (add one with that name)"
+    )]
+    PluginMissing {
+        /// The pool.
+        pool: String,
+        /// The provider's name.
+        provider: String,
+    },
     /// A pre-pulled image could not be found in any registry.
     #[error("node pool {pool:?}: pre-pulled image {image:?}: {reason}")]
     Prepulled {

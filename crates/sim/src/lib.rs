@@ -33,6 +33,8 @@
 //!   (manifests and indexes as containerd reads them), `platform_choice` (the child an
 //!   index resolved to), `holdings` (what each node's image store holds).
 //! - `network`: links shared fairly.
+//! - [`plugins`]: kubelet credential-provider plugins: what each simulated plugin answers
+//!   ([`CredentialPlugin`]), each kubelet's providers with their caches and execs in flight.
 //! - [`controllers`]: the workload controllers (ReplicaSet, Deployment, Job, StatefulSet,
 //!   DaemonSet) as pure reconcilers, pod views in and actions out (docs/semantics.md §10),
 //!   hosted by the API server (`apiserver/controllers/`: one controller per workload
@@ -60,6 +62,7 @@ mod kubelet;
 mod memo;
 pub mod metrics;
 mod network;
+pub mod plugins;
 pub mod rollouts;
 pub mod series;
 pub mod sim;
@@ -78,6 +81,7 @@ pub use controllers::{ObjectRef, WorkloadKind, WorkloadObject, WorkloadSpec};
 pub use engine::{EventQueue, Limits, SimRng};
 pub use error::SimError;
 pub use metrics::{Metrics, MetricsRecorder};
+pub use plugins::{CredentialPlugin, FailureMode, PluginAnswer, PluginFailure, PluginPassword};
 pub use rollouts::{RevisionPods, RolloutMetrics};
 pub use series::{POD_STATES, PodStates, WAITING_REASONS};
 pub use sim::Sim;

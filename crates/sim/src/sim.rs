@@ -94,6 +94,8 @@ pub struct Sim {
     pub(crate) trace: Vec<TraceRecord>,
     pub(crate) metrics: MetricsRecorder,
     pub(crate) memo: crate::memo::Memo,
+    /// Credential-provider plugins and their work in flight; `None` in a world without.
+    pub(crate) plugins: Option<Box<crate::plugins::Plugins>>,
     /// Timeline actions (pod and workload creations included) queued but not yet applied.
     pub(crate) actions_pending: u64,
 }
@@ -124,6 +126,7 @@ impl Sim {
             trace: Vec::new(),
             metrics: MetricsRecorder::default(),
             memo: crate::memo::Memo::default(),
+            plugins: None,
             actions_pending: 0,
         }
     }
@@ -184,6 +187,7 @@ impl Sim {
                 pool: pool.name.clone(),
                 error,
             })?;
+        self.check_plugins(&pool)?;
         let count = pool.count;
         self.pools.push(pool);
         let index = self.pools.len() - 1;
@@ -209,6 +213,7 @@ impl Sim {
                 kubelet: Kubelet::new(&spec.kubelet, node_keyring.clone()),
                 containerd: Containerd::new(self.config.platforms_version.only(&spec.platform)),
             };
+            node.kubelet.providers = self.node_providers(&spec.kubelet.credential_providers);
             for (names, record, blobs) in &prepulled {
                 node.containerd.load(names, *record, blobs);
             }

@@ -215,6 +215,7 @@ fn service_accounts_scheduling_and_api_errors() {
         name: "builder".to_owned(),
         namespace: "default".to_owned(),
         image_pull_secrets: vec!["regcred".to_owned()],
+        annotations: Default::default(),
     });
     let mut with_account = pod("sa", "registry.example.com/app:v1", None);
     with_account.spec.service_account_name = Some("builder".to_owned());

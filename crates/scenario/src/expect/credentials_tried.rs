@@ -13,7 +13,7 @@ use crate::tree::Node;
 /// The kind.
 pub(super) const KIND: Kind = Kind {
     key: "credentialsTried",
-    docs: r"| `credentialsTried: [...]` | `pod` | `container` | the credentials tried for the image, in order: `secret/<name>`, `node` (the node's config file), `anonymous`; the first two may end with `as <user>` |",
+    docs: r"| `credentialsTried: [...]` | `pod` | `container` | the credentials tried for the image, in order: `secret/<name>`, `node` (the node's config file), `plugin/<name>` (a credential provider's answer), `anonymous`; all but the last may end with `as <user>` |",
     pod_or_workload: false,
     workload_object: false,
     read,
@@ -43,6 +43,13 @@ pub enum CredentialRef {
     },
     /// From the node's docker config file (`node`, optionally `as <user>`).
     NodeConfig {
+        /// The user name, when asserted.
+        user: Option<String>,
+    },
+    /// From a credential provider's answer (`plugin/<name>`, optionally `as <user>`).
+    Plugin {
+        /// The provider's name.
+        name: String,
         /// The user name, when asserted.
         user: Option<String>,
     },
@@ -79,6 +86,15 @@ fn credential(node: &Node, diagnostics: &mut Diagnostics) -> Option<CredentialRe
         Some((source, user)) => (source.trim(), Some(user.trim().to_owned())),
         None => (written.trim(), None),
     };
+    if let Some(name) = source
+        .strip_prefix("plugin/")
+        .filter(|name| !name.is_empty())
+    {
+        return Some(CredentialRef::Plugin {
+            name: name.to_owned(),
+            user,
+        });
+    }
     match (source, source.strip_prefix("secret/")) {
         (_, Some(name)) if !name.is_empty() => Some(CredentialRef::Secret {
             name: name.to_owned(),
@@ -90,7 +106,7 @@ fn credential(node: &Node, diagnostics: &mut Diagnostics) -> Option<CredentialRe
             diagnostics.error(
                 node.position,
                 format!(
-                    "unknown credential {} (expected secret/<name>, node or anonymous; the first two may end with \"as <user>\")",
+                    "unknown credential {} (expected secret/<name>, node, plugin/<name> or anonymous; all but the last may end with \"as <user>\")",
                     pullsim_model::go_text::quote(&written)
                 ),
             );
@@ -175,6 +191,9 @@ fn credential_matches(expected: &CredentialRef, credential: &Credential, user: &
         (CredentialRef::NodeConfig { user: want }, Credential::Node { .. }) => {
             want.as_ref().is_none_or(|w| w == user)
         }
+        (CredentialRef::Plugin { name, user: want }, Credential::Plugin { provider }) => {
+            name == provider && want.as_ref().is_none_or(|w| w == user)
+        }
         (CredentialRef::Anonymous, Credential::Anonymous) => true,
         _ => false,
     }
@@ -189,6 +208,11 @@ fn expected_credential(credential: &CredentialRef) -> String {
         } => format!("secret/{name} as {user}"),
         CredentialRef::NodeConfig { user: None } => "node".to_owned(),
         CredentialRef::NodeConfig { user: Some(user) } => format!("node as {user}"),
+        CredentialRef::Plugin { name, user: None } => format!("plugin/{name}"),
+        CredentialRef::Plugin {
+            name,
+            user: Some(user),
+        } => format!("plugin/{name} as {user}"),
         CredentialRef::Anonymous => "anonymous".to_owned(),
     }
 }

@@ -17,6 +17,7 @@
 //!   - {registry: registry.example.com, peakRequestsPerSecond: {max: 20}, from: 5m, until: 10m}
 //!   - {workload: deployment/web, rollout: {complete: true, within: 5m, maxUnavailable: {max: 2}}}
 //!   - {workload: deployment/web, namespace: team-a, revisions: {1: 8, 2: 3}}
+//!   - {pluginCalls: ecr-credential-provider, node: node-0, execs: 1, cacheHits: {min: 2}}
 //! ```
 //!
 //! Values that name something of Kubernetes (states, waiting reasons, event reasons) are
@@ -32,7 +33,7 @@
 //!   `time_to_running`: [`TimeToRunning`]; `credentials_tried`: [`CredentialsTried`];
 //!   `distinct_digests`: [`DistinctDigests`]; `requests`: [`Requests`];
 //!   `peak_requests_per_second`: [`PeakRequestsPerSecond`]; `rollout`: [`Rollout`];
-//!   `revisions`: [`Revisions`].
+//!   `revisions`: [`Revisions`]; `plugin_calls`: [`PluginCalls`].
 //! - Shared by several: `order` ([`Order`], how a list matches), `request_filter`
 //!   ([`RequestFilter`]), `wording` (how verdicts write bounds and subjects),
 //!   `workload_object` ([`RolloutSubject`], the workload object `rollout` and `revisions`
@@ -43,6 +44,7 @@ mod distinct_digests;
 mod events;
 mod order;
 mod peak_requests_per_second;
+mod plugin_calls;
 mod request_filter;
 mod requests;
 mod revisions;
@@ -66,6 +68,7 @@ pub use distinct_digests::DistinctDigests;
 pub use events::{EVENT_REASONS, Events, ExpectedEvent};
 pub use order::Order;
 pub use peak_requests_per_second::PeakRequestsPerSecond;
+pub use plugin_calls::PluginCalls;
 pub use request_filter::{RequestFilter, RequestKind};
 pub use requests::Requests;
 pub use revisions::Revisions;
@@ -107,6 +110,8 @@ pub enum Check {
     Rollout(Rollout),
     /// `revisions`: a workload object's pods per revision at the end.
     Revisions(Revisions),
+    /// `pluginCalls`: a credential-provider plugin's execs and cache hits.
+    PluginCalls(PluginCalls),
 }
 
 impl Check {
@@ -123,6 +128,7 @@ impl Check {
             Check::PeakRequestsPerSecond(check) => check.judge(evidence),
             Check::Rollout(check) => check.judge(evidence),
             Check::Revisions(check) => check.judge(evidence),
+            Check::PluginCalls(check) => check.judge(evidence),
         }
     }
 }
@@ -157,7 +163,7 @@ impl std::fmt::Debug for Kind {
 type Reader = fn(&mut Reading<'_>, &Known, &mut Diagnostics) -> Option<Check>;
 
 /// The kinds, in the order of the docs' table (and of "needs exactly one of").
-pub const KINDS: [Kind; 10] = [
+pub const KINDS: [Kind; 11] = [
     state::KIND,
     events::KIND,
     waiting_reasons::KIND,
@@ -168,6 +174,7 @@ pub const KINDS: [Kind; 10] = [
     peak_requests_per_second::KIND,
     rollout::KIND,
     revisions::KIND,
+    plugin_calls::KIND,
 ];
 
 /// One expectation being read, once its kind is known: the kind's value, the mapping's

@@ -50,8 +50,14 @@ pub(crate) fn build(sim: &mut Sim, scenario: &Scenario, end: SimTime) -> Result<
         });
         core.load(&registry.catalog, SimTime::EPOCH)
             .map_err(|error| format!("registry {}: {error}", registry.host))?;
+        for (user, rotation) in &registry.rotations {
+            core.rotate_password(user, *rotation);
+        }
         sim.add_registry(&registry.host, core)
             .map_err(|error| error.to_string())?;
+    }
+    for plugin in &scenario.credential_plugins {
+        sim.add_credential_plugin(plugin.clone());
     }
     for pool in &scenario.node_pools {
         sim.add_node_pool(pool.clone())

@@ -46,6 +46,8 @@ pub(crate) enum Event {
         host: HostId,
         kind: crate::timeline::OutageKind,
     },
+    /// A credential-provider plugin's exec ends (answers, exits or times out).
+    PluginExecDone(Key),
 }
 
 impl Sim {
@@ -174,6 +176,7 @@ impl Sim {
             }
             Event::ReadinessCheck(pod) => self.update_readiness(pod),
             Event::OutageEnded { host, kind } => self.outage_ended(host, kind),
+            Event::PluginExecDone(flight) => self.plugin_exec_done(flight),
             Event::ControllerSync(controller) => self.controller_sync(controller),
             Event::ControllerWakeup(controller) => self.controller_wakeup(controller),
         }

@@ -19,6 +19,18 @@ use crate::kubelet::{Ensure, KubeletPull};
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent, WaitReason};
 
+/// Whether `EnsureImageExists` goes on to pull (or to the back-off check) for this
+/// request: `Always`, or an image absent or not verified, unless the policy is `Never`.
+fn pull_needed(policy: PullPolicy, request: &PullRequest) -> bool {
+    match policy {
+        PullPolicy::Always => true,
+        PullPolicy::Never => false,
+        PullPolicy::IfNotPresent => {
+            request.presence == Presence::Absent || request.verification == Some(true)
+        }
+    }
+}
+
 impl Sim {
     pub(crate) fn container_event(
         &mut self,
@@ -115,7 +127,9 @@ impl Sim {
         if self.nodes[node.0 as usize].kubelet.gate
             && let (Some(found), Some(repo)) = (local, &info.repo)
         {
-            let looked_up = self.pod_credentials(pod, node, repo);
+            let Some(looked_up) = self.lookup_credentials(pod, container, node, repo) else {
+                return Ensure::Pending;
+            };
             let pod_secrets: Vec<PullSecretRecord> = match looked_up.as_ref() {
                 Ok(found) => found.iter().filter_map(secret_record).collect(),
                 Err(text) => {
@@ -134,6 +148,20 @@ impl Sim {
                 &pod_secrets,
                 self.now,
             ));
+        }
+        // With credential providers the lookup (which may exec a plugin) comes before the
+        // back-off check, whenever a pull is needed (`makeLookupPullCredentialsFunc` is
+        // called before `pullImage`); without, the memo's lookup is free and comes later.
+        if credentials.is_none()
+            && self.nodes[node.0 as usize].kubelet.providers.is_some()
+            && info.tagged.is_ok()
+            && pull_needed(policy, &request)
+            && let Some(repo) = &info.repo
+        {
+            let Some(found) = self.lookup_credentials(pod, container, node, repo) else {
+                return Ensure::Pending;
+            };
+            credentials = Some(found);
         }
         let kubelet = &self.nodes[node.0 as usize].kubelet;
         request.in_backoff = kubelet.in_backoff(key, self.now);

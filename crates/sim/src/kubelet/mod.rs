@@ -8,6 +8,7 @@
 mod image_manager;
 mod lifecycle;
 mod node;
+mod plugin_lookup;
 mod pod_workers;
 mod pull_queue;
 mod puller;

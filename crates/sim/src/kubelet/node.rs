@@ -18,6 +18,7 @@ use crate::config::KubeletSettings;
 use crate::engine::Key;
 use crate::kubelet::pull_queue::PullerQueues;
 use crate::memo::ImageKey;
+use crate::plugins::NodeProviders;
 use crate::trace::PodId;
 
 /// The image manager's back-off key, `<podUID>_<image>` ([`pullsim_model::backoff_key`]) by
@@ -53,6 +54,8 @@ pub(crate) struct Kubelet {
     pub(crate) puller: PullerQueues,
     /// How many pods are bound here (for placement).
     pub(crate) pod_count: u32,
+    /// The credential providers of its `CredentialProviderConfig`, when it has one.
+    pub(crate) providers: Option<Box<NodeProviders>>,
 }
 
 impl Kubelet {
@@ -73,6 +76,7 @@ impl Kubelet {
             generation: 0,
             puller: PullerQueues::default(),
             pod_count: 0,
+            providers: None,
         }
     }
 
@@ -184,6 +188,9 @@ impl Kubelet {
         self.throttle = self.settings.throttle();
         self.puller = PullerQueues::default();
         self.records.restart(runtime_images, now);
+        if let Some(providers) = self.providers.as_mut() {
+            providers.restart();
+        }
     }
 }
 

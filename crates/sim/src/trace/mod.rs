@@ -332,6 +332,67 @@ pub enum TraceEvent {
         /// The node.
         node: NodeId,
     },
+    /// A credential provider's cache answered a pod's credential lookup (no exec).
+    PluginCacheHit {
+        /// The pod whose lookup it answered.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The provider's name.
+        provider: String,
+        /// The image asked about (`ParseImageName(image).repo`).
+        image: String,
+        /// The cache key that held the answer.
+        key: String,
+    },
+    /// The kubelet exec'd a credential provider's plugin for a pod's lookup.
+    PluginExecStarted {
+        /// The pod whose lookup started it.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The provider's name.
+        provider: String,
+        /// The image in the request.
+        image: String,
+    },
+    /// A pod's lookup waits for an exec in flight with the same singleflight key.
+    PluginExecJoined {
+        /// The pod that waits.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The provider's name.
+        provider: String,
+        /// The image.
+        image: String,
+    },
+    /// A plugin's exec answered.
+    PluginExecFinished {
+        /// The node.
+        node: NodeId,
+        /// The provider's name.
+        provider: String,
+        /// The image in the request.
+        image: String,
+        /// How long the exec took.
+        duration: Duration,
+        /// The cache key the answer was stored under and for how long; `None` when it
+        /// was not cached.
+        cached: Option<(String, Duration)>,
+    },
+    /// A credential provider gave no credentials because of an error, logged in the
+    /// kubelet's words (an exec that failed or timed out, a missing service account).
+    PluginFailed {
+        /// The node.
+        node: NodeId,
+        /// The provider's name.
+        provider: String,
+        /// The image in the request (empty when no request was made).
+        image: String,
+        /// The kubelet's log message.
+        message: String,
+    },
     /// A Kubernetes event a workload controller recorded against an object (`kubectl get
     /// events`: type, reason, object `replicaset/web-5d4f8c7b9`, message).
     ControllerEvent {

@@ -17,6 +17,7 @@ use pullsim_model::credentials::CredentialSource;
 use crate::Sim;
 
 mod controllers;
+mod plugins;
 use crate::trace::line::{Line, LineContext, client_object};
 use crate::trace::names::{container_name, field_path_name, name};
 use crate::trace::{
@@ -183,6 +184,50 @@ pub enum Entry {
         /// `True` or `False`.
         status: String,
         reason: String,
+        message: String,
+    },
+    /// A credential provider's cache answered a lookup.
+    PluginCacheHit {
+        pod: String,
+        instance: Instance,
+        node: String,
+        provider: String,
+        image: String,
+        /// The cache key that held the answer.
+        key: String,
+    },
+    /// A credential provider's plugin was exec'd.
+    PluginExecStarted {
+        pod: String,
+        instance: Instance,
+        node: String,
+        provider: String,
+        image: String,
+    },
+    /// A lookup waits for an exec in flight (singleflight).
+    PluginExecJoined {
+        pod: String,
+        instance: Instance,
+        node: String,
+        provider: String,
+        image: String,
+    },
+    /// A plugin's exec answered.
+    PluginExecFinished {
+        node: String,
+        provider: String,
+        image: String,
+        duration: Duration,
+        /// The cache key the answer is stored under; `None`: not cached.
+        cache_key: Option<String>,
+        /// How long it is cached.
+        cached_for: Option<Duration>,
+    },
+    /// A credential provider gave nothing because of an error (the kubelet's log line).
+    PluginFailed {
+        node: String,
+        provider: String,
+        image: String,
         message: String,
     },
 }
@@ -417,6 +462,11 @@ fn named_entry(sim: &Sim, event: &TraceEvent) -> Entry {
         | TraceEvent::ReplicaSetScaled { .. }
         | TraceEvent::ReplicaSetDeleted { .. }
         | TraceEvent::ConditionSet { .. } => controllers::named(sim, event),
+        TraceEvent::PluginCacheHit { .. }
+        | TraceEvent::PluginExecStarted { .. }
+        | TraceEvent::PluginExecJoined { .. }
+        | TraceEvent::PluginExecFinished { .. }
+        | TraceEvent::PluginFailed { .. } => plugins::named(sim, event),
     }
 }
 
@@ -552,6 +602,11 @@ impl Entry {
             | Entry::ReplicaSetScaled { .. }
             | Entry::ReplicaSetDeleted { .. }
             | Entry::ConditionSet { .. } => controllers::write_trace_line(self, line),
+            Entry::PluginCacheHit { .. }
+            | Entry::PluginExecStarted { .. }
+            | Entry::PluginExecJoined { .. }
+            | Entry::PluginExecFinished { .. }
+            | Entry::PluginFailed { .. } => plugins::write_trace_line(self, sim, line),
         };
     }
 
@@ -723,6 +778,11 @@ impl Entry {
             | Entry::ReplicaSetScaled { .. }
             | Entry::ReplicaSetDeleted { .. }
             | Entry::ConditionSet { .. } => controllers::transcript_line(self, at)?,
+            Entry::PluginCacheHit { .. }
+            | Entry::PluginExecStarted { .. }
+            | Entry::PluginExecJoined { .. }
+            | Entry::PluginExecFinished { .. }
+            | Entry::PluginFailed { .. } => plugins::transcript_line(self, at)?,
             Entry::PullAvoided { .. } | Entry::PullQueued { .. } | Entry::PullFinished { .. } => {
                 return None;
             }
