@@ -196,6 +196,13 @@ impl Registry {
         self.access.rotate(user, rotation)
     }
 
+    /// Sets account `user`'s password (creating the account): the old one is refused from
+    /// now on. A rotating account keeps rotating, with `password` as its base.
+    pub fn set_password(&mut self, user: &str, password: &str) {
+        self.forget_answers();
+        self.access.set_password(user, password);
+    }
+
     /// Account `user`'s password at `now` (the current one, for a rotating account), as
     /// whoever hands out its credentials would give it.
     pub fn password_at(&self, user: &str, now: SimTime) -> Option<String> {

@@ -55,6 +55,8 @@ pub(crate) struct Known {
     workloads: BTreeSet<String>,
     /// Workload objects (Deployments, ...), by kind, namespace and name.
     objects: BTreeSet<ObjectRef>,
+    /// `credentialPlugins` names; `None` while that section is uncertain.
+    plugins: Option<Vec<String>>,
 }
 
 impl Known {
@@ -199,6 +201,24 @@ impl Known {
             unknown_value_message("registry", host, &hosts)
         };
         diagnostics.error(at, message);
+        false
+    }
+
+    /// The names of `credentialPlugins`; `None` when the section had a mistake.
+    pub(crate) fn set_plugins(&mut self, names: Option<Vec<String>>) {
+        self.plugins = names;
+    }
+
+    /// Checks that `name` is a plugin of `credentialPlugins`.
+    pub(crate) fn plugin(&self, name: &str, at: Position, diagnostics: &mut Diagnostics) -> bool {
+        let Some(plugins) = &self.plugins else {
+            return true;
+        };
+        if plugins.iter().any(|known| known == name) {
+            return true;
+        }
+        let names: Vec<&str> = plugins.iter().map(String::as_str).collect();
+        diagnostics.error(at, unknown_value_message("credential plugin", name, &names));
         false
     }
 

@@ -346,6 +346,9 @@ fn read_scenario(
         .map(|n| read_plugins(n, &known, diagnostics))
         .unwrap_or_default();
     let plugins_uncertain = had_errors(diagnostics);
+    known.set_plugins(
+        (!plugins_uncertain).then(|| credential_plugins.iter().map(|p| p.name.clone()).collect()),
+    );
     let mut provider_files = ProviderFiles {
         scenario_file: file_name,
         source,

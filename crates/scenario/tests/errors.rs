@@ -731,3 +731,24 @@ fn a_credential_provider_config_file_is_read_beside_the_scenario() {
     );
     assert_eq!(scenario.credential_plugins[0].name, "vault");
 }
+
+#[test]
+fn plugin_outages_name_a_described_plugin() {
+    let text = edit(
+        "nodes:",
+        "credentialPlugins:\n  - {name: vault, answers: []}\nnodes:",
+    )
+    .replace(
+        "run: {for: 10m}",
+        "timeline:\n  - {at: 1m, pluginOutage: {plugin: valut, until: 30s, mode: stall}}\n  - {at: 2m, setPassword: {registry: registry.example.com, account: 'a:b', password: p}}\nrun: {for: 10m}",
+    );
+    check(
+        &text,
+        &[
+            "x.yaml:20:37: unknown credential plugin \"valut\" (did you mean vault? expected vault)",
+            "x.yaml:20:51: an outage must end after it starts",
+            "x.yaml:20:62: unknown mode \"stall\" (expected exit or hang)",
+            "x.yaml:21:69: an account's name must be non-empty and have no ':'",
+        ],
+    );
+}

@@ -53,6 +53,9 @@ pub enum SimError {
         /// The kubelet's validation errors.
         error: KubeletConfigInvalid,
     },
+    /// A timeline action names a credential plugin that was never added.
+    #[error("no credential plugin {0:?}")]
+    UnknownPlugin(String),
     /// A pool's kubelet names a credential provider no plugin answers for (the kubelet
     /// would not start: the plugin's binary is not in its directory).
     #[error(

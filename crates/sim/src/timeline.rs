@@ -88,6 +88,25 @@ pub enum Action {
         /// How it fails.
         kind: OutageKind,
     },
+    /// A credential plugin fails every exec that starts from now for `duration` (`None`:
+    /// for the rest of the run).
+    PluginOutage {
+        /// The plugin's (provider's) name.
+        plugin: String,
+        /// How long.
+        duration: Option<Duration>,
+        /// How it fails.
+        mode: crate::plugins::FailureMode,
+    },
+    /// A registry account's password changes (or the account is created).
+    SetPassword {
+        /// The registry host.
+        host: String,
+        /// The account.
+        user: String,
+        /// Its new password.
+        password: String,
+    },
     /// Install a fault rule on a registry (after its existing rules).
     InstallFault {
         /// The registry host.
@@ -263,6 +282,22 @@ impl Sim {
                     self.queue
                         .push(until, Event::OutageEnded { host: id, kind });
                 }
+            }
+            Action::PluginOutage {
+                plugin,
+                duration,
+                mode,
+            } => {
+                let what = self.plugin_outage(&plugin, duration, mode)?;
+                self.timeline(what);
+            }
+            Action::SetPassword {
+                host,
+                user,
+                password,
+            } => {
+                self.registry_for(&host)?.set_password(&user, &password);
+                self.timeline(format!("{host}: account {user}'s password changed"));
             }
             Action::InstallFault { host, rule } => {
                 let registry = self.registry_for(&host)?;

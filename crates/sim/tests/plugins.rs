@@ -349,3 +349,61 @@ fn a_restarted_kubelet_forgets_its_cache() {
     sim.run_until(SimTime::from_secs(120)).unwrap();
     assert_eq!(calls(&sim).0, 2);
 }
+
+#[test]
+fn timeline_outages_and_password_changes_take_effect_at_their_instant() {
+    let mut sim = world(plugin(
+        Duration::ZERO,
+        vec![answer(CacheKeyType::Image, Some(Duration::ZERO))],
+    ));
+    sim.schedule(
+        SimTime::from_secs(100),
+        pullsim_sim::Action::PluginOutage {
+            plugin: "vault".to_owned(),
+            duration: Some(Duration::from_secs(100)),
+            mode: FailureMode::Exit,
+        },
+    );
+    sim.schedule(
+        SimTime::from_secs(300),
+        pullsim_sim::Action::SetPassword {
+            host: HOST.to_owned(),
+            user: "alice".to_owned(),
+            password: "changed".to_owned(),
+        },
+    );
+    let image = "registry.example.com/private/app:v1";
+    for (at, name) in [
+        (50, "before"),
+        (150, "during"),
+        (250, "after"),
+        (350, "changed"),
+    ] {
+        create(&mut sim, at, name, image);
+    }
+    sim.run_until(SimTime::from_secs(199)).unwrap();
+    assert!(is_running(&sim, "before"));
+    assert!(
+        !is_running(&sim, "during"),
+        "no credentials during the outage"
+    );
+    sim.run_until(SimTime::from_secs(360)).unwrap();
+    assert!(is_running(&sim, "after"));
+    assert!(is_running(&sim, "during"), "a retry after the outage pulls");
+    assert!(
+        !is_running(&sim, "changed"),
+        "the plugin's password is refused once the account's changed"
+    );
+    let failed_at: Vec<SimTime> = sim
+        .trace()
+        .iter()
+        .filter(|r| matches!(r.event, TraceEvent::PluginFailed { .. }))
+        .map(|r| r.time)
+        .collect();
+    assert!(
+        failed_at
+            .iter()
+            .all(|&at| at >= SimTime::from_secs(100) && at < SimTime::from_secs(200))
+    );
+    assert!(!failed_at.is_empty());
+}

@@ -163,6 +163,11 @@ impl Access {
         }
     }
 
+    /// Sets (or creates) `user`'s password.
+    pub(crate) fn set_password(&mut self, user: &str, password: &str) {
+        self.accounts.insert(user.to_owned(), password.to_owned());
+    }
+
     /// Makes `user`'s password rotate; `false` when there is no such account.
     pub(crate) fn rotate(&mut self, user: &str, rotation: PasswordRotation) -> bool {
         if !self.accounts.contains_key(user) {

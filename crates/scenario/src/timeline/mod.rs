@@ -18,6 +18,8 @@
 //!   - {at: 14m, rolloutRestart: deployment/api}   # or {workload: deployment/api, namespace: team-a}
 //!   - {at: 15m, scale: {workload: deployment/api, replicas: 20}}
 //!   - {at: 16m, deleteWorkload: deployment/api}   # or {workload: deployment/api, namespace: team-a}
+//!   - {at: 17m, pluginOutage: {plugin: ecr-credential-provider, until: 30m, mode: hang}}
+//!   - {at: 18m, setPassword: {registry: registry.example.com, account: alice, password: new}}
 //! ```
 //!
 //! `push` takes the registry's host and an image spec as `images:` does; `fault` the host and
@@ -56,17 +58,19 @@ mod fault;
 mod host;
 mod move_tag;
 mod outage;
+mod plugin_outage;
 mod push;
 mod restart_kubelet;
 mod rollout_restart;
 mod scale;
 mod secret;
 mod set_image;
+mod set_password;
 mod workload_ref;
 mod workload_refs;
 
 /// Every kind of timeline action.
-const KINDS: [Kind; 16] = [
+const KINDS: [Kind; 18] = [
     push::KIND,
     move_tag::KIND,
     delete_tag::KIND,
@@ -83,6 +87,8 @@ const KINDS: [Kind; 16] = [
     scale::KIND,
     delete_workload::KIND,
     apply::KIND,
+    plugin_outage::KIND,
+    set_password::KIND,
 ];
 
 /// One kind of timeline action.

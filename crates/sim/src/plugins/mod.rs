@@ -102,6 +102,45 @@ impl crate::Sim {
         plugins.behaviours.push(plugin);
     }
 
+    /// `pluginOutage`: every plugin named `name` fails the execs that start from now for
+    /// `duration` (`None`: for the rest of the run). Returns the timeline's words for it.
+    pub(crate) fn plugin_outage(
+        &mut self,
+        name: &str,
+        duration: Option<std::time::Duration>,
+        mode: FailureMode,
+    ) -> Result<String, crate::SimError> {
+        let now = self.now;
+        let window = PluginFailure {
+            from: now,
+            until: duration.map(|duration| now + duration),
+            mode,
+        };
+        let mut found = false;
+        for plugin in self
+            .plugins
+            .iter_mut()
+            .flat_map(|p| p.behaviours.iter_mut())
+        {
+            if plugin.name == name {
+                plugin.failures.push(window);
+                found = true;
+            }
+        }
+        if !found {
+            return Err(crate::SimError::UnknownPlugin(name.to_owned()));
+        }
+        let how = match mode {
+            FailureMode::Exit => "every exec exits with status 1",
+            FailureMode::Hang => "every exec hangs until the 1-minute timeout",
+        };
+        let until = window.until.map_or_else(
+            || " to the end".to_owned(),
+            |until| format!(" until {until}"),
+        );
+        Ok(format!("plugin {name} outage: {how}{until}"))
+    }
+
     /// The plugin that answers for provider `name`: the last added with that name.
     fn plugin_for(&self, name: &str) -> Option<usize> {
         self.plugins
