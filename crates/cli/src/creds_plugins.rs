@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use pullsim_model::SimTime;
 use pullsim_model::credentials::provider::{
     CacheDecision, CredentialProvider, CredentialProviderConfig, CredentialProviderRequest,
-    ExecFailure, ServiceAccountRef, ServiceAccountTokenCacheType, cache_decision, exec_error_text,
-    plugin_keyring, service_account_cache_key,
+    ExecFailure, ServiceAccountRef, ServiceAccountTokenCacheType, cache_decision,
+    echoed_token_error, exec_error_text, plugin_keyring, service_account_cache_key,
 };
 use pullsim_model::credentials::{BasicDockerKeyring, DockerConfig};
 use pullsim_model::go_fmt::GoDuration;
@@ -235,6 +235,13 @@ fn step(
             };
             asked.error = Some(format!("{}{detail}", error.kubelet_log()));
         }
+        Some(Answer::Response(response))
+            if echo_error(provider, &request, response, repo).is_some() =>
+        {
+            asked.outcome =
+                "the kubelet drops the answer: no credentials from it, nothing cached".to_owned();
+            asked.error = echo_error(provider, &request, response, repo);
+        }
         Some(Answer::Response(response)) => {
             asked.config = response.docker_config();
             let count = response.auth.len();
@@ -293,6 +300,18 @@ fn step(
         matched: Ok(matched),
         asked: Some(asked),
     }
+}
+
+/// The kubelet's refusal of an answer that hands the service-account token back as a password.
+fn echo_error(
+    provider: &CredentialProvider,
+    request: &CredentialProviderRequest,
+    response: &pullsim_model::credentials::provider::CredentialProviderResponse,
+    repo: &str,
+) -> Option<String> {
+    let token = request.service_account_token.as_deref()?;
+    let attributes = provider.token_attributes.as_ref()?;
+    echoed_token_error(response, token, attributes.cache_type, repo)
 }
 
 /// The plugin keyring of every asked provider's credentials, in configuration order.
