@@ -102,7 +102,7 @@ fn main() -> ExitCode {
 
 /// The README's main job: how the kubelet reads the references in `examples/references.txt`,
 /// and which credentials it tries for a private image given the example pull secrets and
-/// node config. The reference list deliberately holds invalid references, so `pullsim ref`
+/// node config, then with the example credential-provider plugins. The reference list deliberately holds invalid references, so `pullsim ref`
 /// exits 1 there; any other exit code fails the demo.
 fn demo() -> anyhow::Result<()> {
     let root = workspace_root();
@@ -130,6 +130,26 @@ fn demo() -> anyhow::Result<()> {
     ];
     println!("\n$ pullsim {}\n", lookup.join(" "));
     let code = pullsim(&root, &lookup)?;
+    anyhow::ensure!(code == Some(0), "pullsim creds lookup exited with {code:?}");
+
+    // The same image with the kubelet's credential-provider plugins: their answers come last.
+    let with_plugins = [
+        "creds",
+        "lookup",
+        "registry.example.com/team/app:v1",
+        "--pod-secret",
+        "examples/secrets/regcred.yaml",
+        "--provider-config",
+        "examples/providers/kubelet",
+        "--provider-answers",
+        "examples/providers/answers.yaml",
+        "--service-account",
+        "team/puller",
+        "--service-account-annotation",
+        "example.com/role=puller",
+    ];
+    println!("\n$ pullsim {}\n", with_plugins.join(" "));
+    let code = pullsim(&root, &with_plugins)?;
     anyhow::ensure!(code == Some(0), "pullsim creds lookup exited with {code:?}");
     Ok(())
 }

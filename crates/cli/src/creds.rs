@@ -7,11 +7,25 @@ use serde::Serialize;
 
 use pullsim_model::credentials::{
     EntryOutcome, LookupExplanation, MatchReason, NodeConfigChoice, PullKeyring, SecretOutcome,
-    make_pull_keyring, select_node_config, urls_match_str,
+    make_pull_keyring_with_plugins, select_node_config, urls_match_str,
 };
 use pullsim_model::{CredentialSource, Secret, TrackedCredential, parse_image_name};
 
-use crate::{CliError, Outcome, credential_files};
+use crate::creds_plugins::{PodServiceAccount, ProviderStep, keyring_of, provider_steps};
+use crate::{CliError, Outcome, credential_files, provider_files};
+
+/// What `creds lookup` is told about credential-provider plugins.
+#[derive(Debug, Default)]
+pub(crate) struct ProviderFlags<'a> {
+    /// `--provider-config FILE-or-DIR`.
+    pub(crate) config: Option<&'a str>,
+    /// `--provider-answers FILE`.
+    pub(crate) answers: Option<&'a str>,
+    /// `--service-account NAMESPACE/NAME`.
+    pub(crate) service_account: Option<&'a str>,
+    /// `--service-account-annotation KEY=VALUE`, repeated.
+    pub(crate) annotations: &'a [String],
+}
 
 /// `pullsim creds match`: `true` or `false` as `URLsMatchStr` decides; an error is "no match",
 /// as it is for the kubelet's lookup, with the reason on standard error.
@@ -44,11 +58,27 @@ struct CredentialReport {
     username: String,
 }
 
+/// One provider in `pullsim creds lookup --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProviderReport {
+    name: String,
+    asked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_for: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
 #[derive(Debug, Serialize)]
 struct LookupReport<'a> {
     image: &'a str,
     repo: &'a str,
     credentials: Vec<CredentialReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    providers: Vec<ProviderReport>,
 }
 
 /// Everything `lookup` read, kept for the explanation.
@@ -57,6 +87,9 @@ struct Inputs {
     secret_paths: Vec<String>,
     node_paths: Vec<String>,
     node_choice: NodeConfigChoice,
+    provider_config: Option<String>,
+    provider_answers: Option<String>,
+    providers: Vec<ProviderStep>,
 }
 
 /// `pullsim creds lookup`. A `--node-config` file that cannot be read or parsed is skipped
@@ -65,10 +98,17 @@ pub(crate) fn run_lookup(
     image: &str,
     pod_secret_paths: &[String],
     node_config_paths: &[String],
+    plugins: &ProviderFlags<'_>,
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
+    if plugins.answers.is_some() && plugins.config.is_none() {
+        return Err(CliError::usage(
+            "--provider-answers needs --provider-config (which providers the kubelet runs)",
+        ));
+    }
+    let pod_account = PodServiceAccount::from_flags(plugins.service_account, plugins.annotations)?;
     let repo = parse_image_name(image)
         .map_err(|err| {
             CliError::input(format!(
@@ -90,8 +130,27 @@ pub(crate) fn run_lookup(
     }
     let node_choice = select_node_config(&candidates);
     let (node_keyring, _) = node_choice.keyring();
+    let providers = match plugins.config {
+        None => Vec::new(),
+        Some(path) => {
+            let config = provider_files::provider_config(path)?;
+            let mut warnings = Vec::new();
+            let answers = match plugins.answers {
+                Some(answers_path) => {
+                    provider_files::provider_answers(answers_path, &config, &mut warnings)?
+                }
+                None => std::collections::BTreeMap::new(),
+            };
+            for warning in warnings {
+                writeln!(err, "pullsim: warning: {warning}").map_err(CliError::output)?;
+            }
+            let answers_path = plugins.answers.unwrap_or("--provider-answers");
+            provider_steps(&config, &answers, answers_path, &repo, &pod_account)
+        }
+    };
     let fetched: Vec<Option<Secret>> = secrets.iter().cloned().map(Some).collect();
-    let keyring = make_pull_keyring(&fetched, node_keyring).map_err(|err| {
+    let keyring = make_pull_keyring_with_plugins(&fetched, node_keyring, keyring_of(&providers))
+        .map_err(|err| {
         let path = pod_secret_paths.get(err.index).map_or("?", String::as_str);
         CliError::input(format!(
             "{path}: {} (the kubelet's credential lookup fails, and so does every pull for this pod)",
@@ -112,6 +171,16 @@ pub(crate) fn run_lookup(
                     username: credential.username.clone(),
                 })
                 .collect(),
+            providers: providers
+                .iter()
+                .map(|step| ProviderReport {
+                    name: step.name.clone(),
+                    asked: step.asked.is_some(),
+                    cache_key: step.asked.as_ref().and_then(|a| a.cache_key.clone()),
+                    cache_for: step.asked.as_ref().and_then(|a| a.cache_for.clone()),
+                    error: step.asked.as_ref().and_then(|a| a.error.clone()),
+                })
+                .collect(),
         };
         let line =
             serde_json::to_string(&report).map_err(|err| CliError::internal(err.to_string()))?;
@@ -122,6 +191,9 @@ pub(crate) fn run_lookup(
             secret_paths: pod_secret_paths.to_vec(),
             node_paths: node_config_paths.to_vec(),
             node_choice,
+            provider_config: plugins.config.map(str::to_owned),
+            provider_answers: plugins.answers.map(str::to_owned),
+            providers,
         };
         write_text(out, image, &repo, &keyring, &explanation, &inputs).map_err(CliError::output)?;
     }
@@ -146,13 +218,16 @@ fn describe_source(source: &CredentialSource, inputs: &Inputs) -> String {
         }
         CredentialSource::Plugin {
             service_account, ..
-        } => match service_account {
-            Some(account) => format!(
-                "{source} (its answer for service account {}/{})",
-                account.namespace, account.name
-            ),
-            None => format!("{source} (its answer)"),
-        },
+        } => {
+            let answers = inputs.provider_answers.as_deref().unwrap_or("?");
+            match service_account {
+                Some(account) => format!(
+                    "{source} (its answer in {answers} for service account {}/{})",
+                    account.namespace, account.name
+                ),
+                None => format!("{source} (its answer in {answers})"),
+            }
+        }
     }
 }
 
@@ -225,6 +300,9 @@ fn write_text(
             writeln!(out, "  - {miss}")?;
         }
     }
+    if let Some(config) = &inputs.provider_config {
+        write_providers(out, config, &inputs.providers)?;
+    }
     let mut notes = Vec::new();
     for (index, (outcome, secret)) in keyring.secrets.iter().zip(&inputs.secrets).enumerate() {
         let path = inputs.secret_paths.get(index).map_or("?", String::as_str);
@@ -268,6 +346,36 @@ fn write_text(
         writeln!(out, "\nNotes:")?;
         for note in notes {
             writeln!(out, "  - {note}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The providers' part: each provider in configuration order, whether it is asked, the
+/// request, and what becomes of its answer.
+fn write_providers(
+    out: &mut dyn Write,
+    config: &str,
+    providers: &[ProviderStep],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\nCredential providers ({config}), in configuration order; their credentials come after \
+         the pod secrets' and the node config's:"
+    )?;
+    for (number, step) in providers.iter().enumerate() {
+        match (&step.matched, &step.asked) {
+            (Err(why), _) => writeln!(out, "  {}. {}: not asked: {why}", number + 1, step.name)?,
+            (Ok(why), asked) => {
+                writeln!(out, "  {}. {}: asked: {why}", number + 1, step.name)?;
+                if let Some(asked) = asked {
+                    writeln!(out, "     request: {}", asked.request)?;
+                    writeln!(out, "     {}", asked.outcome)?;
+                    if let Some(error) = &asked.error {
+                        writeln!(out, "     kubelet log: {error}")?;
+                    }
+                }
+            }
         }
     }
     Ok(())

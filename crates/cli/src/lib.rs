@@ -7,6 +7,8 @@
 //! - `reference`: `pullsim ref`.
 //! - `creds`: `pullsim creds match` and `pullsim creds lookup`.
 //! - `credential_files`: reading the docker config files and Secret manifests `creds` takes.
+//! - `provider_files`: reading the credential-provider config and plugin answers `creds` takes.
+//! - `credential_provider`: `pullsim credential-provider`, a real kubelet exec plugin.
 //! - `registry_serve`: `pullsim registry serve`, the fake registry over HTTP (the only
 //!   command with a tokio runtime).
 //! - `conformance`: `pullsim conformance`, the conformance suite against real pullers.
@@ -17,7 +19,10 @@
 
 mod conformance;
 mod credential_files;
+mod credential_provider;
 mod creds;
+mod creds_plugins;
+mod provider_files;
 mod reference;
 mod registry_serve;
 mod run;
@@ -91,6 +96,28 @@ pullsim ref --json - < examples/references.txt   # one a line; blank lines are s
     /// How the kubelet matches and orders registry credentials for an image.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// A kubelet credential-provider plugin answering from a file of credentials.
+    #[command(
+        name = "credential-provider",
+        long_about = "A real exec credential-provider plugin for the kubelet \
+(--image-credential-provider-config, --image-credential-provider-bin-dir): reads one \
+CredentialProviderRequest (JSON) on standard input and writes the CredentialProviderResponse \
+for its image on standard output, with the request's apiVersion. FILE (YAML or JSON) lists \
+credentials per image glob (`credentials: [{image, username, password}]`, globs matched as the \
+kubelet matches config.json keys, each matching entry becoming one `auth` key), with \
+`cacheKeyType` (Image, Registry or Global; default Image) and `cacheDuration` (a Go duration; \
+default none, so the provider's defaultCacheDuration) for the file or per entry (the first \
+matching entry's win). Exits 1 with the reason on standard error when FILE has no credentials \
+for the image (the kubelet then caches nothing and asks again at the next pull), 2 for a \
+malformed request or FILE. docs/credential-providers.md shows a kubelet configuration.",
+        after_help = "Examples:\n  pullsim credential-provider --from examples/providers/credentials.yaml \\\n      \
+< examples/providers/request.json"
+    )]
+    CredentialProvider {
+        /// The credentials file (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        from: String,
+    },
     /// The fake OCI registry.
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -157,14 +184,25 @@ pullsim creds match 'registry.example.com/team' registry.example.com/teamwork # 
     /// The credentials the kubelet would try for an image, in order.
     #[command(
         long_about = "The credentials the kubelet would try for IMAGE, in order: every pod pull \
-secret (merged into one keyring, in imagePullSecrets order) and then the node's config file. \
-Within each, more specific keys come first. The kubelet tries each credential in turn and does \
+secret (merged into one keyring, in imagePullSecrets order), then the node's config file, then \
+the credential-provider plugins' answers (--provider-config with --provider-answers: every \
+provider whose matchImages match, in configuration order, in one keyring). Within each, more \
+specific keys come first. For each provider it says whether it is asked, the request it gets, \
+and under which cache key and for how long the kubelet keeps its answer; a plugin that fails \
+gives nothing and the pull goes on with the others. The kubelet tries each credential in turn and does \
 not fall back to an anonymous pull once any matched; an empty list means one anonymous pull. \
 FILE may be a docker config.json (`{\"auths\": ...}`), a legacy .dockercfg map, or (for \
 --pod-secret) a Secret manifest in YAML or JSON of type kubernetes.io/dockerconfigjson or \
 kubernetes.io/dockercfg.",
         after_help = "Examples:\n  pullsim creds lookup registry.example.com/team/app:v1 --pod-secret examples/secrets/regcred.yaml\n  \
-pullsim creds lookup nginx --node-config examples/node/config.json --json"
+pullsim creds lookup nginx --node-config examples/node/config.json --json\n  \
+pullsim creds lookup 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1 \\\n      \
+--provider-config examples/providers/kubelet \\\n      \
+--provider-answers examples/providers/answers.yaml\n  \
+pullsim creds lookup registry.example.com/team/app --pod-secret examples/secrets/regcred.yaml \\\n      \
+--provider-config examples/providers/kubelet \\\n      \
+--provider-answers examples/providers/answers.yaml \\\n      \
+--service-account team/puller --service-account-annotation example.com/role=puller"
     )]
     Lookup {
         /// The container's `image`, as written in the pod spec.
@@ -177,6 +215,21 @@ pullsim creds lookup nginx --node-config examples/node/config.json --json"
         /// reads only the first one that parses.
         #[arg(long = "node-config", value_name = "FILE")]
         node_configs: Vec<String>,
+        /// The kubelet's --image-credential-provider-config: a file, or a directory whose
+        /// *.json, *.yaml and *.yml files are read in name order.
+        #[arg(long = "provider-config", value_name = "FILE-or-DIR")]
+        provider_config: Option<String>,
+        /// What each plugin answers: a YAML or JSON map of provider name to the
+        /// CredentialProviderResponse it prints (kind and apiVersion may be left out), or to
+        /// `error: TEXT` for a plugin that fails.
+        #[arg(long = "provider-answers", value_name = "FILE")]
+        provider_answers: Option<String>,
+        /// The pod's service account, for providers with tokenAttributes.
+        #[arg(long = "service-account", value_name = "NAMESPACE/NAME")]
+        service_account: Option<String>,
+        /// An annotation of that service account (repeatable).
+        #[arg(long = "service-account-annotation", value_name = "KEY=VALUE")]
+        service_account_annotations: Vec<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -280,8 +333,29 @@ where
             image,
             pod_secrets,
             node_configs,
+            provider_config,
+            provider_answers,
+            service_account,
+            service_account_annotations,
             json,
-        }) => creds::run_lookup(&image, &pod_secrets, &node_configs, json, out, err),
+        }) => {
+            let plugins = creds::ProviderFlags {
+                config: provider_config.as_deref(),
+                answers: provider_answers.as_deref(),
+                service_account: service_account.as_deref(),
+                annotations: &service_account_annotations,
+            };
+            creds::run_lookup(
+                &image,
+                &pod_secrets,
+                &node_configs,
+                &plugins,
+                json,
+                out,
+                err,
+            )
+        }
+        Command::CredentialProvider { from } => credential_provider::run(&from, stdin, out, err),
         Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(&args, out),
         Command::Conformance(args) => conformance::run(&args, out, err),
         Command::Run(args) => run::run(&args, out),

@@ -83,5 +83,6 @@ pub use config::{
 pub use keyring::plugin_keyring;
 pub use protocol::{
     AuthConfig, CacheKeyType, CredentialProviderRequest, CredentialProviderResponse, ExecFailure,
-    PROTOCOL_GROUP, ProtocolError, REQUEST_KIND, RESPONSE_KIND, exec_error_text,
+    PROTOCOL_GROUP, ProtocolError, REQUEST_KIND, RESPONSE_KIND, echoed_token_error,
+    exec_error_text,
 };

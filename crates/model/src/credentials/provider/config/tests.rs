@@ -1,3 +1,6 @@
+//! The credential-provider configuration read, merged and validated: upstream's
+//! `config_test.go` rows as files, every validation message, and the positions of errors.
+
 use super::*;
 
 const HEAD: &str = "kind: CredentialProviderConfig\napiVersion: kubelet.config.k8s.io/v1\n";

@@ -157,6 +157,26 @@ impl ProtocolError {
     }
 }
 
+/// `provide`'s check of an answer to a request that carried a service-account token: unless
+/// the provider caches per token (`cacheType: Token`), a password equal to the token itself
+/// drops the whole answer; the text is the kubelet's log line.
+pub fn echoed_token_error(
+    response: &CredentialProviderResponse,
+    token: &str,
+    cache_type: super::config::ServiceAccountTokenCacheType,
+    image: &str,
+) -> Option<String> {
+    let echoed = !token.is_empty()
+        && cache_type != super::config::ServiceAccountTokenCacheType::Token
+        && response.auth.values().any(|auth| auth.password == token);
+    echoed.then(|| {
+        format!(
+            "Credential provider plugin returned the service account token as the password for image {}, which is not allowed when service account cache type is not set to 'Token'",
+            quote(image)
+        )
+    })
+}
+
 /// Why a plugin's execution failed (the simulator's and the real plugin's outcomes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecFailure {

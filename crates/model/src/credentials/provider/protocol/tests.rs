@@ -1,3 +1,6 @@
+//! The plugin protocol: requests and responses encoded as the kubelet encodes them, read with
+//! its checks, and every message it prints for an answer it does not use.
+
 use super::*;
 
 const V1: &str = "credentialprovider.kubelet.k8s.io/v1";
@@ -233,5 +236,49 @@ fn exec_failures_read_as_the_kubelet_logs_them() {
     assert_eq!(
         exec_error_text("ecr", "r.io/app", &ExecFailure::Timeout, ""),
         "error execing credential provider plugin ecr for image r.io/app: context deadline exceeded: "
+    );
+}
+
+#[test]
+fn an_echoed_token_is_refused_unless_cached_per_token() {
+    use crate::credentials::provider::config::ServiceAccountTokenCacheType;
+    let mut response = CredentialProviderResponse::new(V1, CacheKeyType::Image);
+    response.auth.insert(
+        "r.io".to_owned(),
+        AuthConfig {
+            username: "sa".to_owned(),
+            password: "the-token".to_owned(),
+        },
+    );
+    assert_eq!(
+        echoed_token_error(&response, "the-token", ServiceAccountTokenCacheType::ServiceAccount, "r.io/app"),
+        Some("Credential provider plugin returned the service account token as the password for image \"r.io/app\", which is not allowed when service account cache type is not set to 'Token'".to_owned())
+    );
+    assert_eq!(
+        echoed_token_error(
+            &response,
+            "the-token",
+            ServiceAccountTokenCacheType::Token,
+            "r.io/app"
+        ),
+        None
+    );
+    assert_eq!(
+        echoed_token_error(
+            &response,
+            "other",
+            ServiceAccountTokenCacheType::ServiceAccount,
+            "r.io/app"
+        ),
+        None
+    );
+    assert_eq!(
+        echoed_token_error(
+            &response,
+            "",
+            ServiceAccountTokenCacheType::ServiceAccount,
+            "r.io/app"
+        ),
+        None
     );
 }
