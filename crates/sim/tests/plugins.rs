@@ -407,3 +407,81 @@ fn timeline_outages_and_password_changes_take_effect_at_their_instant() {
     );
     assert!(!failed_at.is_empty());
 }
+
+/// KEP-2535 with a plugin in service-account-token mode: an image a service account's
+/// credential pulled is verified for a later pod of the same service account (no pull),
+/// not for a pod of another one, which pulls again with its own answer.
+#[test]
+fn an_image_pulled_for_a_service_account_is_verified_for_that_account_only() {
+    let config = "apiVersion: kubelet.config.k8s.io/v1
+kind: CredentialProviderConfig
+providers:
+  - name: vault
+    matchImages: [\"registry.example.com/private\"]
+    defaultCacheDuration: 10m
+    apiVersion: credentialprovider.kubelet.k8s.io/v1
+    tokenAttributes:
+      serviceAccountTokenAudience: registry.example.com
+      requireServiceAccount: true
+      cacheType: ServiceAccount
+";
+    let mut sim = Sim::new(SimConfig {
+        worker_jitter: example_jitter(),
+        ..SimConfig::default()
+    });
+    sim.add_registry(HOST, registry(RegistryConfig::default()))
+        .unwrap();
+    sim.add_credential_plugin(plugin(
+        Duration::ZERO,
+        vec![PluginAnswer {
+            service_account: Some(("default".to_owned(), None)),
+            ..answer(CacheKeyType::Registry, None)
+        }],
+    ));
+    let mut pool = pool("node", 1);
+    pool.kubelet.ensure_secret_pulled_images = true;
+    pool.kubelet.credential_providers = parse_credential_provider_config(config)
+        .expect("a valid config")
+        .providers;
+    sim.add_node_pool(pool).unwrap();
+    for name in ["builder", "other"] {
+        sim.add_service_account(pullsim_sim::ServiceAccount {
+            name: name.to_owned(),
+            namespace: "default".to_owned(),
+            image_pull_secrets: Vec::new(),
+            annotations: Default::default(),
+        });
+    }
+    let image = "registry.example.com/private/app:v1";
+    for (at, name, account) in [
+        (0, "a", "builder"),
+        (60, "same", "builder"),
+        (120, "other", "other"),
+    ] {
+        let mut pod = pod(name, image, Some(PullPolicy::IfNotPresent));
+        pod.spec.service_account_name = Some(account.to_owned());
+        sim.create_pod(SimTime::from_secs(at), pod);
+    }
+    sim.run_until(SimTime::from_secs(180)).unwrap();
+    assert!(
+        ["a", "same", "other"]
+            .iter()
+            .all(|name| is_running(&sim, name))
+    );
+    let queued = sim
+        .trace()
+        .iter()
+        .filter(|r| matches!(r.event, TraceEvent::PullQueued { .. }))
+        .count();
+    assert_eq!(
+        queued, 2,
+        "the pod of the same service account needs no pull"
+    );
+    assert_eq!(
+        attempts(&sim),
+        [
+            ("plugin[vault]".to_owned(), "alice".to_owned(), true),
+            ("plugin[vault]".to_owned(), "alice".to_owned(), true),
+        ]
+    );
+}

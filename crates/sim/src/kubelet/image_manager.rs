@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use pullsim_model::credentials::TrackedCredential;
+use pullsim_model::credentials::{CredentialSource, TrackedCredential};
 use pullsim_model::pull::{Presence, PullAction, PullEvent, Texts, decide_with};
-use pullsim_model::verification::PullSecretRecord;
+use pullsim_model::verification::{PullSecretRecord, PullServiceAccountRecord};
 use pullsim_model::{PullPolicy, PullRequest, default_pull_policy};
 
 use crate::api::ContainerRef;
@@ -140,12 +140,30 @@ impl Sim {
                     };
                 }
             };
+            // The first credential a plugin gave for the pod's service account (upstream's
+            // `getPodCredentials`: one service account per pod).
+            let plugins = self.nodes[node.0 as usize].kubelet.providers.is_some();
+            let pod_account = plugins
+                .then_some(())
+                .and_then(|()| looked_up.as_ref().as_ref().ok())
+                .and_then(|found| {
+                    found
+                        .iter()
+                        .find_map(|credential| match &credential.source {
+                            CredentialSource::Plugin {
+                                service_account: Some(account),
+                                ..
+                            } => Some(PullServiceAccountRecord::from(account)),
+                            _ => None,
+                        })
+                });
             credentials = Some(looked_up);
             let image_ref = &self.digest_texts[found.image_id.0 as usize];
             request.verification = Some(self.nodes[node.0 as usize].kubelet.must_attempt_pull(
                 image,
                 image_ref,
                 &pod_secrets,
+                pod_account.as_ref(),
                 self.now,
             ));
         }

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use pullsim_model::credentials::BasicDockerKeyring;
 use pullsim_model::pull::BackoffEffect;
-use pullsim_model::verification::{PullCredentials, PullSecretRecord, RuntimeImage};
+use pullsim_model::verification::{
+    PullCredentials, PullSecretRecord, PullServiceAccountRecord, RuntimeImage,
+};
 use pullsim_model::{
     Backoff, CredentialVerification, PullRecords, PullThrottle, Puller, SimTime,
     kubelet_config::KubeletPullSettings,
@@ -120,6 +122,7 @@ impl Kubelet {
         image: &str,
         image_ref: &str,
         pod_secrets: &[PullSecretRecord],
+        pod_service_account: Option<&PullServiceAccountRecord>,
         now: SimTime,
     ) -> bool {
         self.records.must_attempt_image_pull(
@@ -127,7 +130,7 @@ impl Kubelet {
             image,
             image_ref,
             pod_secrets,
-            None,
+            pod_service_account,
             now,
         )
     }
