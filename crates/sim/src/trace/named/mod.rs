@@ -217,11 +217,12 @@ pub enum Entry {
         node: String,
         provider: String,
         image: String,
-        duration: Duration,
+        /// How long the exec took, in nanoseconds.
+        duration_ns: u64,
         /// The cache key the answer is stored under; `None`: not cached.
         cache_key: Option<String>,
-        /// How long it is cached.
-        cached_for: Option<Duration>,
+        /// How long it is cached, in nanoseconds.
+        cached_for_ns: Option<u64>,
     },
     /// A credential provider gave nothing because of an error (the kubelet's log line).
     PluginFailed {

@@ -5,6 +5,7 @@
 //! [`super::Entry`].
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use pullsim_model::SimTime;
 
@@ -75,9 +76,9 @@ pub(super) fn named(sim: &Sim, event: &TraceEvent) -> Entry {
             node: node(*id),
             provider: provider.clone(),
             image: image.clone(),
-            duration: *duration,
+            duration_ns: nanos(*duration),
             cache_key: cached.as_ref().map(|(key, _)| key.clone()),
-            cached_for: cached.as_ref().map(|(_, length)| *length),
+            cached_for_ns: cached.as_ref().map(|(_, length)| nanos(*length)),
         },
         TraceEvent::PluginFailed {
             node: id,
@@ -136,20 +137,20 @@ pub(super) fn write_trace_line(entry: &Entry, sim: &Sim, line: &mut String) -> s
             node,
             provider,
             image,
-            duration: took,
+            duration_ns,
             cache_key,
-            cached_for,
+            cached_for_ns,
         } => {
-            let cached = match (cache_key, cached_for) {
+            let cached = match (cache_key, cached_for_ns) {
                 (Some(key), Some(length)) => {
-                    format!("cached key={key:?} for {}", duration(*length))
+                    format!("cached key={key:?} for {}", duration(from_nanos(*length)))
                 }
                 _ => "not cached".to_owned(),
             };
             write!(
                 line,
                 "node/{node} plugin[{provider}] answered for {image} in {} {cached}",
-                duration(*took)
+                duration(from_nanos(*duration_ns))
             )
         }
         Entry::PluginFailed {
@@ -209,13 +210,13 @@ pub(super) fn transcript_line(entry: &Entry, at: SimTime) -> Option<Line> {
             node,
             provider,
             image,
-            duration: took,
+            duration_ns,
             cache_key,
-            cached_for,
+            cached_for_ns,
         } => {
-            let cached = match (cache_key, cached_for) {
+            let cached = match (cache_key, cached_for_ns) {
                 (Some(key), Some(length)) => {
-                    format!("cached under {key} for {}", duration(*length))
+                    format!("cached under {key} for {}", duration(from_nanos(*length)))
                 }
                 _ => "not cached".to_owned(),
             };
@@ -224,7 +225,7 @@ pub(super) fn transcript_line(entry: &Entry, at: SimTime) -> Option<Line> {
                 "Answered",
                 format!(
                     "plugin[{provider}] for {image} after {}, {cached}",
-                    duration(*took)
+                    duration(from_nanos(*duration_ns))
                 ),
             )
         }
@@ -233,4 +234,12 @@ pub(super) fn transcript_line(entry: &Entry, at: SimTime) -> Option<Line> {
         }
         _ => return None,
     })
+}
+
+fn nanos(length: Duration) -> u64 {
+    u64::try_from(length.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn from_nanos(nanos: u64) -> Duration {
+    Duration::from_nanos(nanos)
 }
