@@ -328,7 +328,7 @@ mod tests {
         };
         let waiting = |reason| ContainerState::Waiting {
             reason,
-            message: String::new(),
+            message: "".into(),
         };
         series.advance(SimTime::EPOCH);
         series.created(PodId(0));

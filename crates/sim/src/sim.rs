@@ -94,6 +94,8 @@ pub struct Sim {
     pub(crate) trace: Vec<TraceRecord>,
     pub(crate) metrics: MetricsRecorder,
     pub(crate) memo: crate::memo::Memo,
+    /// The pods' stored pull errors and waiting messages, each distinct text once.
+    pub(crate) shared_texts: crate::kubelet::SharedTexts,
     /// Timeline actions (pod and workload creations included) queued but not yet applied.
     pub(crate) actions_pending: u64,
 }
@@ -124,6 +126,7 @@ impl Sim {
             trace: Vec::new(),
             metrics: MetricsRecorder::default(),
             memo: crate::memo::Memo::default(),
+            shared_texts: crate::kubelet::SharedTexts::default(),
             actions_pending: 0,
         }
     }

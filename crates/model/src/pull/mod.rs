@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::backoff::Backoff;
 use crate::time::SimTime;
 
-pub use decision::{Decision, Presence, PullAction, PullRequest, Texts, decide, decide_with};
+pub use decision::{
+    Decision, Presence, PullAction, PullRequest, Texts, backoff_message, decide, decide_with,
+};
 pub use outcome::{
     PullFailure, PullSuccess, SUCCEEDED_BACKOFF, aggregate_error_text, classify_pull_error,
     pull_failed, pull_succeeded,

@@ -96,6 +96,7 @@ impl Sim {
             verification: None,
             in_backoff: false,
             previous_error: None,
+            backoff_message: None,
         };
         let mut local = None;
         if policy != PullPolicy::Always
@@ -121,7 +122,7 @@ impl Sim {
                 Err(text) => {
                     return Ensure::Failed {
                         reason: WaitReason::Other(text.clone()),
-                        message: text.clone(),
+                        message: self.shared_texts.share(text),
                         backoff: false,
                     };
                 }
@@ -138,6 +139,7 @@ impl Sim {
         let kubelet = &self.nodes[node.0 as usize].kubelet;
         request.in_backoff = kubelet.in_backoff(key, self.now);
         request.previous_error = kubelet.previous_error(key).cloned();
+        request.backoff_message = kubelet.backoff_message(key).cloned();
         // Without kept events, the Pulled/Pulling texts of the common outcomes are not
         // written (the action and the pod's waiting message are the same).
         let texts = if self.keeps_events() {
@@ -157,11 +159,27 @@ impl Sim {
                     None => Ensure::Pending,
                 }
             }
-            PullAction::Fail { reason, message } => Ensure::Failed {
-                backoff: reason == pullsim_model::WaitingReason::ImagePullBackOff,
-                reason: WaitReason::Pull(reason),
-                message,
-            },
+            PullAction::Fail { reason, message } => {
+                let backoff = reason == pullsim_model::WaitingReason::ImagePullBackOff;
+                let message = if !backoff {
+                    message
+                } else if let Some(kept) = request.backoff_message {
+                    kept
+                } else {
+                    // Written once per stored error (and shared between pods with the same
+                    // text); the syncs until the next failed pull hand it out again.
+                    let message = self.shared_texts.share_arc(message);
+                    self.nodes[node.0 as usize]
+                        .kubelet
+                        .keep_backoff_message(key, &message);
+                    message
+                };
+                Ensure::Failed {
+                    backoff,
+                    reason: WaitReason::Pull(reason),
+                    message,
+                }
+            }
             PullAction::Pull { image: tagged } => {
                 self.nodes[node.0 as usize].kubelet.pull_decided(key, image);
                 let credentials = match (credentials, &info.repo) {
@@ -276,11 +294,12 @@ impl Sim {
             }
             Err(text) => {
                 let failure = pullsim_model::pull::pull_failed(&pull.image, &text, &behavior);
+                let stored_error = self.shared_texts.share(&failure.stored_error);
                 self.nodes[pull.node.0 as usize].kubelet.pull_failed(
                     key,
                     &pull.image,
                     failure.backoff,
-                    failure.stored_error,
+                    stored_error,
                     now,
                 );
                 for event in failure.events {
@@ -288,7 +307,7 @@ impl Sim {
                 }
                 Ensure::Failed {
                     reason: WaitReason::Pull(failure.reason),
-                    message: failure.message,
+                    message: self.shared_texts.share(&failure.message),
                     backoff: false,
                 }
             }

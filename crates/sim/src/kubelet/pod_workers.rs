@@ -25,8 +25,9 @@ use crate::trace::{ContainerState, NodeId, PodId, TraceEvent, WaitReason};
 /// One container's kubelet-side state.
 #[derive(Debug, Clone)]
 pub(crate) struct ContainerSlot {
-    /// The reason cache entry of the last failed start.
-    pub(crate) reason: Option<(WaitReason, String)>,
+    /// The reason cache entry of the last failed start (the message shared, see
+    /// `SharedTexts`).
+    pub(crate) reason: Option<(WaitReason, Arc<str>)>,
     /// The image it runs (or ran, for a completed init container).
     pub(crate) started: Option<ImageRecord>,
     /// The state last published in the pod status.
@@ -137,7 +138,7 @@ pub(crate) enum Ensure {
     Ready(ImageRecord),
     Failed {
         reason: WaitReason,
-        message: String,
+        message: Arc<str>,
         backoff: bool,
     },
     Pending,
@@ -419,11 +420,11 @@ impl Sim {
                 },
                 (None, Some((reason, message))) => ContainerState::Waiting {
                     reason: reason.clone(),
-                    message: message.clone(),
+                    message: Arc::clone(message),
                 },
                 (None, None) => ContainerState::Waiting {
                     reason: default_reason,
-                    message: String::new(),
+                    message: "".into(),
                 },
             };
             debug_assert!(
