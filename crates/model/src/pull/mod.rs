@@ -23,7 +23,7 @@ pub use decision::{
 };
 pub use outcome::{
     PullFailure, PullSuccess, SUCCEEDED_BACKOFF, aggregate_error_text, classify_pull_error,
-    pull_failed, pull_succeeded,
+    pull_failed, pull_failed_with, pull_succeeded,
 };
 pub use throttle::PullThrottle;
 
