@@ -14,5 +14,5 @@ mod puller;
 mod shared_texts;
 
 pub(crate) use node::Kubelet;
-pub(crate) use pod_workers::{Ensure, KubeletPull, PodState};
+pub(crate) use pod_workers::{Ensure, KubeletPull, PodState, StatusChange};
 pub(crate) use shared_texts::SharedTexts;

@@ -133,6 +133,9 @@ pub(crate) struct KubeletPull {
     pub(crate) fetched: u32,
 }
 
+/// A container state a status write publishes: the slot, the container, its new state.
+pub(crate) type StatusChange = (usize, ContainerRef, ContainerState);
+
 /// What `EnsureImageExists` returned, or that it is waiting on a pull.
 pub(crate) enum Ensure {
     Ready(ImageRecord),
@@ -383,7 +386,9 @@ impl Sim {
         let record = &self.api.pods[pod.0 as usize];
         let init_total = record.spec.init_containers.len();
         let init_pending = (record.state.init_done as usize) < init_total;
-        let mut changes = Vec::new();
+        // Reused from the previous write (a write that records nothing allocates nothing,
+        // and one that does reuses the last one's list).
+        let mut changes = std::mem::take(&mut self.status_changes);
         for (slot_index, slot) in record.state.containers.iter().enumerate() {
             let init = slot_index < init_total;
             let default_reason = if !init && init_pending {
@@ -443,7 +448,7 @@ impl Sim {
                 changes.push((slot_index, container, state));
             }
         }
-        for (slot_index, container, state) in changes {
+        for (slot_index, container, state) in changes.drain(..) {
             self.api.pods[pod.0 as usize].state.containers[slot_index].status = Some(state.clone());
             self.record(TraceEvent::ContainerStatus {
                 pod,
@@ -451,6 +456,7 @@ impl Sim {
                 state,
             });
         }
+        self.status_changes = changes;
         let record = &self.api.pods[pod.0 as usize];
         let all_running = record.state.containers[init_total..]
             .iter()
