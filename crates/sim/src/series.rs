@@ -93,26 +93,37 @@ fn nonzero_counts<S: serde::Serializer>(
     map.end()
 }
 
-/// One pod's part of the fold, two bytes (a fleet creates hundreds of thousands of pods):
-/// its waiting containers are kept apart, in [`SeriesRecorder::waiting`], while they wait.
+/// One pod's part of the fold, eight bytes (a fleet creates hundreds of thousands of pods).
+/// While at most one of its containers waits it is kept here (`solo`): most pods have one
+/// container, and a status change then touches nothing else. Once a second container waits
+/// at the same time, the pod's waiting containers are kept apart, in
+/// [`SeriesRecorder::waiting`] ([`SPILLED_FLAG`]), for the rest of its life.
 #[derive(Debug, Clone, Copy)]
 struct PodState {
     /// Its state's index in [`POD_STATES`]; [`UNCOUNTED`] before creation and after deletion.
     state: u8,
-    /// [`RUNNING_FLAG`], [`REPORTED_FLAG`] and [`SUCCEEDED_FLAG`].
+    /// [`RUNNING_FLAG`], [`REPORTED_FLAG`], [`SUCCEEDED_FLAG`] and [`SPILLED_FLAG`].
     flags: u8,
+    /// The state of its one waiting container, or [`NOT_WAITING`] (unused once spilled).
+    solo: u8,
+    /// That container's order (init containers first, as in [`SeriesRecorder::waiting`]).
+    solo_order: u32,
 }
 
 const UNCOUNTED: u8 = u8::MAX;
+const NOT_WAITING: u8 = u8::MAX;
 const RUNNING_FLAG: u8 = 1;
 const REPORTED_FLAG: u8 = 2;
 const SUCCEEDED_FLAG: u8 = 4;
+const SPILLED_FLAG: u8 = 8;
 
 impl Default for PodState {
     fn default() -> PodState {
         PodState {
             state: UNCOUNTED,
             flags: 0,
+            solo: NOT_WAITING,
+            solo_order: 0,
         }
     }
 }
@@ -123,8 +134,9 @@ pub(crate) struct SeriesRecorder {
     /// Requests per minute, by minute.
     requests: Vec<u64>,
     pods: Vec<PodState>,
-    /// The containers waiting now, by `(pod, order)` where order puts init containers first,
-    /// with their state: a pod's first entry is its state.
+    /// The containers waiting now of the pods that had two waiting at once, by
+    /// `(pod, order)` where order puts init containers first, with their state: a pod's
+    /// first entry is its state.
     waiting: BTreeMap<(u32, u32), u8>,
     counts: [u32; POD_STATES.len()],
     /// Counts at the start of each minute already passed.
@@ -177,11 +189,15 @@ impl SeriesRecorder {
     }
 
     fn settle(&mut self, pod: PodId) {
-        let first = self
-            .waiting
-            .range((pod.0, 0)..=(pod.0, u32::MAX))
-            .next()
-            .map(|(_, state)| *state);
+        let record = *self.pod(pod);
+        let first = if record.flags & SPILLED_FLAG != 0 {
+            self.waiting
+                .range((pod.0, 0)..=(pod.0, u32::MAX))
+                .next()
+                .map(|(_, state)| *state)
+        } else {
+            (record.solo != NOT_WAITING).then_some(record.solo)
+        };
         let record = self.pod(pod);
         let old = record.state;
         if old == UNCOUNTED {
@@ -204,7 +220,7 @@ impl SeriesRecorder {
     pub(crate) fn created(&mut self, pod: PodId) {
         *self.pod(pod) = PodState {
             state: PENDING,
-            flags: 0,
+            ..PodState::default()
         };
         self.counts[PENDING as usize] += 1;
     }
@@ -212,8 +228,13 @@ impl SeriesRecorder {
     pub(crate) fn deleted(&mut self, pod: PodId) {
         let record = self.pod(pod);
         let old = std::mem::replace(&mut record.state, UNCOUNTED);
+        record.solo = NOT_WAITING;
+        let spilled = record.flags & SPILLED_FLAG != 0;
         if old != UNCOUNTED {
             self.counts[old as usize] -= 1;
+        }
+        if !spilled {
+            return;
         }
         let keys: Vec<(u32, u32)> = self
             .waiting
@@ -244,13 +265,38 @@ impl SeriesRecorder {
         } else {
             (1 << 16) + u32::from(container.index)
         };
-        self.pod(pod).flags |= REPORTED_FLAG;
-        match state {
-            ContainerState::Waiting { reason, .. } => {
-                self.waiting.insert((pod.0, order), state_of(reason));
+        let waiting = match state {
+            ContainerState::Waiting { reason, .. } => Some(state_of(reason)),
+            _ => None,
+        };
+        let record = self.pod(pod);
+        record.flags |= REPORTED_FLAG;
+        if record.flags & SPILLED_FLAG == 0 {
+            match waiting {
+                Some(state) if record.solo == NOT_WAITING || record.solo_order == order => {
+                    record.solo = state;
+                    record.solo_order = order;
+                }
+                Some(state) => {
+                    // A second container waits at once: the pod's waiting containers are
+                    // kept in the map from now on.
+                    let solo = (record.solo_order, record.solo);
+                    record.solo = NOT_WAITING;
+                    record.flags |= SPILLED_FLAG;
+                    self.waiting.insert((pod.0, solo.0), solo.1);
+                    self.waiting.insert((pod.0, order), state);
+                }
+                None if record.solo_order == order => record.solo = NOT_WAITING,
+                None => {}
             }
-            _ => {
-                self.waiting.remove(&(pod.0, order));
+        } else {
+            match waiting {
+                Some(state) => {
+                    self.waiting.insert((pod.0, order), state);
+                }
+                None => {
+                    self.waiting.remove(&(pod.0, order));
+                }
             }
         }
         self.settle(pod);
@@ -328,7 +374,7 @@ mod tests {
         };
         let waiting = |reason| ContainerState::Waiting {
             reason,
-            message: String::new(),
+            message: "".into(),
         };
         series.advance(SimTime::EPOCH);
         series.created(PodId(0));
@@ -356,5 +402,77 @@ mod tests {
             ]
         );
         assert_eq!(pods[2].at, SimTime::from_secs(120));
+    }
+
+    #[test]
+    fn a_pod_shows_its_first_waiting_container_init_containers_first() {
+        let mut series = SeriesRecorder::default();
+        let init = ContainerRef {
+            init: true,
+            index: 0,
+        };
+        let app = ContainerRef {
+            init: false,
+            index: 0,
+        };
+        let sidecar = ContainerRef {
+            init: false,
+            index: 1,
+        };
+        let waiting = |reason| ContainerState::Waiting {
+            reason,
+            message: "".into(),
+        };
+        let running = ContainerState::Running {
+            image_id: crate::trace::DigestId(0),
+            digest: crate::trace::DigestId(0),
+        };
+        let backoff = waiting(WaitReason::Pull(WaitingReason::ImagePullBackOff));
+        let now = |series: &SeriesRecorder| {
+            let mut states: Vec<(&str, u32)> = POD_STATES
+                .iter()
+                .zip(series.counts)
+                .filter(|(_, count)| *count > 0)
+                .map(|(name, count)| (*name, count))
+                .collect();
+            states.sort_unstable();
+            states
+        };
+        // Pod 0: one container at a time (kept in its own state).
+        series.created(PodId(0));
+        series.status(PodId(0), app, &waiting(WaitReason::ContainerCreating));
+        assert_eq!(now(&series), [("ContainerCreating", 1)]);
+        series.status(PodId(0), app, &backoff);
+        assert_eq!(now(&series), [("ImagePullBackOff", 1)]);
+        series.status(PodId(0), app, &running);
+        assert_eq!(
+            now(&series),
+            [("ContainerCreating", 1)],
+            "reported, not running"
+        );
+        series.running(PodId(0));
+        assert_eq!(now(&series), [("Running", 1)]);
+        // Pod 1: an init container and two regular ones waiting at once.
+        series.created(PodId(1));
+        series.status(PodId(1), sidecar, &backoff);
+        series.status(PodId(1), app, &waiting(WaitReason::PodInitializing));
+        assert_eq!(now(&series), [("PodInitializing", 1), ("Running", 1)]);
+        series.status(PodId(1), init, &waiting(WaitReason::ContainerCreating));
+        assert_eq!(now(&series), [("ContainerCreating", 1), ("Running", 1)]);
+        series.status(PodId(1), init, &ContainerState::Completed);
+        assert_eq!(now(&series), [("PodInitializing", 1), ("Running", 1)]);
+        series.status(PodId(1), app, &running);
+        assert_eq!(now(&series), [("ImagePullBackOff", 1), ("Running", 1)]);
+        series.status(PodId(1), sidecar, &running);
+        assert_eq!(now(&series), [("ContainerCreating", 1), ("Running", 1)]);
+        series.status(PodId(1), sidecar, &backoff);
+        series.deleted(PodId(1));
+        assert_eq!(now(&series), [("Running", 1)]);
+        assert!(
+            series.waiting.is_empty(),
+            "a deleted pod's containers are forgotten"
+        );
+        series.deleted(PodId(0));
+        assert_eq!(now(&series), []);
     }
 }

@@ -96,6 +96,11 @@ pub struct Sim {
     pub(crate) memo: crate::memo::Memo,
     /// Credential-provider plugins and their work in flight; `None` in a world without.
     pub(crate) plugins: Option<Box<crate::plugins::Plugins>>,
+    /// The pods' stored pull errors and waiting messages, each distinct text once.
+    pub(crate) shared_texts: crate::kubelet::SharedTexts,
+    /// The container states a status write changes, kept between writes (empty there) so
+    /// that a write allocates no list of its own.
+    pub(crate) status_changes: Vec<crate::kubelet::StatusChange>,
     /// Timeline actions (pod and workload creations included) queued but not yet applied.
     pub(crate) actions_pending: u64,
 }
@@ -127,6 +132,8 @@ impl Sim {
             metrics: MetricsRecorder::default(),
             memo: crate::memo::Memo::default(),
             plugins: None,
+            shared_texts: crate::kubelet::SharedTexts::default(),
+            status_changes: Vec::new(),
             actions_pending: 0,
         }
     }

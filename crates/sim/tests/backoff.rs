@@ -134,7 +134,7 @@ fn backoff_message_carries_the_previous_error() {
             state: ContainerState::Waiting { reason, message },
             ..
         } if *p == pod && reason.to_string() == "ImagePullBackOff" => {
-            Some((record.time, message.clone()))
+            Some((record.time, message.to_string()))
         }
         _ => None,
     });

@@ -76,7 +76,7 @@ fn an_always_container_restarts_through_the_crash_loop_back_off_and_pulls_again(
                         message,
                     },
                 ..
-            } if *pod == id => Some(message.clone()),
+            } if *pod == id => Some(message.to_string()),
             _ => None,
         })
         .collect();

@@ -18,10 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::backoff::Backoff;
 use crate::time::SimTime;
 
-pub use decision::{Decision, Presence, PullAction, PullRequest, Texts, decide, decide_with};
+pub use decision::{
+    Decision, Presence, PullAction, PullRequest, Texts, backoff_message, decide, decide_with,
+};
 pub use outcome::{
     PullFailure, PullSuccess, SUCCEEDED_BACKOFF, aggregate_error_text, classify_pull_error,
-    pull_failed, pull_succeeded,
+    pull_failed, pull_failed_with, pull_succeeded,
 };
 pub use throttle::PullThrottle;
 

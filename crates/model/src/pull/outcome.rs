@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::{BackoffEffect, EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
+use super::{
+    BackoffEffect, EventReason, EventType, KubeletBehavior, PullEvent, Texts, WaitingReason,
+};
 use crate::go::fmt::GoDuration;
 use crate::go::text::quote as go_quote;
 
@@ -44,15 +46,29 @@ pub const SUCCEEDED_BACKOFF: BackoffEffect = BackoffEffect::CollectGarbage;
 /// The failure branch of `pullImage` for `image` (the container's image string as
 /// written) and the runtime's error text `err_text` (docs/semantics.md §3.2 step 7.4).
 pub fn pull_failed(image: &str, err_text: &str, behavior: &KubeletBehavior) -> PullFailure {
+    pull_failed_with(image, err_text, behavior, Texts::All)
+}
+
+/// [`pull_failed`], writing only the texts `texts` asks for: with [`Texts::StatusOnly`] no
+/// event (the reason, message, stored error and back-off effect are the same).
+pub fn pull_failed_with(
+    image: &str,
+    err_text: &str,
+    behavior: &KubeletBehavior,
+    texts: Texts,
+) -> PullFailure {
     let (reason, message) = classify_pull_error(image, err_text, behavior);
-    let events = vec![
-        PullEvent::new(
-            EventType::Warning,
-            EventReason::Failed,
-            format!("Failed to pull image {}: {err_text}", go_quote(image)),
-        ),
-        PullEvent::start_failed(reason),
-    ];
+    let events = match texts {
+        Texts::All => vec![
+            PullEvent::new(
+                EventType::Warning,
+                EventReason::Failed,
+                format!("Failed to pull image {}: {err_text}", go_quote(image)),
+            ),
+            PullEvent::start_failed(reason),
+        ],
+        Texts::StatusOnly => Vec::new(),
+    };
     PullFailure {
         events,
         reason,
@@ -268,6 +284,20 @@ mod tests {
         assert_eq!(failure.message, "pull access denied");
         assert_eq!(failure.stored_error, "ErrImagePull: pull access denied");
         assert_eq!(failure.backoff, BackoffEffect::Advance);
+        let quiet = pull_failed_with(
+            "sumit198/customer-api:1.0.1",
+            "pull access denied",
+            &MAINLINE,
+            Texts::StatusOnly,
+        );
+        assert_eq!(
+            quiet,
+            PullFailure {
+                events: Vec::new(),
+                ..failure
+            },
+            "status only: the same outcome without events"
+        );
 
         let unavailable = pull_failed("nginx", "RegistryUnavailable: down", &MAINLINE);
         assert_eq!(

@@ -15,6 +15,7 @@ use crate::api::ContainerRef;
 use crate::cri::{ImageRecord, ImageStatusRequest};
 use crate::engine::Key;
 use crate::kubelet::node::PullKey;
+use crate::kubelet::shared_texts::SharedFailure;
 use crate::kubelet::{Ensure, KubeletPull};
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent, WaitReason};
@@ -108,6 +109,7 @@ impl Sim {
             verification: None,
             in_backoff: false,
             previous_error: None,
+            backoff_message: None,
         };
         let mut local = None;
         if policy != PullPolicy::Always
@@ -135,7 +137,7 @@ impl Sim {
                 Err(text) => {
                     return Ensure::Failed {
                         reason: WaitReason::Other(text.clone()),
-                        message: text.clone(),
+                        message: self.shared_texts.share(text),
                         backoff: false,
                     };
                 }
@@ -184,6 +186,13 @@ impl Sim {
         let kubelet = &self.nodes[node.0 as usize].kubelet;
         request.in_backoff = kubelet.in_backoff(key, self.now);
         request.previous_error = kubelet.previous_error(key).cloned();
+        // The back-off message this key's sync wrote for its stored error, or another pod's
+        // for the same image and error text.
+        let kept_here = kubelet.backoff_message(key).cloned();
+        request.backoff_message = kept_here.clone().or_else(|| {
+            let previous = request.previous_error.as_deref()?;
+            self.shared_texts.backoff_message(info.key, previous)
+        });
         // Without kept events, the Pulled/Pulling texts of the common outcomes are not
         // written (the action and the pod's waiting message are the same).
         let texts = if self.keeps_events() {
@@ -203,11 +212,31 @@ impl Sim {
                     None => Ensure::Pending,
                 }
             }
-            PullAction::Fail { reason, message } => Ensure::Failed {
-                backoff: reason == pullsim_model::WaitingReason::ImagePullBackOff,
-                reason: WaitReason::Pull(reason),
-                message,
-            },
+            PullAction::Fail { reason, message } => {
+                let backoff = reason == pullsim_model::WaitingReason::ImagePullBackOff;
+                let message = if backoff && kept_here.is_none() {
+                    // Written once per image and stored error text (and shared between the
+                    // pods that have them); the syncs until the next failed pull hand it out
+                    // again.
+                    let message = match &request.previous_error {
+                        Some(previous) => self
+                            .shared_texts
+                            .keep_backoff_message(info.key, previous, message),
+                        None => message,
+                    };
+                    self.nodes[node.0 as usize]
+                        .kubelet
+                        .keep_backoff_message(key, &message);
+                    message
+                } else {
+                    message
+                };
+                Ensure::Failed {
+                    backoff,
+                    reason: WaitReason::Pull(reason),
+                    message,
+                }
+            }
             PullAction::Pull { image: tagged } => {
                 self.nodes[node.0 as usize].kubelet.pull_decided(key, image);
                 let credentials = match (credentials, &info.repo) {
@@ -318,7 +347,18 @@ impl Sim {
                 Ensure::Ready(image)
             }
             Err(text) => {
-                let failure = pullsim_model::pull::pull_failed(&pull.image, &text, &behavior);
+                // Without kept events, the status texts of an image and error text already
+                // seen are handed out again (the events are not written).
+                let (failure, events) = if self.keeps_events() {
+                    let failure = pullsim_model::pull::pull_failed(&pull.image, &text, &behavior);
+                    let shared = SharedFailure::of(&failure, &mut self.shared_texts);
+                    (shared, failure.events)
+                } else {
+                    let shared =
+                        self.shared_texts
+                            .pull_failure(key.image, &pull.image, &text, &behavior);
+                    (shared, Vec::new())
+                };
                 self.nodes[pull.node.0 as usize].kubelet.pull_failed(
                     key,
                     &pull.image,
@@ -326,7 +366,7 @@ impl Sim {
                     failure.stored_error,
                     now,
                 );
-                for event in failure.events {
+                for event in events {
                     self.container_event(pull.pod, pull.container, event);
                 }
                 Ensure::Failed {

@@ -148,7 +148,8 @@ impl Sim {
             message: format!(
                 "back-off {} restarting failed container={name} pod={subject}",
                 GoDuration::from_std(window)
-            ),
+            )
+            .into(),
             backoff: true,
         })
     }

@@ -12,6 +12,8 @@ mod plugin_lookup;
 mod pod_workers;
 mod pull_queue;
 mod puller;
+mod shared_texts;
 
 pub(crate) use node::Kubelet;
-pub(crate) use pod_workers::{Ensure, KubeletPull, PodState};
+pub(crate) use pod_workers::{Ensure, KubeletPull, PodState, StatusChange};
+pub(crate) use shared_texts::SharedTexts;

@@ -5,6 +5,7 @@
 //! that touches the world (pods, the queue, the trace, the runtime) and delegate here.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use pullsim_model::credentials::BasicDockerKeyring;
 use pullsim_model::pull::BackoffEffect;
@@ -33,6 +34,14 @@ pub(crate) struct PullKey {
     pub(crate) image: ImageKey,
 }
 
+/// A back-off key's stored error and the back-off waiting message of its image and that
+/// error, once a sync wrote it: every sync until the next failed pull would write the same.
+#[derive(Debug)]
+struct StoredError {
+    error: Arc<str>,
+    backoff_message: Option<Arc<str>>,
+}
+
 /// One node's kubelet state.
 #[derive(Debug)]
 pub(crate) struct Kubelet {
@@ -41,8 +50,9 @@ pub(crate) struct Kubelet {
     backoff: Backoff<PullKey>,
     /// The crash-loop back-off (a separate object from the image back-off), per container.
     pub(crate) crash_backoff: Backoff,
-    /// The stored `<reason>: <message>` of each back-off key's last failed pull.
-    previous_errors: BTreeMap<PullKey, std::sync::Arc<str>>,
+    /// The stored `<reason>: <message>` of each back-off key's last failed pull, with the
+    /// back-off message written from it.
+    previous_errors: BTreeMap<PullKey, StoredError>,
     records: PullRecords,
     /// The `KubeletEnsureSecretPulledImages` feature gate.
     pub(crate) gate: bool,
@@ -111,8 +121,22 @@ impl Kubelet {
     }
 
     /// The stored `<reason>: <message>` of `key`'s last failed pull.
-    pub(crate) fn previous_error(&self, key: PullKey) -> Option<&std::sync::Arc<str>> {
-        self.previous_errors.get(&key)
+    pub(crate) fn previous_error(&self, key: PullKey) -> Option<&Arc<str>> {
+        self.previous_errors.get(&key).map(|stored| &stored.error)
+    }
+
+    /// The back-off message kept for `key`'s stored error ([`Kubelet::keep_backoff_message`]).
+    pub(crate) fn backoff_message(&self, key: PullKey) -> Option<&Arc<str>> {
+        self.previous_errors.get(&key)?.backoff_message.as_ref()
+    }
+
+    /// Keeps the back-off message a sync wrote for `key`'s stored error, until the error
+    /// goes (a pull is decided, or fails again and stores another). With no stored error
+    /// nothing is kept.
+    pub(crate) fn keep_backoff_message(&mut self, key: PullKey, message: &Arc<str>) {
+        if let Some(stored) = self.previous_errors.get_mut(&key) {
+            stored.backoff_message = Some(Arc::clone(message));
+        }
     }
 
     /// KEP-2535 (docs/semantics.md §5): whether `image`, present as `image_ref`, must be
@@ -169,11 +193,17 @@ impl Kubelet {
         key: PullKey,
         image: &str,
         backoff: BackoffEffect,
-        stored_error: String,
+        stored_error: Arc<str>,
         now: SimTime,
     ) {
         apply(backoff, &mut self.backoff, key, now);
-        self.previous_errors.insert(key, stored_error.into());
+        self.previous_errors.insert(
+            key,
+            StoredError {
+                error: stored_error,
+                backoff_message: None,
+            },
+        );
         if self.gate {
             self.records.record_image_pull_failed(image);
         }
@@ -287,7 +317,7 @@ mod tests {
             app,
             "app",
             BackoffEffect::Advance,
-            "ErrImagePull: not found".to_owned(),
+            "ErrImagePull: not found".into(),
             now,
         );
         assert!(kubelet.in_backoff(app, now));
@@ -297,8 +327,36 @@ mod tests {
             kubelet.previous_error(app).map(|error| &**error),
             Some("ErrImagePull: not found")
         );
+        assert_eq!(kubelet.backoff_message(app), None);
+        let message: Arc<str> = "Back-off pulling image \"app\": ErrImagePull: not found".into();
+        kubelet.keep_backoff_message(app, &message);
+        assert!(
+            kubelet
+                .backoff_message(app)
+                .is_some_and(|kept| Arc::ptr_eq(kept, &message))
+        );
+        kubelet.keep_backoff_message(key(2, 0), &message);
+        assert_eq!(
+            kubelet.backoff_message(key(2, 0)),
+            None,
+            "kept only with a stored error"
+        );
+        kubelet.pull_failed(
+            app,
+            "app",
+            BackoffEffect::Advance,
+            "ErrImagePull: 503".into(),
+            now,
+        );
+        assert_eq!(
+            kubelet.backoff_message(app),
+            None,
+            "a new error, a new message"
+        );
+        kubelet.keep_backoff_message(app, &message);
         kubelet.pull_decided(app, "app");
         assert_eq!(kubelet.previous_error(app), None);
+        assert_eq!(kubelet.backoff_message(app), None);
         assert!(
             kubelet.in_backoff(app, now),
             "deciding to pull does not end the back-off"
@@ -309,9 +367,13 @@ mod tests {
     fn a_restart_forgets_the_queues_and_the_back_off_and_bumps_the_generation() {
         let mut kubelet = kubelet(true, None);
         run(&mut kubelet, "+3 ?");
-        kubelet
-            .previous_errors
-            .insert(key(1, 0), "ErrImagePull: x".into());
+        kubelet.pull_failed(
+            key(1, 0),
+            "app",
+            BackoffEffect::CollectGarbage,
+            "ErrImagePull: x".into(),
+            SimTime::EPOCH,
+        );
         kubelet.backoff.next(&key(1, 0), SimTime::EPOCH);
         kubelet.restart(&[], SimTime::EPOCH);
         assert!(!kubelet.up);

@@ -25,8 +25,9 @@ use crate::trace::{ContainerState, NodeId, PodId, TraceEvent, WaitReason};
 /// One container's kubelet-side state.
 #[derive(Debug, Clone)]
 pub(crate) struct ContainerSlot {
-    /// The reason cache entry of the last failed start.
-    pub(crate) reason: Option<(WaitReason, String)>,
+    /// The reason cache entry of the last failed start (the message shared, see
+    /// `SharedTexts`).
+    pub(crate) reason: Option<(WaitReason, Arc<str>)>,
     /// The image it runs (or ran, for a completed init container).
     pub(crate) started: Option<ImageRecord>,
     /// The state last published in the pod status.
@@ -132,12 +133,15 @@ pub(crate) struct KubeletPull {
     pub(crate) fetched: u32,
 }
 
+/// A container state a status write publishes: the slot, the container, its new state.
+pub(crate) type StatusChange = (usize, ContainerRef, ContainerState);
+
 /// What `EnsureImageExists` returned, or that it is waiting on a pull.
 pub(crate) enum Ensure {
     Ready(ImageRecord),
     Failed {
         reason: WaitReason,
-        message: String,
+        message: Arc<str>,
         backoff: bool,
     },
     Pending,
@@ -382,7 +386,9 @@ impl Sim {
         let record = &self.api.pods[pod.0 as usize];
         let init_total = record.spec.init_containers.len();
         let init_pending = (record.state.init_done as usize) < init_total;
-        let mut changes = Vec::new();
+        // Reused from the previous write (a write that records nothing allocates nothing,
+        // and one that does reuses the last one's list).
+        let mut changes = std::mem::take(&mut self.status_changes);
         for (slot_index, slot) in record.state.containers.iter().enumerate() {
             let init = slot_index < init_total;
             let default_reason = if !init && init_pending {
@@ -419,11 +425,11 @@ impl Sim {
                 },
                 (None, Some((reason, message))) => ContainerState::Waiting {
                     reason: reason.clone(),
-                    message: message.clone(),
+                    message: Arc::clone(message),
                 },
                 (None, None) => ContainerState::Waiting {
                     reason: default_reason,
-                    message: String::new(),
+                    message: "".into(),
                 },
             };
             debug_assert!(
@@ -442,7 +448,7 @@ impl Sim {
                 changes.push((slot_index, container, state));
             }
         }
-        for (slot_index, container, state) in changes {
+        for (slot_index, container, state) in changes.drain(..) {
             self.api.pods[pod.0 as usize].state.containers[slot_index].status = Some(state.clone());
             self.record(TraceEvent::ContainerStatus {
                 pod,
@@ -450,6 +456,7 @@ impl Sim {
                 state,
             });
         }
+        self.status_changes = changes;
         let record = &self.api.pods[pod.0 as usize];
         let all_running = record.state.containers[init_total..]
             .iter()

@@ -95,8 +95,9 @@ pub enum ContainerState {
     Waiting {
         /// `state.waiting.reason`.
         reason: WaitReason,
-        /// `state.waiting.message` (empty for the default reasons).
-        message: String,
+        /// `state.waiting.message` (empty for the default reasons), shared: pods waiting
+        /// for the same reason show the same text.
+        message: std::sync::Arc<str>,
     },
     /// `running`, from the image with this ID (config digest), resolved from this
     /// top-level digest (index or manifest).

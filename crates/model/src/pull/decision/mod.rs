@@ -2,6 +2,8 @@
 //! KEP-2535 verification, policy and back-off, with the events each branch records
 //! (docs/semantics.md §3.2 steps 1-7.3 and the 3.7 decision matrix).
 
+use std::sync::Arc;
+
 use super::{EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
 use crate::go::text::quote as go_quote;
 use crate::policy::PullPolicy;
@@ -41,7 +43,12 @@ pub struct PullRequest {
     pub in_backoff: bool,
     /// The error stored for the back-off key by the last failed pull (`<reason>: <message>`),
     /// shared with the kubelet's store rather than copied on every call.
-    pub previous_error: Option<std::sync::Arc<str>>,
+    pub previous_error: Option<Arc<str>>,
+    /// The back-off waiting message for this image and `previous_error`, when the caller
+    /// kept it from an earlier decision ([`backoff_message`] writes it): a key in back-off
+    /// asks the same question on every sync, and the message is used as is instead of
+    /// being written again. `None`: the decision writes it.
+    pub backoff_message: Option<Arc<str>>,
 }
 
 /// What the image manager does with the request.
@@ -63,8 +70,9 @@ pub enum PullAction {
     Fail {
         /// The waiting reason.
         reason: WaitingReason,
-        /// The waiting message.
-        message: String,
+        /// The waiting message (shared: a pod in back-off shows the same one sync after
+        /// sync).
+        message: Arc<str>,
     },
 }
 
@@ -90,15 +98,27 @@ impl PullRequest {
             verification: None,
             in_backoff: false,
             previous_error: None,
+            backoff_message: None,
         }
     }
 }
 
 impl Decision {
-    fn failed(event: PullEvent, reason: WaitingReason, message: String) -> Decision {
+    /// A failure with its event and the caller's `Error: <reason>`, or no events when
+    /// `events` is false ([`Texts::StatusOnly`]).
+    fn failed(
+        events: bool,
+        event: impl FnOnce() -> PullEvent,
+        reason: WaitingReason,
+        message: Arc<str>,
+    ) -> Decision {
         Decision {
             action: PullAction::Fail { reason, message },
-            events: vec![event, PullEvent::start_failed(reason)],
+            events: if events {
+                vec![event(), PullEvent::start_failed(reason)]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -136,9 +156,9 @@ pub fn decide(request: &PullRequest, behavior: &KubeletBehavior) -> Decision {
 pub enum Texts {
     /// Every event and waiting message, as [`decide`] does.
     All,
-    /// Only what the pod's status holds (a failure's waiting message and its events): the
-    /// `Pulled` and `Pulling` events of the two common outcomes are left out, with their
-    /// quoting. For callers that keep no events (a simulation that records no trace).
+    /// Only what the pod's status holds (a failure's waiting message): no event is
+    /// written, with its quoting. For callers that keep no events (a simulation that
+    /// records no trace).
     StatusOnly,
 }
 
@@ -151,22 +171,41 @@ pub fn decide_with(request: &PullRequest, behavior: &KubeletBehavior, texts: Tex
     let tagged = match &request.tagged_image {
         Ok(tagged) => tagged,
         Err(parse_error) => {
-            let message = format!(
+            let message: Arc<str> = format!(
                 "Failed to apply default image tag {}: {parse_error}",
                 quoted()
+            )
+            .into();
+            let event =
+                || PullEvent::new(EventType::Warning, EventReason::InspectFailed, &*message);
+            return Decision::failed(
+                events,
+                event,
+                WaitingReason::InvalidImageName,
+                message.clone(),
             );
-            let event = PullEvent::new(EventType::Warning, EventReason::InspectFailed, &message);
-            return Decision::failed(event, WaitingReason::InvalidImageName, message);
         }
     };
 
     let never_pull = || {
-        let message = format!(
+        let message: Arc<str> = format!(
             "Container image {} is not present with pull policy of Never",
             quoted()
-        );
-        let event = PullEvent::new(EventType::Warning, EventReason::ErrImageNeverPull, &message);
-        Decision::failed(event, WaitingReason::ErrImageNeverPull, message)
+        )
+        .into();
+        let event = || {
+            PullEvent::new(
+                EventType::Warning,
+                EventReason::ErrImageNeverPull,
+                &*message,
+            )
+        };
+        Decision::failed(
+            events,
+            event,
+            WaitingReason::ErrImageNeverPull,
+            message.clone(),
+        )
     };
 
     let image_ref = match (request.policy, &request.presence) {
@@ -178,9 +217,15 @@ pub fn decide_with(request: &PullRequest, behavior: &KubeletBehavior, texts: Tex
             } else {
                 go_quote("")
             };
-            let message = format!("Failed to inspect image {named}: {err}");
-            let event = PullEvent::new(EventType::Warning, EventReason::InspectFailed, &message);
-            return Decision::failed(event, WaitingReason::ImageInspectError, message);
+            let message: Arc<str> = format!("Failed to inspect image {named}: {err}").into();
+            let event =
+                || PullEvent::new(EventType::Warning, EventReason::InspectFailed, &*message);
+            return Decision::failed(
+                events,
+                event,
+                WaitingReason::ImageInspectError,
+                message.clone(),
+            );
         }
         (_, Presence::Present { image_ref }) if !image_ref.is_empty() => Some(image_ref),
         (PullPolicy::Never, _) => return never_pull(),
@@ -209,15 +254,26 @@ pub fn decide_with(request: &PullRequest, behavior: &KubeletBehavior, texts: Tex
     }
 
     if request.in_backoff {
-        let event_message = format!("Back-off pulling image {}", quoted());
-        let message = match &request.previous_error {
-            Some(previous) if behavior.backoff_message_includes_previous_error => {
-                format!("{event_message}: {previous}")
+        let previous = request.previous_error.as_deref();
+        let message = match &request.backoff_message {
+            Some(kept) => {
+                debug_assert_eq!(
+                    **kept,
+                    *backoff_message(image, previous, behavior),
+                    "a kept back-off message is the one for this image and previous error"
+                );
+                Arc::clone(kept)
             }
-            _ => event_message.clone(),
+            None => backoff_message(image, previous, behavior).into(),
         };
-        let event = PullEvent::new(EventType::Normal, EventReason::BackOff, event_message);
-        return Decision::failed(event, WaitingReason::ImagePullBackOff, message);
+        let event = || {
+            PullEvent::new(
+                EventType::Normal,
+                EventReason::BackOff,
+                format!("Back-off pulling image {}", quoted()),
+            )
+        };
+        return Decision::failed(events, event, WaitingReason::ImagePullBackOff, message);
     }
 
     Decision {
@@ -234,6 +290,25 @@ pub fn decide_with(request: &PullRequest, behavior: &KubeletBehavior, texts: Tex
             })
             .into_iter()
             .collect(),
+    }
+}
+
+/// The waiting message of a key in back-off (docs/semantics.md §3.2 step 7.3): `Back-off
+/// pulling image "<image>"`, followed by `: <previous error>` when one is stored and
+/// [`KubeletBehavior::backoff_message_includes_previous_error`] (`pkg/kubelet/images/
+/// image_manager.go`, `EnsureImageExists`). The same for every sync until the next failed
+/// pull stores another error, so callers may keep it ([`PullRequest::backoff_message`]).
+pub fn backoff_message(
+    image: &str,
+    previous_error: Option<&str>,
+    behavior: &KubeletBehavior,
+) -> String {
+    let quoted = go_quote(image);
+    match previous_error {
+        Some(previous) if behavior.backoff_message_includes_previous_error => {
+            format!("Back-off pulling image {quoted}: {previous}")
+        }
+        _ => format!("Back-off pulling image {quoted}"),
     }
 }
 

@@ -324,7 +324,7 @@ fn named_entry(sim: &Sim, event: &TraceEvent) -> Entry {
                 state: match state {
                     ContainerState::Waiting { reason, message } => State::Waiting {
                         reason: reason.to_string(),
-                        message: message.clone(),
+                        message: message.to_string(),
                     },
                     ContainerState::Running { image_id, digest } => State::Running {
                         image_id: sim.digest(*image_id).to_string(),
