@@ -38,11 +38,13 @@ impl Sim {
         if controller.requeue.is_some_and(|at| at <= now) {
             controller.requeue = None;
         }
-        let views = controller.pods.views();
-        let actions = controller.reconciler.sync(views, now, &mut draw_from(rng));
+        let pods = controller.pods.indexed();
+        let actions = controller
+            .reconciler
+            .sync_in(pods, now, &mut draw_from(rng));
         let progress = controller
             .reconciler
-            .progress(&controller.object.spec, views);
+            .progress_of(&controller.object.spec, pods.active());
         let is_job = matches!(controller.reconciler, super::Reconciler::Job(_));
         controller.tally.sample(
             now,
