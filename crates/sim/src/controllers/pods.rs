@@ -58,57 +58,99 @@ impl OwnerTally {
     }
 }
 
-/// The index of one pod list: each pod's position by name, and the tallies by owner.
+/// No node (`PodIndex::slot_node` of an unbound pod).
+const NO_NODE: u32 = u32::MAX;
+
+/// The index of one pod list (appended to, and swap-removed from, as the API server's
+/// list is): each pod's position by name, the tallies by owner, and the active pods on
+/// each node (the victims' colocation rank).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PodIndex {
     by_name: BTreeMap<String, u32>,
     /// A controller's pods have one to a few owners (a Deployment's ReplicaSets).
     owners: Vec<(String, OwnerTally)>,
     active: u32,
+    /// Node names seen, by key.
+    node_keys: BTreeMap<String, u32>,
+    node_names: Vec<String>,
+    /// Active pods on each node, by key.
+    on_node: Vec<u32>,
+    /// Each slot's node key (`NO_NODE` while unbound).
+    slot_node: Vec<u32>,
 }
 
 impl PodIndex {
     /// The index of `views` (names are unique in one controller's pods, as in a namespace).
     pub fn of(views: &[PodView]) -> PodIndex {
         let mut index = PodIndex::default();
-        for (slot, view) in views.iter().enumerate() {
-            index.insert(view, slot as u32);
+        for view in views {
+            index.push(view);
         }
         index
     }
 
-    /// A view joined the list at `slot`.
-    pub fn insert(&mut self, view: &PodView, slot: u32) {
+    /// A view joined the list, at its end.
+    pub fn push(&mut self, view: &PodView) {
+        let slot = self.slot_node.len() as u32;
         let previous = self.by_name.insert(view.name.clone(), slot);
         debug_assert!(previous.is_none(), "pod names are unique: {}", view.name);
-        self.count(view, true);
+        self.slot_node.push(NO_NODE);
+        self.count(slot, view, true);
     }
 
-    /// The view at some slot is about to leave the list.
-    pub fn remove(&mut self, view: &PodView) {
-        self.by_name.remove(view.name.as_str());
-        self.count(view, false);
-    }
-
-    /// The view named `name` moved to `slot`.
-    pub fn moved(&mut self, name: &str, slot: u32) {
-        if let Some(at) = self.by_name.get_mut(name) {
+    /// The view `removed` at `slot` left the list and the last one, `moved` (none when
+    /// `removed` was the last), took its slot.
+    pub fn swap_remove(&mut self, slot: u32, removed: &PodView, moved: Option<&PodView>) {
+        self.count(slot, removed, false);
+        self.by_name.remove(removed.name.as_str());
+        self.slot_node.swap_remove(slot as usize);
+        if let Some(moved) = moved
+            && let Some(at) = self.by_name.get_mut(moved.name.as_str())
+        {
             *at = slot;
         }
     }
 
-    /// A view is about to change (`before`: true) or has changed (false) in place, its name
-    /// kept: its counts are taken away before and added again after.
-    pub fn changing(&mut self, view: &PodView, before: bool) {
-        self.count(view, !before);
+    /// The view at `slot` is about to change (`before`: true) or has changed (false) in
+    /// place, its name kept: its counts are taken away before and added again after.
+    pub fn changing(&mut self, slot: u32, view: &PodView, before: bool) {
+        self.count(slot, view, !before);
     }
 
-    fn count(&mut self, view: &PodView, add: bool) {
+    /// The key of the node a view at `slot` is on, interned on first sight.
+    fn node_key(&mut self, slot: u32, node: &str) -> u32 {
+        let kept = self.slot_node[slot as usize];
+        if kept != NO_NODE && self.node_names[kept as usize] == node {
+            return kept;
+        }
+        let key = match self.node_keys.get(node) {
+            Some(key) => *key,
+            None => {
+                let key = self.node_names.len() as u32;
+                self.node_keys.insert(node.to_owned(), key);
+                self.node_names.push(node.to_owned());
+                self.on_node.push(0);
+                key
+            }
+        };
+        self.slot_node[slot as usize] = key;
+        key
+    }
+
+    fn count(&mut self, slot: u32, view: &PodView, add: bool) {
         if view.is_active() {
             if add {
                 self.active += 1;
             } else {
                 self.active -= 1;
+            }
+            if let Some(node) = &view.node {
+                let key = self.node_key(slot, node) as usize;
+                if add {
+                    self.on_node[key] += 1;
+                } else {
+                    self.on_node[key] -= 1;
+                }
             }
         }
         let tally = match self.owners.iter().position(|(o, _)| *o == view.owner) {
@@ -167,6 +209,16 @@ impl<'a> Pods<'a> {
     pub fn active(&self) -> u32 {
         self.index.active
     }
+
+    /// How many active pods are on the node of the pod at `slot` (0 while it is unbound).
+    pub fn colocated(&self, slot: u32) -> u32 {
+        match self.index.slot_node.get(slot as usize) {
+            Some(&key) if key != NO_NODE && self.views[slot as usize].node.is_some() => {
+                self.index.on_node[key as usize]
+            }
+            _ => 0,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -223,23 +275,57 @@ mod tests {
         );
 
         // a-1 turns ready; a-2 is removed, b-2 moving into its slot.
-        index.changing(&views[0], true);
+        index.changing(0, &views[0], true);
         views[0].ready_since = Some(SimTime::from_secs(11));
         views[0].phase = PodPhase::Running;
-        index.changing(&views[0], false);
-        index.remove(&views[1]);
-        views.swap_remove(1);
-        index.moved(&views[1].name, 1);
-        assert_eq!(index, PodIndex::of(&views));
+        views[0].node = Some("n1".to_owned());
+        index.changing(0, &views[0], false);
+        let removed = views.swap_remove(1);
+        index.swap_remove(1, &removed, views.get(1));
+        assert_eq!(index.by_name, PodIndex::of(&views).by_name);
+        assert_eq!(index.slot_node.len(), views.len());
         let pods = Pods::new(&views, &index);
         assert_eq!(pods.get("b-2").map(|p| p.name.as_str()), Some("b-2"));
         let a = pods.owner("a");
         assert_eq!((a.active, a.ready), scanned(&views, "a"));
         assert_eq!(a.ready_until, Some(SimTime::from_secs(11)));
         // Its last ready pod gone, the owner's bound is forgotten.
-        index.remove(&views[0]);
-        views.swap_remove(0);
-        index.moved(&views[0].name, 0);
+        let removed = views.swap_remove(0);
+        index.swap_remove(0, &removed, views.first());
         assert_eq!(Pods::new(&views, &index).owner("a"), OwnerTally::default());
+        assert_eq!(index.by_name, PodIndex::of(&views).by_name);
+    }
+
+    #[test]
+    fn colocation_counts_the_active_pods_on_each_node() {
+        let mut views = vec![
+            view("a-1", "a", Some(1), false),
+            view("a-2", "a", Some(1), false),
+            view("b-1", "b", Some(1), false),
+            view("b-2", "b", None, true),
+        ];
+        for (view, node) in views.iter_mut().zip(["n1", "n1", "n2", "n2"]) {
+            view.node = Some(node.to_owned());
+        }
+        views.push(view("c-1", "c", None, false));
+        let mut index = PodIndex::of(&views);
+        let counts = |views: &[PodView], index: &PodIndex| -> Vec<u32> {
+            let pods = Pods::new(views, index);
+            (0..views.len() as u32).map(|s| pods.colocated(s)).collect()
+        };
+        // b-2 is being deleted: not counted, though on n2 (and not a victim: 0); c-1 is unbound.
+        assert_eq!(counts(&views, &index), [2, 2, 1, 0, 0]);
+        // c-1 bound to n2; a-1 deleted (a-2 moves nowhere: c-1 takes its slot).
+        index.changing(4, &views[4], true);
+        views[4].node = Some("n2".to_owned());
+        index.changing(4, &views[4], false);
+        assert_eq!(counts(&views, &index), [2, 2, 2, 0, 2]);
+        let removed = views.swap_remove(0);
+        index.swap_remove(0, &removed, views.first());
+        assert_eq!(counts(&views, &index), [2, 1, 2, 0]);
+        assert_eq!(
+            counts(&views, &index),
+            counts(&views, &PodIndex::of(&views))
+        );
     }
 }

@@ -35,7 +35,7 @@ impl PodList {
     /// Adds a pod; returns its slot.
     pub(crate) fn push(&mut self, pod: PodId, view: PodView) -> u32 {
         let slot = self.pods.len() as u32;
-        self.index.insert(&view, slot);
+        self.index.push(&view);
         self.pods.push(pod);
         self.views.push(view);
         slot
@@ -44,21 +44,19 @@ impl PodList {
     /// Updates the view at `slot` (never its name).
     pub(crate) fn update(&mut self, slot: u32, update: impl FnOnce(&mut PodView)) {
         let view = &mut self.views[slot as usize];
-        self.index.changing(view, true);
+        self.index.changing(slot, view, true);
         update(view);
-        self.index.changing(view, false);
+        self.index.changing(slot, view, false);
     }
 
     /// Removes the pod at `slot`; returns the pod moved into that slot, if any, whose
     /// owner column must be told its new slot.
     pub(crate) fn remove(&mut self, slot: u32) -> Option<PodId> {
-        let slot = slot as usize;
-        self.index.remove(&self.views[slot]);
-        self.pods.swap_remove(slot);
-        self.views.swap_remove(slot);
-        let moved = self.views.get(slot)?;
-        self.index.moved(&moved.name, slot as u32);
-        self.pods.get(slot).copied()
+        let at = slot as usize;
+        self.pods.swap_remove(at);
+        let removed = self.views.swap_remove(at);
+        self.index.swap_remove(slot, &removed, self.views.get(at));
+        self.pods.get(at).copied()
     }
 }
 

@@ -206,12 +206,15 @@ impl ReplicaSet {
                 .expect(made.iter().map(|c| c.name.clone()), [], now);
             actions.extend(made.into_iter().map(ControllerAction::CreatePod));
         } else if have > self.replicas {
-            let active: Vec<&PodView> = owned_active(pods.views(), &self.object.name).collect();
-            let count = per_sync(have - self.replicas) as usize;
-            let victims: Vec<&PodView> = victims::deletion_order(&active, pods.views(), now)
-                .into_iter()
-                .take(count)
+            let owner = self.object.name.as_str();
+            let active: Vec<u32> = (0..pods.views().len() as u32)
+                .filter(|&slot| {
+                    let pod = &pods.views()[slot as usize];
+                    pod.owner == owner && pod.is_active()
+                })
                 .collect();
+            let count = per_sync(have - self.replicas) as usize;
+            let victims = victims::first_victims(&active, pods, now, count);
             self.expectations
                 .expect([], victims.iter().map(|p| p.name.clone()), now);
             actions.extend(victims.iter().map(|p| {
