@@ -28,10 +28,45 @@ struct ImageState {
     size: u64,
     /// The nodes that hold it.
     nodes: BTreeSet<NodeId>,
-    /// The same nodes by pod count, kept once a placement asked for the least loaded of
-    /// many holders (finding it in the load order of every node read every less loaded
-    /// node that does not hold the image first).
-    by_load: Option<BTreeSet<(u32, NodeId)>>,
+    /// Its holders by pod count, kept once a placement asked for the least loaded of many
+    /// holders (finding it in the load order of every node read every less loaded node
+    /// without the image first, and asked whether each held it).
+    kept: Option<HoldersByLoad>,
+}
+
+/// An image's holders as the load order needs them: whether each node holds it, and how
+/// many holders have each pod count (so the lowest count with a holder is known at once).
+#[derive(Debug, Default)]
+struct HoldersByLoad {
+    held: Vec<bool>,
+    at_load: Vec<u32>,
+}
+
+impl HoldersByLoad {
+    fn add(&mut self, node: NodeId, pods: u32) {
+        let at = node.0 as usize;
+        if self.held.len() <= at {
+            self.held.resize(at + 1, false);
+        }
+        self.held[at] = true;
+        self.moved(None, pods);
+    }
+
+    /// A holder's pod count went from `before` to `now`.
+    fn moved(&mut self, before: Option<u32>, now: u32) {
+        if let Some(before) = before {
+            self.at_load[before as usize] -= 1;
+        }
+        let at = now as usize;
+        if self.at_load.len() <= at {
+            self.at_load.resize(at + 1, 0);
+        }
+        self.at_load[at] += 1;
+    }
+
+    fn holds(&self, node: NodeId) -> bool {
+        self.held.get(node.0 as usize).copied().unwrap_or(false)
+    }
 }
 
 /// The scheduler's cache: image states by name, and the nodes by pod count.
@@ -41,7 +76,7 @@ pub(crate) struct ImageStates {
     states: Vec<ImageState>,
     by_load: BTreeSet<(u32, NodeId)>,
     /// Per node, the states it holds whose holders are kept by load.
-    kept_by_load: Vec<Vec<usize>>,
+    kept_by_node: Vec<Vec<usize>>,
 }
 
 impl ImageStates {
@@ -58,10 +93,10 @@ impl ImageStates {
         let state = &mut self.states[index];
         state.size = size;
         if state.nodes.insert(node)
-            && let Some(by_load) = &mut state.by_load
+            && let Some(kept) = &mut state.kept
         {
-            by_load.insert((pods, node));
-            Self::kept_for(&mut self.kept_by_load, node).push(index);
+            kept.add(node, pods);
+            Self::kept_for(&mut self.kept_by_node, node).push(index);
         }
     }
 
@@ -84,32 +119,34 @@ impl ImageStates {
             self.by_load.remove(&(before, node));
         }
         self.by_load.insert((now, node));
-        let Some(kept) = self.kept_by_load.get(node.0 as usize) else {
+        let Some(kept) = self.kept_by_node.get(node.0 as usize) else {
             return;
         };
         for index in kept {
-            if let Some(by_load) = &mut self.states[*index].by_load {
-                if let Some(before) = before {
-                    by_load.remove(&(before, node));
-                }
-                by_load.insert((now, node));
+            if let Some(holders) = &mut self.states[*index].kept {
+                holders.moved(before, now);
             }
         }
     }
 
     /// The least loaded holder of the state at `index` (the first in creation order on
-    /// ties), its holders kept by load from now on.
+    /// ties), its holders kept by load from now on: the first node in the load order, from
+    /// the lowest pod count a holder has, that holds it.
     fn least_loaded_holder(&mut self, index: usize, nodes: &[Node]) -> Option<(u32, NodeId)> {
         let state = &mut self.states[index];
-        if state.by_load.is_none() {
-            let mut by_load = BTreeSet::new();
+        let kept = state.kept.get_or_insert_with(|| {
+            let mut kept = HoldersByLoad::default();
             for node in &state.nodes {
-                by_load.insert((nodes[node.0 as usize].kubelet.pod_count, *node));
-                Self::kept_for(&mut self.kept_by_load, *node).push(index);
+                kept.add(*node, nodes[node.0 as usize].kubelet.pod_count);
+                Self::kept_for(&mut self.kept_by_node, *node).push(index);
             }
-            state.by_load = Some(by_load);
-        }
-        state.by_load.as_ref()?.first().copied()
+            kept
+        });
+        let lowest = kept.at_load.iter().position(|count| *count > 0)? as u32;
+        self.by_load
+            .range((lowest, NodeId(0))..)
+            .copied()
+            .find(|(_, node)| kept.holds(*node))
     }
 }
 
@@ -317,10 +354,11 @@ mod tests {
         sim.image_recorded(NodeId(0), name, 10);
         assert_eq!(least(&mut sim), Some((0, NodeId(0))));
         let states = sim.api.image_states.as_ref().expect("built");
-        let kept = states.states[states.by_name[name]].by_load.as_ref();
-        let expected: BTreeSet<(u32, NodeId)> = (0..4)
-            .map(|n| (sim.nodes[n].kubelet.pod_count, NodeId(n as u32)))
-            .collect();
-        assert_eq!(kept, Some(&expected));
+        let kept = states.states[states.by_name[name]].kept.as_ref();
+        let mut expected = [0; 4];
+        for node in &sim.nodes {
+            expected[node.kubelet.pod_count as usize] += 1;
+        }
+        assert_eq!(kept.map(|k| k.at_load.as_slice()), Some(&expected[..]));
     }
 }
