@@ -33,6 +33,18 @@ impl Expectations {
         }
     }
 
+    /// Expects a creation named `name` from `now`, unless one of that name is expected
+    /// already; whether it was not (a sync that creates from satisfied expectations draws
+    /// each name until it is new here and not in its view).
+    pub fn expect_creation(&mut self, name: &str, now: SimTime) -> bool {
+        if self.creations.contains(name) {
+            return false;
+        }
+        self.creations.insert(name.to_owned());
+        self.set_at = Some(now);
+        true
+    }
+
     /// A creation that will never be seen (the API server refused it): upstream's
     /// `CreationObserved` for it. With nothing left outstanding there is no wait to time out.
     pub fn creation_refused(&mut self, name: &str) {
@@ -155,6 +167,17 @@ mod tests {
         let late = t0 + EXPECTATIONS_TIMEOUT + std::time::Duration::from_secs(1);
         assert!(looked_up.satisfied_in(Pods::new(&views, &index), late));
         assert_eq!(looked_up, Expectations::default());
+    }
+
+    #[test]
+    fn a_creation_is_expected_once_by_name() {
+        let t0 = SimTime::from_secs(1);
+        let mut e = Expectations::default();
+        assert!(e.expect_creation("a", t0));
+        assert!(!e.expect_creation("a", t0));
+        let mut by_expect = Expectations::default();
+        by_expect.expect(["a".to_owned()], [], t0);
+        assert_eq!(e, by_expect);
     }
 
     #[test]

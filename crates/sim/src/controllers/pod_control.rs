@@ -19,22 +19,20 @@ pub type Draw<'a> = &'a mut dyn FnMut(u32) -> u32;
 /// A `generateName` name for `owner`'s pod that is not in `taken` (a collision is drawn
 /// again, as the API server's retry would); the name is added to `taken`.
 pub fn generated_pod_name(owner: &str, taken: &mut BTreeSet<String>, draw: Draw<'_>) -> String {
-    generated_pod_name_avoiding(owner, |_| false, taken, draw)
+    generated_name(
+        &format!("{owner}-"),
+        |name| taken.insert(name.to_owned()),
+        draw,
+    )
 }
 
-/// [`generated_pod_name`] avoiding the names `exists` says are taken as well as those in
-/// `drawn` (this sync's), to which the name is added: the pods' index answers for the
-/// existing pods, so their names are not copied into a set each sync.
-pub fn generated_pod_name_avoiding(
-    owner: &str,
-    exists: impl Fn(&str) -> bool,
-    drawn: &mut BTreeSet<String>,
-    draw: Draw<'_>,
-) -> String {
-    let base = format!("{owner}-");
+/// A `generateName` name, `base` and five characters, that `claim` accepts (it answers
+/// whether the name is free, and records it as taken when it is); a collision is drawn
+/// again, as the API server's retry would.
+pub fn generated_name(base: &str, mut claim: impl FnMut(&str) -> bool, draw: Draw<'_>) -> String {
     loop {
-        let name = names::generate_name(&base, &mut *draw);
-        if !exists(&name) && drawn.insert(name.clone()) {
+        let name = names::generate_name(base, &mut *draw);
+        if claim(&name) {
             return name;
         }
     }
@@ -170,15 +168,22 @@ mod tests {
             generated_pod_name("web", &mut taken, &mut draw),
             "web-ccccc"
         );
-        // The same draws with web-bbbbb an existing pod and nothing drawn before.
+        // The same draws with web-bbbbb refused by the claim.
         let mut calls = 0;
         let mut draw = |_: u32| {
             calls += 1;
             u32::from(calls > 5)
         };
-        let mut drawn = BTreeSet::new();
-        let name = generated_pod_name_avoiding("web", |n| n == "web-bbbbb", &mut drawn, &mut draw);
+        let mut asked = Vec::new();
+        let name = generated_name(
+            "web-",
+            |n| {
+                asked.push(n.to_owned());
+                n != "web-bbbbb"
+            },
+            &mut draw,
+        );
         assert_eq!(name, "web-ccccc");
-        assert_eq!(drawn, BTreeSet::from(["web-ccccc".to_owned()]));
+        assert_eq!(asked, ["web-bbbbb", "web-ccccc"]);
     }
 }

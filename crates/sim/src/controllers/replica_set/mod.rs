@@ -5,7 +5,6 @@
 //! [`super::victims`], and reports how many of its pods are ready and available.
 //! A Deployment holds one of these per ReplicaSet and changes only its `replicas`.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use pullsim_model::SimTime;
@@ -187,23 +186,20 @@ impl ReplicaSet {
         let have = pods.owner(&self.object.name).active;
         let mut actions = Vec::new();
         if have < self.replicas {
-            // Names of every pod in the view are taken, and those drawn in this sync.
-            let mut drawn: BTreeSet<String> = BTreeSet::new();
+            // Names of every pod in the view are taken, and those drawn in this sync: the
+            // expectations, empty when a sync creates, are those names.
             let count = per_sync(self.replicas - have);
             let name = self.object.name.clone();
+            let base = format!("{name}-");
+            let expectations = &mut self.expectations;
+            debug_assert!(
+                expectations.timeout_at().is_none(),
+                "a sync creates only when nothing is outstanding"
+            );
             let made = pod_control::creations(&self.object, &self.template, &name, count, || {
-                (
-                    pod_control::generated_pod_name_avoiding(
-                        &name,
-                        |n| pods.contains(n),
-                        &mut drawn,
-                        &mut *draw,
-                    ),
-                    None,
-                )
+                let claim = |n: &str| !pods.contains(n) && expectations.expect_creation(n, now);
+                (pod_control::generated_name(&base, claim, &mut *draw), None)
             });
-            self.expectations
-                .expect(made.iter().map(|c| c.name.clone()), [], now);
             actions.extend(made.into_iter().map(ControllerAction::CreatePod));
         } else if have > self.replicas {
             let owner = self.object.name.as_str();
