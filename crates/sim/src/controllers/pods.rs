@@ -6,7 +6,7 @@
 //! of the watch (O(log n) a change); a caller holding only views builds it with
 //! [`PodIndex::of`], and then the answers are the same as a scan of the views.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pullsim_model::SimTime;
 
@@ -58,6 +58,14 @@ impl OwnerTally {
     }
 }
 
+/// FNV-1a of a pod's name: fixed, so the same on every machine (the index is searched by
+/// it, never iterated in an order that matters).
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// No node (`PodIndex::slot_node` of an unbound pod).
 const NO_NODE: u32 = u32::MAX;
 
@@ -66,7 +74,9 @@ const NO_NODE: u32 = u32::MAX;
 /// each node (the victims' colocation rank).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PodIndex {
-    by_name: BTreeMap<String, u32>,
+    /// Each pod's slot by a hash of its name (`name_hash`; a hit is confirmed against the
+    /// view's name), so the index holds no copy of the names and compares integers.
+    by_name: BTreeSet<(u64, u32)>,
     /// A controller's pods have one to a few owners (a Deployment's ReplicaSets).
     owners: Vec<(String, OwnerTally)>,
     active: u32,
@@ -92,8 +102,7 @@ impl PodIndex {
     /// A view joined the list, at its end.
     pub fn push(&mut self, view: &PodView) {
         let slot = self.slot_node.len() as u32;
-        let previous = self.by_name.insert(view.name.clone(), slot);
-        debug_assert!(previous.is_none(), "pod names are unique: {}", view.name);
+        self.by_name.insert((name_hash(&view.name), slot));
         self.slot_node.push(NO_NODE);
         self.count(slot, view, true);
     }
@@ -102,12 +111,13 @@ impl PodIndex {
     /// `removed` was the last), took its slot.
     pub fn swap_remove(&mut self, slot: u32, removed: &PodView, moved: Option<&PodView>) {
         self.count(slot, removed, false);
-        self.by_name.remove(removed.name.as_str());
+        let last = self.slot_node.len() as u32 - 1;
+        self.by_name.remove(&(name_hash(&removed.name), slot));
         self.slot_node.swap_remove(slot as usize);
-        if let Some(moved) = moved
-            && let Some(at) = self.by_name.get_mut(moved.name.as_str())
-        {
-            *at = slot;
+        if let Some(moved) = moved {
+            let hash = name_hash(&moved.name);
+            self.by_name.remove(&(hash, last));
+            self.by_name.insert((hash, slot));
         }
     }
 
@@ -186,13 +196,23 @@ impl<'a> Pods<'a> {
 
     /// The pod named `name`.
     pub fn get(&self, name: &str) -> Option<&'a PodView> {
-        let slot = *self.index.by_name.get(name)?;
+        let slot = self.slot(name)?;
         self.views.get(slot as usize)
     }
 
     /// Whether a pod is named `name`.
     pub fn contains(&self, name: &str) -> bool {
-        self.index.by_name.contains_key(name)
+        self.slot(name).is_some()
+    }
+
+    /// The slot of the pod named `name`.
+    pub fn slot(&self, name: &str) -> Option<u32> {
+        let hash = name_hash(name);
+        self.index
+            .by_name
+            .range((hash, 0)..=(hash, u32::MAX))
+            .map(|(_, slot)| *slot)
+            .find(|slot| self.views[*slot as usize].name == name)
     }
 
     /// The counts of `owner`'s pods.
@@ -259,6 +279,7 @@ mod tests {
         assert_eq!(pods.active(), 3);
         assert_eq!(pods.get("b-2").map(|p| p.deleting), Some(true));
         assert!(pods.contains("a-1") && !pods.contains("c-1"));
+        assert_eq!(pods.slot("b-1"), Some(2));
         let a = pods.owner("a");
         assert_eq!((a.active, a.ready), scanned(&views, "a"));
         assert_eq!(a.ready_until, Some(SimTime::from_secs(5)));
