@@ -18,7 +18,7 @@ use pullsim_model::image_locality::{
 };
 
 use crate::api::PodSpec;
-use crate::sim::Sim;
+use crate::sim::{Node, Sim};
 use crate::trace::NodeId;
 
 /// One image name as the scheduler's cache holds it (`ImageStateSummary`).
@@ -28,23 +28,125 @@ struct ImageState {
     size: u64,
     /// The nodes that hold it.
     nodes: BTreeSet<NodeId>,
+    /// Its holders by pod count, kept once a placement asked for the least loaded of many
+    /// holders (finding it in the load order of every node read every less loaded node
+    /// without the image first, and asked whether each held it).
+    kept: Option<HoldersByLoad>,
+}
+
+/// An image's holders as the load order needs them: whether each node holds it, and how
+/// many holders have each pod count (so the lowest count with a holder is known at once).
+#[derive(Debug, Default)]
+struct HoldersByLoad {
+    held: Vec<bool>,
+    at_load: Vec<u32>,
+}
+
+impl HoldersByLoad {
+    fn add(&mut self, node: NodeId, pods: u32) {
+        let at = node.0 as usize;
+        if self.held.len() <= at {
+            self.held.resize(at + 1, false);
+        }
+        self.held[at] = true;
+        self.moved(None, pods);
+    }
+
+    /// A holder's pod count went from `before` to `now`.
+    fn moved(&mut self, before: Option<u32>, now: u32) {
+        if let Some(before) = before {
+            self.at_load[before as usize] -= 1;
+        }
+        let at = now as usize;
+        if self.at_load.len() <= at {
+            self.at_load.resize(at + 1, 0);
+        }
+        self.at_load[at] += 1;
+    }
+
+    fn holds(&self, node: NodeId) -> bool {
+        self.held.get(node.0 as usize).copied().unwrap_or(false)
+    }
 }
 
 /// The scheduler's cache: image states by name, and the nodes by pod count.
 #[derive(Debug, Default)]
 pub(crate) struct ImageStates {
-    by_name: BTreeMap<String, ImageState>,
+    by_name: BTreeMap<String, usize>,
+    states: Vec<ImageState>,
     by_load: BTreeSet<(u32, NodeId)>,
+    /// Per node, the states it holds whose holders are kept by load.
+    kept_by_node: Vec<Vec<usize>>,
 }
 
 impl ImageStates {
-    fn record(&mut self, node: NodeId, name: &str, size: u64) {
-        let state = match self.by_name.get_mut(name) {
-            Some(state) => state,
-            None => self.by_name.entry(name.to_owned()).or_default(),
+    /// `node`, with `pods` pods, holds `name` of `size` bytes.
+    fn record(&mut self, node: NodeId, pods: u32, name: &str, size: u64) {
+        let index = match self.by_name.get(name) {
+            Some(index) => *index,
+            None => {
+                self.states.push(ImageState::default());
+                self.by_name.insert(name.to_owned(), self.states.len() - 1);
+                self.states.len() - 1
+            }
         };
+        let state = &mut self.states[index];
         state.size = size;
-        state.nodes.insert(node);
+        if state.nodes.insert(node)
+            && let Some(kept) = &mut state.kept
+        {
+            kept.add(node, pods);
+            Self::kept_for(&mut self.kept_by_node, node).push(index);
+        }
+    }
+
+    fn kept_for(kept: &mut Vec<Vec<usize>>, node: NodeId) -> &mut Vec<usize> {
+        let at = node.0 as usize;
+        if kept.len() <= at {
+            kept.resize_with(at + 1, Vec::new);
+        }
+        &mut kept[at]
+    }
+
+    /// The state of `name`.
+    fn get(&self, name: &str) -> Option<&ImageState> {
+        self.by_name.get(name).map(|index| &self.states[*index])
+    }
+
+    /// `node`'s pod count went from `before` to `now`.
+    fn load_changed(&mut self, node: NodeId, before: Option<u32>, now: u32) {
+        if let Some(before) = before {
+            self.by_load.remove(&(before, node));
+        }
+        self.by_load.insert((now, node));
+        let Some(kept) = self.kept_by_node.get(node.0 as usize) else {
+            return;
+        };
+        for index in kept {
+            if let Some(holders) = &mut self.states[*index].kept {
+                holders.moved(before, now);
+            }
+        }
+    }
+
+    /// The least loaded holder of the state at `index` (the first in creation order on
+    /// ties), its holders kept by load from now on: the first node in the load order, from
+    /// the lowest pod count a holder has, that holds it.
+    fn least_loaded_holder(&mut self, index: usize, nodes: &[Node]) -> Option<(u32, NodeId)> {
+        let state = &mut self.states[index];
+        let kept = state.kept.get_or_insert_with(|| {
+            let mut kept = HoldersByLoad::default();
+            for node in &state.nodes {
+                kept.add(*node, nodes[node.0 as usize].kubelet.pod_count);
+                Self::kept_for(&mut self.kept_by_node, *node).push(index);
+            }
+            kept
+        });
+        let lowest = kept.at_load.iter().position(|count| *count > 0)? as u32;
+        self.by_load
+            .range((lowest, NodeId(0))..)
+            .copied()
+            .find(|(_, node)| kept.holds(*node))
     }
 }
 
@@ -52,18 +154,16 @@ impl Sim {
     /// A node's image store now names an image of `size` bytes `name`.
     pub(crate) fn image_recorded(&mut self, node: NodeId, name: &str, size: u64) {
         if let Some(states) = &mut self.api.image_states {
-            states.record(node, name, size);
+            let pods = self.nodes[node.0 as usize].kubelet.pod_count;
+            states.record(node, pods, name, size);
         }
     }
 
     /// A node's pod count changed from `before` (a new node: `None`) to its count now.
     pub(crate) fn node_load_changed(&mut self, node: NodeId, before: Option<u32>) {
         if let Some(states) = &mut self.api.image_states {
-            if let Some(before) = before {
-                states.by_load.remove(&(before, node));
-            }
             let now = self.nodes[node.0 as usize].kubelet.pod_count;
-            states.by_load.insert((now, node));
+            states.load_changed(node, before, now);
         }
     }
 
@@ -73,7 +173,8 @@ impl Sim {
             let mut states = ImageStates::default();
             for (index, node) in self.nodes.iter().enumerate() {
                 for (name, record) in node.containerd.images() {
-                    states.record(NodeId(index as u32), name, record.size_bytes);
+                    let pods = node.kubelet.pod_count;
+                    states.record(NodeId(index as u32), pods, name, record.size_bytes);
                 }
                 states
                     .by_load
@@ -102,8 +203,17 @@ impl Sim {
         let total_nodes = self.nodes.len();
         self.image_states();
         let nodes = &self.nodes;
-        let states = self.api.image_states.as_ref()?;
-        let holders = states.by_name.get(&first);
+        let states = self.api.image_states.as_mut()?;
+        let held = states.by_name.get(&first).copied();
+        // A handful of holders are faster to look at directly than to keep by load.
+        const FEW: usize = 64;
+        let least_loaded_holder = match held {
+            Some(index) if states.states[index].nodes.len() > FEW => {
+                states.least_loaded_holder(index, nodes)
+            }
+            _ => None,
+        };
+        let holders = held.map(|index| &states.states[index]);
         let locality = holders.map_or(0, |state| {
             let size = i64::try_from(state.size).unwrap_or(i64::MAX);
             let scaled = scaled_image_score(size, state.nodes.len(), total_nodes);
@@ -119,15 +229,13 @@ impl Sim {
             Some(state) => (&state.nodes, locality),
         };
         let holds = |node: &NodeId| holders.contains(node);
-        // A handful of holders are faster to look at directly than to find in the load order.
-        const FEW: usize = 64;
         let best_holder = if holders.len() <= FEW {
             holders
                 .iter()
                 .map(|node| (nodes[node.0 as usize].kubelet.pod_count, *node))
                 .min()
         } else {
-            states.by_load.iter().copied().find(|(_, node)| holds(node))
+            least_loaded_holder
         };
         let key = |(pods, node): (u32, NodeId), locality: i64| {
             (
@@ -174,7 +282,7 @@ impl Sim {
         let states = self.image_states();
         for container in spec.init_containers.iter().chain(&spec.containers) {
             let name = normalized_image_name(&container.image);
-            if let Some(state) = states.by_name.get(name.as_ref()) {
+            if let Some(state) = states.get(name.as_ref()) {
                 let size = i64::try_from(state.size).unwrap_or(i64::MAX);
                 let scaled = scaled_image_score(size, state.nodes.len(), total_nodes);
                 for node in &state.nodes {
@@ -201,14 +309,56 @@ mod tests {
     #[test]
     fn states_keep_every_holder_and_the_last_size() {
         let mut states = ImageStates::default();
-        states.record(NodeId(2), "registry.example.com/app:v1", 10);
-        states.record(NodeId(0), "registry.example.com/app:v1", 12);
-        states.record(NodeId(2), "registry.example.com/app:v1", 12);
-        let state = &states.by_name["registry.example.com/app:v1"];
+        states.record(NodeId(2), 0, "registry.example.com/app:v1", 10);
+        states.record(NodeId(0), 0, "registry.example.com/app:v1", 12);
+        states.record(NodeId(2), 0, "registry.example.com/app:v1", 12);
+        let state = states.get("registry.example.com/app:v1").expect("recorded");
         assert_eq!(state.size, 12);
         assert_eq!(
             state.nodes.iter().copied().collect::<Vec<_>>(),
             [NodeId(0), NodeId(2)]
         );
+    }
+
+    #[test]
+    fn holders_kept_by_load_follow_every_load_change() {
+        let mut sim = Sim::new(crate::SimConfig::default());
+        sim.add_node_pool(crate::NodePool::new("node", 4))
+            .expect("valid pool");
+        sim.image_states();
+        let name = "registry.example.com/app:v1";
+        for node in [1, 2, 3] {
+            sim.image_recorded(NodeId(node), name, 10);
+        }
+        let load = |sim: &mut Sim, node: u32, pods: u32| {
+            let before = sim.nodes[node as usize].kubelet.pod_count;
+            sim.nodes[node as usize].kubelet.pod_count = pods;
+            sim.node_load_changed(NodeId(node), Some(before));
+        };
+        load(&mut sim, 1, 3);
+        load(&mut sim, 2, 1);
+        let least = |sim: &mut Sim| {
+            let Sim { nodes, api, .. } = sim;
+            let states = api.image_states.as_mut().expect("built");
+            let index = states.by_name[name];
+            states.least_loaded_holder(index, nodes)
+        };
+        // Kept from the first question on: node 3 (no pods) first, then as loads change.
+        assert_eq!(least(&mut sim), Some((0, NodeId(3))));
+        load(&mut sim, 3, 2);
+        assert_eq!(least(&mut sim), Some((1, NodeId(2))));
+        load(&mut sim, 1, 0);
+        assert_eq!(least(&mut sim), Some((0, NodeId(1))));
+        // A holder recorded later joins at its load; node 0 holds nothing.
+        load(&mut sim, 0, 0);
+        sim.image_recorded(NodeId(0), name, 10);
+        assert_eq!(least(&mut sim), Some((0, NodeId(0))));
+        let states = sim.api.image_states.as_ref().expect("built");
+        let kept = states.states[states.by_name[name]].kept.as_ref();
+        let mut expected = [0; 4];
+        for node in &sim.nodes {
+            expected[node.kubelet.pod_count as usize] += 1;
+        }
+        assert_eq!(kept.map(|k| k.at_load.as_slice()), Some(&expected[..]));
     }
 }

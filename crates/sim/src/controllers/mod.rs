@@ -8,6 +8,7 @@
 //!
 //! The shared vocabulary, one file per concept:
 //! - [`pod_view`]: [`PodView`] and [`PodPhase`], with readiness and availability.
+//! - [`pods`]: [`Pods`], the views with their index (pods by name, counts by owner).
 //! - [`action`]: [`ControllerAction`], events, conditions and object references.
 //! - [`spec`]: the workload specs ([`DeploymentSpec`], [`DaemonSetSpec`],
 //!   [`StatefulSetSpec`], [`JobSpec`]).
@@ -28,6 +29,7 @@ pub mod job;
 pub mod object;
 pub mod pod_control;
 pub mod pod_view;
+pub mod pods;
 pub mod replica_set;
 #[cfg(test)]
 mod script;
@@ -47,6 +49,7 @@ pub use job::{Job, JobOutcome, JobStatus};
 pub use object::{WorkloadObject, WorkloadSpec};
 pub use pod_control::Draw;
 pub use pod_view::{PodPhase, PodView};
+pub use pods::{OwnerTally, PodIndex, Pods};
 pub use replica_set::{ReplicaSet, ReplicaSetStatus};
 pub use spec::{
     DaemonSetSpec, DaemonSetUpdateStrategy, DeploymentSpec, DeploymentStrategy, JobSpec,

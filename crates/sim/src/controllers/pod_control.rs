@@ -19,10 +19,20 @@ pub type Draw<'a> = &'a mut dyn FnMut(u32) -> u32;
 /// A `generateName` name for `owner`'s pod that is not in `taken` (a collision is drawn
 /// again, as the API server's retry would); the name is added to `taken`.
 pub fn generated_pod_name(owner: &str, taken: &mut BTreeSet<String>, draw: Draw<'_>) -> String {
-    let base = format!("{owner}-");
+    generated_name(
+        &format!("{owner}-"),
+        |name| taken.insert(name.to_owned()),
+        draw,
+    )
+}
+
+/// A `generateName` name, `base` and five characters, that `claim` accepts (it answers
+/// whether the name is free, and records it as taken when it is); a collision is drawn
+/// again, as the API server's retry would.
+pub fn generated_name(base: &str, mut claim: impl FnMut(&str) -> bool, draw: Draw<'_>) -> String {
     loop {
-        let name = names::generate_name(&base, &mut *draw);
-        if taken.insert(name.clone()) {
+        let name = names::generate_name(base, &mut *draw);
+        if claim(&name) {
             return name;
         }
     }
@@ -158,5 +168,22 @@ mod tests {
             generated_pod_name("web", &mut taken, &mut draw),
             "web-ccccc"
         );
+        // The same draws with web-bbbbb refused by the claim.
+        let mut calls = 0;
+        let mut draw = |_: u32| {
+            calls += 1;
+            u32::from(calls > 5)
+        };
+        let mut asked = Vec::new();
+        let name = generated_name(
+            "web-",
+            |n| {
+                asked.push(n.to_owned());
+                n != "web-bbbbb"
+            },
+            &mut draw,
+        );
+        assert_eq!(name, "web-ccccc");
+        assert_eq!(asked, ["web-bbbbb", "web-ccccc"]);
     }
 }

@@ -13,12 +13,28 @@ use std::collections::BTreeMap;
 
 use pullsim_model::SimTime;
 
-use super::PodView;
+use super::{PodView, Pods};
 
 /// `floor(log2(now - t))` in nanoseconds, -1 for none (`logarithmicRankDiff`'s rank).
 fn log_rank(now: SimTime, at: SimTime) -> i64 {
     let ns = u64::try_from(now.saturating_since(at).as_nanos()).unwrap_or(u64::MAX);
     if ns == 0 { -1 } else { i64::from(ns.ilog2()) }
+}
+
+/// The rank of one candidate with `colocated` active related pods on its node: deletion
+/// order is ascending rank (the name last, so the order is total).
+type Rank<'a> = (bool, u8, bool, Reverse<u32>, Option<i64>, i64, &'a str);
+
+fn rank(pod: &PodView, colocated: u32, now: SimTime) -> Rank<'_> {
+    (
+        pod.node.is_some(),
+        pod.phase.victim_ordinal(),
+        pod.is_ready(),
+        Reverse(colocated),
+        pod.ready_since.map(|since| log_rank(now, since)),
+        log_rank(now, pod.created),
+        pod.name.as_str(),
+    )
 }
 
 /// `candidates` in deletion order. `related` are the pods the colocation rank counts (the
@@ -28,7 +44,7 @@ pub fn deletion_order<'a>(
     related: &[PodView],
     now: SimTime,
 ) -> Vec<&'a PodView> {
-    let mut on_node: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut on_node: BTreeMap<&str, u32> = BTreeMap::new();
     for pod in related.iter().filter(|p| p.is_active()) {
         if let Some(node) = &pod.node {
             *on_node.entry(node.as_str()).or_default() += 1;
@@ -41,17 +57,38 @@ pub fn deletion_order<'a>(
             .node
             .as_deref()
             .map_or(0, |n| on_node.get(n).copied().unwrap_or(0));
-        (
-            pod.node.is_some(),
-            pod.phase.victim_ordinal(),
-            pod.is_ready(),
-            Reverse(colocated),
-            pod.ready_since.map(|since| log_rank(now, since)),
-            log_rank(now, pod.created),
-            pod.name.as_str(),
-        )
+        rank(pod, colocated, now)
     });
     sorted
+}
+
+/// The first `count` of [`deletion_order`], for candidates given by their slot in `pods`
+/// (every pod of `pods` is related): the colocation counts come from the pods' index, and
+/// only the first `count` are sorted, so a sync that deletes a few of thousands of pods
+/// ranks each once.
+pub fn first_victims<'a>(
+    candidates: &[u32],
+    pods: Pods<'a>,
+    now: SimTime,
+    count: usize,
+) -> Vec<&'a PodView> {
+    let views = pods.views();
+    let mut ranked: Vec<Rank<'a>> = candidates
+        .iter()
+        .map(|&slot| rank(&views[slot as usize], pods.colocated(slot), now))
+        .collect();
+    if count < ranked.len() {
+        if count == 0 {
+            return Vec::new();
+        }
+        ranked.select_nth_unstable(count - 1);
+        ranked.truncate(count);
+    }
+    ranked.sort_unstable();
+    ranked
+        .into_iter()
+        .map(|rank| pods.get(rank.6).expect("a candidate is one of the pods"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -109,6 +146,44 @@ mod tests {
                 "ready-old"
             ]
         );
+    }
+
+    #[test]
+    fn the_first_victims_from_the_index_are_the_head_of_the_full_order() {
+        let now = SimTime::from_secs(10_000);
+        let phases = [PodPhase::Pending, PodPhase::Running, PodPhase::Succeeded];
+        let mut pods = Vec::new();
+        for i in 0..60u64 {
+            let node = (i % 7 != 0).then(|| format!("n{}", i % 5));
+            let ready = (i % 3 != 0).then_some(i * 97 % 9_000);
+            let mut view = pod(
+                &format!("p{:02}", (i * 37) % 60),
+                node.as_deref(),
+                phases[(i % 3) as usize],
+                ready,
+                i * 131 % 9_500,
+            );
+            view.owner = if i % 4 == 0 { "other" } else { "rs" }.to_owned();
+            view.deleting = i % 11 == 0;
+            pods.push(view);
+        }
+        let index = crate::controllers::PodIndex::of(&pods);
+        let indexed = Pods::new(&pods, &index);
+        let slots: Vec<u32> = (0..pods.len() as u32)
+            .filter(|&s| pods[s as usize].owner == "rs" && pods[s as usize].is_active())
+            .collect();
+        let refs: Vec<&PodView> = slots.iter().map(|&s| &pods[s as usize]).collect();
+        let full: Vec<&str> = deletion_order(&refs, &pods, now)
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        for count in [0, 1, 5, refs.len() - 1, refs.len(), refs.len() + 3] {
+            let first: Vec<&str> = first_victims(&slots, indexed, now, count)
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
+            assert_eq!(first, full[..count.min(full.len())], "{count}");
+        }
     }
 
     #[test]

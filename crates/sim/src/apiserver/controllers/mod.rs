@@ -54,6 +54,40 @@ pub(crate) struct PodOwner {
     pub(crate) slot: u32,
 }
 
+/// The owners of live controller pods by pod id: a column indexed by id (ids are dense,
+/// in creation order), grown only as far as the last controller pod, so a lookup at each
+/// change of the watch is one load rather than a walk down a tree of every live pod.
+#[derive(Debug, Default)]
+pub(crate) struct PodOwners {
+    by_pod: Vec<Option<PodOwner>>,
+}
+
+impl PodOwners {
+    /// The owner of `pod`, if a controller created it and it is live.
+    pub(crate) fn get(&self, pod: &PodId) -> Option<&PodOwner> {
+        self.by_pod.get(pod.0 as usize)?.as_ref()
+    }
+
+    /// The owner of `pod`, to change it.
+    pub(crate) fn get_mut(&mut self, pod: &PodId) -> Option<&mut PodOwner> {
+        self.by_pod.get_mut(pod.0 as usize)?.as_mut()
+    }
+
+    /// Records the owner of a controller's new pod.
+    pub(crate) fn insert(&mut self, pod: PodId, owner: PodOwner) {
+        let at = pod.0 as usize;
+        if self.by_pod.len() <= at {
+            self.by_pod.resize(at + 1, None);
+        }
+        self.by_pod[at] = Some(owner);
+    }
+
+    /// Forgets a deleted pod's owner, returning it.
+    pub(crate) fn remove(&mut self, pod: &PodId) -> Option<PodOwner> {
+        self.by_pod.get_mut(pod.0 as usize)?.take()
+    }
+}
+
 /// One template revision of a controller: who owns its pods (a Deployment's ReplicaSet, or
 /// the object itself), its name, and the spec its pods are admitted from, shared by all.
 #[derive(Debug)]
@@ -134,7 +168,7 @@ pub(crate) struct ControllerTable {
     pub(crate) objects: Vec<ObjectRef>,
     object_ids: BTreeMap<ObjectRef, ObjectId>,
     /// The owner of every live pod a controller created.
-    pub(crate) owners: BTreeMap<PodId, PodOwner>,
+    pub(crate) owners: PodOwners,
     /// DaemonSets, which hear of nodes added.
     pub(crate) daemon_sets: Vec<ControllerId>,
     /// Changes being delivered to the controllers (reused).
@@ -198,5 +232,24 @@ mod tests {
         assert_eq!(table.intern(&rs), ObjectId(1));
         assert_eq!(table.intern(&web), ObjectId(0));
         assert_eq!(table.objects, [web, rs]);
+    }
+
+    #[test]
+    fn owners_are_kept_by_pod_id_while_the_pod_lives() {
+        let mut owners = PodOwners::default();
+        let owner = PodOwner {
+            controller: ControllerId(1),
+            revision: 0,
+            slot: 3,
+        };
+        assert!(owners.get(&PodId(5)).is_none());
+        owners.insert(PodId(5), owner);
+        assert_eq!(owners.get(&PodId(5)), Some(&owner));
+        assert!(owners.get(&PodId(4)).is_none() && owners.get(&PodId(9)).is_none());
+        if let Some(record) = owners.get_mut(&PodId(5)) {
+            record.slot = 7;
+        }
+        assert_eq!(owners.remove(&PodId(5)).map(|o| o.slot), Some(7));
+        assert!(owners.remove(&PodId(5)).is_none() && owners.get(&PodId(5)).is_none());
     }
 }

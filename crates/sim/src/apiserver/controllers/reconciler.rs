@@ -5,9 +5,11 @@
 use pullsim_model::SimTime;
 
 use crate::controllers::{
-    ControllerAction, DaemonSet, Deployment, Draw, Job, PodView, ReplicaSet, StatefulSet,
+    ControllerAction, DaemonSet, Deployment, Draw, Job, Pods, ReplicaSet, StatefulSet,
     StatefulSetUpdateStrategy, WorkloadObject, WorkloadSpec,
 };
+#[cfg(test)]
+use crate::controllers::{PodIndex, PodView};
 
 /// One controller's reconciler.
 #[derive(Debug)]
@@ -93,18 +95,31 @@ impl Reconciler {
     }
 
     /// One sync over the controller's pods.
+    #[cfg(test)]
     pub(crate) fn sync(
         &mut self,
         pods: &[PodView],
         now: SimTime,
         draw: Draw<'_>,
     ) -> Vec<ControllerAction> {
+        let index = PodIndex::of(pods);
+        self.sync_in(Pods::new(pods, &index), now, draw)
+    }
+
+    /// One sync over the controller's pods and their index (the Deployment and ReplicaSet
+    /// reconcilers read counts and names from it; the others read the views).
+    pub(crate) fn sync_in(
+        &mut self,
+        pods: Pods<'_>,
+        now: SimTime,
+        draw: Draw<'_>,
+    ) -> Vec<ControllerAction> {
         match self {
-            Reconciler::Deployment(d) => d.sync(pods, now, draw),
-            Reconciler::ReplicaSet(rs) => rs.sync(pods, now, draw),
-            Reconciler::DaemonSet(ds) => ds.sync(pods, now, draw),
-            Reconciler::StatefulSet(ss) => ss.sync(pods, now),
-            Reconciler::Job(job) => job.sync(pods, now, draw),
+            Reconciler::Deployment(d) => d.sync_in(pods, now, draw),
+            Reconciler::ReplicaSet(rs) => rs.sync_in(pods, now, draw),
+            Reconciler::DaemonSet(ds) => ds.sync(pods.views(), now, draw),
+            Reconciler::StatefulSet(ss) => ss.sync(pods.views(), now),
+            Reconciler::Job(job) => job.sync(pods.views(), now, draw),
         }
     }
 
@@ -138,9 +153,15 @@ impl Reconciler {
     }
 
     /// The progress its last sync saw in `pods` (the same view), for the object `spec`.
+    #[cfg(test)]
     pub(crate) fn progress(&self, spec: &WorkloadSpec, pods: &[PodView]) -> Progress {
         let active =
             u32::try_from(pods.iter().filter(|p| p.is_active()).count()).unwrap_or(u32::MAX);
+        self.progress_of(spec, active)
+    }
+
+    /// The progress its last sync saw, for the object `spec`, with `active` pods.
+    pub(crate) fn progress_of(&self, spec: &WorkloadSpec, active: u32) -> Progress {
         let (desired, updated, available, complete) = match self {
             Reconciler::Deployment(d) => {
                 let status = d.status();

@@ -38,11 +38,13 @@ impl Sim {
         if controller.requeue.is_some_and(|at| at <= now) {
             controller.requeue = None;
         }
-        let views = controller.pods.views();
-        let actions = controller.reconciler.sync(views, now, &mut draw_from(rng));
+        let pods = controller.pods.indexed();
+        let actions = controller
+            .reconciler
+            .sync_in(pods, now, &mut draw_from(rng));
         let progress = controller
             .reconciler
-            .progress(&controller.object.spec, views);
+            .progress_of(&controller.object.spec, pods.active());
         let is_job = matches!(controller.reconciler, super::Reconciler::Job(_));
         controller.tally.sample(
             now,
@@ -151,7 +153,14 @@ impl Sim {
                     ));
                 }
                 ControllerAction::DeletePod(deletion) => {
-                    if let Some(pod) = self.live_pod(&deletion.owner.namespace, &deletion.name) {
+                    // A victim is one of the controller's own live pods (names are unique
+                    // among live pods of a namespace): found in its list, not the API's.
+                    let pods = &self.api.controllers.get(id).pods;
+                    let own = (pods.indexed().slot(&deletion.name))
+                        .map(|slot| pods.pods()[slot as usize]);
+                    let pod =
+                        own.or_else(|| self.live_pod(&deletion.owner.namespace, &deletion.name));
+                    if let Some(pod) = pod {
                         self.delete(pod);
                         self.record_controller_event(deletion.on_success);
                     }

@@ -62,7 +62,7 @@ impl Sim {
             return;
         };
         let controller = self.api.controllers.get_mut(owner.controller);
-        update(controller.pods.view_mut(owner.slot));
+        controller.pods.update(owner.slot, update);
         self.queue_controller_sync(owner.controller, false);
     }
 

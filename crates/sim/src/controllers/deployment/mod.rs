@@ -28,7 +28,7 @@ use pullsim_model::controllers::deployment as rules;
 use super::pod_view::earliest;
 use super::{
     Condition, ConditionStatus, ControllerAction, ControllerEvent, DeploymentSpec,
-    DeploymentStrategy, Draw, ObjectRef, PodView, ReplicaSet, WorkloadKind,
+    DeploymentStrategy, Draw, ObjectRef, PodIndex, PodView, Pods, ReplicaSet, WorkloadKind,
 };
 
 /// `status` of a Deployment (`calculateStatus`).
@@ -186,10 +186,21 @@ impl Deployment {
         now: SimTime,
         draw: Draw<'_>,
     ) -> Vec<ControllerAction> {
+        let index = PodIndex::of(pods);
+        self.sync_in(Pods::new(pods, &index), now, draw)
+    }
+
+    /// [`Deployment::sync`] with the pods' index (see [`ReplicaSet::sync_in`]).
+    pub fn sync_in(
+        &mut self,
+        pods: Pods<'_>,
+        now: SimTime,
+        draw: Draw<'_>,
+    ) -> Vec<ControllerAction> {
         let mut actions = Vec::new();
         for r in &mut self.revisions {
             r.replica_set.set_min_ready(self.spec.min_ready);
-            r.replica_set.refresh(pods, now);
+            r.replica_set.refresh_in(pods, now);
         }
         self.sync_revision();
         let was_complete = self.complete(&self.status);
@@ -200,14 +211,14 @@ impl Deployment {
         } else {
             match self.spec.strategy {
                 DeploymentStrategy::RollingUpdate { .. } => self.rolling(now, &mut actions),
-                DeploymentStrategy::Recreate => self.recreate(pods, now, &mut actions),
+                DeploymentStrategy::Recreate => self.recreate(pods.views(), now, &mut actions),
             }
             if was_complete {
                 self.clean_up(&mut actions);
             }
         }
         for r in &mut self.revisions {
-            actions.extend(r.replica_set.sync(pods, now, &mut *draw));
+            actions.extend(r.replica_set.sync_in(pods, now, &mut *draw));
         }
         if scaling {
             self.sync_status(&mut actions);

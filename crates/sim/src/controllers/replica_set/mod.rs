@@ -5,7 +5,6 @@
 //! [`super::victims`], and reports how many of its pods are ready and available.
 //! A Deployment holds one of these per ReplicaSet and changes only its `replicas`.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use pullsim_model::SimTime;
@@ -14,7 +13,8 @@ use pullsim_model::controllers::replica_set::per_sync;
 use super::pod_control::{self, Draw};
 use super::pod_view::earliest;
 use super::{
-    ControllerAction, Expectations, ObjectRef, PodTemplate, PodView, WorkloadKind, victims,
+    ControllerAction, Expectations, ObjectRef, PodIndex, PodTemplate, PodView, Pods, WorkloadKind,
+    victims,
 };
 
 /// `status` of a ReplicaSet: counts of its active pods.
@@ -107,9 +107,28 @@ impl ReplicaSet {
 
     /// Recomputes the status from `pods` (pods of other owners are ignored) without acting.
     pub fn refresh(&mut self, pods: &[PodView], now: SimTime) -> ReplicaSetStatus {
+        let index = PodIndex::of(pods);
+        self.refresh_in(Pods::new(pods, &index), now)
+    }
+
+    /// [`ReplicaSet::refresh`] from the pods' index: the owner's counts, and a pass over
+    /// its pods only when availability depends on their ready times (`minReadySeconds`).
+    pub fn refresh_in(&mut self, pods: Pods<'_>, now: SimTime) -> ReplicaSetStatus {
+        let tally = pods.owner(&self.object.name);
+        if self.min_ready.is_zero()
+            && let Some((replicas, ready, available)) = tally.status_without_min_ready(now)
+        {
+            self.status = ReplicaSetStatus {
+                replicas,
+                ready,
+                available,
+            };
+            self.wakeup = None;
+            return self.status;
+        }
         let mut status = ReplicaSetStatus::default();
         let mut wakeup = None;
-        for pod in owned_active(pods, &self.object.name) {
+        for pod in owned_active(pods.views(), &self.object.name) {
             status.replicas += 1;
             if pod.is_ready() {
                 status.ready += 1;
@@ -134,11 +153,23 @@ impl ReplicaSet {
         now: SimTime,
         draw: Draw<'_>,
     ) -> Vec<ControllerAction> {
+        let index = PodIndex::of(pods);
+        self.sync_in(Pods::new(pods, &index), now, draw)
+    }
+
+    /// [`ReplicaSet::sync`] with the pods' index, which the simulator keeps from the watch:
+    /// a sync that creates or changes nothing costs the same at any pod count.
+    pub fn sync_in(
+        &mut self,
+        pods: Pods<'_>,
+        now: SimTime,
+        draw: Draw<'_>,
+    ) -> Vec<ControllerAction> {
         let mut actions = Vec::new();
-        if self.expectations.satisfied(pods, now) {
+        if self.expectations.satisfied_in(pods, now) {
             actions = self.manage(pods, now, draw);
         }
-        self.refresh(pods, now);
+        self.refresh_in(pods, now);
         actions
     }
 
@@ -151,30 +182,35 @@ impl ReplicaSet {
     }
 
     /// `manageReplicas`.
-    fn manage(&mut self, pods: &[PodView], now: SimTime, draw: Draw<'_>) -> Vec<ControllerAction> {
-        let owner = self.object.name.clone();
-        let active: Vec<&PodView> = owned_active(pods, &owner).collect();
-        let have = u32::try_from(active.len()).unwrap_or(u32::MAX);
+    fn manage(&mut self, pods: Pods<'_>, now: SimTime, draw: Draw<'_>) -> Vec<ControllerAction> {
+        let have = pods.owner(&self.object.name).active;
         let mut actions = Vec::new();
         if have < self.replicas {
-            let mut taken: BTreeSet<String> = pods.iter().map(|p| p.name.clone()).collect();
+            // Names of every pod in the view are taken, and those drawn in this sync: the
+            // expectations, empty when a sync creates, are those names.
             let count = per_sync(self.replicas - have);
             let name = self.object.name.clone();
+            let base = format!("{name}-");
+            let expectations = &mut self.expectations;
+            debug_assert!(
+                expectations.timeout_at().is_none(),
+                "a sync creates only when nothing is outstanding"
+            );
             let made = pod_control::creations(&self.object, &self.template, &name, count, || {
-                (
-                    pod_control::generated_pod_name(&name, &mut taken, &mut *draw),
-                    None,
-                )
+                let claim = |n: &str| !pods.contains(n) && expectations.expect_creation(n, now);
+                (pod_control::generated_name(&base, claim, &mut *draw), None)
             });
-            self.expectations
-                .expect(made.iter().map(|c| c.name.clone()), [], now);
             actions.extend(made.into_iter().map(ControllerAction::CreatePod));
         } else if have > self.replicas {
-            let count = per_sync(have - self.replicas) as usize;
-            let victims: Vec<&PodView> = victims::deletion_order(&active, pods, now)
-                .into_iter()
-                .take(count)
+            let owner = self.object.name.as_str();
+            let active: Vec<u32> = (0..pods.views().len() as u32)
+                .filter(|&slot| {
+                    let pod = &pods.views()[slot as usize];
+                    pod.owner == owner && pod.is_active()
+                })
                 .collect();
+            let count = per_sync(have - self.replicas) as usize;
+            let victims = victims::first_victims(&active, pods, now, count);
             self.expectations
                 .expect([], victims.iter().map(|p| p.name.clone()), now);
             actions.extend(victims.iter().map(|p| {
