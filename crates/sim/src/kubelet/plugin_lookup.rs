@@ -101,7 +101,8 @@ impl Sim {
                 self.lookup_mut(id)?.next += 1;
                 continue;
             }
-            let account = match self.account_use(pod, node, index) {
+            let repo = lookup.repo.clone();
+            let account = match self.account_use(pod, node, index, &repo) {
                 AccountUse::Skip => {
                     self.lookup_mut(id)?.next += 1;
                     continue;
@@ -119,7 +120,6 @@ impl Sim {
                     &account.token,
                 )
             });
-            let repo = self.plugins.as_ref()?.lookups.get(id)?.repo.clone();
             let now = self.now;
             let provider = &mut self.nodes[node.0 as usize]
                 .kubelet
@@ -177,7 +177,7 @@ impl Sim {
     /// (`pluginProvider.provide`): not in service-account-token mode, nothing; a pod
     /// without a service account when one is required, a missing service account, or a
     /// missing required annotation, the provider is skipped.
-    fn account_use(&mut self, pod: PodId, node: NodeId, index: usize) -> AccountUse {
+    fn account_use(&mut self, pod: PodId, node: NodeId, index: usize, image: &str) -> AccountUse {
         let Some(providers) = self.nodes[node.0 as usize].kubelet.providers.as_ref() else {
             return AccountUse::None;
         };
@@ -213,7 +213,7 @@ impl Sim {
             self.record(TraceEvent::PluginFailed {
                 node,
                 provider,
-                image: String::new(),
+                image: image.to_owned(),
                 message,
             });
             return AccountUse::Skip;
