@@ -55,6 +55,34 @@ impl Sim {
         if self.nodes[node.0 as usize].kubelet.providers.is_none() {
             return Some(base);
         }
+        self.plugin_credentials(pod, container, node, repo, base)
+    }
+
+    /// [`Sim::lookup_credentials`] on a node known to have credential providers.
+    #[inline(never)]
+    pub(crate) fn lookup_with_providers(
+        &mut self,
+        pod: PodId,
+        container: ContainerRef,
+        node: NodeId,
+        repo: &str,
+    ) -> Option<Credentials> {
+        let base = self.pod_credentials(pod, node, repo);
+        self.plugin_credentials(pod, container, node, repo, base)
+    }
+
+    /// [`Sim::lookup_credentials`] on a node with credential providers, after the secrets
+    /// and the node's config gave `base`. Kept out of line: the pull path of a node
+    /// without providers never comes here and must not grow for it.
+    #[inline(never)]
+    fn plugin_credentials(
+        &mut self,
+        pod: PodId,
+        container: ContainerRef,
+        node: NodeId,
+        repo: &str,
+        base: Credentials,
+    ) -> Option<Credentials> {
         if let Some(resolved) = self
             .plugins
             .as_mut()
@@ -321,6 +349,7 @@ impl Sim {
 
     /// An exec ended: its answer is cached as the response says and handed to every
     /// lookup that waited for it, or its failure is logged and they get nothing from it.
+    #[inline(never)]
     pub(crate) fn plugin_exec_done(&mut self, id: Key) {
         let Some(flight) = self.plugins.as_mut().and_then(|p| p.flights.remove(id)) else {
             return;
