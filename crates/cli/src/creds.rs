@@ -11,7 +11,7 @@ use pullsim_model::credentials::{
 };
 use pullsim_model::{CredentialSource, Secret, TrackedCredential, parse_image_name};
 
-use crate::creds_plugins::{PodServiceAccount, ProviderStep, keyring_of, provider_steps};
+use crate::creds_plugins::{Answers, PodServiceAccount, ProviderStep, keyring_of, provider_steps};
 use crate::{CliError, Outcome, credential_files, provider_files};
 
 /// What `creds lookup` is told about credential-provider plugins.
@@ -21,6 +21,8 @@ pub(crate) struct ProviderFlags<'a> {
     pub(crate) config: Option<&'a str>,
     /// `--provider-answers FILE`.
     pub(crate) answers: Option<&'a str>,
+    /// `--provider-bin-dir DIR`.
+    pub(crate) bin_dir: Option<&'a str>,
     /// `--service-account NAMESPACE/NAME`.
     pub(crate) service_account: Option<&'a str>,
     /// `--service-account-annotation KEY=VALUE`, repeated.
@@ -88,7 +90,7 @@ struct Inputs {
     node_paths: Vec<String>,
     node_choice: NodeConfigChoice,
     provider_config: Option<String>,
-    provider_answers: Option<String>,
+    provider_origin: String,
     providers: Vec<ProviderStep>,
 }
 
@@ -103,9 +105,14 @@ pub(crate) fn run_lookup(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
-    if plugins.answers.is_some() && plugins.config.is_none() {
+    if (plugins.answers.is_some() || plugins.bin_dir.is_some()) && plugins.config.is_none() {
         return Err(CliError::usage(
-            "--provider-answers needs --provider-config (which providers the kubelet runs)",
+            "--provider-answers and --provider-bin-dir need --provider-config (which providers the kubelet runs)",
+        ));
+    }
+    if plugins.answers.is_some() && plugins.bin_dir.is_some() {
+        return Err(CliError::usage(
+            "--provider-answers and --provider-bin-dir are two ways to get the plugins' answers: give one",
         ));
     }
     let pod_account = PodServiceAccount::from_flags(plugins.service_account, plugins.annotations)?;
@@ -130,22 +137,28 @@ pub(crate) fn run_lookup(
     }
     let node_choice = select_node_config(&candidates);
     let (node_keyring, _) = node_choice.keyring();
+    let mut origin = String::new();
     let providers = match plugins.config {
         None => Vec::new(),
         Some(path) => {
             let config = provider_files::provider_config(path)?;
             let mut warnings = Vec::new();
-            let answers = match plugins.answers {
-                Some(answers_path) => {
-                    provider_files::provider_answers(answers_path, &config, &mut warnings)?
+            let answers = match (plugins.answers, plugins.bin_dir) {
+                (Some(path), _) => Answers::File {
+                    path,
+                    answers: provider_files::provider_answers(path, &config, &mut warnings)?,
+                },
+                (None, Some(dir)) => {
+                    crate::plugin_exec::check_binaries(dir, &config.providers)?;
+                    Answers::BinDir(dir)
                 }
-                None => std::collections::BTreeMap::new(),
+                (None, None) => Answers::Nothing,
             };
             for warning in warnings {
                 writeln!(err, "pullsim: warning: {warning}").map_err(CliError::output)?;
             }
-            let answers_path = plugins.answers.unwrap_or("--provider-answers");
-            provider_steps(&config, &answers, answers_path, &repo, &pod_account)
+            origin = answers.origin();
+            provider_steps(&config, &answers, &repo, &pod_account)?
         }
     };
     let fetched: Vec<Option<Secret>> = secrets.iter().cloned().map(Some).collect();
@@ -192,7 +205,7 @@ pub(crate) fn run_lookup(
             node_paths: node_config_paths.to_vec(),
             node_choice,
             provider_config: plugins.config.map(str::to_owned),
-            provider_answers: plugins.answers.map(str::to_owned),
+            provider_origin: origin,
             providers,
         };
         write_text(out, image, &repo, &keyring, &explanation, &inputs).map_err(CliError::output)?;
@@ -219,13 +232,13 @@ fn describe_source(source: &CredentialSource, inputs: &Inputs) -> String {
         CredentialSource::Plugin {
             service_account, ..
         } => {
-            let answers = inputs.provider_answers.as_deref().unwrap_or("?");
+            let origin = &inputs.provider_origin;
             match service_account {
                 Some(account) => format!(
-                    "{source} (its answer in {answers} for service account {}/{})",
+                    "{source} ({origin} for service account {}/{})",
                     account.namespace, account.name
                 ),
-                None => format!("{source} (its answer in {answers})"),
+                None => format!("{source} ({origin})"),
             }
         }
     }

@@ -97,26 +97,63 @@ pub(crate) struct Asked {
     pub(crate) error: Option<String>,
 }
 
+/// Where the plugins' answers come from.
+pub(crate) enum Answers<'a> {
+    /// `--provider-answers FILE`: what each plugin prints, by provider name.
+    File {
+        /// The file.
+        path: &'a str,
+        /// Its answers.
+        answers: BTreeMap<String, Answer>,
+    },
+    /// `--provider-bin-dir DIR`: the real plugins, run as the kubelet runs them.
+    BinDir(&'a str),
+    /// Neither: the requests are shown, nothing is answered.
+    Nothing,
+}
+
+impl Answers<'_> {
+    /// Where an answer came from, for the credentials' sources.
+    pub(crate) fn origin(&self) -> String {
+        match self {
+            Answers::File { path, .. } => format!("its answer in {path}"),
+            Answers::BinDir(dir) => format!("its answer, run from {dir}"),
+            Answers::Nothing => "its answer".to_owned(),
+        }
+    }
+
+    fn answer(
+        &self,
+        provider: &CredentialProvider,
+        request: &CredentialProviderRequest,
+    ) -> Result<Result<Answer, String>, CliError> {
+        Ok(match self {
+            Answers::File { path, answers } => {
+                answers.get(&provider.name).cloned().ok_or_else(|| {
+                    format!(
+                        "no answer in {path} for it: left out (the kubelet would run the plugin)"
+                    )
+                })
+            }
+            Answers::BinDir(dir) => Ok(crate::plugin_exec::run_plugin(dir, provider, request)?),
+            Answers::Nothing => Err(
+                "not run (give --provider-answers or --provider-bin-dir for its answer)".to_owned(),
+            ),
+        })
+    }
+}
+
 /// Which providers are asked and what they add, in configuration order.
 pub(crate) fn provider_steps(
     config: &CredentialProviderConfig,
-    answers: &BTreeMap<String, Answer>,
-    answers_path: &str,
+    answers: &Answers<'_>,
     repo: &str,
     pod: &PodServiceAccount,
-) -> Vec<ProviderStep> {
+) -> Result<Vec<ProviderStep>, CliError> {
     config
         .providers
         .iter()
-        .map(|provider| {
-            step(
-                provider,
-                answers.get(&provider.name),
-                answers_path,
-                repo,
-                pod,
-            )
-        })
+        .map(|provider| step(provider, answers, repo, pod))
         .collect()
 }
 
@@ -130,11 +167,10 @@ fn not_asked(provider: &CredentialProvider, why: String) -> ProviderStep {
 
 fn step(
     provider: &CredentialProvider,
-    answer: Option<&Answer>,
-    answers_path: &str,
+    answers: &Answers<'_>,
     repo: &str,
     pod: &PodServiceAccount,
-) -> ProviderStep {
+) -> Result<ProviderStep, CliError> {
     let matched = match provider.explain_match(repo) {
         Ok((glob, verdict)) => format!("matchImages {} matches: {verdict}", quote(&glob)),
         Err(misses) => {
@@ -142,10 +178,10 @@ fn step(
                 .iter()
                 .map(|(glob, why)| format!("{}: {why}", quote(glob)))
                 .collect();
-            return not_asked(
+            return Ok(not_asked(
                 provider,
                 format!("no matchImages glob matches ({})", each.join("; ")),
-            );
+            ));
         }
     };
     let mut request = CredentialProviderRequest::new(&provider.api_version, repo);
@@ -154,24 +190,24 @@ fn step(
     if let Some(attributes) = &provider.token_attributes {
         match &pod.account {
             None if attributes.require_service_account => {
-                return not_asked(
+                return Ok(not_asked(
                     provider,
                     format!(
                         "{matched}, but the pod has no service account and requireServiceAccount is true"
                     ),
-                );
+                ));
             }
             None => {}
             Some((namespace, name)) => {
                 let mut passed = BTreeMap::new();
                 for key in &attributes.required_service_account_annotation_keys {
                     let Some(value) = pod.annotations.get(key) else {
-                        return not_asked(
+                        return Ok(not_asked(
                             provider,
                             format!(
                                 "{matched}, but required annotation {key} not found on service account {namespace}/{name}"
                             ),
-                        );
+                        ));
                     };
                     passed.insert(key.clone(), value.clone());
                 }
@@ -211,20 +247,21 @@ fn step(
         config: DockerConfig::new(),
         error: None,
     };
-    match answer {
-        None => {
-            asked.outcome = format!(
-                "no answer in {answers_path} for it: left out (the kubelet would run the plugin)"
-            );
-        }
-        Some(Answer::Failed(stderr)) => {
-            let text = exec_error_text(&provider.name, repo, &ExecFailure::Exit(1), stderr);
-            asked.outcome = "the plugin fails: no credentials from it, nothing cached; the pull goes on with the others".to_owned();
+    let answer = answers.answer(provider, &request)?;
+    match answer.as_ref() {
+        Err(why) => asked.outcome = why.clone(),
+        Ok(Answer::Failed { failure, stderr }) => {
+            let text = exec_error_text(&provider.name, repo, failure, stderr);
+            asked.outcome = match failure {
+                ExecFailure::Timeout => "the plugin runs past the kubelet's one-minute timeout and is killed: no credentials from it, nothing cached; the pull goes on with the others",
+                ExecFailure::Exit(_) => "the plugin fails: no credentials from it, nothing cached; the pull goes on with the others",
+            }
+            .to_owned();
             asked.error = Some(format!(
                 "Failed getting credential from external registry credential provider: {text}"
             ));
         }
-        Some(Answer::Refused(error)) => {
+        Ok(Answer::Refused(error)) => {
             asked.outcome =
                 "the kubelet refuses the answer: no credentials from it, nothing cached".to_owned();
             let detail = match error {
@@ -235,14 +272,14 @@ fn step(
             };
             asked.error = Some(format!("{}{detail}", error.kubelet_log()));
         }
-        Some(Answer::Response(response))
+        Ok(Answer::Response(response))
             if echo_error(provider, &request, response, repo).is_some() =>
         {
             asked.outcome =
                 "the kubelet drops the answer: no credentials from it, nothing cached".to_owned();
             asked.error = echo_error(provider, &request, response, repo);
         }
-        Some(Answer::Response(response)) => {
+        Ok(Answer::Response(response)) => {
             asked.config = response.docker_config();
             let count = response.auth.len();
             asked.outcome = format!(
@@ -295,11 +332,11 @@ fn step(
             }
         }
     }
-    ProviderStep {
+    Ok(ProviderStep {
         name: provider.name.clone(),
         matched: Ok(matched),
         asked: Some(asked),
-    }
+    })
 }
 
 /// The kubelet's refusal of an answer that hands the service-account token back as a password.

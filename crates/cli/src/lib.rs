@@ -22,6 +22,7 @@ mod credential_files;
 mod credential_provider;
 mod creds;
 mod creds_plugins;
+mod plugin_exec;
 mod provider_files;
 mod reference;
 mod registry_serve;
@@ -185,8 +186,9 @@ pullsim creds match 'registry.example.com/team' registry.example.com/teamwork # 
     #[command(
         long_about = "The credentials the kubelet would try for IMAGE, in order: every pod pull \
 secret (merged into one keyring, in imagePullSecrets order), then the node's config file, then \
-the credential-provider plugins' answers (--provider-config with --provider-answers: every \
-provider whose matchImages match, in configuration order, in one keyring). Within each, more \
+the credential-provider plugins' answers (--provider-config with --provider-answers, or with \
+--provider-bin-dir to run the real plugins: every provider whose matchImages match, in \
+configuration order, in one keyring). Within each, more \
 specific keys come first. For each provider it says whether it is asked, the request it gets, \
 and under which cache key and for how long the kubelet keeps its answer; a plugin that fails \
 gives nothing and the pull goes on with the others. The kubelet tries each credential in turn and does \
@@ -224,6 +226,11 @@ pullsim creds lookup registry.example.com/team/app --pod-secret examples/secrets
         /// `error: TEXT` for a plugin that fails.
         #[arg(long = "provider-answers", value_name = "FILE")]
         provider_answers: Option<String>,
+        /// The kubelet's --image-credential-provider-bin-dir: run the real plugins (with the
+        /// provider's args and env, the request on standard input, killed after one minute)
+        /// instead of --provider-answers.
+        #[arg(long = "provider-bin-dir", value_name = "DIR")]
+        provider_bin_dir: Option<String>,
         /// The pod's service account, for providers with tokenAttributes.
         #[arg(long = "service-account", value_name = "NAMESPACE/NAME")]
         service_account: Option<String>,
@@ -335,6 +342,7 @@ where
             node_configs,
             provider_config,
             provider_answers,
+            provider_bin_dir,
             service_account,
             service_account_annotations,
             json,
@@ -342,6 +350,7 @@ where
             let plugins = creds::ProviderFlags {
                 config: provider_config.as_deref(),
                 answers: provider_answers.as_deref(),
+                bin_dir: provider_bin_dir.as_deref(),
                 service_account: service_account.as_deref(),
                 annotations: &service_account_annotations,
             };

@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use pullsim_model::credentials::provider::{
-    CredentialProviderConfig, CredentialProviderResponse, DecodedConfig, ProtocolError,
-    ProviderConfigError, RESPONSE_KIND, decode_credential_provider_config, merge_configs,
+    CredentialProviderConfig, CredentialProviderResponse, DecodedConfig, ExecFailure,
+    ProtocolError, ProviderConfigError, RESPONSE_KIND, decode_credential_provider_config,
+    merge_configs,
 };
 use pullsim_model::go_text::quote;
 
@@ -123,8 +124,14 @@ pub(crate) enum Answer {
     Response(CredentialProviderResponse),
     /// The plugin exited 0, but the kubelet refuses what it printed.
     Refused(ProtocolError),
-    /// The plugin failed (non-zero exit) with this on standard error.
-    Failed(String),
+    /// The plugin failed (a non-zero exit, or killed at the timeout) with this on standard
+    /// error.
+    Failed {
+        /// How it failed.
+        failure: ExecFailure,
+        /// What it wrote on standard error.
+        stderr: String,
+    },
 }
 
 /// Reads `--provider-answers`: a YAML or JSON map of provider name to what the plugin prints
@@ -164,7 +171,13 @@ pub(crate) fn provider_answers(
                     quote(&name)
                 )));
             };
-            answers.insert(name, Answer::Failed(stderr.to_owned()));
+            answers.insert(
+                name,
+                Answer::Failed {
+                    failure: ExecFailure::Exit(1),
+                    stderr: stderr.to_owned(),
+                },
+            );
             continue;
         }
         object

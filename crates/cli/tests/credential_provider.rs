@@ -411,5 +411,108 @@ fn lookup_refuses_a_config_the_kubelet_would_not_start_with() {
         ],
         "",
     );
-    assert!(text(&output.stderr).contains("--provider-answers needs --provider-config"));
+    assert!(
+        text(&output.stderr)
+            .contains("--provider-answers and --provider-bin-dir need --provider-config")
+    );
+    let output = pullsim(
+        &[
+            "creds",
+            "lookup",
+            "r.io/app",
+            "--provider-config",
+            configs.to_str().unwrap(),
+            "--provider-answers",
+            "x.yaml",
+            "--provider-bin-dir",
+            "bin",
+        ],
+        "",
+    );
+    assert!(
+        text(&output.stderr).contains("give one"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+fn script(dir: &Path, name: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = write(dir, name, &format!("#!/bin/sh\n{body}\n"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// `--provider-bin-dir` runs the real plugins as the kubelet does: `pullsim
+/// credential-provider` itself answers one, another fails with its arguments and environment
+/// on standard error, a third prints what the kubelet refuses.
+#[test]
+fn lookup_runs_real_plugins_from_a_bin_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let credentials = write(dir.path(), "credentials.yaml", CREDENTIALS);
+    script(
+        &bin,
+        "pullsim-plugin",
+        &format!(
+            "exec '{}' credential-provider --from '{}'",
+            env!("CARGO_BIN_EXE_pullsim"),
+            credentials.display()
+        ),
+    );
+    script(
+        &bin,
+        "failing",
+        "cat > /dev/null\necho \"no luck with $1 and $REGION\" >&2\nexit 3",
+    );
+    script(&bin, "garbage", "cat > /dev/null\necho not-json");
+    let config = write(
+        dir.path(),
+        "config.yaml",
+        "apiVersion: kubelet.config.k8s.io/v1\nkind: CredentialProviderConfig\nproviders:\n\
+         - name: pullsim-plugin\n  matchImages: [registry.example.com]\n  defaultCacheDuration: 1m\n  apiVersion: credentialprovider.kubelet.k8s.io/v1\n\
+         - name: failing\n  matchImages: [registry.example.com]\n  defaultCacheDuration: 1m\n  apiVersion: credentialprovider.kubelet.k8s.io/v1\n  args: [get-credentials]\n  env: [{name: REGION, value: eu-west-1}]\n\
+         - name: garbage\n  matchImages: ['*.example.com']\n  defaultCacheDuration: 1m\n  apiVersion: credentialprovider.kubelet.k8s.io/v1\n",
+    );
+    let output = pullsim(
+        &[
+            "creds",
+            "lookup",
+            "registry.example.com/team/app",
+            "--provider-config",
+            config.to_str().unwrap(),
+            "--provider-bin-dir",
+            bin.to_str().unwrap(),
+        ],
+        "",
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    for needle in [
+        "1. user \"team\" from plugin[pullsim-plugin] (its answer, run from",
+        "2. user \"everyone\" from plugin[pullsim-plugin]",
+        "answers cacheKeyType Image with 2 credentials; not cached (cacheDuration 0): every pull runs the plugin",
+        "kubelet log: Failed getting credential from external registry credential provider: error execing credential provider plugin failing for image registry.example.com/team/app: exit status 3: no luck with get-credentials and eu-west-1",
+        "kubelet log: Failed getting credential from external registry credential provider: error reading GVK from response: couldn't get version/kind; json parse error: expected ident",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} not in:\n{stdout}");
+    }
+    // A provider whose executable is missing: the kubelet does not start.
+    std::fs::remove_file(bin.join("garbage")).unwrap();
+    let output = pullsim(
+        &[
+            "creds",
+            "lookup",
+            "registry.example.com/team/app",
+            "--provider-config",
+            config.to_str().unwrap(),
+            "--provider-bin-dir",
+            bin.to_str().unwrap(),
+        ],
+        "",
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("plugin binary executable"), "{stderr}");
+    assert!(stderr.contains("garbage did not exist"), "{stderr}");
 }

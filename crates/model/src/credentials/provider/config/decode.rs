@@ -358,11 +358,15 @@ impl Walk {
 
     fn provider(&mut self, node: &Node, path: &str, with_tokens: bool) -> Option<DecodedProvider> {
         const STRUCT: &str = "CredentialProvider";
-        let members = self.object(
-            node,
-            "v1.CredentialProvider",
-            ("CredentialProviderConfig", "providers"),
-        )?;
+        // A `null` item decodes to an empty provider, which validation then refuses.
+        let members = match &node.value {
+            Value::Null => &[][..],
+            _ => self.object(
+                node,
+                "v1.CredentialProvider",
+                ("CredentialProviderConfig", "providers"),
+            )?,
+        };
         let mut provider = DecodedProvider {
             position: node.position,
             name: Located {

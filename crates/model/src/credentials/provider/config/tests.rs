@@ -511,3 +511,15 @@ fn syntax_errors_keep_their_position() {
     assert!(matches!(error, ProviderConfigError::Syntax(_)));
     assert!(error.position().is_some(), "{error}");
 }
+
+#[test]
+fn a_null_provider_is_an_empty_one() {
+    let error = parse_credential_provider_config(&format!("{HEAD}providers:\n  - null\n"))
+        .expect_err("an empty provider");
+    assert_eq!(
+        error.message(),
+        "failed to validate credential provider config: [providers.apiVersion: Required value, \
+         providers.matchImages: Required value: at least 1 item in matchImages is required, \
+         providers.defaultCacheDuration: Required value]"
+    );
+}
