@@ -20,6 +20,26 @@ use crate::kubelet::{Ensure, KubeletPull};
 use crate::sim::Sim;
 use crate::trace::{NodeId, PodId, TraceEvent, WaitReason};
 
+/// The service account of the first credential a plugin gave for it (upstream's
+/// `getPodCredentials`: one service account per pod), for `MustAttemptImagePull`.
+#[inline(never)]
+fn plugin_service_account(
+    credentials: &crate::memo::Credentials,
+) -> Option<PullServiceAccountRecord> {
+    credentials
+        .as_ref()
+        .as_ref()
+        .ok()?
+        .iter()
+        .find_map(|credential| match &credential.source {
+            CredentialSource::Plugin {
+                service_account: Some(account),
+                ..
+            } => Some(PullServiceAccountRecord::from(account)),
+            _ => None,
+        })
+}
+
 /// Whether `EnsureImageExists` goes on to pull (or to the back-off check) for this
 /// request: `Always`, or an image absent or not verified, unless the policy is `Never`.
 fn pull_needed(policy: PullPolicy, request: &PullRequest) -> bool {
@@ -142,23 +162,11 @@ impl Sim {
                     };
                 }
             };
-            // The first credential a plugin gave for the pod's service account (upstream's
-            // `getPodCredentials`: one service account per pod).
-            let plugins = self.nodes[node.0 as usize].kubelet.providers.is_some();
-            let pod_account = plugins
-                .then_some(())
-                .and_then(|()| looked_up.as_ref().as_ref().ok())
-                .and_then(|found| {
-                    found
-                        .iter()
-                        .find_map(|credential| match &credential.source {
-                            CredentialSource::Plugin {
-                                service_account: Some(account),
-                                ..
-                            } => Some(PullServiceAccountRecord::from(account)),
-                            _ => None,
-                        })
-                });
+            let pod_account = if self.nodes[node.0 as usize].kubelet.providers.is_some() {
+                plugin_service_account(&looked_up)
+            } else {
+                None
+            };
             credentials = Some(looked_up);
             let image_ref = &self.digest_texts[found.image_id.0 as usize];
             request.verification = Some(self.nodes[node.0 as usize].kubelet.must_attempt_pull(
@@ -178,7 +186,7 @@ impl Sim {
             && pull_needed(policy, &request)
             && let Some(repo) = &info.repo
         {
-            let Some(found) = self.lookup_credentials(pod, container, node, repo) else {
+            let Some(found) = self.lookup_with_providers(pod, container, node, repo) else {
                 return Ensure::Pending;
             };
             credentials = Some(found);

@@ -55,6 +55,34 @@ impl Sim {
         if self.nodes[node.0 as usize].kubelet.providers.is_none() {
             return Some(base);
         }
+        self.plugin_credentials(pod, container, node, repo, base)
+    }
+
+    /// [`Sim::lookup_credentials`] on a node known to have credential providers.
+    #[inline(never)]
+    pub(crate) fn lookup_with_providers(
+        &mut self,
+        pod: PodId,
+        container: ContainerRef,
+        node: NodeId,
+        repo: &str,
+    ) -> Option<Credentials> {
+        let base = self.pod_credentials(pod, node, repo);
+        self.plugin_credentials(pod, container, node, repo, base)
+    }
+
+    /// [`Sim::lookup_credentials`] on a node with credential providers, after the secrets
+    /// and the node's config gave `base`. Kept out of line: the pull path of a node
+    /// without providers never comes here and must not grow for it.
+    #[inline(never)]
+    fn plugin_credentials(
+        &mut self,
+        pod: PodId,
+        container: ContainerRef,
+        node: NodeId,
+        repo: &str,
+        base: Credentials,
+    ) -> Option<Credentials> {
         if let Some(resolved) = self
             .plugins
             .as_mut()
@@ -101,7 +129,8 @@ impl Sim {
                 self.lookup_mut(id)?.next += 1;
                 continue;
             }
-            let account = match self.account_use(pod, node, index) {
+            let repo = lookup.repo.clone();
+            let account = match self.account_use(pod, node, index, &repo) {
                 AccountUse::Skip => {
                     self.lookup_mut(id)?.next += 1;
                     continue;
@@ -119,7 +148,6 @@ impl Sim {
                     &account.token,
                 )
             });
-            let repo = self.plugins.as_ref()?.lookups.get(id)?.repo.clone();
             let now = self.now;
             let provider = &mut self.nodes[node.0 as usize]
                 .kubelet
@@ -177,7 +205,7 @@ impl Sim {
     /// (`pluginProvider.provide`): not in service-account-token mode, nothing; a pod
     /// without a service account when one is required, a missing service account, or a
     /// missing required annotation, the provider is skipped.
-    fn account_use(&mut self, pod: PodId, node: NodeId, index: usize) -> AccountUse {
+    fn account_use(&mut self, pod: PodId, node: NodeId, index: usize, image: &str) -> AccountUse {
         let Some(providers) = self.nodes[node.0 as usize].kubelet.providers.as_ref() else {
             return AccountUse::None;
         };
@@ -213,7 +241,7 @@ impl Sim {
             self.record(TraceEvent::PluginFailed {
                 node,
                 provider,
-                image: String::new(),
+                image: image.to_owned(),
                 message,
             });
             return AccountUse::Skip;
@@ -321,6 +349,7 @@ impl Sim {
 
     /// An exec ended: its answer is cached as the response says and handed to every
     /// lookup that waited for it, or its failure is logged and they get nothing from it.
+    #[inline(never)]
     pub(crate) fn plugin_exec_done(&mut self, id: Key) {
         let Some(flight) = self.plugins.as_mut().and_then(|p| p.flights.remove(id)) else {
             return;

@@ -389,7 +389,7 @@ pub enum TraceEvent {
         node: NodeId,
         /// The provider's name.
         provider: String,
-        /// The image in the request (empty when no request was made).
+        /// The image the provider was asked about.
         image: String,
         /// The kubelet's log message.
         message: String,
