@@ -48,6 +48,7 @@ pub mod ceilings;
 pub mod diagnostics;
 pub mod expect;
 mod fields;
+mod kubernetes;
 pub mod manifests;
 pub mod nodes;
 pub mod objects;
@@ -68,6 +69,7 @@ pub use expect::{
     Check, CredentialRef, Expectation, ExpectedEvent, Order, RequestFilter, RequestKind, State,
 };
 pub use fields::Bounds;
+pub use kubernetes::Kubernetes;
 pub use manifests::{ManifestSource, NoManifests};
 /// The simulator's configuration types, which the format reads into directly (one
 /// vocabulary): callers of this crate need not name `pullsim_sim`.
@@ -76,7 +78,7 @@ pub use pullsim_sim::{
     NodePool, OutageKind, Pod, PodSpec, ServiceAccount, WorkerJitter, Workload as SimWorkload,
 };
 pub use registries::RegistryHost;
-pub use scenario::{Kubernetes, Run, Scenario, Stop};
+pub use scenario::{Run, Scenario, Stop};
 pub use timeline::{Planned, TimedAction};
 pub use workloads::{Pods, Workload};
 
