@@ -192,6 +192,25 @@ fn every_scenario_has_a_snapshot_and_every_snapshot_a_scenario() {
     );
 }
 
+/// The README's count of the library ("a library of N reviewed scenarios") is the number
+/// of scenario files, so it cannot go stale as scenarios are added.
+#[test]
+fn the_readme_counts_the_library() {
+    let root = workspace_root();
+    let count = files_with_suffix(&root.join("scenarios"), ".yaml").len();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let stated = flat
+        .split_once("a library of ")
+        .and_then(|(_, rest)| rest.split_once(" reviewed scenarios"))
+        .map(|(number, _)| number.to_owned());
+    assert_eq!(
+        stated,
+        Some(count.to_string()),
+        "README.md says \"a library of {stated:?} reviewed scenarios\"; scenarios/ holds {count}"
+    );
+}
+
 /// The promise: a library of at least 30 scenarios, in the topic folders.
 #[test]
 fn the_library_covers_every_topic() {
