@@ -42,7 +42,8 @@ fn kind_of(text: &str) -> FileKind {
     }
 }
 
-fn read(path: &str) -> Result<String, CliError> {
+/// A file's text, or an error naming the file (and the place of bytes that are not UTF-8).
+pub(crate) fn read_text_file(path: &str) -> Result<String, CliError> {
     let bytes = std::fs::read(path)
         .map_err(|err| CliError::input(format!("{path}: cannot read: {err}")))?;
     match pullsim_scenario::diagnostics::utf8_text(&bytes) {
@@ -89,7 +90,7 @@ fn stem(path: &str) -> String {
 /// Reads a `--pod-secret` file as the Secret the kubelet would fetch. A bare docker config
 /// file becomes a Secret of the matching type named after the file, in namespace `default`.
 pub(crate) fn pod_secret(path: &str) -> Result<Secret, CliError> {
-    let text = read(path)?;
+    let text = read_text_file(path)?;
     match kind_of(&text) {
         FileKind::SecretManifest => Secret::parse(&text).map_err(|err| secret_error(path, &err)),
         FileKind::DockerConfig(format) => {
@@ -147,7 +148,7 @@ pub(crate) fn node_config_or_warning(path: &str) -> (NodeConfigCandidate, Option
 
 /// Reads a `--node-config` file that must be a docker config that parses.
 fn node_config(path: &str) -> Result<NodeConfigCandidate, CliError> {
-    let text = read(path)?;
+    let text = read_text_file(path)?;
     let format = match kind_of(&text) {
         FileKind::DockerConfig(format) => format,
         FileKind::SecretManifest => {

@@ -13,18 +13,7 @@ use pullsim_model::credentials::provider::{
 use pullsim_model::go_text::quote;
 
 use crate::CliError;
-
-fn read_text(path: &str) -> Result<String, CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|err| CliError::input(format!("{path}: cannot read: {err}")))?;
-    match pullsim_scenario::diagnostics::utf8_text(&bytes) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(error) => Err(CliError::input(format!(
-            "{path}:{}: {}",
-            error.position, error.message
-        ))),
-    }
-}
+use crate::credential_files::read_text_file;
 
 fn located(file: &str, error: &ProviderConfigError) -> String {
     match error.position() {
@@ -72,7 +61,7 @@ fn config_files(path: &str) -> Result<Vec<String>, CliError> {
 pub(crate) fn provider_config(path: &str) -> Result<CredentialProviderConfig, CliError> {
     let mut decoded: Vec<(String, DecodedConfig)> = Vec::new();
     for file in config_files(path)? {
-        let text = read_text(&file)?;
+        let text = read_text_file(&file)?;
         let config = decode_credential_provider_config(&text).map_err(|error| {
             CliError::input(format!(
                 "{}: error decoding config {}: {} (the kubelet does not start)",
@@ -143,7 +132,7 @@ pub(crate) fn provider_answers(
     config: &CredentialProviderConfig,
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<String, Answer>, CliError> {
-    let text = read_text(path)?;
+    let text = read_text_file(path)?;
     let map: serde_json::Map<String, serde_json::Value> =
         pullsim_model::document::parse_json_or_yaml(&text)
             .map_err(|error| CliError::document(path, "invalid provider answers", &error))?;
