@@ -84,7 +84,21 @@ impl Sim {
         let policy = spec_container
             .image_pull_policy
             .unwrap_or_else(|| default_pull_policy(image));
-        let info = self.memo.image(image);
+        // What the image string means, looked up by text once per container (a pod's spec
+        // never changes) and kept in its slot: a pod in back-off asks at every sync.
+        let slot_index = self.container_index(pod, container);
+        let kept = self.api.pods[pod.0 as usize].state.containers[slot_index]
+            .image_info
+            .clone();
+        let info = match kept {
+            Some(info) => info,
+            None => {
+                let info = self.memo.image(image);
+                self.api.pods[pod.0 as usize].state.containers[slot_index].image_info =
+                    Some(Arc::clone(&info));
+                info
+            }
+        };
         let key = PullKey {
             pod,
             image: info.key,
