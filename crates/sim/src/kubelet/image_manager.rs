@@ -4,6 +4,7 @@
 //! images already present (5), and what a finished pull records: events, the back-off
 //! (3.4), the stored error, and the pull records.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use pullsim_model::credentials::{CredentialSource, TrackedCredential};
@@ -104,8 +105,12 @@ impl Sim {
             image: info.key,
         };
         let mut request = PullRequest {
-            image: image.to_owned(),
-            tagged_image: info.tagged.clone(),
+            image: image.into(),
+            tagged_image: info
+                .tagged
+                .as_ref()
+                .map(|tagged| Cow::Borrowed(tagged.as_str()))
+                .map_err(|error| Cow::Borrowed(error.as_str())),
             policy,
             presence: Presence::Absent,
             verification: None,
