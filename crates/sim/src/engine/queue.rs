@@ -24,16 +24,30 @@ use pullsim_model::SimTime;
 /// - `heap`: the other near events, a binary heap.
 ///
 /// Every near event is earlier than every far one, so the earlier of the run's front and
-/// the heap's top is the earliest of all. When both run dry, the earliest slot is sorted
-/// by `(time, sequence)` and becomes the run, and `near_until` moves to that slot's end;
-/// the near parts are empty only when `far` is too. Every choice compares `(time,
+/// the heap's top is the earliest of all. When both have run dry and the next event is
+/// asked for, the earliest slot is sorted by `(time, sequence)` and becomes the run, and
+/// `near_until` moves to that slot's end. That is done when asked, not as the last near
+/// event leaves: the handler of that event schedules the next ones first, and taking a
+/// slot an hour ahead before them made that hour near (in the heap) for everything they
+/// scheduled. An event scheduled while the near parts are empty goes to `far` (or opens
+/// the window, when it comes before every far slot). Every choice compares `(time,
 /// sequence)`, so the order is exactly that of one heap.
+///
+/// An event scheduled on an empty queue opens the near window at its own slot, however
+/// far ahead (a world's first event may be an outage's end an hour away), so events then
+/// scheduled before that slot would all be near, in the heap: every pod of a fleet in
+/// back-off for that hour, thousands deep. Such a window (`opened`) moves back instead: an
+/// event before its slot sends the near events, all in that slot, to `far`, and opens the
+/// window at its own slot.
 #[derive(Debug, Clone)]
 pub struct EventQueue<E> {
     run: VecDeque<Scheduled<E>>,
     heap: BinaryHeap<Scheduled<E>>,
     far: Calendar<E>,
     near_until: SimTime,
+    /// The near window was opened by an event scheduled on an empty queue (not by taking
+    /// the earliest slot of `far`), and holds only events of its own slot.
+    opened: bool,
     sequence: u64,
 }
 
@@ -211,6 +225,7 @@ impl<E> EventQueue<E> {
             heap: BinaryHeap::new(),
             far: Calendar::default(),
             near_until: SimTime::EPOCH,
+            opened: false,
             sequence: 0,
         }
     }
@@ -236,10 +251,21 @@ impl<E> EventQueue<E> {
             event,
         };
         if time < self.near_until {
+            let slot = Self::slot(time);
+            let window = Self::slot(self.near_until) - 1;
+            if self.opened && slot < window && window >= self.far.base {
+                // The window moves back to this event's slot; the near events (all in
+                // the old window's slot) wait in `far`, where they come first.
+                for near in self.run.drain(..).chain(self.heap.drain()) {
+                    self.far.push(window, near);
+                }
+                self.near_until = Self::slot_end(slot);
+            }
             self.push_near(scheduled);
-        } else if self.is_empty() {
-            // This event opens a new near window.
+        } else if self.near_is_empty() && (self.far.len == 0 || Self::slot(time) < self.far.base) {
+            // This event opens a new near window (before every far slot).
             self.near_until = Self::slot_end(Self::slot(time));
+            self.opened = true;
             self.run.push_back(scheduled);
         } else {
             self.far.push(Self::slot(time), scheduled);
@@ -257,6 +283,9 @@ impl<E> EventQueue<E> {
 
     /// The earliest event and its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.near_is_empty() {
+            self.refill()?;
+        }
         let from_run = match (self.run.front(), self.heap.peek()) {
             (Some(front), Some(top)) => key(front) < key(top),
             (Some(_), None) => true,
@@ -267,19 +296,30 @@ impl<E> EventQueue<E> {
         } else {
             self.heap.pop()
         }?;
-        if self.run.is_empty()
-            && self.heap.is_empty()
-            && let Some(slot) = self.far.take_first(&mut self.run)
-        {
-            self.near_until = Self::slot_end(slot);
-            // Keys are unique (the sequence), so the sort has one answer.
-            self.run.make_contiguous().sort_unstable_by_key(key);
-        }
         Some((scheduled.time, scheduled.event))
     }
 
+    /// The near parts ran dry: the earliest far slot becomes the run (`None`: the queue
+    /// is empty).
+    fn refill(&mut self) -> Option<()> {
+        let slot = self.far.take_first(&mut self.run)?;
+        self.near_until = Self::slot_end(slot);
+        self.opened = false;
+        // Keys are unique (the sequence), so the sort has one answer.
+        self.run.make_contiguous().sort_unstable_by_key(key);
+        Some(())
+    }
+
+    /// Whether the run and the heap are both empty.
+    fn near_is_empty(&self) -> bool {
+        self.run.is_empty() && self.heap.is_empty()
+    }
+
     /// When the earliest event is due.
-    pub fn peek_time(&self) -> Option<SimTime> {
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        if self.near_is_empty() {
+            self.refill()?;
+        }
         match (self.run.front(), self.heap.peek()) {
             (Some(front), Some(top)) => Some(front.time.min(top.time)),
             (Some(one), None) | (None, Some(one)) => Some(one.time),
@@ -294,7 +334,7 @@ impl<E> EventQueue<E> {
 
     /// Whether no event is waiting.
     pub fn is_empty(&self) -> bool {
-        self.run.is_empty() && self.heap.is_empty()
+        self.near_is_empty() && self.far.len == 0
     }
 }
 

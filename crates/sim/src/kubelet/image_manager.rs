@@ -4,6 +4,7 @@
 //! images already present (5), and what a finished pull records: events, the back-off
 //! (3.4), the stored error, and the pull records.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use pullsim_model::credentials::{CredentialSource, TrackedCredential};
@@ -116,14 +117,32 @@ impl Sim {
         let policy = spec_container
             .image_pull_policy
             .unwrap_or_else(|| default_pull_policy(image));
-        let info = self.memo.image(image);
+        // What the image string means, looked up by text once per container (a pod's spec
+        // never changes) and kept in its slot: a pod in back-off asks at every sync.
+        let slot_index = self.container_index(pod, container);
+        let kept = self.api.pods[pod.0 as usize].state.containers[slot_index]
+            .image_info
+            .clone();
+        let info = match kept {
+            Some(info) => info,
+            None => {
+                let info = self.memo.image(image);
+                self.api.pods[pod.0 as usize].state.containers[slot_index].image_info =
+                    Some(Arc::clone(&info));
+                info
+            }
+        };
         let key = PullKey {
             pod,
             image: info.key,
         };
         let mut request = PullRequest {
-            image: image.to_owned(),
-            tagged_image: info.tagged.clone(),
+            image: image.into(),
+            tagged_image: info
+                .tagged
+                .as_ref()
+                .map(|tagged| Cow::Borrowed(tagged.as_str()))
+                .map_err(|error| Cow::Borrowed(error.as_str())),
             policy,
             presence: Presence::Absent,
             verification: None,

@@ -42,6 +42,8 @@ pub(crate) struct ContainerSlot {
     pub(crate) exits: u32,
     /// When it last exited (`finishedAt`), while it has not started again.
     pub(crate) exited_at: Option<SimTime>,
+    /// What its image string means (`Memo::image`), once `EnsureImageExists` looked it up.
+    pub(crate) image_info: Option<Arc<crate::memo::ImageInfo>>,
 }
 
 impl ContainerSlot {
@@ -88,6 +90,7 @@ impl PodState {
                     started_at: SimTime::EPOCH,
                     exits: 0,
                     exited_at: None,
+                    image_info: None,
                 };
                 containers
             ],

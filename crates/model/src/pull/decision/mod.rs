@@ -2,6 +2,7 @@
 //! KEP-2535 verification, policy and back-off, with the events each branch records
 //! (docs/semantics.md §3.2 steps 1-7.3 and the 3.7 decision matrix).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::{EventReason, EventType, KubeletBehavior, PullEvent, WaitingReason};
@@ -25,13 +26,15 @@ pub enum Presence {
 }
 
 /// The inputs of one `EnsureImageExists` call that decide what happens before a pull.
+/// The image texts may be borrowed from the caller (a simulation asks at every sync of a
+/// pod in back-off, and copying them was an allocation each).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PullRequest {
+pub struct PullRequest<'a> {
     /// `container.image`, verbatim: events, messages and the back-off key use it.
-    pub image: String,
+    pub image: Cow<'a, str>,
     /// `applyDefaultImageTag(image)`: the tagged image to hand to the runtime, or the
     /// parse error's text ([`PullRequest::new`] fills it in).
-    pub tagged_image: Result<String, String>,
+    pub tagged_image: Result<Cow<'a, str>, Cow<'a, str>>,
     /// The container's pull policy.
     pub policy: PullPolicy,
     /// What the presence check would report. Not consulted for `Always`, which skips it.
@@ -86,13 +89,15 @@ pub struct Decision {
     pub events: Vec<PullEvent>,
 }
 
-impl PullRequest {
+impl PullRequest<'static> {
     /// A request for `image` under `policy` with the image's presence; the tagged image is
     /// `applyDefaultImageTag(image)`, the gate is off, and the key is not in back-off.
-    pub fn new(image: &str, policy: PullPolicy, presence: Presence) -> PullRequest {
+    pub fn new(image: &str, policy: PullPolicy, presence: Presence) -> PullRequest<'static> {
         PullRequest {
-            image: image.to_owned(),
-            tagged_image: apply_default_image_tag(image).map_err(|err| err.to_string()),
+            image: Cow::Owned(image.to_owned()),
+            tagged_image: apply_default_image_tag(image)
+                .map(Cow::Owned)
+                .map_err(|err| Cow::Owned(err.to_string())),
             policy,
             presence,
             verification: None,
@@ -147,7 +152,7 @@ impl Decision {
 ///
 /// Credential lookup errors and KEP-2535 record errors (which the kubelet returns as is,
 /// with their own text as the reason) are outside this function: they need the keyring.
-pub fn decide(request: &PullRequest, behavior: &KubeletBehavior) -> Decision {
+pub fn decide(request: &PullRequest<'_>, behavior: &KubeletBehavior) -> Decision {
     decide_with(request, behavior, Texts::All)
 }
 
@@ -163,8 +168,12 @@ pub enum Texts {
 }
 
 /// [`decide`], writing only the texts `texts` asks for; the action is the same.
-pub fn decide_with(request: &PullRequest, behavior: &KubeletBehavior, texts: Texts) -> Decision {
-    let image = request.image.as_str();
+pub fn decide_with(
+    request: &PullRequest<'_>,
+    behavior: &KubeletBehavior,
+    texts: Texts,
+) -> Decision {
+    let image = &*request.image;
     let events = texts == Texts::All;
     // Quoted only for the texts that are written.
     let quoted = || go_quote(image);
@@ -278,7 +287,7 @@ pub fn decide_with(request: &PullRequest, behavior: &KubeletBehavior, texts: Tex
 
     Decision {
         action: PullAction::Pull {
-            image: tagged.clone(),
+            image: tagged.to_string(),
         },
         events: events
             .then(|| {

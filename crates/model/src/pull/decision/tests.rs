@@ -45,11 +45,11 @@ struct Row {
     events: &'static [(EventType, EventReason, &'static str)],
 }
 
-fn request(row: &Row) -> PullRequest {
+fn request(row: &Row) -> PullRequest<'static> {
     let (image, tagged_image) = if row.parses {
-        (IMAGE.to_owned(), Ok(IMAGE.to_owned()))
+        (IMAGE.into(), Ok(IMAGE.into()))
     } else {
-        (BAD_IMAGE.to_owned(), Err(PARSE_ERR.to_owned()))
+        (BAD_IMAGE.into(), Err(PARSE_ERR.into()))
     };
     let presence = match row.local {
         Local::Present => Presence::Present {
@@ -404,8 +404,8 @@ fn decision_matrix_of_semantics_3_7() {
 #[test]
 fn pull_hands_the_tagged_image_to_the_runtime() {
     let request = PullRequest {
-        image: "nginx".to_owned(),
-        tagged_image: Ok("nginx:latest".to_owned()),
+        image: "nginx".into(),
+        tagged_image: Ok("nginx:latest".into()),
         policy: PullPolicy::IfNotPresent,
         presence: Presence::Present {
             image_ref: String::new(),
@@ -428,8 +428,8 @@ fn pull_hands_the_tagged_image_to_the_runtime() {
 fn check_backoff_message(rows: &[(KubeletBehavior, Option<&str>, &str)]) {
     for &(behavior, previous, want) in rows {
         let request = PullRequest {
-            image: IMAGE.to_owned(),
-            tagged_image: Ok(IMAGE.to_owned()),
+            image: IMAGE.into(),
+            tagged_image: Ok(IMAGE.into()),
             policy: PullPolicy::Always,
             presence: Presence::Absent,
             verification: None,
@@ -531,8 +531,8 @@ fn worked_example_of_semantics_3_5() {
     for (at, want_reason, (window, updated)) in rows {
         let now = SimTime::from_secs(at);
         let request = PullRequest {
-            image: IMAGE.to_owned(),
-            tagged_image: Ok(IMAGE.to_owned()),
+            image: IMAGE.into(),
+            tagged_image: Ok(IMAGE.into()),
             policy: PullPolicy::IfNotPresent,
             presence: Presence::Absent,
             verification: None,
