@@ -3,7 +3,7 @@
 //! either the scenario or every mistake.
 //!
 //! The smaller top-level sections live here: `admission:` and `run:`; `kubernetes:`
-//! (behaviour that differs between releases) is read in [`crate::kubernetes`].
+//! (behaviour that differs between releases) is read beside it, as [`crate::Kubernetes`].
 //!
 //! ```yaml
 //! name: ifnotpresent-drift
