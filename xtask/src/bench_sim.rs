@@ -17,6 +17,9 @@
 //! A last line per world says how the time grew with the nodes against the goal of
 //! linear growth (at most 1.05x the time per node of the smallest size: twice the nodes
 //! in at most 2.1x the time).
+//! A fleet variant (the Deployment-based fleet) has no rate of its own: its second line
+//! gives its time per event and its memory against the plain fleet at 5,000 nodes, which
+//! it may exceed by at most 2x (issue 14, item 4).
 
 use std::path::Path;
 use std::process::Command;
@@ -25,10 +28,14 @@ use std::process::Command;
 struct Size {
     world: &'static str,
     nodes: u32,
-    /// At least this many events per second.
-    rate_goal: f64,
+    /// At least this many events per second, when the issue sets a rate of its own.
+    rate_goal: Option<f64>,
     /// At most this peak RSS, when the issue sets one.
     rss_goal_mib: Option<u64>,
+    /// A variant of the plain fleet that a later issue added: judged against the fleet at
+    /// 5,000 nodes (issue 14, item 4: at most [`VARIANT_FACTOR`] its time per event and
+    /// its memory) instead of a rate of its own.
+    fleet_variant: bool,
 }
 
 /// The sizes to run, world by world, smallest first within a world.
@@ -36,44 +43,54 @@ const SIZES: [Size; 6] = [
     Size {
         world: "fleet",
         nodes: 5000,
-        rate_goal: 3_000_000.0,
+        rate_goal: Some(3_000_000.0),
         rss_goal_mib: Some(256),
+        fleet_variant: false,
     },
     Size {
         world: "fleet",
         nodes: 10_000,
-        rate_goal: 3_000_000.0,
+        rate_goal: Some(3_000_000.0),
         rss_goal_mib: None,
+        fleet_variant: false,
     },
     Size {
         world: "outage",
         nodes: 1000,
-        rate_goal: 1_000_000.0,
+        rate_goal: Some(1_000_000.0),
         rss_goal_mib: None,
+        fleet_variant: false,
     },
     Size {
         world: "outage",
         nodes: 2000,
-        rate_goal: 1_000_000.0,
+        rate_goal: Some(1_000_000.0),
         rss_goal_mib: None,
+        fleet_variant: false,
     },
     Size {
         world: "outage",
         nodes: 5000,
-        rate_goal: 1_000_000.0,
+        rate_goal: Some(1_000_000.0),
         rss_goal_mib: None,
+        fleet_variant: false,
     },
     Size {
         world: "deployments",
         nodes: 5000,
-        rate_goal: 3_000_000.0,
-        rss_goal_mib: Some(256),
+        rate_goal: None,
+        rss_goal_mib: None,
+        fleet_variant: true,
     },
 ];
 
 /// How much more time per node a larger size may take than the smallest and still count as
 /// linear (issue 14: twice the nodes in at most 2.1x the time).
 const LINEAR_SLACK: f64 = 1.05;
+
+/// How much more time per event and memory a fleet variant may take than the plain fleet
+/// (issue 14, item 4).
+const VARIANT_FACTOR: f64 = 2.0;
 
 /// Runs per size when `--runs` is not given (the issue's goals are medians of five).
 const DEFAULT_RUNS: usize = 5;
@@ -106,6 +123,8 @@ pub(crate) fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let binary = root.join("target/release/sim-fleet");
     // The smallest size of the current world: (world, nodes, median seconds).
     let mut smallest: Option<(&str, u32, f64)> = None;
+    // The plain fleet at 5,000 nodes, which its variants are judged against.
+    let mut plain_fleet: Option<FleetLine> = None;
     for size in &SIZES {
         let mut lines = Vec::with_capacity(runs);
         for _ in 0..runs {
@@ -133,6 +152,14 @@ pub(crate) fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             );
         };
         println!("{}", median.judged(runs, size));
+        if size.world == "fleet" && size.nodes == 5000 {
+            plain_fleet = Some(median.clone());
+        }
+        if size.fleet_variant
+            && let Some(fleet) = &plain_fleet
+        {
+            println!("{}", against_fleet(size.world, &median, fleet));
+        }
         match smallest {
             Some((world, nodes, secs)) if world == size.world => {
                 println!("{}", growth(world, nodes, secs, size.nodes, median.secs));
@@ -155,6 +182,31 @@ fn growth(world: &str, from: u32, from_secs: f64, to: u32, to_secs: f64) -> Stri
     };
     format!(
         "sim {world}: {nodes}x the nodes ({from} -> {to}) took {time:.2}x the time: {verdict} (at most {most:.2}x)"
+    )
+}
+
+/// The line about a fleet variant against the plain fleet: `sim deployments: 1.24 us per
+/// event, 3.36x the plain fleet's 0.37 us (goal at most 2x): not met; peak RSS 174 MiB,
+/// 0.87x the fleet's 199 MiB (goal at most 2x): met`.
+fn against_fleet(world: &str, variant: &FleetLine, fleet: &FleetLine) -> String {
+    let met = |yes: bool| if yes { "met" } else { "not met" };
+    let per_event = |line: &FleetLine| line.secs * 1e6 / (line.events.max(1) as f64);
+    let time = per_event(variant) / per_event(fleet);
+    let memory = match (variant.rss_mib, fleet.rss_mib) {
+        (Some(mine), Some(theirs)) if theirs > 0 => {
+            let ratio = mine as f64 / theirs as f64;
+            format!(
+                "peak RSS {mine} MiB, {ratio:.2}x the fleet's {theirs} MiB (goal at most {VARIANT_FACTOR}x): {}",
+                met(ratio <= VARIANT_FACTOR)
+            )
+        }
+        _ => "peak RSS unknown".to_owned(),
+    };
+    format!(
+        "sim {world}: {:.2} us per event, {time:.2}x the plain fleet's {:.2} us (goal at most {VARIANT_FACTOR}x): {}; {memory}",
+        per_event(variant),
+        per_event(fleet),
+        met(time <= VARIANT_FACTOR)
     )
 }
 
@@ -220,15 +272,21 @@ impl FleetLine {
         let rss = self
             .rss_mib
             .map_or_else(|| "?".to_owned(), |mib| mib.to_string());
-        let mut goals = format!(
-            "goal >= {:.0} events/s: {}",
-            size.rate_goal,
-            met(self.rate() >= size.rate_goal)
-        );
+        let mut goals = Vec::new();
+        if let Some(least) = size.rate_goal {
+            goals.push(format!(
+                "goal >= {least:.0} events/s: {}",
+                met(self.rate() >= least)
+            ));
+        }
         if let Some(most) = size.rss_goal_mib {
             let within = self.rss_mib.is_some_and(|mib| mib <= most);
-            goals.push_str(&format!(", goal <= {most} MiB: {}", met(within)));
+            goals.push(format!("goal <= {most} MiB: {}", met(within)));
         }
+        if size.fleet_variant {
+            goals.push("judged against the plain fleet on the next line".to_owned());
+        }
+        let goals = goals.join(", ");
         format!(
             "{} events in {:.2} s wall = {:.0} events/s, peak RSS {rss} MiB (median of {runs} runs; {goals})",
             self.head,
@@ -285,6 +343,29 @@ mod tests {
         assert!(
             line.judged(1, &SIZES[2])
                 .ends_with("(median of 1 runs; goal >= 1000000 events/s: met)")
+        );
+    }
+
+    #[test]
+    fn a_fleet_variant_is_judged_per_event_against_the_plain_fleet() {
+        let fleet = FleetLine::parse(LINE).unwrap_or_else(|| panic!("parses"));
+        let variant = FleetLine::parse(
+            "sim deployments: 5000 nodes, 100000 pods, 6 virtual hours: 1074495 events in 1.34 s wall = 801862 events/s, peak RSS 174 MiB",
+        )
+        .unwrap_or_else(|| panic!("parses"));
+        assert_eq!(
+            against_fleet("deployments", &variant, &fleet),
+            "sim deployments: 1.25 us per event, 2.05x the plain fleet's 0.61 us (goal at most 2x): not met; peak RSS 174 MiB, 0.72x the fleet's 242 MiB (goal at most 2x): met"
+        );
+        let quicker = FleetLine {
+            secs: 1.0,
+            ..variant.clone()
+        };
+        assert!(against_fleet("deployments", &quicker, &fleet).contains("(goal at most 2x): met;"));
+        assert!(
+            variant
+                .judged(3, &SIZES[5])
+                .ends_with("(median of 3 runs; judged against the plain fleet on the next line)")
         );
     }
 
