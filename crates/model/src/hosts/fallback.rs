@@ -208,10 +208,37 @@ pub fn cri_resolve_error(version: ContainerdVersion, image: &str, error: &str) -
     }
 }
 
+/// The error `Fetch` returns when no host has `pull` (checked before any request).
+pub const NO_PULL_HOSTS: &str = "no pull hosts: not found";
+
+/// What a fetch asked for: a manifest by digest (`manifests/<digest>`) or a blob
+/// (`blobs/<digest>`, configs and layers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchTarget<'a> {
+    /// A manifest or index by digest.
+    Manifest,
+    /// A blob with its digest and media type.
+    Blob {
+        /// `sha256:...`.
+        digest: &'a str,
+        /// The descriptor's media type.
+        media_type: &'a str,
+    },
+}
+
 /// The error of a fetch that failed on every host: the first error seen (`Fetch` keeps
 /// `firstErr`), whose text for a status is `content at <url> not found: not found` (404) or
-/// `unexpected status code <url>: <code> <text>`.
-pub fn fetch_error(first: &HostFailure) -> String {
+/// `unexpected status code <url>: <code> <text>` (`open`). For a blob whose first error was a
+/// 404 it becomes `could not fetch content descriptor <digest> (<media type>) from remote: not
+/// found`; a manifest's first error is returned as it is.
+pub fn fetch_error(target: FetchTarget<'_>, first: &HostFailure) -> String {
+    if let (FetchTarget::Blob { digest, media_type }, Failure::Status(404)) =
+        (target, &first.failure)
+    {
+        return format!(
+            "could not fetch content descriptor {digest} ({media_type}) from remote: not found"
+        );
+    }
     match &first.failure {
         Failure::Status(404) => format!("content at {} not found: not found", first.url),
         Failure::Status(code) => format!(
@@ -357,16 +384,31 @@ mod tests {
             cri_resolve_error(ContainerdVersion::V1_7, "i", "e"),
             "failed to pull and unpack image \"i\": failed to resolve reference \"i\": e"
         );
+        let blob = FetchTarget::Blob {
+            digest: "sha256:1",
+            media_type: "application/vnd.oci.image.layer.v1.tar+gzip",
+        };
+        let manifest_404 = hf("https://m/v2/x/manifests/sha256:1", Failure::Status(404));
         assert_eq!(
-            fetch_error(&hf("https://m/v2/x/blobs/sha256:1", Failure::Status(404))),
-            "content at https://m/v2/x/blobs/sha256:1 not found: not found"
+            fetch_error(FetchTarget::Manifest, &manifest_404),
+            "content at https://m/v2/x/manifests/sha256:1 not found: not found"
         );
         assert_eq!(
-            fetch_error(&hf("https://m/v2/x/blobs/sha256:1", Failure::Status(503))),
+            fetch_error(
+                blob,
+                &hf("https://m/v2/x/blobs/sha256:1", Failure::Status(404))
+            ),
+            "could not fetch content descriptor sha256:1 (application/vnd.oci.image.layer.v1.tar+gzip) from remote: not found"
+        );
+        assert_eq!(
+            fetch_error(
+                blob,
+                &hf("https://m/v2/x/blobs/sha256:1", Failure::Status(503))
+            ),
             "unexpected status code https://m/v2/x/blobs/sha256:1: 503 Service Unavailable"
         );
         assert!(
-            fetch_error(&hf("https://m/b", Failure::ConnectionRefused))
+            fetch_error(blob, &hf("https://m/b", Failure::ConnectionRefused))
                 .starts_with("failed to do request: Get \"https://m/b\"")
         );
     }

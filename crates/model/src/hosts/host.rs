@@ -96,7 +96,8 @@ pub fn hosts_for(upstream: &str, directory: &HostsDirectory) -> Vec<RegistryHost
 ///
 /// Resolve: the hosts with both `pull` and `resolve` (`filterHosts(HostCapabilityPull |
 /// HostCapabilityResolve)`). Fetch: every host when at least one has `pull` (`Fetch` checks
-/// the filtered list is non-empty and then loops over `r.hosts`, unfiltered), else none.
+/// the filtered list is non-empty and then loops over `r.hosts`, unfiltered), else none
+/// (`Fetch` then fails with [`super::NO_PULL_HOSTS`]).
 pub fn hosts_for_operation(hosts: &[RegistryHost], operation: Operation) -> Vec<RegistryHost> {
     match operation {
         Operation::Resolve => hosts

@@ -43,8 +43,8 @@ pub mod version;
 pub use capabilities::Capabilities;
 pub use directory::{DEFAULT_DIRECTORY, HostsDir, HostsDirectory, directory_names, host_directory};
 pub use fallback::{
-    Failure, Fallback, HostFailure, cri_resolve_error, fallback, fetch_error, resolve_error,
-    same_host_attempts, status_text,
+    Failure, Fallback, FetchTarget, HostFailure, NO_PULL_HOSTS, cri_resolve_error, fallback,
+    fetch_error, resolve_error, same_host_attempts, status_text,
 };
 pub use file::{DialTimeoutSetting, HostSettings, HostUrl, HostsFile};
 pub use host::{Operation, RegistryHost, hosts_for, hosts_for_operation};
