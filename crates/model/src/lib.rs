@@ -16,6 +16,7 @@
 //! - [`pull`]: the image manager's pull decision, events, waiting reasons and throttle.
 //! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
 //! - [`credentials`]: docker configs, pull Secrets, the keyring and its URL glob matching.
+//! - [`hosts`]: containerd's registry host configuration (`hosts.toml`): mirror order, capabilities, fallback.
 //! - [`platform`]: containerd's platform normalisation, matching and index-child choice.
 //! - [`image_locality`]: the scheduler's `ImageLocality` score and the free-slots score beside it.
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
@@ -37,6 +38,7 @@ pub mod credentials;
 pub mod digest;
 pub mod document;
 pub mod go;
+pub mod hosts;
 pub mod image_locality;
 pub mod kubelet_config;
 pub mod platform;
