@@ -6,7 +6,8 @@
 //! of the watch (O(log n) a change); a caller holding only views builds it with
 //! [`PodIndex::of`], and then the answers are the same as a scan of the views.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use pullsim_model::SimTime;
 
@@ -66,6 +67,61 @@ fn name_hash(name: &str) -> u64 {
     })
 }
 
+/// Slots by name hash: one slot per hash in a map (one walk down it a lookup), and the
+/// rare second pod whose name has the same hash in a list beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct NameSlots {
+    first: BTreeMap<u64, u32>,
+    more: Vec<(u64, u32)>,
+}
+
+impl NameSlots {
+    fn len(&self) -> usize {
+        self.first.len() + self.more.len()
+    }
+
+    fn insert(&mut self, hash: u64, slot: u32) {
+        match self.first.entry(hash) {
+            Entry::Vacant(entry) => {
+                entry.insert(slot);
+            }
+            Entry::Occupied(_) => self.more.push((hash, slot)),
+        }
+    }
+
+    fn remove(&mut self, hash: u64, slot: u32) {
+        if self.first.get(&hash) == Some(&slot) {
+            match self.more.iter().position(|(h, _)| *h == hash) {
+                Some(at) => {
+                    let (_, other) = self.more.swap_remove(at);
+                    self.first.insert(hash, other);
+                }
+                None => {
+                    self.first.remove(&hash);
+                }
+            }
+        } else if let Some(at) = self.more.iter().position(|e| *e == (hash, slot)) {
+            self.more.swap_remove(at);
+        }
+    }
+
+    fn moved(&mut self, hash: u64, from: u32, to: u32) {
+        if let Some(at) = self.first.get_mut(&hash)
+            && *at == from
+        {
+            *at = to;
+        } else if let Some(entry) = self.more.iter_mut().find(|e| **e == (hash, from)) {
+            entry.1 = to;
+        }
+    }
+
+    /// The slots of the names with this hash.
+    fn candidates(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let more = self.more.iter().filter(move |(h, _)| *h == hash);
+        (self.first.get(&hash).copied().into_iter()).chain(more.map(|(_, slot)| *slot))
+    }
+}
+
 /// No node (`PodIndex::slot_node` of an unbound pod).
 const NO_NODE: u32 = u32::MAX;
 
@@ -76,7 +132,7 @@ const NO_NODE: u32 = u32::MAX;
 pub struct PodIndex {
     /// Each pod's slot by a hash of its name (`name_hash`; a hit is confirmed against the
     /// view's name), so the index holds no copy of the names and compares integers.
-    by_name: BTreeSet<(u64, u32)>,
+    by_name: NameSlots,
     /// A controller's pods have one to a few owners (a Deployment's ReplicaSets).
     owners: Vec<(String, OwnerTally)>,
     active: u32,
@@ -102,7 +158,7 @@ impl PodIndex {
     /// A view joined the list, at its end.
     pub fn push(&mut self, view: &PodView) {
         let slot = self.slot_node.len() as u32;
-        self.by_name.insert((name_hash(&view.name), slot));
+        self.by_name.insert(name_hash(&view.name), slot);
         self.slot_node.push(NO_NODE);
         self.count(slot, view, true);
     }
@@ -112,12 +168,10 @@ impl PodIndex {
     pub fn swap_remove(&mut self, slot: u32, removed: &PodView, moved: Option<&PodView>) {
         self.count(slot, removed, false);
         let last = self.slot_node.len() as u32 - 1;
-        self.by_name.remove(&(name_hash(&removed.name), slot));
+        self.by_name.remove(name_hash(&removed.name), slot);
         self.slot_node.swap_remove(slot as usize);
         if let Some(moved) = moved {
-            let hash = name_hash(&moved.name);
-            self.by_name.remove(&(hash, last));
-            self.by_name.insert((hash, slot));
+            self.by_name.moved(name_hash(&moved.name), last, slot);
         }
     }
 
@@ -207,11 +261,9 @@ impl<'a> Pods<'a> {
 
     /// The slot of the pod named `name`.
     pub fn slot(&self, name: &str) -> Option<u32> {
-        let hash = name_hash(name);
         self.index
             .by_name
-            .range((hash, 0)..=(hash, u32::MAX))
-            .map(|(_, slot)| *slot)
+            .candidates(name_hash(name))
             .find(|slot| self.views[*slot as usize].name == name)
     }
 
@@ -315,6 +367,27 @@ mod tests {
         index.swap_remove(0, &removed, views.first());
         assert_eq!(Pods::new(&views, &index).owner("a"), OwnerTally::default());
         assert_eq!(index.by_name, PodIndex::of(&views).by_name);
+    }
+
+    #[test]
+    fn names_of_the_same_hash_keep_their_own_slots() {
+        let mut slots = NameSlots::default();
+        slots.insert(7, 0);
+        slots.insert(7, 1);
+        slots.insert(9, 2);
+        assert_eq!(slots.candidates(7).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(slots.len(), 3);
+        slots.remove(7, 0);
+        assert_eq!(slots.candidates(7).collect::<Vec<_>>(), [1]);
+        slots.moved(7, 1, 5);
+        slots.moved(9, 2, 0);
+        assert_eq!(slots.candidates(7).collect::<Vec<_>>(), [5]);
+        assert_eq!(slots.candidates(9).collect::<Vec<_>>(), [0]);
+        slots.insert(7, 6);
+        slots.remove(7, 6);
+        slots.remove(7, 5);
+        assert_eq!(slots.candidates(7).count(), 0);
+        assert_eq!(slots.len(), 1);
     }
 
     #[test]
