@@ -141,8 +141,10 @@ pub struct PodIndex {
     node_names: Vec<String>,
     /// Active pods on each node, by key.
     on_node: Vec<u32>,
-    /// Each slot's node key (`NO_NODE` while unbound).
+    /// Each slot's node key (`NO_NODE` while unbound), as its view was last counted.
     slot_node: Vec<u32>,
+    /// Each slot's position in `owners`, as its view was last counted.
+    slot_owner: Vec<u32>,
 }
 
 impl PodIndex {
@@ -160,6 +162,7 @@ impl PodIndex {
         let slot = self.slot_node.len() as u32;
         self.by_name.insert(name_hash(&view.name), slot);
         self.slot_node.push(NO_NODE);
+        self.slot_owner.push(0);
         self.count(slot, view, true);
     }
 
@@ -170,13 +173,17 @@ impl PodIndex {
         let last = self.slot_node.len() as u32 - 1;
         self.by_name.remove(name_hash(&removed.name), slot);
         self.slot_node.swap_remove(slot as usize);
+        self.slot_owner.swap_remove(slot as usize);
         if let Some(moved) = moved {
             self.by_name.moved(name_hash(&moved.name), last, slot);
         }
     }
 
     /// The view at `slot` is about to change (`before`: true) or has changed (false) in
-    /// place, its name kept: its counts are taken away before and added again after.
+    /// place, its name kept: its counts are taken away before and added again after. A view
+    /// changes only between the two calls, so its counts are taken away under the owner and
+    /// node they were added under (no name compared); adding looks them up again, a compare
+    /// each when they did not change.
     pub fn changing(&mut self, slot: u32, view: &PodView, before: bool) {
         self.count(slot, view, !before);
     }
@@ -201,6 +208,27 @@ impl PodIndex {
         key
     }
 
+    /// The position of `owner` in `owners` for the view at `slot`, added when new.
+    fn owner_key(&mut self, slot: u32, owner: &str) -> u32 {
+        let kept = self.slot_owner[slot as usize];
+        if self
+            .owners
+            .get(kept as usize)
+            .is_some_and(|(o, _)| o == owner)
+        {
+            return kept;
+        }
+        let key = match self.owners.iter().position(|(o, _)| o == owner) {
+            Some(at) => at as u32,
+            None => {
+                self.owners.push((owner.to_owned(), OwnerTally::default()));
+                (self.owners.len() - 1) as u32
+            }
+        };
+        self.slot_owner[slot as usize] = key;
+        key
+    }
+
     fn count(&mut self, slot: u32, view: &PodView, add: bool) {
         if view.is_active() {
             if add {
@@ -209,23 +237,21 @@ impl PodIndex {
                 self.active -= 1;
             }
             if let Some(node) = &view.node {
-                let key = self.node_key(slot, node) as usize;
                 if add {
+                    let key = self.node_key(slot, node) as usize;
                     self.on_node[key] += 1;
                 } else {
+                    let key = self.slot_node[slot as usize] as usize;
                     self.on_node[key] -= 1;
                 }
             }
         }
-        let tally = match self.owners.iter().position(|(o, _)| *o == view.owner) {
-            Some(i) => &mut self.owners[i].1,
-            None => {
-                self.owners
-                    .push((view.owner.clone(), OwnerTally::default()));
-                &mut self.owners.last_mut().expect("just pushed").1
-            }
+        let owner = if add {
+            self.owner_key(slot, &view.owner)
+        } else {
+            self.slot_owner[slot as usize]
         };
-        tally.count(view, add);
+        self.owners[owner as usize].1.count(view, add);
     }
 }
 
