@@ -303,6 +303,19 @@ impl<'a> Pods<'a> {
             .unwrap_or_default()
     }
 
+    /// The slots of `owner`'s active pods, in slot order, found by the owner each view was
+    /// counted under (no name compared per view).
+    pub fn active_slots_of(&self, owner: &str) -> Vec<u32> {
+        let Some(key) = self.index.owners.iter().position(|(o, _)| o == owner) else {
+            return Vec::new();
+        };
+        let key = key as u32;
+        (self.index.slot_owner.iter().enumerate())
+            .filter(|(slot, of)| **of == key && self.views[*slot].is_active())
+            .map(|(slot, _)| slot as u32)
+            .collect()
+    }
+
     /// How many pods are active.
     pub fn active(&self) -> u32 {
         self.index.active
@@ -388,6 +401,12 @@ mod tests {
         let a = pods.owner("a");
         assert_eq!((a.active, a.ready), scanned(&views, "a"));
         assert_eq!(a.ready_until, Some(SimTime::from_secs(11)));
+        for owner in ["a", "b", "c"] {
+            let slots: Vec<u32> = (0..views.len() as u32)
+                .filter(|s| views[*s as usize].owner == owner && views[*s as usize].is_active())
+                .collect();
+            assert_eq!(pods.active_slots_of(owner), slots, "{owner}");
+        }
         // Its last ready pod gone, the owner's bound is forgotten.
         let removed = views.swap_remove(0);
         index.swap_remove(0, &removed, views.first());
