@@ -2,7 +2,8 @@
 //! name is `<workload>-<replica>`, a namespace is an index into the namespaces seen, and
 //! a UID follows from the pod's id. The index of live pods by name lives here too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt::{self, Write as _};
 
 use crate::trace::PodId;
@@ -29,11 +30,16 @@ impl fmt::Display for PodName<'_> {
 /// same on every machine; the index is only ever searched, never iterated in an order
 /// that matters). A hit is confirmed against the record's name, so colliding names stay
 /// apart. Integer keys keep the index free of stored names and string comparisons.
+///
+/// Each (namespace, hash) has its first live pod in a map, so a lookup is one walk down
+/// it (a range over a set of (namespace, hash, pod) was two, at every pod created and
+/// deleted); a second live pod whose name has the same hash waits in a list beside it.
 #[derive(Debug, Default)]
 pub(crate) struct PodNames {
     namespaces: Vec<String>,
     pub(super) namespace_ids: BTreeMap<String, u32>,
-    pub(super) live: BTreeSet<(u32, u64, PodId)>,
+    live: BTreeMap<(u32, u64), PodId>,
+    live_more: Vec<(u32, u64, PodId)>,
 }
 
 impl PodNames {
@@ -55,12 +61,51 @@ impl PodNames {
 
     /// Records a live pod under its name.
     pub(crate) fn insert(&mut self, namespace: u32, name: &str, pod: PodId) {
-        self.live.insert((namespace, name_hash(name), pod));
+        let hash = name_hash(name);
+        match self.live.entry((namespace, hash)) {
+            Entry::Vacant(entry) => {
+                entry.insert(pod);
+            }
+            Entry::Occupied(_) => self.live_more.push((namespace, hash, pod)),
+        }
     }
 
     /// Forgets a live pod, by the hash of its name.
     pub(crate) fn remove(&mut self, namespace: u32, name_hash: u64, pod: PodId) {
-        self.live.remove(&(namespace, name_hash, pod));
+        let key = (namespace, name_hash);
+        if self.live.get(&key) == Some(&pod) {
+            let other = self.live_more.iter().position(|(n, h, _)| (*n, *h) == key);
+            match other {
+                Some(at) => {
+                    let (_, _, other) = self.live_more.swap_remove(at);
+                    self.live.insert(key, other);
+                }
+                None => {
+                    self.live.remove(&key);
+                }
+            }
+        } else if let Some(at) = self
+            .live_more
+            .iter()
+            .position(|entry| *entry == (namespace, name_hash, pod))
+        {
+            self.live_more.swap_remove(at);
+        }
+    }
+
+    /// The live pods of `namespace` whose names have `name_hash` (the caller confirms the
+    /// name).
+    pub(crate) fn candidates(
+        &self,
+        namespace: u32,
+        name_hash: u64,
+    ) -> impl Iterator<Item = PodId> + '_ {
+        let key = (namespace, name_hash);
+        let more = self
+            .live_more
+            .iter()
+            .filter(move |(n, h, _)| (*n, *h) == key);
+        (self.live.get(&key).copied().into_iter()).chain(more.map(|(_, _, pod)| *pod))
     }
 }
 
@@ -148,6 +193,26 @@ mod tests {
         }
         assert_eq!(name_hash(replica), name_hash("web-12"));
         assert_ne!(name_hash("web-12"), name_hash("web-21"));
+    }
+
+    #[test]
+    fn live_pods_with_the_same_hash_stay_apart() {
+        let mut names = PodNames::default();
+        let ns = names.intern("default");
+        names.insert(ns, "a", PodId(1));
+        let hash = name_hash("a");
+        // Two more pods filed under the same hash (as a collision would be).
+        names.live_more.push((ns, hash, PodId(2)));
+        names.live_more.push((ns, hash, PodId(3)));
+        let all = |names: &PodNames| names.candidates(ns, hash).collect::<Vec<_>>();
+        assert_eq!(all(&names), [PodId(1), PodId(2), PodId(3)]);
+        names.remove(ns, hash, PodId(1));
+        assert_eq!(all(&names), [PodId(2), PodId(3)]);
+        names.remove(ns, hash, PodId(2));
+        assert_eq!(all(&names), [PodId(3)]);
+        names.remove(ns, hash, PodId(3));
+        assert!(all(&names).is_empty() && names.live.is_empty());
+        assert_eq!(names.candidates(ns + 1, hash).count(), 0);
     }
 
     #[test]

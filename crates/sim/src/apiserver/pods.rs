@@ -80,9 +80,7 @@ impl Sim {
         let hash = name_hash(name);
         self.api
             .pod_names
-            .live
-            .range((namespace, hash, PodId(0))..=(namespace, hash, PodId(u32::MAX)))
-            .map(|(_, _, pod)| *pod)
+            .candidates(namespace, hash)
             .find(|pod| prints_as(self.pod_name(*pod), name))
     }
 

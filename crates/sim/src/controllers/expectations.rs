@@ -37,10 +37,11 @@ impl Expectations {
     /// already; whether it was not (a sync that creates from satisfied expectations draws
     /// each name until it is new here and not in its view).
     pub fn expect_creation(&mut self, name: &str, now: SimTime) -> bool {
-        if self.creations.contains(name) {
+        // One walk down the set: a name taken already (rare: a drawn collision) costs
+        // only its copy.
+        if !self.creations.insert(name.to_owned()) {
             return false;
         }
-        self.creations.insert(name.to_owned());
         self.set_at = Some(now);
         true
     }

@@ -74,7 +74,7 @@ pub fn created_event(owner: &ObjectRef, name: &str) -> ControllerEvent {
     ControllerEvent::normal(
         owner,
         replica_set::SUCCESSFUL_CREATE,
-        format!("Created pod: {name}"),
+        prefixed("Created pod: ", name),
     )
 }
 
@@ -86,9 +86,18 @@ pub fn deletion(owner: &ObjectRef, name: &str) -> PodDeletion {
         on_success: ControllerEvent::normal(
             owner,
             replica_set::SUCCESSFUL_DELETE,
-            format!("Deleted pod: {name}"),
+            prefixed("Deleted pod: ", name),
         ),
     }
+}
+
+/// `prefix` followed by `name`, written directly (one event per pod created or deleted;
+/// `format!` went through the formatting machinery for two pieces of text).
+fn prefixed(prefix: &str, name: &str) -> String {
+    let mut text = String::with_capacity(prefix.len() + name.len());
+    text.push_str(prefix);
+    text.push_str(name);
+    text
 }
 
 /// `FailedCreate` `Error creating: <error>`.

@@ -6,7 +6,8 @@
 //! of the watch (O(log n) a change); a caller holding only views builds it with
 //! [`PodIndex::of`], and then the answers are the same as a scan of the views.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use pullsim_model::SimTime;
 
@@ -66,6 +67,61 @@ fn name_hash(name: &str) -> u64 {
     })
 }
 
+/// Slots by name hash: one slot per hash in a map (one walk down it a lookup), and the
+/// rare second pod whose name has the same hash in a list beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct NameSlots {
+    first: BTreeMap<u64, u32>,
+    more: Vec<(u64, u32)>,
+}
+
+impl NameSlots {
+    fn len(&self) -> usize {
+        self.first.len() + self.more.len()
+    }
+
+    fn insert(&mut self, hash: u64, slot: u32) {
+        match self.first.entry(hash) {
+            Entry::Vacant(entry) => {
+                entry.insert(slot);
+            }
+            Entry::Occupied(_) => self.more.push((hash, slot)),
+        }
+    }
+
+    fn remove(&mut self, hash: u64, slot: u32) {
+        if self.first.get(&hash) == Some(&slot) {
+            match self.more.iter().position(|(h, _)| *h == hash) {
+                Some(at) => {
+                    let (_, other) = self.more.swap_remove(at);
+                    self.first.insert(hash, other);
+                }
+                None => {
+                    self.first.remove(&hash);
+                }
+            }
+        } else if let Some(at) = self.more.iter().position(|e| *e == (hash, slot)) {
+            self.more.swap_remove(at);
+        }
+    }
+
+    fn moved(&mut self, hash: u64, from: u32, to: u32) {
+        if let Some(at) = self.first.get_mut(&hash)
+            && *at == from
+        {
+            *at = to;
+        } else if let Some(entry) = self.more.iter_mut().find(|e| **e == (hash, from)) {
+            entry.1 = to;
+        }
+    }
+
+    /// The slots of the names with this hash.
+    fn candidates(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let more = self.more.iter().filter(move |(h, _)| *h == hash);
+        (self.first.get(&hash).copied().into_iter()).chain(more.map(|(_, slot)| *slot))
+    }
+}
+
 /// No node (`PodIndex::slot_node` of an unbound pod).
 const NO_NODE: u32 = u32::MAX;
 
@@ -76,7 +132,7 @@ const NO_NODE: u32 = u32::MAX;
 pub struct PodIndex {
     /// Each pod's slot by a hash of its name (`name_hash`; a hit is confirmed against the
     /// view's name), so the index holds no copy of the names and compares integers.
-    by_name: BTreeSet<(u64, u32)>,
+    by_name: NameSlots,
     /// A controller's pods have one to a few owners (a Deployment's ReplicaSets).
     owners: Vec<(String, OwnerTally)>,
     active: u32,
@@ -85,8 +141,10 @@ pub struct PodIndex {
     node_names: Vec<String>,
     /// Active pods on each node, by key.
     on_node: Vec<u32>,
-    /// Each slot's node key (`NO_NODE` while unbound).
+    /// Each slot's node key (`NO_NODE` while unbound), as its view was last counted.
     slot_node: Vec<u32>,
+    /// Each slot's position in `owners`, as its view was last counted.
+    slot_owner: Vec<u32>,
 }
 
 impl PodIndex {
@@ -102,8 +160,9 @@ impl PodIndex {
     /// A view joined the list, at its end.
     pub fn push(&mut self, view: &PodView) {
         let slot = self.slot_node.len() as u32;
-        self.by_name.insert((name_hash(&view.name), slot));
+        self.by_name.insert(name_hash(&view.name), slot);
         self.slot_node.push(NO_NODE);
+        self.slot_owner.push(0);
         self.count(slot, view, true);
     }
 
@@ -112,17 +171,19 @@ impl PodIndex {
     pub fn swap_remove(&mut self, slot: u32, removed: &PodView, moved: Option<&PodView>) {
         self.count(slot, removed, false);
         let last = self.slot_node.len() as u32 - 1;
-        self.by_name.remove(&(name_hash(&removed.name), slot));
+        self.by_name.remove(name_hash(&removed.name), slot);
         self.slot_node.swap_remove(slot as usize);
+        self.slot_owner.swap_remove(slot as usize);
         if let Some(moved) = moved {
-            let hash = name_hash(&moved.name);
-            self.by_name.remove(&(hash, last));
-            self.by_name.insert((hash, slot));
+            self.by_name.moved(name_hash(&moved.name), last, slot);
         }
     }
 
     /// The view at `slot` is about to change (`before`: true) or has changed (false) in
-    /// place, its name kept: its counts are taken away before and added again after.
+    /// place, its name kept: its counts are taken away before and added again after. A view
+    /// changes only between the two calls, so its counts are taken away under the owner and
+    /// node they were added under (no name compared); adding looks them up again, a compare
+    /// each when they did not change.
     pub fn changing(&mut self, slot: u32, view: &PodView, before: bool) {
         self.count(slot, view, !before);
     }
@@ -147,6 +208,27 @@ impl PodIndex {
         key
     }
 
+    /// The position of `owner` in `owners` for the view at `slot`, added when new.
+    fn owner_key(&mut self, slot: u32, owner: &str) -> u32 {
+        let kept = self.slot_owner[slot as usize];
+        if self
+            .owners
+            .get(kept as usize)
+            .is_some_and(|(o, _)| o == owner)
+        {
+            return kept;
+        }
+        let key = match self.owners.iter().position(|(o, _)| o == owner) {
+            Some(at) => at as u32,
+            None => {
+                self.owners.push((owner.to_owned(), OwnerTally::default()));
+                (self.owners.len() - 1) as u32
+            }
+        };
+        self.slot_owner[slot as usize] = key;
+        key
+    }
+
     fn count(&mut self, slot: u32, view: &PodView, add: bool) {
         if view.is_active() {
             if add {
@@ -155,23 +237,21 @@ impl PodIndex {
                 self.active -= 1;
             }
             if let Some(node) = &view.node {
-                let key = self.node_key(slot, node) as usize;
                 if add {
+                    let key = self.node_key(slot, node) as usize;
                     self.on_node[key] += 1;
                 } else {
+                    let key = self.slot_node[slot as usize] as usize;
                     self.on_node[key] -= 1;
                 }
             }
         }
-        let tally = match self.owners.iter().position(|(o, _)| *o == view.owner) {
-            Some(i) => &mut self.owners[i].1,
-            None => {
-                self.owners
-                    .push((view.owner.clone(), OwnerTally::default()));
-                &mut self.owners.last_mut().expect("just pushed").1
-            }
+        let owner = if add {
+            self.owner_key(slot, &view.owner)
+        } else {
+            self.slot_owner[slot as usize]
         };
-        tally.count(view, add);
+        self.owners[owner as usize].1.count(view, add);
     }
 }
 
@@ -207,11 +287,9 @@ impl<'a> Pods<'a> {
 
     /// The slot of the pod named `name`.
     pub fn slot(&self, name: &str) -> Option<u32> {
-        let hash = name_hash(name);
         self.index
             .by_name
-            .range((hash, 0)..=(hash, u32::MAX))
-            .map(|(_, slot)| *slot)
+            .candidates(name_hash(name))
             .find(|slot| self.views[*slot as usize].name == name)
     }
 
@@ -223,6 +301,19 @@ impl<'a> Pods<'a> {
             .find(|(o, _)| o == owner)
             .map(|(_, tally)| *tally)
             .unwrap_or_default()
+    }
+
+    /// The slots of `owner`'s active pods, in slot order, found by the owner each view was
+    /// counted under (no name compared per view).
+    pub fn active_slots_of(&self, owner: &str) -> Vec<u32> {
+        let Some(key) = self.index.owners.iter().position(|(o, _)| o == owner) else {
+            return Vec::new();
+        };
+        let key = key as u32;
+        (self.index.slot_owner.iter().enumerate())
+            .filter(|(slot, of)| **of == key && self.views[*slot].is_active())
+            .map(|(slot, _)| slot as u32)
+            .collect()
     }
 
     /// How many pods are active.
@@ -310,11 +401,38 @@ mod tests {
         let a = pods.owner("a");
         assert_eq!((a.active, a.ready), scanned(&views, "a"));
         assert_eq!(a.ready_until, Some(SimTime::from_secs(11)));
+        for owner in ["a", "b", "c"] {
+            let slots: Vec<u32> = (0..views.len() as u32)
+                .filter(|s| views[*s as usize].owner == owner && views[*s as usize].is_active())
+                .collect();
+            assert_eq!(pods.active_slots_of(owner), slots, "{owner}");
+        }
         // Its last ready pod gone, the owner's bound is forgotten.
         let removed = views.swap_remove(0);
         index.swap_remove(0, &removed, views.first());
         assert_eq!(Pods::new(&views, &index).owner("a"), OwnerTally::default());
         assert_eq!(index.by_name, PodIndex::of(&views).by_name);
+    }
+
+    #[test]
+    fn names_of_the_same_hash_keep_their_own_slots() {
+        let mut slots = NameSlots::default();
+        slots.insert(7, 0);
+        slots.insert(7, 1);
+        slots.insert(9, 2);
+        assert_eq!(slots.candidates(7).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(slots.len(), 3);
+        slots.remove(7, 0);
+        assert_eq!(slots.candidates(7).collect::<Vec<_>>(), [1]);
+        slots.moved(7, 1, 5);
+        slots.moved(9, 2, 0);
+        assert_eq!(slots.candidates(7).collect::<Vec<_>>(), [5]);
+        assert_eq!(slots.candidates(9).collect::<Vec<_>>(), [0]);
+        slots.insert(7, 6);
+        slots.remove(7, 6);
+        slots.remove(7, 5);
+        assert_eq!(slots.candidates(7).count(), 0);
+        assert_eq!(slots.len(), 1);
     }
 
     #[test]

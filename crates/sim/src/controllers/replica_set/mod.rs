@@ -202,13 +202,7 @@ impl ReplicaSet {
             });
             actions.extend(made.into_iter().map(ControllerAction::CreatePod));
         } else if have > self.replicas {
-            let owner = self.object.name.as_str();
-            let active: Vec<u32> = (0..pods.views().len() as u32)
-                .filter(|&slot| {
-                    let pod = &pods.views()[slot as usize];
-                    pod.owner == owner && pod.is_active()
-                })
-                .collect();
+            let active = pods.active_slots_of(&self.object.name);
             let count = per_sync(have - self.replicas) as usize;
             let victims = victims::first_victims(&active, pods, now, count);
             self.expectations
