@@ -5,7 +5,7 @@
 //! `loadHostDir`, `loadCertFiles`), `core/remotes/docker/resolver.go` (`Resolve`, `filterHosts`),
 //! `core/remotes/docker/fetcher.go` (`Fetch`), `core/remotes/docker/registry.go` (`isProxy`).
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 use std::time::Duration;
 
 use super::capabilities::Capabilities;
