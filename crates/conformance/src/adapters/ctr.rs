@@ -98,7 +98,16 @@ impl Puller for Ctr {
                 continue;
             };
             let path = self.containerd.blob_path(&digest);
-            let bytes = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+            let bytes = match std::fs::read(&path) {
+                Ok(bytes) => bytes,
+                // containerd's garbage collector runs on its own schedule once a pull's
+                // lease ends, so content listed a moment ago (a failed pull's blobs) may be
+                // gone by now: it is no longer stored.
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(err) => {
+                    return Err(err).with_context(|| format!("read {}", path.display()));
+                }
+            };
             stored
                 .content
                 .insert(digest, Some(Digest::sha256_of(&bytes)));
