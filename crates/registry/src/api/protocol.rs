@@ -124,6 +124,13 @@ impl Headers {
         Headers::default()
     }
 
+    /// No headers, with room for `lines` lines (for a caller that knows how many it adds).
+    pub fn with_capacity(lines: usize) -> Headers {
+        Headers {
+            lines: Vec::with_capacity(lines),
+        }
+    }
+
     /// Appends a line; the name is lower-cased.
     pub fn append(&mut self, name: &str, value: impl Into<String>) {
         self.lines
