@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -214,12 +215,12 @@ pub struct Request {
     pub body: Bytes,
     /// Who sent it: the peer address for the server, the node's name in the simulator. Fault
     /// rules can match on it and the log records it.
-    pub client: String,
+    pub client: Arc<str>,
 }
 
 impl Request {
     /// A request with no headers and no body.
-    pub fn new(method: Method, target: impl Into<String>, client: impl Into<String>) -> Request {
+    pub fn new(method: Method, target: impl Into<String>, client: impl Into<Arc<str>>) -> Request {
         Request {
             method,
             target: target.into(),

@@ -141,7 +141,11 @@ impl Sim {
         };
         let node = pull.node;
         let host = pull.host;
-        let mut request = Request::new(method, target, self.nodes[node.0 as usize].name.clone());
+        let mut request = Request::new(
+            method,
+            target,
+            Arc::clone(&self.nodes[node.0 as usize].client),
+        );
         // At most four lines, room made once. Names given lower-cased: the same lines as
         // `append("Host", ..)` and so on, without looking each name up per request.
         request.headers = Headers::with_capacity(4);
