@@ -514,7 +514,7 @@ impl Registry {
         self.log.push(LogEntry {
             index: self.log.next_index(),
             time: now,
-            client: request.client.clone(),
+            client: request.client.to_string(),
             method: request.method.as_str().to_owned(),
             path: request.target.clone(),
             accept: (!merged_accept.is_empty()).then(|| merged_accept.join(", ")),

@@ -312,7 +312,7 @@ fn repeated_reads_share_one_answer_until_something_changes() {
     let request = get("/v2/demo/hello/manifests/v1");
     let first = registry.handle_shared(&request, at);
     let mut from_other_node = request.clone();
-    from_other_node.client = "node-2".to_owned();
+    from_other_node.client = "node-2".into();
     let again = registry.handle_shared(&from_other_node, at);
     assert!(Arc::ptr_eq(&first, &again), "a repeated read is reused");
 

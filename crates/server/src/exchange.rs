@@ -82,7 +82,7 @@ pub async fn read_request(
         target,
         headers,
         body,
-        client,
+        client: client.into(),
     })
 }
 

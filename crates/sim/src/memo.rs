@@ -20,7 +20,7 @@ use pullsim_model::{
     Digest, Reference, Secret, apply_default_image_tag, parse_docker_ref, parse_image_name,
 };
 
-use crate::trace::DigestId;
+use crate::trace::{DigestId, RequestKind};
 
 /// The credentials to try for one repository, or the error decoding a pull secret.
 pub(crate) type Credentials = Arc<Result<Vec<TrackedCredential>, String>>;
@@ -61,6 +61,31 @@ pub(crate) struct PullTarget {
     /// The reference as containerd prints it, quoted as Go's `%q` (every failed pull's
     /// text names it).
     pub(crate) quoted_ref: String,
+    /// The shape of `resolve_target`.
+    pub(crate) resolve_shape: TargetShape,
+    /// The shape of every fetch target, `/v2/<path>/manifests/<digest>` then
+    /// `/v2/<path>/blobs/<digest>`, whatever the digest ([`PullTarget::fetch_shape`]).
+    fetch_shapes: [TargetShape; 2],
+}
+
+/// What a request target's text decides about the request: its kind in the trace and
+/// whether containerd sends its manifest `Accept` list (the target holds `/manifests/`).
+/// Worked out once per reference for the requests of its pulls: the substring searches
+/// cost more than the rest of building a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TargetShape {
+    pub(crate) kind: RequestKind,
+    pub(crate) manifest_accept: bool,
+}
+
+impl TargetShape {
+    /// The shape of `target`, searched.
+    pub(crate) fn of(target: &str) -> TargetShape {
+        TargetShape {
+            kind: RequestKind::of_target(target),
+            manifest_accept: target.contains("/manifests/"),
+        }
+    }
 }
 
 impl PullTarget {
@@ -74,13 +99,27 @@ impl PullTarget {
         };
         let resolve_target = format!("/v2/{}/manifests/{lookup}", reference.path());
         let quoted_ref = pullsim_model::go_text::quote(reference.as_str());
+        let fetch_shapes = ["manifests", "blobs"]
+            .map(|kind| TargetShape::of(&format!("/v2/{}/{kind}/x", reference.path())));
         PullTarget {
+            resolve_shape: TargetShape::of(&resolve_target),
+            fetch_shapes,
             quoted_ref,
             reference,
             name,
             tag_name,
             resolve_target,
         }
+    }
+
+    /// The shape of the target `/v2/<path>/manifests/<digest>` (`manifest`) or
+    /// `/v2/<path>/blobs/<digest>`. A digest's text (`algorithm:hex`) is never empty and
+    /// holds no `/` and no `?`, so it is one last piece of the path: neither
+    /// `/manifests/` nor `/blobs/` can reach into it, and a path holding either of them has
+    /// its kind from them. The shape is therefore the same for every digest, and is worked
+    /// out once with a stand-in for it.
+    pub(crate) fn fetch_shape(&self, manifest: bool) -> TargetShape {
+        self.fetch_shapes[usize::from(!manifest)]
     }
 
     /// The reference as containerd prints it.
@@ -222,5 +261,49 @@ impl Memo {
             .or_default()
             .insert(repo.to_owned(), Arc::clone(&result));
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_shapes_are_those_of_the_targets_searched() {
+        let digest = "sha256:".to_owned() + &"ab".repeat(32);
+        for image in [
+            "registry.example/app:v1",
+            "registry.example/blobs/app",
+            "registry.example/manifests/blobs@",
+            "localhost:5000/team/token:1",
+        ] {
+            let image = if image.ends_with('@') {
+                format!("{image}{digest}")
+            } else {
+                image.to_owned()
+            };
+            let target = PullTarget::new(parse_docker_ref(&image).unwrap());
+            assert_eq!(
+                target.resolve_shape,
+                TargetShape::of(&target.resolve_target)
+            );
+            for (manifest, kind) in [(true, "manifests"), (false, "blobs")] {
+                let fetch = format!("/v2/{}/{kind}/{digest}", target.repository());
+                assert_eq!(
+                    target.fetch_shape(manifest),
+                    TargetShape::of(&fetch),
+                    "{image} {kind}"
+                );
+            }
+        }
+        let blob_of_manifests_repo =
+            PullTarget::new(parse_docker_ref("registry.example/manifests/app:v1").unwrap());
+        assert_eq!(
+            blob_of_manifests_repo.fetch_shape(false),
+            TargetShape {
+                kind: RequestKind::Manifest,
+                manifest_accept: true
+            }
+        );
     }
 }

@@ -46,6 +46,9 @@ pub(crate) struct Host {
 #[derive(Debug)]
 pub(crate) struct Node {
     pub(crate) name: String,
+    /// The name again, shared by every request the node sends (their client) instead of
+    /// copied into each.
+    pub(crate) client: Arc<str>,
     pub(crate) pool: usize,
     pub(crate) labels: BTreeMap<String, String>,
     /// Links by host id (grown as hosts are used).
@@ -213,6 +216,7 @@ impl Sim {
             let name = spec.node_name(index);
             let labels = spec.node_labels(index);
             let mut node = Node {
+                client: Arc::from(name.as_str()),
                 name,
                 pool,
                 labels,

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -124,6 +125,13 @@ impl Headers {
         Headers::default()
     }
 
+    /// No headers, with room for `lines` lines (for a caller that knows how many it adds).
+    pub fn with_capacity(lines: usize) -> Headers {
+        Headers {
+            lines: Vec::with_capacity(lines),
+        }
+    }
+
     /// Appends a line; the name is lower-cased.
     pub fn append(&mut self, name: &str, value: impl Into<String>) {
         self.lines
@@ -207,12 +215,12 @@ pub struct Request {
     pub body: Bytes,
     /// Who sent it: the peer address for the server, the node's name in the simulator. Fault
     /// rules can match on it and the log records it.
-    pub client: String,
+    pub client: Arc<str>,
 }
 
 impl Request {
     /// A request with no headers and no body.
-    pub fn new(method: Method, target: impl Into<String>, client: impl Into<String>) -> Request {
+    pub fn new(method: Method, target: impl Into<String>, client: impl Into<Arc<str>>) -> Request {
         Request {
             method,
             target: target.into(),

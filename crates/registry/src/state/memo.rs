@@ -167,7 +167,7 @@ mod tests {
         let kept = request("/v2/a/manifests/v1", Some("Basic eDp5"));
         memo.insert(&kept, Arc::new(crate::api::errcode::empty_response(200)));
         let mut other_client = kept.clone();
-        other_client.client = "node-2".to_owned();
+        other_client.client = "node-2".into();
         assert!(memo.get(&other_client).is_some());
         for different in [
             request("/v2/a/manifests/v2", Some("Basic eDp5")),

@@ -57,7 +57,15 @@ impl Sim {
         for part in ["/v2/", repository, "/", kind, "/", digest_text] {
             target.push_str(part);
         }
-        self.send_for(id, Purpose::Fetch(digest), Method::Get, target, 0, false);
+        let shape = pull.target.fetch_shape(is_manifest);
+        self.send_for(
+            id,
+            Purpose::Fetch(digest),
+            Method::Get,
+            (target, shape),
+            0,
+            false,
+        );
     }
 
     /// A fetch answered 2xx: its body crosses the link.

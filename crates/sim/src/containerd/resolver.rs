@@ -15,6 +15,7 @@ use pullsim_registry::{Method, Request, Response};
 
 use crate::cri::PullCredential;
 use crate::engine::{Event, Key};
+use crate::memo::TargetShape;
 use crate::sim::Sim;
 use crate::trace::{HostId, NodeId, NodeOrAdmission, RequestKind, TraceEvent};
 
@@ -60,6 +61,8 @@ pub(crate) struct Exchange {
     pub(crate) host: HostId,
     pub(crate) purpose: Purpose,
     pub(crate) request: Request,
+    /// The kind of the request's target, worked out once when it is sent.
+    pub(crate) kind: RequestKind,
     /// Responses already received for this request (containerd retries while five or fewer).
     pub(crate) responses: u8,
     /// The previous response of this request was a 401.
@@ -406,7 +409,7 @@ impl Sim {
                 Method::Post => "POST",
                 _ => "GET",
             };
-            let kind = RequestKind::of_target(&exchange.request.target);
+            let kind = exchange.kind;
             // Metrics need only the kind; the target is copied only when it is kept.
             let target = if self.keeps_exchanges() {
                 exchange.request.target.clone()
@@ -528,6 +531,7 @@ impl Sim {
             node,
             host: HostId(token_host as u16),
             purpose: Purpose::Token(Box::new(pending)),
+            kind: RequestKind::of_target(&request.target),
             request,
             responses: 0,
             after_401: false,
@@ -556,11 +560,12 @@ impl Sim {
             };
             pull.auth = Some(format!("Bearer {token}"));
             pull.bearer = true;
+            let shape = TargetShape::of(&pending.target);
             self.send_for(
                 id,
                 pending.purpose,
                 pending.method,
-                pending.target,
+                (pending.target, shape),
                 pending.responses,
                 true,
             );

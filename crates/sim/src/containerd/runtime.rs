@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use pullsim_model::verification::RuntimeImage;
-use pullsim_registry::{Method, Request, Response};
+use pullsim_registry::{Headers, Method, Request, Response};
 
 use crate::config::Link;
 use crate::containerd::resolver::{
@@ -23,7 +23,7 @@ use crate::containerd::resolver::{
 };
 use crate::cri::{ImageRecord, PullCredential, PullImageAnswer, PullImageRequest};
 use crate::engine::Key;
-use crate::memo::PullTarget;
+use crate::memo::{PullTarget, TargetShape};
 use crate::sim::Sim;
 use crate::trace::{DigestId, HostId, NodeId};
 
@@ -95,6 +95,7 @@ impl Sim {
             return;
         };
         let resolve_target = target.resolve_target.clone();
+        let resolve_shape = target.resolve_shape;
         let pull = RuntimePull {
             node,
             owner,
@@ -114,16 +115,24 @@ impl Sim {
             fetched: 0,
         };
         let id = self.runtime_pulls.insert(pull);
-        self.send_for(id, Purpose::Resolve, Method::Head, resolve_target, 0, false);
+        self.send_for(
+            id,
+            Purpose::Resolve,
+            Method::Head,
+            (resolve_target, resolve_shape),
+            0,
+            false,
+        );
     }
 
-    /// Sends a request of pull `id` to its registry, with containerd's headers.
+    /// Sends a request of pull `id` to its registry, with containerd's headers: `target`
+    /// with its shape (see [`TargetShape`]).
     pub(crate) fn send_for(
         &mut self,
         id: Key,
         purpose: Purpose,
         method: Method,
-        target: String,
+        (target, shape): (String, TargetShape),
         responses: u8,
         after_401: bool,
     ) {
@@ -132,14 +141,19 @@ impl Sim {
         };
         let node = pull.node;
         let host = pull.host;
-        let mut request = Request::new(method, target, self.nodes[node.0 as usize].name.clone());
-        // Names given lower-cased: the same lines as `append("Host", ..)` and so on, without
-        // looking each name up per request.
+        let mut request = Request::new(
+            method,
+            target,
+            Arc::clone(&self.nodes[node.0 as usize].client),
+        );
+        // At most four lines, room made once. Names given lower-cased: the same lines as
+        // `append("Host", ..)` and so on, without looking each name up per request.
+        request.headers = Headers::with_capacity(4);
         request
             .headers
             .append_lower("host", self.hosts[host.0 as usize].name.clone());
         request.headers.append_lower("user-agent", USER_AGENT);
-        if request.target.contains("/manifests/") {
+        if shape.manifest_accept {
             request.headers.append_lower("accept", MANIFEST_ACCEPT);
         }
         if let Some(auth) = &pull.auth {
@@ -150,6 +164,7 @@ impl Sim {
             node,
             host,
             purpose,
+            kind: shape.kind,
             request,
             responses,
             after_401,
@@ -238,11 +253,12 @@ impl Sim {
             };
             if let Some(method) = resend {
                 let target = self.take_target(id);
+                let shape = TargetShape::of(&target);
                 self.send_for(
                     pull_id,
                     purpose,
                     method,
-                    target,
+                    (target, shape),
                     responses,
                     response.status == 401,
                 );
