@@ -206,20 +206,7 @@ fn read_failure(node: &Node, diagnostics: &mut Diagnostics) -> Option<PluginFail
         Some(node) => Some(time(node, diagnostics)?),
         None => None,
     };
-    let mode = fields.get("mode").map_or(Some(FailureMode::Exit), |node| {
-        let written = text(node, diagnostics)?;
-        match written.as_str() {
-            "exit" => Some(FailureMode::Exit),
-            "hang" => Some(FailureMode::Hang),
-            _ => {
-                diagnostics.error(
-                    node.position,
-                    unknown_value_message("mode", &written, &["exit", "hang"]),
-                );
-                None
-            }
-        }
-    });
+    let mode = failure_mode(fields.get("mode"), diagnostics);
     fields.finish(diagnostics);
     let from = from?;
     if let (Some(node), Some(until)) = (until_node, until)
@@ -233,4 +220,27 @@ fn read_failure(node: &Node, diagnostics: &mut Diagnostics) -> Option<PluginFail
         until,
         mode: mode?,
     })
+}
+
+/// A failure's `mode`: `exit` (the default when absent: the plugin exits with status 1
+/// after its latency) or `hang` (it never answers and the kubelet kills it at its timeout).
+pub(crate) fn failure_mode(
+    node: Option<&Node>,
+    diagnostics: &mut Diagnostics,
+) -> Option<FailureMode> {
+    let Some(node) = node else {
+        return Some(FailureMode::Exit);
+    };
+    let written = text(node, diagnostics)?;
+    match written.as_str() {
+        "exit" => Some(FailureMode::Exit),
+        "hang" => Some(FailureMode::Hang),
+        _ => {
+            diagnostics.error(
+                node.position,
+                unknown_value_message("mode", &written, &["exit", "hang"]),
+            );
+            None
+        }
+    }
 }

@@ -243,6 +243,23 @@ pub(crate) fn read_timeline<'a>(
     }
 }
 
+/// An outage's `until` (absent: to the end of the run), which must come after its `at`.
+fn outage_end(
+    node: Option<&Node>,
+    at: SimTime,
+    diagnostics: &mut Diagnostics,
+) -> Option<Option<SimTime>> {
+    let Some(node) = node else {
+        return Some(None);
+    };
+    let until = time(node, diagnostics)?;
+    if until <= at {
+        diagnostics.error(node.position, "an outage must end after it starts");
+        return None;
+    }
+    Some(Some(until))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

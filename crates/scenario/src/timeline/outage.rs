@@ -10,7 +10,7 @@ use pullsim_sim::{Action, OutageKind};
 use super::host::registry;
 use super::{Kind, Planned, Reader};
 use crate::diagnostics::Diagnostics;
-use crate::fields::{Fields, number, time};
+use crate::fields::{Fields, number};
 use crate::references::Known;
 use crate::tree::Node;
 
@@ -27,17 +27,7 @@ fn read(node: &Node, at: SimTime, known: &Known, diagnostics: &mut Diagnostics) 
     let until_node = fields.get("until");
     let status_node = fields.get("status");
     fields.finish(diagnostics);
-    let until = match until_node {
-        None => Some(None),
-        Some(node) => time(node, diagnostics).and_then(|until| {
-            if until <= at {
-                diagnostics.error(node.position, "an outage must end after it starts");
-                None
-            } else {
-                Some(Some(until))
-            }
-        }),
-    };
+    let until = super::outage_end(until_node, at, diagnostics);
     let failure = match status_node {
         None => Some(OutageKind::Status(503)),
         Some(node) if node.scalar() == Some("unreachable") => Some(OutageKind::Unreachable),

@@ -4,13 +4,12 @@
 //! the timeline.
 
 use pullsim_model::SimTime;
-use pullsim_sim::{Action, FailureMode};
+use pullsim_sim::Action;
 
 use super::{Kind, Planned, Reader};
 use crate::diagnostics::Diagnostics;
-use crate::fields::{Fields, text, time};
+use crate::fields::{Fields, text};
 use crate::references::Known;
-use crate::suggest::unknown_value_message;
 use crate::tree::Node;
 
 /// The `pluginOutage` action.
@@ -31,31 +30,8 @@ fn read(node: &Node, at: SimTime, known: &Known, diagnostics: &mut Diagnostics) 
     let until_node = fields.get("until");
     let mode_node = fields.get("mode");
     fields.finish(diagnostics);
-    let until = match until_node {
-        None => Some(None),
-        Some(node) => time(node, diagnostics).and_then(|until| {
-            if until <= at {
-                diagnostics.error(node.position, "an outage must end after it starts");
-                None
-            } else {
-                Some(Some(until))
-            }
-        }),
-    };
-    let mode = match mode_node {
-        None => Some(FailureMode::Exit),
-        Some(node) => text(node, diagnostics).and_then(|written| match written.as_str() {
-            "exit" => Some(FailureMode::Exit),
-            "hang" => Some(FailureMode::Hang),
-            _ => {
-                diagnostics.error(
-                    node.position,
-                    unknown_value_message("mode", &written, &["exit", "hang"]),
-                );
-                None
-            }
-        }),
-    };
+    let until = super::outage_end(until_node, at, diagnostics);
+    let mode = crate::plugins::failure_mode(mode_node, diagnostics);
     let until = until?;
     Some(Planned::Action(Action::PluginOutage {
         plugin: plugin?,
