@@ -568,3 +568,40 @@ fn the_json_has_requests_per_minute_and_pods_by_state_and_metrics_alone_is_its_m
     let alone: serde_json::Value = serde_json::from_str(&result.metrics_json()).unwrap();
     assert_eq!(&alone, metrics);
 }
+
+/// `runningPercentiles` reads the workload's nearest-rank percentiles, and each bound can
+/// fail on its own.
+#[test]
+fn running_percentiles_of_a_workload() {
+    let text = format!(
+        "{WORLD}expect:\n  - {{workload: late, runningPercentiles: {{p50: {{max: 1m}}, max: {{max: 1m}}}}}}\n"
+    );
+    let scenario = Scenario::parse("world.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run(&scenario, &RunOptions::default());
+    let verdict = &outcome.verdicts()[0];
+    assert_eq!(verdict.expected, "time to Running p50 <= 1m0s, max <= 1m0s");
+    assert_eq!(verdict.actual, "p50 1s, max 1s (2 of 2 pods Running)");
+    assert!(verdict.passed);
+    check(&[
+        (
+            "{workload: late, runningPercentiles: {p90: {max: 1s}}}",
+            true,
+        ),
+        (
+            "{workload: late, runningPercentiles: {p50: {min: 2s}}}",
+            false,
+        ),
+        (
+            "{workload: late, runningPercentiles: {p99: 1s, max: {max: 999ms}}}",
+            false,
+        ),
+        (
+            "{workload: app, runningPercentiles: {max: {max: 1h}}}",
+            true,
+        ),
+        (
+            "{workload: missing, runningPercentiles: {max: {max: 1h}}}",
+            false,
+        ),
+    ]);
+}

@@ -64,6 +64,7 @@ pub mod metrics;
 mod network;
 pub mod plugins;
 pub mod rollouts;
+pub mod running_times;
 pub mod series;
 pub mod sim;
 #[cfg(test)]
@@ -83,6 +84,7 @@ pub use error::SimError;
 pub use metrics::{Metrics, MetricsRecorder};
 pub use plugins::{CredentialPlugin, FailureMode, PluginAnswer, PluginFailure, PluginPassword};
 pub use rollouts::{RevisionPods, RolloutMetrics};
+pub use running_times::{PERCENTILES, RunningTimes, nearest_rank};
 pub use series::{POD_STATES, PodStates, WAITING_REASONS};
 pub use sim::Sim;
 pub use timeline::{Action, OutageKind};

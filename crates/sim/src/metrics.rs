@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::apiserver::watch::ApiChange;
 use crate::engine::Chunked;
+use crate::running_times::RunningTimes;
 use crate::series::{PodStates, SeriesRecorder};
 use crate::sim::Sim;
 use crate::trace::{
@@ -381,6 +382,34 @@ impl MetricsRecorder {
         }
     }
 
+    /// Each workload's times to Running, in the order of the drift groups.
+    fn running_times(&self, sim: &Sim) -> Vec<RunningTimes> {
+        let groups = self.workloads.len().min(sim.api.workloads.len());
+        let mut times: Vec<Vec<Option<Duration>>> = vec![Vec::new(); groups];
+        for tally in self.pods.iter().take(sim.api.pods.len()) {
+            let Some(workload) = tally.workload else {
+                continue;
+            };
+            if tally.deleted && !tally.running {
+                continue;
+            }
+            if let Some(list) = times.get_mut(workload.0 as usize) {
+                list.push(
+                    tally
+                        .running_at()
+                        .map(|at| at.saturating_since(tally.created)),
+                );
+            }
+        }
+        times
+            .into_iter()
+            .enumerate()
+            .map(|(index, list)| {
+                RunningTimes::of(sim.api.workloads[index].workload.name.clone(), list)
+            })
+            .collect()
+    }
+
     /// The figures, with names from the simulation `sim` whose trace was folded; durations
     /// still open run to the simulation's current time.
     pub fn snapshot(&self, sim: &Sim) -> Metrics {
@@ -425,6 +454,7 @@ impl MetricsRecorder {
                         .map_or(Duration::ZERO, |since| now.saturating_since(since)),
             })
             .collect();
+        let running_times = self.running_times(sim);
         let (requests_per_minute, pods_by_state) = self.series.snapshot(now);
         Metrics {
             requests: registry.iter().map(|r| r.requests).sum(),
@@ -445,6 +475,7 @@ impl MetricsRecorder {
             pods_by_state,
             pods,
             workloads,
+            running_times,
             rollouts: sim.rollout_metrics(),
         }
     }
@@ -486,6 +517,8 @@ pub struct Metrics {
     pub pods_by_state: Vec<PodStates>,
     /// Tag drift per workload.
     pub workloads: Vec<WorkloadDrift>,
+    /// Time to Running per workload, as percentiles over its pods.
+    pub running_times: Vec<RunningTimes>,
     /// Rollout figures per workload object (absent from the JSON when there is none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rollouts: Vec<crate::rollouts::RolloutMetrics>,

@@ -10,6 +10,7 @@
 //!     order: prefix                        # exact (default), prefix or subsequence
 //!   - {pod: web-0, waitingReasons: [ErrImagePull, ImagePullBackOff, ErrImagePull]}
 //!   - {workload: web, timeToRunning: {max: 1m}}
+//!   - {workload: web, runningPercentiles: {p50: {max: 10s}, p99: {max: 1m}}}
 //!   - {pod: app, credentialsTried: [secret/wrong, secret/right, node as alice]}
 //!   - {workload: web, distinctDigests: 2, mixedFor: {min: 1m}}
 //!   - {registry: registry.example.com, requests: {method: HEAD, kind: manifest}, count: 1, bytes: 0B}
@@ -30,7 +31,8 @@
 //! `Evidence`) and its row of the table in
 //! docs/scenario-format.md ([`Kind::docs`], checked against that file by a test):
 //! - `state`: [`StateAt`]; `events`: [`Events`]; `waiting_reasons`: [`WaitingReasons`];
-//!   `time_to_running`: [`TimeToRunning`]; `credentials_tried`: [`CredentialsTried`];
+//!   `time_to_running`: [`TimeToRunning`]; `running_percentiles`: [`RunningPercentiles`];
+//!   `credentials_tried`: [`CredentialsTried`];
 //!   `distinct_digests`: [`DistinctDigests`]; `requests`: [`Requests`];
 //!   `peak_requests_per_second`: [`PeakRequestsPerSecond`]; `rollout`: [`Rollout`];
 //!   `revisions`: [`Revisions`]; `plugin_calls`: [`PluginCalls`].
@@ -49,6 +51,7 @@ mod request_filter;
 mod requests;
 mod revisions;
 mod rollout;
+mod running_percentiles;
 mod state;
 mod time_to_running;
 mod waiting_reasons;
@@ -73,6 +76,7 @@ pub use request_filter::{RequestFilter, RequestKind};
 pub use requests::Requests;
 pub use revisions::Revisions;
 pub use rollout::{ConditionMatch, Rollout};
+pub use running_percentiles::RunningPercentiles;
 pub use state::{State, StateAt};
 pub use time_to_running::TimeToRunning;
 pub use waiting_reasons::{WAITING_REASONS, WaitingReasons};
@@ -98,6 +102,8 @@ pub enum Check {
     WaitingReasons(WaitingReasons),
     /// `timeToRunning`: time from creation to Running.
     TimeToRunning(TimeToRunning),
+    /// `runningPercentiles`: a workload's time to Running as percentiles.
+    RunningPercentiles(RunningPercentiles),
     /// `credentialsTried`: the credentials the kubelet tried for an image.
     CredentialsTried(CredentialsTried),
     /// `distinctDigests`: how many digests a workload ran at once, and for how long.
@@ -122,6 +128,7 @@ impl Check {
             Check::Events(check) => check.judge(evidence),
             Check::WaitingReasons(check) => check.judge(evidence),
             Check::TimeToRunning(check) => check.judge(evidence),
+            Check::RunningPercentiles(check) => check.judge(evidence),
             Check::CredentialsTried(check) => check.judge(evidence),
             Check::DistinctDigests(check) => check.judge(evidence),
             Check::Requests(check) => check.judge(evidence),
@@ -163,11 +170,12 @@ impl std::fmt::Debug for Kind {
 type Reader = fn(&mut Reading<'_>, &Known, &mut Diagnostics) -> Option<Check>;
 
 /// The kinds, in the order of the docs' table (and of "needs exactly one of").
-pub const KINDS: [Kind; 11] = [
+pub const KINDS: [Kind; 12] = [
     state::KIND,
     events::KIND,
     waiting_reasons::KIND,
     time_to_running::KIND,
+    running_percentiles::KIND,
     credentials_tried::KIND,
     distinct_digests::KIND,
     requests::KIND,

@@ -263,6 +263,7 @@ pub(crate) fn metrics_with(rollouts: Vec<RolloutMetrics>) -> Metrics {
         requests_per_minute: Vec::new(),
         pods_by_state: Vec::new(),
         workloads: Vec::new(),
+        running_times: Vec::new(),
         rollouts,
         pods: Vec::new(),
     }
