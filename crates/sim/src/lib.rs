@@ -67,6 +67,7 @@ pub mod rollouts;
 pub mod running_times;
 pub mod series;
 pub mod sim;
+pub mod sources;
 #[cfg(test)]
 mod test_world;
 pub mod timeline;
@@ -87,6 +88,7 @@ pub use rollouts::{RevisionPods, RolloutMetrics};
 pub use running_times::{PERCENTILES, RunningTimes, nearest_rank};
 pub use series::{POD_STATES, PodStates, WAITING_REASONS};
 pub use sim::Sim;
+pub use sources::{Source, SourceCount};
 pub use timeline::{Action, OutageKind};
 pub use trace::{
     AttemptOutcome, ContainerState, DigestId, HostId, NodeId, NodeOrAdmission, ObjectId, PodId,

@@ -14,6 +14,7 @@ use crate::engine::Chunked;
 use crate::running_times::RunningTimes;
 use crate::series::{PodStates, SeriesRecorder};
 use crate::sim::Sim;
+use crate::sources::SourceCount;
 use crate::trace::{
     ContainerState, DigestId, HostId, PodId, RequestKind, TraceEvent, TraceRecord, WaitReason,
     WorkloadId,
@@ -425,6 +426,18 @@ impl MetricsRecorder {
                 deleted: tally.deleted,
             }
         }));
+        let sources = crate::sources::per_source(self.registry.iter().map(
+            |((host, method, kind, status), (requests, bytes))| {
+                (
+                    sim.host_source(*host),
+                    *method,
+                    *kind,
+                    *status,
+                    *requests,
+                    *bytes,
+                )
+            },
+        ));
         let registry = self
             .registry
             .iter()
@@ -460,6 +473,7 @@ impl MetricsRecorder {
             requests: registry.iter().map(|r| r.requests).sum(),
             bytes_served: registry.iter().map(|r| r.bytes).sum(),
             registry,
+            sources,
             content_hits: self.content_hits,
             fetched: self.fetched,
             pulls_started: self.pulls_queued,
@@ -493,6 +507,8 @@ pub struct Metrics {
     pub bytes_served: u64,
     /// Registry requests by host, method, kind and status, with bytes served.
     pub registry: Vec<RegistryCount>,
+    /// The same requests added up by what answered them: origin, mirror, cache or peer.
+    pub sources: Vec<SourceCount>,
     /// Manifests and blobs a pull found in its node's content store (or got from another
     /// pull's download).
     pub content_hits: u64,

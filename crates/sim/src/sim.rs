@@ -39,6 +39,8 @@ pub(crate) struct Host {
     pub(crate) registry: Registry,
     /// Windows in which the host cannot be reached at all (connection refused).
     pub(crate) unreachable: Vec<(SimTime, SimTime)>,
+    /// What the host is to the nodes (origin unless a mirror, cache or peer makes it more).
+    pub(crate) source: crate::sources::Source,
 }
 
 /// One node: its identity and links, and the two processes that pull on it, which talk
@@ -170,6 +172,7 @@ impl Sim {
             name: host.to_owned(),
             registry,
             unreachable: Vec::new(),
+            source: crate::sources::Source::Origin,
         });
         Ok(HostId((self.hosts.len() - 1) as u16))
     }
@@ -500,6 +503,11 @@ impl Sim {
         position(domain)
             .or_else(|| (domain == "docker.io").then(|| position("registry-1.docker.io"))?)
             .map(|index| HostId(index as u16))
+    }
+
+    /// What a host is to the nodes: the image's registry, a mirror, a cache or a peer.
+    pub fn host_source(&self, host: HostId) -> crate::sources::Source {
+        self.hosts[host.0 as usize].source
     }
 
     /// A host's name.

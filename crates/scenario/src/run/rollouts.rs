@@ -252,6 +252,7 @@ pub(crate) fn metrics_with(rollouts: Vec<RolloutMetrics>) -> Metrics {
         requests: 0,
         bytes_served: 0,
         registry: Vec::new(),
+        sources: Vec::new(),
         content_hits: 0,
         fetched: 0,
         pulls_started: 0,

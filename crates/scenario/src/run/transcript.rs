@@ -336,6 +336,23 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         }
         out.push('\n');
     }
+    // Only a run with a mirror, a cache or peers has more than one source to compare.
+    if metrics
+        .sources
+        .iter()
+        .any(|count| count.source != pullsim_sim::Source::Origin)
+    {
+        for count in &metrics.sources {
+            let _ = writeln!(
+                out,
+                "  sources    {:<6}  {}, {}; {} manifest GETs",
+                count.source.as_str(),
+                counted(count.requests, "request", "requests"),
+                size(count.bytes),
+                count.manifest_gets
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "  content    {} manifests and blobs fetched, {} found in the node's store",
