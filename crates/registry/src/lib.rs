@@ -20,6 +20,7 @@
 //!   Docker token flow.
 //! - `state`: content, repositories and tags (`store`, `tags`), [`fault`] rules,
 //!   [`trigger`]s, the request [`log`], and the `memo` behind `handle_shared`.
+//! - [`proxy`]: the pull-through cache ([`Registry::begin`]/[`Registry::resume`]).
 //! - [`error`]: errors of operations from outside the protocol.
 //!
 //! [`protocol`], [`media`], [`errcode`], [`fault`], [`trigger`] and [`log`] are re-exported
@@ -30,6 +31,7 @@ mod api;
 mod builder;
 pub mod catalog;
 pub mod error;
+pub mod proxy;
 pub mod registry;
 mod state;
 
@@ -53,6 +55,10 @@ pub use log::{
 };
 pub use media::ManifestKind;
 pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
+pub use proxy::{
+    DEFAULT_PROXY_TTL, PROXY_CLIENT, PROXY_PENDING_MAX, ProxyConfig, Step, Ticket, UpstreamReply,
+    UpstreamRequest,
+};
 pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use state::store::TagEvent;
 pub use trigger::{InstalledTrigger, Trigger, TriggerAction};

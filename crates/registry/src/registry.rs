@@ -109,6 +109,8 @@ pub struct Registry {
     pub(crate) log_requests: bool,
     /// Answers [`Registry::handle_shared`] may give again; emptied by every change.
     memo: ResponseMemo,
+    /// The pull-through cache's state, when this registry is one (see `proxy/`).
+    pub(crate) proxy: Option<Box<crate::proxy::ProxyState>>,
 }
 
 /// Who a request turned out to be, for the log.
@@ -132,6 +134,7 @@ impl Registry {
             uploads: Uploads::default(),
             log_requests: true,
             memo: ResponseMemo::default(),
+            proxy: None,
         }
     }
 
@@ -383,7 +386,12 @@ impl Registry {
     }
 
     /// Answers one request at virtual time `now`.
+    /// A pull-through cache answers from its store only, as with its upstream unreachable
+    /// (use [`Registry::begin`] to ask the upstream).
     pub fn handle(&mut self, request: &Request, now: SimTime) -> Response {
+        if self.proxy.is_some() {
+            self.expire_cached(now);
+        }
         let (response, reads) = self.answer(request, now);
         if reads == Reads::Other {
             self.forget_answers();
@@ -397,7 +405,11 @@ impl Registry {
     /// the request log is off) gets the same answer again without being decided again.
     /// For in-process callers that send the same requests from many clients, such as the
     /// simulator's nodes; see `memo.rs` for exactly when an answer is reused.
+    /// A pull-through cache keeps no answers (its content expires with time).
     pub fn handle_shared(&mut self, request: &Request, now: SimTime) -> Arc<Response> {
+        if self.proxy.is_some() {
+            return Arc::new(self.handle(request, now));
+        }
         let quiet = self.is_quiet(now);
         if quiet && let Some(response) = self.memo.get(request) {
             return response;
