@@ -34,7 +34,7 @@ pub mod registry;
 mod state;
 
 pub use api::{errcode, media, protocol};
-pub use state::{fault, log, trigger};
+pub use state::{fault, log, rate_limit, trigger};
 
 pub use access::rotation::PasswordRotation;
 pub use access::rules::{ANONYMOUS, AUTHENTICATED, AuthMode};
@@ -53,6 +53,7 @@ pub use log::{
 };
 pub use media::ManifestKind;
 pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
+pub use rate_limit::RateLimit;
 pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use state::store::TagEvent;
 pub use trigger::{InstalledTrigger, Trigger, TriggerAction};

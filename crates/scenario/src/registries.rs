@@ -131,6 +131,7 @@ fn read_registry(node: &Node, diagnostics: &mut Diagnostics) -> Option<RegistryH
         accounts,
         access,
         faults: Vec::new(),
+        rate_limit: None,
     };
     check_access(&catalog, access_node.or(accounts_node), diagnostics);
     Some(RegistryHost {
