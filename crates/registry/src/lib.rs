@@ -36,7 +36,7 @@ pub mod registry;
 mod state;
 
 pub use api::{errcode, media, protocol};
-pub use state::{fault, log, trigger};
+pub use state::{fault, log, rate_limit, trigger};
 
 pub use access::rotation::PasswordRotation;
 pub use access::rules::{ANONYMOUS, AUTHENTICATED, AuthMode};
@@ -59,6 +59,7 @@ pub use proxy::{
     DEFAULT_PROXY_TTL, PROXY_CLIENT, PROXY_PENDING_MAX, ProxyConfig, Step, Ticket, UpstreamReply,
     UpstreamRequest,
 };
+pub use rate_limit::RateLimit;
 pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use state::store::TagEvent;
 pub use trigger::{InstalledTrigger, Trigger, TriggerAction};

@@ -32,6 +32,7 @@ use crate::error::{CatalogError, RegistryError};
 use crate::state::fault::{Facts, FaultId, FaultRule, FaultSet, InstalledFault, Verdict};
 use crate::state::log::{LogEntry, RequestLog};
 use crate::state::memo::{Reads, ResponseMemo};
+use crate::state::rate_limit::{RateLimit, RateLimiter};
 use crate::state::store::Store;
 pub use crate::state::tags::TagSummary;
 use crate::state::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
@@ -111,6 +112,8 @@ pub struct Registry {
     memo: ResponseMemo,
     /// The pull-through cache's state, when this registry is one (see `proxy/`).
     pub(crate) proxy: Option<Box<crate::proxy::ProxyState>>,
+    /// The pull rate limit with its counts, if any (see `rate_limit.rs`).
+    pub(crate) rate_limit: Option<RateLimiter>,
 }
 
 /// Who a request turned out to be, for the log.
@@ -135,6 +138,7 @@ impl Registry {
             log_requests: true,
             memo: ResponseMemo::default(),
             proxy: None,
+            rate_limit: None,
         }
     }
 
@@ -185,10 +189,25 @@ impl Registry {
         for rule in &catalog.faults {
             self.faults.add(rule.clone());
         }
+        if let Some(rule) = &catalog.rate_limit {
+            self.set_rate_limit(Some(rule.clone()));
+        }
         Ok(built
             .into_iter()
             .map(|(spec, image)| self.install(spec, image, now))
             .collect())
+    }
+
+    /// Sets (or with `None` removes) the pull rate limit, with fresh counts. A registry
+    /// with one answers manifest requests afresh every time, since each counts.
+    pub fn set_rate_limit(&mut self, rule: Option<RateLimit>) {
+        self.forget_answers();
+        self.rate_limit = rule.map(RateLimiter::new);
+    }
+
+    /// The pull rate limit, if any.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref().map(RateLimiter::rule)
     }
 
     /// Makes account `user`'s password rotate (see [`PasswordRotation`]): from now on
@@ -437,6 +456,7 @@ impl Registry {
             && self.faults.quiet_at(now)
             && self.triggers.quiet_at(now)
             && !self.access.rotates()
+            && self.rate_limit.is_none()
     }
 
     /// `handle` without the memo: the answer, and whether the request was a read that
@@ -585,7 +605,7 @@ impl Registry {
             (Route::Catalog, Method::Get) => self.catalog_list(target, credentials, caller, now),
             (Route::TagsList { name }, Method::Get) => self.tags_list(name, target),
             (Route::Manifest { name, reference }, Method::Get | Method::Head) => {
-                self.get_manifest(name, reference, request)
+                self.limited_manifest(name, reference, request, caller.user.as_deref(), now)
             }
             (Route::Blob { name, digest }, Method::Get | Method::Head) => {
                 self.get_blob(name, digest, request)

@@ -201,8 +201,12 @@ fn read_pool(
             credential_providers: Vec::new(),
         }),
     };
+    let egress = fields
+        .get("egress")
+        .and_then(|egress| text(egress, diagnostics));
     fields.finish(diagnostics);
     Some(NodePool {
+        egress,
         name: name?,
         count: count?,
         platform: platform?,

@@ -179,6 +179,10 @@ pub struct NodePool {
     pub node_config_files: Vec<NodeConfigCandidate>,
     /// The kubelet's settings.
     pub kubelet: KubeletSettings,
+    /// The address the nodes' requests leave from, as registries that count per address
+    /// (the rate limit) see it: nodes of every pool naming the same egress share it (a
+    /// NAT gateway). `None`: each node is its own address, its name.
+    pub egress: Option<String>,
 }
 
 impl NodePool {
@@ -194,6 +198,7 @@ impl NodePool {
             prepulled: Vec::new(),
             node_config_files: Vec::new(),
             kubelet: KubeletSettings::default(),
+            egress: None,
         }
     }
 
