@@ -1,6 +1,6 @@
-//! The pull-through cache (distribution's proxy mode), sans-IO: [`Registry::begin`] either
+//! The pull-through cache (distribution's proxy mode), sans-IO: [`Registry::begin`](crate::Registry::begin) either
 //! answers a request or asks for an [`UpstreamRequest`]; the caller performs it and hands the
-//! reply to [`Registry::resume`], which answers or asks for the next one. The rules, their
+//! reply to [`Registry::resume`](crate::Registry::resume), which answers or asks for the next one. The rules, their
 //! constants and their sources are in docs/pull-through-cache.md.
 //!
 //! - `config`: [`ProxyConfig`] and the seam types ([`Step`], [`UpstreamRequest`], ...).

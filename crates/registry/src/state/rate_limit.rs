@@ -15,7 +15,8 @@
 //! `first_reset`, then one every `window`; a bucket's count starts again at 0 in each.
 
 use std::collections::BTreeMap;
-use std::net::Ipv6Addr;
+// `core::net` is address arithmetic only (no sockets), so the pure crate may use it.
+use core::net::Ipv6Addr;
 use std::time::Duration;
 
 use pullsim_model::SimTime;
