@@ -57,7 +57,7 @@ pub use media::ManifestKind;
 pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
 pub use proxy::{
     DEFAULT_PROXY_TTL, PROXY_CLIENT, PROXY_PENDING_MAX, ProxyConfig, Step, Ticket, UpstreamReply,
-    UpstreamRequest,
+    UpstreamRequest, token_from_body,
 };
 pub use rate_limit::RateLimit;
 pub use registry::{Registry, RegistryConfig, TagSummary};

@@ -170,7 +170,9 @@ impl Registry {
         };
         if let Stage::Token { then, .. } = &pending.stage {
             let then = (**then).clone();
-            return match upstream::token(&response).filter(|_| response.status == 200) {
+            return match upstream::token_from_body(&response.body)
+                .filter(|_| response.status == 200)
+            {
                 Some(token) => {
                     pending.auth = Some(format!("Bearer {token}"));
                     let state = self.proxy.as_mut().expect("a proxy");

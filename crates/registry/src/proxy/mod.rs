@@ -19,3 +19,4 @@ pub use config::{
     UpstreamRequest,
 };
 pub(crate) use flow::ProxyState;
+pub use upstream::token_from_body;

@@ -96,13 +96,29 @@ pub(crate) fn challenge(response: &Response, scope: &str) -> Option<Challenge> {
     )))
 }
 
-/// The token of a token endpoint's 200 (`token`, else `access_token`).
-pub(crate) fn token(response: &Response) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+/// The token in a token endpoint's JSON answer: `access_token` wins over `token`, as both
+/// distribution's client (`auth/session.go` canonicalises `access_token` into `token`) and
+/// containerd's (`auth/fetch.go`) read it. The simulator's resolver reads tokens with this too.
+pub fn token_from_body(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     value
-        .get("token")
-        .or_else(|| value.get("access_token"))
+        .get("access_token")
+        .or_else(|| value.get("token"))
         .and_then(|token| token.as_str())
         .filter(|token| !token.is_empty())
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_token_wins_over_token_and_empty_is_none() {
+        let both = br#"{"token": "t", "access_token": "a"}"#;
+        assert_eq!(token_from_body(both).as_deref(), Some("a"));
+        assert_eq!(token_from_body(br#"{"token": "t"}"#).as_deref(), Some("t"));
+        assert_eq!(token_from_body(br#"{"access_token": ""}"#), None);
+        assert_eq!(token_from_body(b"not json"), None);
+    }
 }
