@@ -20,6 +20,8 @@
 //!   the refusal over the connection limit.
 //! - [`limits`]: [`ServerLimits`] and their defaults.
 //! - [`exchange`]: HTTP request to core request, core response to HTTP response, body caps.
+//! - [`upstream`]: the pull-through cache's HTTP client (timeouts, body cap); the handler
+//!   drives the core's `begin`/`resume` through it when the registry is a proxy.
 //! - [`secrets`]: the random token key every served registry gets, and control tokens.
 
 mod connection;
@@ -27,6 +29,7 @@ pub mod exchange;
 pub mod limits;
 pub mod secrets;
 pub mod serve;
+pub mod upstream;
 
 pub use exchange::{MANIFEST_BODY_LIMIT_BYTES, UPLOAD_BODY_LIMIT_BYTES, body_limit_bytes};
 pub use limits::{
@@ -34,3 +37,7 @@ pub use limits::{
 };
 pub use secrets::{random_control_token, random_token_key};
 pub use serve::{serve, serve_with_limits};
+pub use upstream::{
+    DEFAULT_UPSTREAM_BODY_CAP_BYTES, DEFAULT_UPSTREAM_CONNECT_TIMEOUT,
+    DEFAULT_UPSTREAM_READ_TIMEOUT, UpstreamClient,
+};

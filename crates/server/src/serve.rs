@@ -13,13 +13,14 @@ use axum::body::Body;
 use axum::http;
 use hyper::body::Incoming;
 use pullsim_model::SimTime;
-use pullsim_registry::Registry;
+use pullsim_registry::{Registry, Step};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use crate::connection::{self, Activity};
 use crate::exchange::{read_request, short_body_refusal, write_response};
 use crate::limits::ServerLimits;
+use crate::upstream::UpstreamClient;
 
 /// How often idle uploads are expired when no request does it.
 const EXPIRY_INTERVAL: Duration = Duration::from_secs(1);
@@ -75,6 +76,7 @@ pub async fn serve_with_limits(
     let front = Arc::new(Front {
         registry,
         clock: Clock::start(),
+        upstream: UpstreamClient::default(),
     });
     let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let slots = Arc::new(Semaphore::new(max_connections));
@@ -120,11 +122,13 @@ pub async fn serve_with_limits(
     Ok(())
 }
 
-/// What every request handler shares: the registry and the clock.
+/// What every request handler shares: the registry, the clock, and the client a
+/// pull-through cache asks its upstream with.
 #[derive(Debug)]
 struct Front {
     registry: Arc<Mutex<Registry>>,
     clock: Clock,
+    upstream: UpstreamClient,
 }
 
 impl Front {
@@ -185,7 +189,25 @@ async fn exchange(
     // `client` is `ip:port`; rules that count per address (the rate limit) want the IP.
     request.address = Some(peer.ip().to_string().into());
     let _answering = activity.answering();
-    let now = front.clock.now();
-    let response = front.registry().handle(&request, now);
+    let response = answer(front, &request).await;
     write_response(response, &request.method).await
+}
+
+/// Asks the core for the answer to `request`. A registry that is no proxy answers at once
+/// (`begin` is `handle` then); a pull-through cache may first ask for upstream exchanges,
+/// each performed with the registry unlocked and its reply passed back through `resume`.
+async fn answer(front: &Front, request: &pullsim_registry::Request) -> pullsim_registry::Response {
+    // Each lock is a statement's temporary: it is released before any await.
+    let mut step = front.registry().begin(request, front.clock.now());
+    loop {
+        match step {
+            Step::Answer(response) => return response,
+            Step::Upstream(upstream) => {
+                let reply = front.upstream.send(&upstream).await;
+                step = front
+                    .registry()
+                    .resume(upstream.ticket, reply, front.clock.now());
+            }
+        }
+    }
 }
