@@ -17,8 +17,8 @@ use std::time::Duration;
 use pullsim_model::SimTime;
 use pullsim_model::units::{ByteSize, format_duration, parse_duration};
 use pullsim_registry::{
-    AuthMode, Catalog, CatalogError, DEFAULT_LOG_WINDOW, LoadedImage, LogEntry, LogTap, Registry,
-    RegistryConfig, TAP_MAX, UploadLimits,
+    AuthMode, Catalog, CatalogError, DEFAULT_LOG_WINDOW, LoadedImage, LogEntry, LogTap,
+    ProxyConfig, Registry, RegistryConfig, TAP_MAX, UploadLimits,
 };
 use pullsim_server::{DEFAULT_MAX_CONNECTIONS, ServerLimits};
 use tokio::sync::watch;
@@ -96,6 +96,58 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS as u64,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: u64,
+    /// Run as a pull-through cache of UPSTREAM_URL (plain `http://host[:port]`): each pull
+    /// the cache cannot answer from its store is fetched from the upstream, stored and
+    /// served. The cache starts empty (no catalog) and refuses pushes.
+    #[arg(long, value_name = "UPSTREAM_URL", value_parser = proxy_url_arg, conflicts_with = "catalog")]
+    proxy: Option<String>,
+    /// How long fetched content stays cached, counted from when it was fetched (`168h`,
+    /// `30m`); `0` keeps it for ever.
+    #[arg(long, value_name = "DURATION", default_value = "168h", value_parser = proxy_ttl_arg,
+          requires = "proxy")]
+    proxy_ttl: ProxyTtl,
+    /// The user name for the upstream's Basic challenge or token endpoint.
+    #[arg(long, value_name = "USER", requires_all = ["proxy", "proxy_password"])]
+    proxy_username: Option<String>,
+    /// The password that goes with --proxy-username.
+    #[arg(long, value_name = "PASSWORD", requires = "proxy_username")]
+    proxy_password: Option<String>,
+}
+
+/// `--proxy-ttl`: `None` keeps fetched content for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ProxyTtl(Option<Duration>);
+
+/// `--proxy-ttl`: a duration in Go's notation; zero keeps content for ever.
+fn proxy_ttl_arg(text: &str) -> Result<ProxyTtl, String> {
+    let duration = parse_duration(text).map_err(|err| err.to_string())?;
+    Ok(ProxyTtl((!duration.is_zero()).then_some(duration)))
+}
+
+/// `--proxy`: a plain `http://host[:port]` base URL, without a path; a trailing `/` is
+/// dropped.
+fn proxy_url_arg(text: &str) -> Result<String, String> {
+    let Some(rest) = text.strip_prefix("http://") else {
+        return Err(format!(
+            "{text:?} is not a plain http:// URL; give the upstream's base URL such as http://127.0.0.1:5001 \
+             (https upstreams are not supported by the server)"
+        ));
+    };
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
+        return Err(format!(
+            "{text:?} must be http://host[:port] with no path, query or user; such as http://127.0.0.1:5001"
+        ));
+    }
+    if let Some((_, port)) = host.rsplit_once(':')
+        && !port.ends_with(']')
+        && port.parse::<u16>().is_err()
+    {
+        return Err(format!(
+            "{text:?}: the port {port:?} is not a number from 0 to 65535"
+        ));
+    }
+    Ok(format!("http://{host}"))
 }
 
 /// A duration flag: Go's notation (`250ms`, `10s`, `1m30s`), above zero.
@@ -267,6 +319,15 @@ fn build_registry(
         max_bytes: args.upload_max,
         total_max_bytes: args.uploads_total_max,
     });
+    if let Some(upstream) = &args.proxy {
+        registry.set_proxy(ProxyConfig {
+            ttl: args.proxy_ttl.0,
+            username: args.proxy_username.clone(),
+            password: args.proxy_password.clone(),
+            ..ProxyConfig::new(upstream.clone())
+        });
+        return Ok((registry, Vec::new()));
+    }
     let loaded = registry
         .load(&catalog, SimTime::EPOCH)
         .map_err(|err| CliError::input(format!("{source}: {err}")))?;
@@ -352,7 +413,19 @@ fn print_banner(
         AuthArg::Basic => "basic",
         AuthArg::Token => "token",
     };
-    writeln!(out, "catalog: {source}; auth: {auth}")?;
+    match &args.proxy {
+        Some(upstream) => {
+            let ttl = args
+                .proxy_ttl
+                .0
+                .map_or_else(|| "never".to_owned(), format_duration);
+            writeln!(
+                out,
+                "pull-through cache of {upstream} (content expires after: {ttl}); auth: {auth}"
+            )?;
+        }
+        None => writeln!(out, "catalog: {source}; auth: {auth}")?,
+    }
     match control {
         ControlAccess::Generated(token) => {
             writeln!(
@@ -539,5 +612,76 @@ mod tests {
             );
         }
         assert!(control(&["--control-open", "--control-token", "T"]).is_err());
+    }
+
+    fn parse(line: &[&str]) -> Result<ServeArgs, String> {
+        Line::try_parse_from(std::iter::once("serve").chain(line.iter().copied()))
+            .map(|line| line.args)
+            .map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn proxy_flags_parse_and_bad_values_name_the_flag_and_value() {
+        let args = parse(&["--proxy", "http://127.0.0.1:5001/", "--proxy-ttl", "30m"]).unwrap();
+        assert_eq!(args.proxy.as_deref(), Some("http://127.0.0.1:5001"));
+        assert_eq!(args.proxy_ttl, ProxyTtl(Some(Duration::from_secs(1800))));
+        let args = parse(&["--proxy", "http://origin", "--proxy-ttl", "0"]).unwrap();
+        assert_eq!(args.proxy_ttl, ProxyTtl(None));
+        let args = parse(&["--proxy", "http://origin"]).unwrap();
+        assert_eq!(
+            args.proxy_ttl,
+            ProxyTtl(Some(pullsim_registry::DEFAULT_PROXY_TTL))
+        );
+        for (line, names) in [
+            (
+                &["--proxy", "https://registry-1.docker.io"][..],
+                ["--proxy", "https://registry-1.docker.io"],
+            ),
+            (
+                &["--proxy", "http://origin/v2/"][..],
+                ["--proxy", "http://origin/v2/"],
+            ),
+            (
+                &["--proxy", "http://origin:port"][..],
+                ["--proxy", "http://origin:port"],
+            ),
+            (
+                &["--proxy", "http://o", "--proxy-ttl", "soon"][..],
+                ["--proxy-ttl", "soon"],
+            ),
+        ] {
+            let refused = parse(line).unwrap_err();
+            for name in names {
+                assert!(refused.contains(name), "{name} missing from {refused}");
+            }
+        }
+        assert!(
+            parse(&["--proxy-ttl", "1h"]).is_err(),
+            "--proxy-ttl needs --proxy"
+        );
+        assert!(parse(&["--proxy", "http://o", "--proxy-username", "alice"]).is_err());
+        assert!(parse(&["--proxy", "http://o", "--catalog", "c.yaml"]).is_err());
+    }
+
+    #[test]
+    fn a_proxy_starts_empty_with_its_config() {
+        let args = parse(&[
+            "--proxy",
+            "http://127.0.0.1:5001",
+            "--proxy-ttl",
+            "1h",
+            "--proxy-username",
+            "alice",
+            "--proxy-password",
+            "wonderland",
+        ])
+        .unwrap();
+        let (registry, loaded) = build_registry(&args, &ControlAccess::Open).unwrap();
+        assert!(loaded.is_empty());
+        let config = registry.proxy().expect("a proxy");
+        assert_eq!(config.upstream, "http://127.0.0.1:5001");
+        assert_eq!(config.ttl, Some(Duration::from_secs(3600)));
+        assert_eq!(config.username.as_deref(), Some("alice"));
+        assert_eq!(config.password.as_deref(), Some("wonderland"));
     }
 }
