@@ -493,3 +493,59 @@ fn the_log_file_gets_every_entry_however_small_the_window() {
         .collect();
     assert_eq!(indexes, (0..20).collect::<Vec<_>>(), "{text}");
 }
+
+#[test]
+fn a_proxy_serves_what_it_fetched_from_its_upstream() {
+    let origin = serve(&[]);
+    let upstream = format!("http://{}", origin.addr);
+    let cache = serve(&["--proxy", &upstream, "--proxy-ttl", "1h"]);
+    assert!(
+        cache.banner.iter().any(|line| line
+            == &format!(
+                "pull-through cache of {upstream} (content expires after: 1h0m0s); auth: basic"
+            )),
+        "{:?}",
+        cache.banner
+    );
+    // The demo image is OCI: without an Accept naming OCI the origin (as distribution)
+    // answers 404, and so would the cache.
+    let mut stream = TcpStream::connect(&cache.addr).expect("connect");
+    write!(
+        stream,
+        "GET /v2/demo/hello/manifests/v1 HTTP/1.1\r\nHost: {}\r\n\
+         Accept: application/vnd.oci.image.manifest.v1+json\r\nConnection: close\r\n\r\n",
+        cache.addr
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("docker-content-digest: sha256:"),
+        "{answer}"
+    );
+    // The origin's request log shows the cache's upstream requests.
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|line: &String| line.contains("GET /v2/demo/hello/manifests/sha256:"))
+    {
+        seen.push(origin.next_line());
+    }
+    // A bad upstream URL is refused naming the flag and the value.
+    let output = Command::new(env!("CARGO_BIN_EXE_pullsim"))
+        .args([
+            "registry",
+            "serve",
+            "--proxy",
+            "https://registry-1.docker.io",
+        ])
+        .output()
+        .expect("pullsim runs");
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("--proxy") && text.contains("https://registry-1.docker.io"),
+        "{text}"
+    );
+}
