@@ -4,7 +4,9 @@
 //! The server is an adapter. It turns each HTTP request into a
 //! [`pullsim_registry::Request`], asks [`pullsim_registry::Registry::handle`] with the wall
 //! time since the server started, and writes the answer back, carrying out the answer's
-//! delivery (a delay, or a connection cut after some body bytes).
+//! delivery (a delay, or a connection cut after some body bytes). When the registry is a
+//! pull-through cache the handler goes through `Registry::begin`/`resume` instead, performing
+//! each upstream exchange the core asks for with [`UpstreamClient`].
 //!
 //! Architecture Invariant: the server decides no protocol behaviour. Every status,
 //! header, body and error envelope comes from the core, so the simulator (which calls the

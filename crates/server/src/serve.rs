@@ -48,8 +48,10 @@ pub async fn serve(
 ///
 /// The caller binds the listener (tests bind `127.0.0.1:0`), so the server never chooses
 /// an address. Every request, whatever its method or path, goes to the registry core's
-/// `handle` with the wall time since this call as its [`SimTime`]: the core's clock starts
-/// when the server does. The lock on `registry` is held only inside `handle` (and once a
+/// `begin` (which is `handle` for a registry that is no proxy) with the wall time since this
+/// call as its [`SimTime`]: the core's clock starts when the server does. A pull-through
+/// cache's upstream exchanges are performed by [`crate::UpstreamClient`] and passed to
+/// `resume`. The lock on `registry` is held only inside `begin`/`resume` (never across an upstream exchange) (and once a
 /// second to expire idle uploads), so the caller may share it to read the log or install
 /// faults while the server runs.
 ///

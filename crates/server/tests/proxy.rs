@@ -162,8 +162,8 @@ async fn the_cache_pulls_once_then_serves_from_its_store_even_with_the_origin_do
     assert_eq!(blob.body.len(), length);
     let after_cold = origin.log();
     assert_eq!(
-        gets(&after_cold)[1..],
-        [blob_path.clone()],
+        &gets(&after_cold)[1..],
+        std::slice::from_ref(&blob_path),
         "one upstream GET for the blob"
     );
 
