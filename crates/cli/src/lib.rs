@@ -155,9 +155,7 @@ the log; it needs Authorization: Bearer with the control token printed at start 
 given with --control-token, which a non-loopback --listen requires), unless --control-open.",
         after_help = "Examples:\n  pullsim registry serve\n  \
 pullsim registry serve --listen 127.0.0.1:0 --auth token --log requests.jsonl\n  \
-pullsim registry serve --listen 127.0.0.1:5001 &\n  \
-pullsim registry serve --proxy http://127.0.0.1:5001 --proxy-ttl 1h   # a pull-through cache on :5000\n  \
-skopeo copy --src-tls-verify=false docker://127.0.0.1:5000/demo/hello:v1 oci:/tmp/hello:v1"
+pullsim registry serve --proxy http://127.0.0.1:5001 --proxy-ttl 1h   # a pull-through cache"
     )]
     Serve(registry_serve::ServeArgs),
 }
