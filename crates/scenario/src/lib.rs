@@ -45,6 +45,7 @@
 mod bridge;
 pub mod caps;
 pub mod ceilings;
+mod containerd_hosts;
 pub mod diagnostics;
 pub mod expect;
 mod fields;
