@@ -17,6 +17,7 @@
 //! - [`backoff`]: the kubelet's per pod-and-image pull back-off (client-go `Backoff`).
 //! - [`credentials`]: docker configs, pull Secrets, the keyring and its URL glob matching.
 //! - [`hosts`]: containerd's registry host configuration (`hosts.toml`): mirror order, capabilities, fallback.
+//! - [`p2p`]: Spegel, the peer-to-peer cluster-local mirror: its hosts.toml, advertising and answers.
 //! - [`platform`]: containerd's platform normalisation, matching and index-child choice.
 //! - [`image_locality`]: the scheduler's `ImageLocality` score and the free-slots score beside it.
 //! - [`kubelet_config`]: pull settings of the kubelet configuration, defaulted and validated.
@@ -41,6 +42,7 @@ pub mod go;
 pub mod hosts;
 pub mod image_locality;
 pub mod kubelet_config;
+pub mod p2p;
 pub mod platform;
 pub mod policy;
 pub mod pull;

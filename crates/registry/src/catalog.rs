@@ -12,6 +12,7 @@
 //!   - {repository: "private/*", read: [alice], write: [alice]}
 //! faults:
 //!   - {match: {path: "/v2/*/blobs/*"}, status: 503, uses: 1}
+//! rateLimit: {limit: 100, window: 6h, per: both, firstReset: 30m, used: {10.0.0.1: 40}}
 //! ```
 //!
 //! Unknown fields are errors naming the field, and YAML errors carry line and column.
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::media::ManifestKind;
 use crate::error::{CatalogError, RegistryError};
 use crate::state::fault::FaultRule;
+use crate::state::rate_limit::RateLimit;
 
 /// A registry's content and rules, as a file describes them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -43,6 +45,9 @@ pub struct Catalog {
     /// Fault rules, installed after any already there.
     #[serde(default)]
     pub faults: Vec<FaultRule>,
+    /// Docker Hub's pull rate limit (`rateLimit:`, see `rate_limit.rs`); replaces any set.
+    #[serde(default, rename = "rateLimit", skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// A short description the synthetic builder turns into a real image: one image
@@ -248,6 +253,7 @@ impl Catalog {
                 },
             ],
             faults: Vec::new(),
+            rate_limit: None,
         }
     }
 }

@@ -20,6 +20,7 @@
 //!   Docker token flow.
 //! - `state`: content, repositories and tags (`store`, `tags`), [`fault`] rules,
 //!   [`trigger`]s, the request [`log`], and the `memo` behind `handle_shared`.
+//! - [`proxy`]: the pull-through cache ([`Registry::begin`]/[`Registry::resume`]).
 //! - [`error`]: errors of operations from outside the protocol.
 //!
 //! [`protocol`], [`media`], [`errcode`], [`fault`], [`trigger`] and [`log`] are re-exported
@@ -30,11 +31,12 @@ mod api;
 mod builder;
 pub mod catalog;
 pub mod error;
+pub mod proxy;
 pub mod registry;
 mod state;
 
 pub use api::{errcode, media, protocol};
-pub use state::{fault, log, trigger};
+pub use state::{fault, log, rate_limit, trigger};
 
 pub use access::rotation::PasswordRotation;
 pub use access::rules::{ANONYMOUS, AUTHENTICATED, AuthMode};
@@ -53,6 +55,11 @@ pub use log::{
 };
 pub use media::ManifestKind;
 pub use protocol::{DeclaredBody, Delivery, Headers, Method, Request, Response};
+pub use proxy::{
+    DEFAULT_PROXY_TTL, PROXY_CLIENT, PROXY_PENDING_MAX, ProxyConfig, Step, Ticket, UpstreamReply,
+    UpstreamRequest, token_from_body,
+};
+pub use rate_limit::RateLimit;
 pub use registry::{Registry, RegistryConfig, TagSummary};
 pub use state::store::TagEvent;
 pub use trigger::{InstalledTrigger, Trigger, TriggerAction};

@@ -32,6 +32,7 @@ use crate::error::{CatalogError, RegistryError};
 use crate::state::fault::{Facts, FaultId, FaultRule, FaultSet, InstalledFault, Verdict};
 use crate::state::log::{LogEntry, RequestLog};
 use crate::state::memo::{Reads, ResponseMemo};
+use crate::state::rate_limit::{RateLimit, RateLimiter};
 use crate::state::store::Store;
 pub use crate::state::tags::TagSummary;
 use crate::state::trigger::{InstalledTrigger, Trigger, TriggerAction, TriggerSet};
@@ -109,6 +110,10 @@ pub struct Registry {
     pub(crate) log_requests: bool,
     /// Answers [`Registry::handle_shared`] may give again; emptied by every change.
     memo: ResponseMemo,
+    /// The pull-through cache's state, when this registry is one (see `proxy/`).
+    pub(crate) proxy: Option<Box<crate::proxy::ProxyState>>,
+    /// The pull rate limit with its counts, if any (see `rate_limit.rs`).
+    pub(crate) rate_limit: Option<RateLimiter>,
 }
 
 /// Who a request turned out to be, for the log.
@@ -132,6 +137,8 @@ impl Registry {
             uploads: Uploads::default(),
             log_requests: true,
             memo: ResponseMemo::default(),
+            proxy: None,
+            rate_limit: None,
         }
     }
 
@@ -182,10 +189,25 @@ impl Registry {
         for rule in &catalog.faults {
             self.faults.add(rule.clone());
         }
+        if let Some(rule) = &catalog.rate_limit {
+            self.set_rate_limit(Some(rule.clone()));
+        }
         Ok(built
             .into_iter()
             .map(|(spec, image)| self.install(spec, image, now))
             .collect())
+    }
+
+    /// Sets (or with `None` removes) the pull rate limit, with fresh counts. A registry
+    /// with one answers manifest requests afresh every time, since each counts.
+    pub fn set_rate_limit(&mut self, rule: Option<RateLimit>) {
+        self.forget_answers();
+        self.rate_limit = rule.map(RateLimiter::new);
+    }
+
+    /// The pull rate limit, if any.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref().map(RateLimiter::rule)
     }
 
     /// Makes account `user`'s password rotate (see [`PasswordRotation`]): from now on
@@ -383,7 +405,12 @@ impl Registry {
     }
 
     /// Answers one request at virtual time `now`.
+    /// A pull-through cache answers from its store only, as with its upstream unreachable
+    /// (use [`Registry::begin`] to ask the upstream).
     pub fn handle(&mut self, request: &Request, now: SimTime) -> Response {
+        if self.proxy.is_some() {
+            self.expire_cached(now);
+        }
         let (response, reads) = self.answer(request, now);
         if reads == Reads::Other {
             self.forget_answers();
@@ -397,7 +424,11 @@ impl Registry {
     /// the request log is off) gets the same answer again without being decided again.
     /// For in-process callers that send the same requests from many clients, such as the
     /// simulator's nodes; see `memo.rs` for exactly when an answer is reused.
+    /// A pull-through cache keeps no answers (its content expires with time).
     pub fn handle_shared(&mut self, request: &Request, now: SimTime) -> Arc<Response> {
+        if self.proxy.is_some() {
+            return Arc::new(self.handle(request, now));
+        }
         let quiet = self.is_quiet(now);
         if quiet && let Some(response) = self.memo.get(request) {
             return response;
@@ -425,6 +456,7 @@ impl Registry {
             && self.faults.quiet_at(now)
             && self.triggers.quiet_at(now)
             && !self.access.rotates()
+            && self.rate_limit.is_none()
     }
 
     /// `handle` without the memo: the answer, and whether the request was a read that
@@ -573,7 +605,7 @@ impl Registry {
             (Route::Catalog, Method::Get) => self.catalog_list(target, credentials, caller, now),
             (Route::TagsList { name }, Method::Get) => self.tags_list(name, target),
             (Route::Manifest { name, reference }, Method::Get | Method::Head) => {
-                self.get_manifest(name, reference, request)
+                self.limited_manifest(name, reference, request, caller.user.as_deref(), now)
             }
             (Route::Blob { name, digest }, Method::Get | Method::Head) => {
                 self.get_blob(name, digest, request)

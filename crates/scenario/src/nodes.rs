@@ -208,8 +208,12 @@ fn read_pool(
         .map_or(Some(Default::default()), |node| {
             read_containerd(node, files, diagnostics)
         });
+    let egress = fields
+        .get("egress")
+        .and_then(|egress| text(egress, diagnostics));
     fields.finish(diagnostics);
     Some(NodePool {
+        egress,
         name: name?,
         count: count?,
         platform: platform?,

@@ -30,7 +30,7 @@ use pullsim_model::go_text::quote;
 use pullsim_model::reference::Reference;
 use pullsim_registry::{
     ANONYMOUS, AUTHENTICATED, AccessRule, AuthMode, Catalog, FaultRule, ImageSpec,
-    PasswordRotation, Registry, RegistryConfig,
+    PasswordRotation, RateLimit, Registry, RegistryConfig,
 };
 
 use crate::bridge::deserialize;
@@ -117,6 +117,9 @@ fn read_registry(node: &Node, diagnostics: &mut Diagnostics) -> Option<RegistryH
         .get("faults")
         .map(|faults| each(faults, diagnostics))
         .unwrap_or_default();
+    let rate_limit: Option<RateLimit> = fields
+        .get("rateLimit")
+        .and_then(|rule| one(rule, diagnostics));
     fields.finish(diagnostics);
     if let Some(images_node) = node.entries().and_then(|entries| {
         entries
@@ -131,12 +134,17 @@ fn read_registry(node: &Node, diagnostics: &mut Diagnostics) -> Option<RegistryH
         accounts,
         access,
         faults: Vec::new(),
+        rate_limit: None,
     };
     check_access(&catalog, access_node.or(accounts_node), diagnostics);
     Some(RegistryHost {
         host: host?,
         auth: auth?,
-        catalog: Catalog { faults, ..catalog },
+        catalog: Catalog {
+            faults,
+            rate_limit,
+            ..catalog
+        },
         rotations,
         position,
     })

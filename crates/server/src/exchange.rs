@@ -83,6 +83,7 @@ pub async fn read_request(
         headers,
         body,
         client: client.into(),
+        address: None,
     })
 }
 

@@ -179,9 +179,11 @@ async fn exchange(
 ) -> http::Response<Body> {
     let _in_request = activity.request();
     let request = request.map(Body::new);
-    let Ok(request) = read_request(request, peer.to_string()).await else {
+    let Ok(mut request) = read_request(request, peer.to_string()).await else {
         return short_body_refusal();
     };
+    // `client` is `ip:port`; rules that count per address (the rate limit) want the IP.
+    request.address = Some(peer.ip().to_string().into());
     let _answering = activity.answering();
     let now = front.clock.now();
     let response = front.registry().handle(&request, now);

@@ -182,6 +182,10 @@ pub struct NodePool {
     pub kubelet: KubeletSettings,
     /// The nodes' containerd: its release and its registry host directory (`config_path`).
     pub containerd: ContainerdSettings,
+    /// The address the nodes' requests leave from, as registries that count per address
+    /// (the rate limit) see it: nodes of every pool naming the same egress share it (a
+    /// NAT gateway). `None`: each node is its own address, its name.
+    pub egress: Option<String>,
 }
 
 /// A node pool's containerd: the release whose registry-host rules apply, and the
@@ -218,6 +222,7 @@ impl NodePool {
             node_config_files: Vec::new(),
             kubelet: KubeletSettings::default(),
             containerd: ContainerdSettings::default(),
+            egress: None,
         }
     }
 

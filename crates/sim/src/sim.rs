@@ -51,6 +51,9 @@ pub(crate) struct Node {
     /// The name again, shared by every request the node sends (their client) instead of
     /// copied into each.
     pub(crate) client: Arc<str>,
+    /// The pool's egress address, shared by every request the node sends; `None`: the
+    /// node's name is its address.
+    pub(crate) address: Option<Arc<str>>,
     pub(crate) pool: usize,
     pub(crate) labels: BTreeMap<String, String>,
     /// Links by host id (grown as hosts are used).
@@ -213,6 +216,7 @@ impl Sim {
         let existing = self.nodes.iter().filter(|n| n.pool == pool).count();
         let (node_keyring, _) = select_node_config(&spec.node_config_files).keyring();
         let prepulled = self.resolve_prepulled(&spec)?;
+        let egress: Option<Arc<str>> = spec.egress.as_deref().map(Arc::from);
         let mut ids = Vec::with_capacity(count as usize);
         for offset in 0..count as usize {
             let index = u32::try_from(existing + offset).unwrap_or(u32::MAX);
@@ -220,6 +224,7 @@ impl Sim {
             let labels = spec.node_labels(index);
             let mut node = Node {
                 client: Arc::from(name.as_str()),
+                address: egress.clone(),
                 name,
                 pool,
                 labels,

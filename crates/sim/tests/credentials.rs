@@ -37,6 +37,7 @@ fn bar_registry(auth: AuthMode) -> Registry {
             write: Vec::new(),
         }],
         faults: Vec::new(),
+        rate_limit: None,
     };
     registry.load(&catalog, SimTime::EPOCH).unwrap();
     registry

@@ -216,6 +216,10 @@ pub struct Request {
     /// Who sent it: the peer address for the server, the node's name in the simulator. Fault
     /// rules can match on it and the log records it.
     pub client: Arc<str>,
+    /// The network address the request came from, for rules that count per address (the
+    /// rate limit): the socket's peer IP in the server, the node's egress address in the
+    /// simulator. `None` means `client` is the address.
+    pub address: Option<Arc<str>>,
 }
 
 impl Request {
@@ -227,6 +231,7 @@ impl Request {
             headers: Headers::new(),
             body: Bytes::new(),
             client: client.into(),
+            address: None,
         }
     }
 }

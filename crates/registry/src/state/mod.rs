@@ -6,11 +6,13 @@
 //! - [`fault`]: fault rules and verdicts.
 //! - [`trigger`]: one-shot content changes (tag moves) that a client's own request sets off.
 //! - [`log`]: the request log.
+//! - [`rate_limit`]: Docker Hub's pull rate limit.
 //! - `memo`: answers `handle_shared` gives again to repeated reads, and when it may.
 
 pub mod fault;
 pub mod log;
 pub(crate) mod memo;
+pub mod rate_limit;
 pub(crate) mod store;
 pub(crate) mod tags;
 pub mod trigger;

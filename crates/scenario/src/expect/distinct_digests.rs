@@ -42,17 +42,7 @@ fn read(reading: &mut Reading<'_>, _: &Known, diagnostics: &mut Diagnostics) -> 
         .get("mixedFor")
         .map(|n| bounds(n, diagnostics, duration));
     let count = bounds(reading.value, diagnostics, number::<u64>);
-    // `kind/name` is a workload object, whose pods form the drift group named as kubectl
-    // names the object; a plain name is a Pod entry's.
-    let object = if reading.workload.as_deref().is_some_and(|w| w.contains('/')) {
-        Some(super::RolloutSubject::read(reading, diagnostics)?)
-    } else {
-        None
-    };
-    let workload = match &object {
-        Some(subject) => Some(subject.object.to_string()),
-        None => reading.workload.take(),
-    };
+    let (workload, object) = super::RolloutSubject::read_group(reading, diagnostics)?;
     Some(Check::DistinctDigests(DistinctDigests {
         workload: reading.need(workload, "workload", diagnostics)?,
         object,

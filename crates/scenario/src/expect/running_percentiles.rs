@@ -51,15 +51,7 @@ fn read(reading: &mut Reading<'_>, _: &Known, diagnostics: &mut Diagnostics) -> 
         diagnostics.error(position, "runningPercentiles needs p50, p90, p99 or max");
         return None;
     }
-    let object = if reading.workload.as_deref().is_some_and(|w| w.contains('/')) {
-        Some(super::RolloutSubject::read(reading, diagnostics)?)
-    } else {
-        None
-    };
-    let workload = match &object {
-        Some(subject) => Some(subject.object.to_string()),
-        None => reading.workload.take(),
-    };
+    let (workload, object) = super::RolloutSubject::read_group(reading, diagnostics)?;
     let workload = reading.need(workload, "workload", diagnostics)?;
     readable.then_some(Check::RunningPercentiles(RunningPercentiles {
         workload,

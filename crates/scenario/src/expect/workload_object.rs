@@ -29,6 +29,22 @@ pub struct RolloutSubject {
 }
 
 impl RolloutSubject {
+    /// The drift group an expectation's `workload` names, with the object when it is one:
+    /// `kind/name` is a workload object, whose pods form the group named as kubectl names
+    /// the object; a plain name is a Pod entry's. `None` after reporting what is wrong;
+    /// `Some((None, None))` when no `workload` is written.
+    pub(super) fn read_group(
+        reading: &mut Reading<'_>,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<(Option<String>, Option<RolloutSubject>)> {
+        if reading.workload.as_deref().is_some_and(|w| w.contains('/')) {
+            let subject = RolloutSubject::read(reading, diagnostics)?;
+            Some((Some(subject.object.to_string()), Some(subject)))
+        } else {
+            Some((reading.workload.take(), None))
+        }
+    }
+
     /// `workload` and `namespace` of the expectation being read; `None` after reporting
     /// what is wrong.
     pub(super) fn read(

@@ -348,13 +348,7 @@ pub(crate) fn token_request(
 
 /// The token in a token endpoint's JSON answer (`access_token` wins over `token`).
 pub(crate) fn token_from(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value
-        .get("access_token")
-        .or_else(|| value.get("token"))
-        .and_then(|token| token.as_str())
-        .filter(|token| !token.is_empty())
-        .map(str::to_owned)
+    pullsim_registry::token_from_body(body)
 }
 
 /// The scopes of a token request: the request's own pull scope merged with the

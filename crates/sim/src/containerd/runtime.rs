@@ -146,6 +146,9 @@ impl Sim {
             target,
             Arc::clone(&self.nodes[node.0 as usize].client),
         );
+        request
+            .address
+            .clone_from(&self.nodes[node.0 as usize].address);
         // At most four lines, room made once. Names given lower-cased: the same lines as
         // `append("Host", ..)` and so on, without looking each name up per request.
         request.headers = Headers::with_capacity(4);
@@ -593,5 +596,67 @@ mod tests {
             "only the resolution: the manifest, config and layer are held"
         );
         assert_eq!(status(&sim, IMAGE), first);
+    }
+
+    /// Statuses of the manifest GETs two nodes of a pool with `egress` make for one pull
+    /// each, against a registry allowing one pull per address.
+    fn manifest_gets_of_two_nodes(egress: Option<&str>) -> Vec<u16> {
+        use pullsim_registry::{Catalog, ImageSpec, RateLimit, Registry, RegistryConfig};
+        let mut sim = Sim::new(SimConfig {
+            trace_level: TraceLevel::Full,
+            ..SimConfig::default()
+        });
+        let mut registry = Registry::new(RegistryConfig::default());
+        let catalog = Catalog {
+            images: vec![ImageSpec::new("app", "v1")],
+            rate_limit: Some(RateLimit {
+                limit: 1,
+                ..RateLimit::default()
+            }),
+            ..Catalog::default()
+        };
+        registry
+            .load(&catalog, pullsim_model::SimTime::EPOCH)
+            .unwrap();
+        sim.add_registry("registry.example.com", registry).unwrap();
+        sim.add_node_pool(crate::config::NodePool {
+            default_link: Link::INSTANT,
+            egress: egress.map(str::to_owned),
+            ..crate::config::NodePool::new("node", 2)
+        })
+        .unwrap();
+        for node in 0..2 {
+            let target = sim.memo.image(IMAGE).pull_target.clone();
+            sim.start_runtime_pull(PullImageRequest {
+                node: NodeId(node),
+                owner: Key::MAX,
+                target,
+                credential: None,
+            });
+            sim.run_until_idle().expect("no limit is hit");
+        }
+        sim.trace()
+            .iter()
+            .filter_map(|record| match &record.event {
+                TraceEvent::Registry {
+                    method,
+                    target,
+                    status,
+                    ..
+                } if &**method == "GET" && target.contains("/manifests/") => Some(*status),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nodes_behind_one_egress_share_a_rate_limit_and_nodes_without_one_do_not() {
+        let shared = manifest_gets_of_two_nodes(Some("nat-a"));
+        assert_eq!(shared.first(), Some(&200));
+        assert!(
+            shared[1..].iter().all(|status| *status == 429),
+            "{shared:?}"
+        );
+        assert_eq!(manifest_gets_of_two_nodes(None), [200, 200]);
     }
 }

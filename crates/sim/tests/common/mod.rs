@@ -40,6 +40,7 @@ pub fn registry(config: RegistryConfig) -> Registry {
             },
         ],
         faults: Vec::new(),
+        rate_limit: None,
     };
     registry
         .load(&catalog, SimTime::EPOCH)
