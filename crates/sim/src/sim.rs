@@ -88,6 +88,8 @@ pub struct Sim {
     pub(crate) nodes: Vec<Node>,
     /// Reused to print an image's `name@digest` while a finished pull records it.
     pub(crate) image_name: String,
+    /// Host walks per (pool, registry), built on first use (pools with a hosts directory only).
+    pub(crate) host_walks: BTreeMap<(usize, String), Arc<crate::containerd::hosts::HostWalk>>,
     pub(crate) digest_ids: BTreeMap<Digest, DigestId>,
     pub(crate) digests: Vec<Digest>,
     /// Digest ids by a text that parsed to them (see [`Sim::intern_text`]).
@@ -128,6 +130,7 @@ impl Sim {
             pools: Vec::new(),
             nodes: Vec::new(),
             image_name: String::new(),
+            host_walks: BTreeMap::new(),
             digest_ids: BTreeMap::new(),
             digests: Vec::new(),
             digest_ids_by_text: BTreeMap::new(),

@@ -43,6 +43,8 @@ pub(crate) struct Pending {
     pub(crate) method: Method,
     pub(crate) target: String,
     pub(crate) responses: u8,
+    /// The host walk position of the request the token is for.
+    pub(crate) hop: u8,
     /// The token request is the form-POST one (`false`: the GET fallback).
     pub(crate) posted: bool,
     /// The challenge's realm URL.
@@ -59,6 +61,8 @@ pub(crate) struct Exchange {
     pub(crate) pull: Key,
     pub(crate) node: NodeId,
     pub(crate) host: HostId,
+    /// The position of `host` in the pull's host walk (0 without a walk).
+    pub(crate) hop: u8,
     pub(crate) purpose: Purpose,
     pub(crate) request: Request,
     /// The kind of the request's target, worked out once when it is sent.
@@ -524,6 +528,7 @@ impl Sim {
             pull: id,
             node,
             host: HostId(token_host as u16),
+            hop: pending.hop,
             purpose: Purpose::Token(Box::new(pending)),
             kind: RequestKind::of_target(&request.target),
             request,
@@ -560,8 +565,7 @@ impl Sim {
                 pending.purpose,
                 pending.method,
                 (pending.target, shape),
-                pending.responses,
-                true,
+                (pending.responses, true, pending.hop),
             );
             return;
         }
