@@ -107,7 +107,14 @@ impl Sim {
     }
 
     fn resolve_host(&self, domain: &str, host: &RegistryHost) -> ResolvedHost {
-        let contact = match self.hosts.iter().position(|h| h.name == host.host) {
+        let position = |name: &str| self.hosts.iter().position(|h| h.name == name);
+        // Docker Hub's registry may be declared under its image domain, `docker.io`.
+        let index = position(&host.host).or_else(|| {
+            (host.host == "registry-1.docker.io")
+                .then(|| position("docker.io"))
+                .flatten()
+        });
+        let contact = match index {
             Some(index) => Contact::Registry(HostId(index as u16)),
             None => Contact::Unknown(host.host.clone()),
         };
