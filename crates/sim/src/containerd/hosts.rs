@@ -124,6 +124,30 @@ impl Sim {
         }
     }
 
+    /// The host a request of pull `id` goes to and its target: the pull's own host without a
+    /// walk, else the walk's host at `hop` or after it (`None`: no host is left, and the
+    /// request has failed with containerd's text).
+    pub(crate) fn request_host(
+        &mut self,
+        id: Key,
+        purpose: &Purpose,
+        method: &pullsim_registry::Method,
+        hop: u8,
+        target: String,
+    ) -> Option<(HostId, u8, String)> {
+        let pull = self.runtime_pulls.get(id)?;
+        let Some(walk) = &pull.walk else {
+            return Some((pull.host, 0, target));
+        };
+        match walk_host(walk, purpose, method, hop, target) {
+            Ok(found) => Some(found),
+            Err(text) => {
+                self.fail_request(id, purpose, text, false);
+                None
+            }
+        }
+    }
+
     /// After `failure` from the host at `hop`, sends the request to the next host of the
     /// pull's walk when containerd would; `false`: no walk, no next host, or containerd fails
     /// the operation here (the caller reports the error as before).
@@ -132,15 +156,14 @@ impl Sim {
         id: Key,
         purpose: &Purpose,
         (method, target): (&pullsim_registry::Method, &str),
-        hop: u8,
-        failure: &Failure,
+        (hop, failure): (u8, Failure),
     ) -> bool {
         let Some(walk) = self.runtime_pulls.get(id).and_then(|p| p.walk.clone()) else {
             return false;
         };
         let next = hop as usize + 1;
         if next >= walk.list(purpose).len()
-            || fallback(operation_of(purpose), failure) != Fallback::NextHost
+            || fallback(operation_of(purpose), &failure) != Fallback::NextHost
         {
             return false;
         }

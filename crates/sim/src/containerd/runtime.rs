@@ -18,7 +18,7 @@ use pullsim_model::verification::RuntimeImage;
 use pullsim_registry::{Headers, Method, Request, Response};
 
 use crate::config::Link;
-use crate::containerd::hosts::{HostWalk, walk_host};
+use crate::containerd::hosts::HostWalk;
 use crate::containerd::resolver::{
     AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
     connect_host, go_op, unexpected_status,
@@ -145,15 +145,9 @@ impl Sim {
             return;
         };
         let node = pull.node;
-        let (host, hop, target) = match &pull.walk {
-            None => (pull.host, 0, target),
-            Some(walk) => match walk_host(walk, &purpose, &method, hop, target) {
-                Ok(found) => found,
-                Err(text) => {
-                    self.fail_request(id, &purpose, text, false);
-                    return;
-                }
-            },
+        let Some((host, hop, target)) = self.request_host(id, &purpose, &method, hop, target)
+        else {
+            return;
         };
         let Some(pull) = self.runtime_pulls.get(id) else {
             return;
@@ -208,13 +202,8 @@ impl Sim {
                 return;
             };
             let request = (&exchange.request.method, exchange.request.target.as_str());
-            if self.try_next_host(
-                pull_id,
-                &exchange.purpose,
-                request,
-                exchange.hop,
-                &Failure::ConnectionRefused,
-            ) {
+            let failure = (exchange.hop, Failure::ConnectionRefused);
+            if self.try_next_host(pull_id, &exchange.purpose, request, failure) {
                 return;
             }
             let url = self.url_of(exchange.host, &exchange.request.target);
@@ -301,15 +290,10 @@ impl Sim {
         match purpose {
             Purpose::Resolve => {
                 let target = self.take_target(id);
-                let failure = Failure::Status(response.status);
+                let failure = (exchange_hop, Failure::Status(response.status));
+                let request = (&method, target.as_str());
                 if !(200..300).contains(&response.status)
-                    && self.try_next_host(
-                        pull_id,
-                        &purpose,
-                        (&method, &target),
-                        exchange_hop,
-                        &failure,
-                    )
+                    && self.try_next_host(pull_id, &purpose, request, failure)
                 {
                     return;
                 }
@@ -320,9 +304,9 @@ impl Sim {
                     self.start_body(id, pull_id, response);
                 } else {
                     let target = self.take_target(id);
-                    let failure = Failure::Status(response.status);
+                    let failure = (exchange_hop, Failure::Status(response.status));
                     let request = (&method, target.as_str());
-                    if self.try_next_host(pull_id, &purpose, request, exchange_hop, &failure) {
+                    if self.try_next_host(pull_id, &purpose, request, failure) {
                         return;
                     }
                     let url = self.url_of(exchange_host, &target);
