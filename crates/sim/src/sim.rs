@@ -39,6 +39,9 @@ pub(crate) struct Host {
     pub(crate) registry: Registry,
     /// Windows in which the host cannot be reached at all (connection refused).
     pub(crate) unreachable: Vec<(SimTime, SimTime)>,
+    /// The windows of `unreachable` in which packets are dropped (a dial times out) rather
+    /// than refused.
+    pub(crate) dropped: Vec<(SimTime, SimTime)>,
     /// What the host is to the nodes (origin unless a mirror, cache or peer makes it more).
     pub(crate) source: crate::sources::Source,
 }
@@ -178,6 +181,7 @@ impl Sim {
             name: host.to_owned(),
             registry,
             unreachable: Vec::new(),
+            dropped: Vec::new(),
             source: crate::sources::Source::Origin,
         });
         Ok(HostId((self.hosts.len() - 1) as u16))

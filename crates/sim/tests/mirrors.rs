@@ -181,3 +181,66 @@ fn a_mirror_name_no_host_has_is_skipped() {
         "{requests:?}"
     );
 }
+
+/// `world` with the pool's containerd at `version` and the mirror entry's `dial_timeout`.
+fn world_dialing(version: ContainerdVersion, dial_timeout: &str) -> Sim {
+    let mut sim = Sim::new(SimConfig::default());
+    sim.add_registry(HOST, registry(RegistryConfig::default()))
+        .unwrap();
+    sim.add_registry(MIRROR, registry(RegistryConfig::default()))
+        .unwrap();
+    let mut directory = HostsDirectory::new(version);
+    let text = format!(
+        "{}  dial_timeout = \"{dial_timeout}\"\n",
+        hosts_toml(MIRROR)
+    );
+    directory.insert_toml(HOST, &text);
+    let mut node_pool = pool("node", 1);
+    node_pool.containerd = ContainerdSettings {
+        version,
+        hosts: Some(directory),
+    };
+    sim.add_node_pool(node_pool).unwrap();
+    sim.schedule(SimTime::EPOCH, outage(MIRROR, OutageKind::Dropped));
+    sim
+}
+
+/// When the registry answered the pull's first request, in seconds.
+fn first_registry_answer(sim: &Sim) -> f64 {
+    sim.trace()
+        .iter()
+        .find_map(|record| match &record.event {
+            TraceEvent::Registry { host, .. } if sim.host_name(*host) == HOST => {
+                Some(record.time.since_epoch().as_secs_f64())
+            }
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_mirror_dropping_packets_costs_the_dial_timeout_per_request() {
+    // 2.0 ignores a host's dial_timeout: containerd's default dialer waits 30 s.
+    let mut sim = world_dialing(ContainerdVersion::V2_0, "200ms");
+    assert!(run(&mut sim));
+    assert_eq!(first_registry_answer(&sim), 30.0);
+    assert!(contacted(&sim).iter().all(|(host, ..)| host == HOST));
+    // 2.1 reads it: the resolve waits 200 ms for the mirror, then the registry answers.
+    let mut sim = world_dialing(ContainerdVersion::V2_1, "200ms");
+    assert!(run(&mut sim));
+    assert_eq!(first_registry_answer(&sim), 0.2);
+}
+
+#[test]
+fn a_dropped_registry_fails_with_the_dial_timeout_text() {
+    let mut sim = one_node(SimConfig::default());
+    sim.schedule(SimTime::EPOCH, outage(HOST, OutageKind::Dropped));
+    sim.create_pod(SimTime::EPOCH, pod("web", &format!("{HOST}/app:v1"), None));
+    sim.run_until(SimTime::from_secs(29)).unwrap();
+    let pod = sim.pod_id("default", "web").unwrap();
+    assert!(!events(&sim, pod).iter().any(|(_, r, _)| r == "Failed"));
+    sim.run_until(SimTime::from_secs(31)).unwrap();
+    assert!(events(&sim, pod).iter().any(|(_, _, m)| m.ends_with(
+        "failed to resolve reference \"registry.example.com/app:v1\": failed to do request: Head \"https://registry.example.com/v2/app/manifests/v1\": dial tcp registry.example.com:443: i/o timeout"
+    )), "{:?}", events(&sim, pod));
+}

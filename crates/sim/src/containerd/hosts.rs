@@ -7,9 +7,11 @@
 //! every request to `RuntimePull.host`, as before.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use pullsim_model::hosts::{
-    Failure, Fallback, Operation, RegistryHost, fallback, hosts_for, hosts_for_operation,
+    DEFAULT_DIAL_TIMEOUT, Failure, Fallback, Operation, RegistryHost, fallback, hosts_for,
+    hosts_for_operation,
 };
 
 use crate::containerd::resolver::Purpose;
@@ -33,6 +35,9 @@ pub(crate) struct ResolvedHost {
     pub(crate) contact: Contact,
     /// Requests to it carry `?ns=<registry>` (it is not the image's registry).
     pub(crate) proxy: bool,
+    /// How long a dial to it waits when its packets are dropped
+    /// (`RegistryHost::effective_dial_timeout`: per host only from containerd 2.1).
+    pub(crate) dial_timeout: Duration,
 }
 
 /// The two host lists of one registry for one pool, built once and shared by its pulls.
@@ -121,6 +126,7 @@ impl Sim {
         ResolvedHost {
             contact,
             proxy: host.is_proxy_for(domain),
+            dial_timeout: host.effective_dial_timeout(),
         }
     }
 
@@ -146,6 +152,20 @@ impl Sim {
                 None
             }
         }
+    }
+
+    /// The dial timeout of exchange `id`'s host: its walk entry's, else containerd's default
+    /// dialer's 30 s.
+    pub(crate) fn dial_timeout_of(&self, id: Key) -> Duration {
+        let Some(exchange) = self.exchanges.get(id) else {
+            return DEFAULT_DIAL_TIMEOUT;
+        };
+        let walk = self
+            .runtime_pulls
+            .get(exchange.pull)
+            .and_then(|p| p.walk.as_ref());
+        walk.and_then(|walk| walk.list(&exchange.purpose).get(exchange.hop as usize))
+            .map_or(DEFAULT_DIAL_TIMEOUT, |host| host.dial_timeout)
     }
 
     /// After `failure` from the host at `hop`, sends the request to the next host of the

@@ -73,6 +73,8 @@ pub(crate) struct Exchange {
     pub(crate) after_401: bool,
     /// The registry's answer, shared with the registry's memo of repeated reads.
     pub(crate) response: Option<Arc<Response>>,
+    /// The host dropped the request's packets: the dial timed out.
+    pub(crate) dropped: bool,
 }
 
 /// A runtime failure: containerd's text and the gRPC code the CRI returns it with.
@@ -394,7 +396,12 @@ impl Sim {
             .iter()
             .any(|(from, until)| *from <= now && now < *until);
         let response = reachable.then(|| host_state.registry.handle_shared(&exchange.request, now));
-        let delay = response
+        let dropped = !reachable
+            && host_state
+                .dropped
+                .iter()
+                .any(|(f, u)| *f <= now && now < *u);
+        let mut delay = response
             .as_ref()
             .map_or(Duration::ZERO, |response| response.delivery.delay);
         if let Some(response) = &response {
@@ -424,10 +431,16 @@ impl Sim {
                 body_bytes,
             });
         }
+        let latency = self.link_of(node, host).latency;
+        if dropped {
+            // The answer is the dial's timeout, counted from the send (half a round trip ago).
+            let timeout = self.dial_timeout_of(id);
+            delay = timeout.saturating_sub(latency);
+        }
         if let Some(exchange) = self.exchanges.get_mut(id) {
             exchange.response = response;
+            exchange.dropped = dropped;
         }
-        let latency = self.link_of(node, host).latency;
         self.queue
             .push(now + latency / 2 + delay, Event::Respond(id));
     }
@@ -535,6 +548,7 @@ impl Sim {
             responses: 0,
             after_401: false,
             response: None,
+            dropped: false,
         });
     }
 

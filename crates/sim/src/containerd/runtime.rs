@@ -184,6 +184,7 @@ impl Sim {
             responses,
             after_401,
             response: None,
+            dropped: false,
         });
     }
 
@@ -202,7 +203,11 @@ impl Sim {
                 return;
             };
             let request = (&exchange.request.method, exchange.request.target.as_str());
-            let failure = (exchange.hop, Failure::ConnectionRefused);
+            let failure = if exchange.dropped {
+                (exchange.hop, Failure::DialTimeout)
+            } else {
+                (exchange.hop, Failure::ConnectionRefused)
+            };
             if self.try_next_host(pull_id, &exchange.purpose, request, failure) {
                 return;
             }
@@ -210,9 +215,14 @@ impl Sim {
             let host = connect_host(&self.hosts[exchange.host.0 as usize].name).to_owned();
             let port = if host.contains(':') { "" } else { ":443" };
             let text = format!(
-                "failed to do request: {} {}: dial tcp {host}{port}: connect: connection refused",
+                "failed to do request: {} {}: dial tcp {host}{port}: {}",
                 go_op(&exchange.request.method),
-                pullsim_model::go_text::quote(&url)
+                pullsim_model::go_text::quote(&url),
+                if exchange.dropped {
+                    "i/o timeout"
+                } else {
+                    "connect: connection refused"
+                }
             );
             self.fail_request(pull_id, &exchange.purpose, text, false);
             return;
