@@ -43,6 +43,9 @@ pub struct SourceCount {
     pub bytes: u64,
     /// Manifest `GET`s its hosts answered with 2xx: what Docker Hub counts as pulls.
     pub manifest_gets: u64,
+    /// Answers `429 Too Many Requests` its hosts gave: a rate limit (or a scripted fault)
+    /// refusing the nodes.
+    pub too_many_requests: u64,
 }
 
 /// Adds the per-host counts up per source, in [`Source`]'s order; a source no request
@@ -66,6 +69,7 @@ pub(crate) fn per_source(
             requests: 0,
             bytes: 0,
             manifest_gets: 0,
+            too_many_requests: 0,
         });
         sum.requests += requests;
         sum.bytes += bytes;
@@ -74,6 +78,9 @@ pub(crate) fn per_source(
             && (200..300).contains(&status)
         {
             sum.manifest_gets += requests;
+        }
+        if status == 429 {
+            sum.too_many_requests += requests;
         }
     }
     sums.into_values().collect()
@@ -85,7 +92,7 @@ mod tests {
     use crate::trace::RequestKind;
 
     #[test]
-    fn counts_add_up_per_source_and_only_successful_manifest_gets_are_pulls() {
+    fn counts_add_up_per_source_only_successful_manifest_gets_are_pulls_and_429s_are_counted() {
         let sums = per_source([
             (Source::Mirror, "GET", RequestKind::Blob, 200, 4, 4_000),
             (Source::Origin, "HEAD", RequestKind::Manifest, 200, 3, 0),
@@ -100,13 +107,15 @@ mod tests {
                     source: Source::Origin,
                     requests: 10,
                     bytes: 1_000,
-                    manifest_gets: 2
+                    manifest_gets: 2,
+                    too_many_requests: 5,
                 },
                 SourceCount {
                     source: Source::Mirror,
                     requests: 5,
                     bytes: 4_450,
-                    manifest_gets: 1
+                    manifest_gets: 1,
+                    too_many_requests: 0,
                 },
             ]
         );

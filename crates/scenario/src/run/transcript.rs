@@ -345,11 +345,12 @@ fn metrics(out: &mut String, outcome: &Outcome) {
         for count in &metrics.sources {
             let _ = writeln!(
                 out,
-                "  sources    {:<6}  {}, {}; {} manifest GETs",
+                "  sources    {:<6}  {}, {}; {} manifest GETs, {} answered 429",
                 count.source.as_str(),
                 counted(count.requests, "request", "requests"),
                 size(count.bytes),
-                count.manifest_gets
+                count.manifest_gets,
+                count.too_many_requests
             );
         }
     }
