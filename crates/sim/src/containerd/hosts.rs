@@ -253,6 +253,15 @@ pub(crate) fn walk_host(
     ))
 }
 
+/// How a dial that got no answer failed: its packets were dropped (a timeout) or refused.
+pub(crate) fn dial_failure(dropped: bool) -> Failure {
+    if dropped {
+        Failure::DialTimeout
+    } else {
+        Failure::ConnectionRefused
+    }
+}
+
 /// A request target without the `?ns=` a previous host's request carried.
 pub(crate) fn base_target(target: &str) -> &str {
     target.find("?ns=").map_or(target, |at| &target[..at])

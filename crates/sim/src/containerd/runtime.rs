@@ -18,7 +18,7 @@ use pullsim_model::verification::RuntimeImage;
 use pullsim_registry::{Headers, Method, Request, Response};
 
 use crate::config::Link;
-use crate::containerd::hosts::HostWalk;
+use crate::containerd::hosts::{HostWalk, dial_failure};
 use crate::containerd::resolver::{
     AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
     connect_host, go_op, unexpected_status,
@@ -203,11 +203,7 @@ impl Sim {
                 return;
             };
             let request = (&exchange.request.method, exchange.request.target.as_str());
-            let failure = if exchange.dropped {
-                (exchange.hop, Failure::DialTimeout)
-            } else {
-                (exchange.hop, Failure::ConnectionRefused)
-            };
+            let failure = (exchange.hop, dial_failure(exchange.dropped));
             if self.try_next_host(pull_id, &exchange.purpose, request, failure) {
                 return;
             }
