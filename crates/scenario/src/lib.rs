@@ -45,6 +45,7 @@
 mod bridge;
 pub mod caps;
 pub mod ceilings;
+mod containerd_hosts;
 pub mod diagnostics;
 pub mod expect;
 mod fields;
@@ -84,9 +85,10 @@ pub use workloads::{Pods, Workload};
 
 /// The topics of the scenario library in `scenarios/`, one folder each: pull policies, tag
 /// drift, architectures, credentials, pre-pulled images, back-off, pull mechanics and
-/// workload controllers (Deployments, DaemonSets, StatefulSets, Jobs). The
+/// workload controllers (Deployments, DaemonSets, StatefulSets, Jobs) and caching (registry
+/// mirrors in containerd's host list). The
 /// library's tidy test and the reader's fixtures both cover every one.
-pub const LIBRARY_TOPICS: [&str; 8] = [
+pub const LIBRARY_TOPICS: [&str; 9] = [
     "policies",
     "drift",
     "arch",
@@ -95,4 +97,5 @@ pub const LIBRARY_TOPICS: [&str; 8] = [
     "backoff",
     "pulls",
     "workloads",
+    "caching",
 ];

@@ -24,6 +24,7 @@
 //!       imagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages
 //!       preloadedImagesVerificationAllowlist: [registry.example.com/base/*]
 //!       credentialProviders: {file: kubelet/providers.yaml}   # or inline; see `providers`
+//!     containerd: {version: "2.1", hosts: {docker.io: {toml: "..."}}}   # see `containerd_hosts`
 //! ```
 //!
 //! The pools are read as the simulator's own [`NodePool`]s: links in bytes per second, the
@@ -48,6 +49,7 @@ use pullsim_model::{
 use pullsim_sim::{KubeletSettings, Link, NodePool};
 
 use crate::caps::{IMAGE_MAX, within};
+use crate::containerd_hosts::read_containerd;
 use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, bandwidth, boolean, duration, list, number, text, text_map};
 use crate::providers::{ProviderFiles, read_credential_providers};
@@ -201,6 +203,11 @@ fn read_pool(
             credential_providers: Vec::new(),
         }),
     };
+    let containerd = fields
+        .get("containerd")
+        .map_or(Some(Default::default()), |node| {
+            read_containerd(node, files, diagnostics)
+        });
     let egress = fields
         .get("egress")
         .and_then(|egress| text(egress, diagnostics));
@@ -216,6 +223,7 @@ fn read_pool(
         prepulled,
         node_config_files: node_config_candidates(&config_files),
         kubelet: kubelet?,
+        containerd: containerd?,
     })
 }
 

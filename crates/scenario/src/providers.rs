@@ -151,9 +151,9 @@ fn error_position(
 /// A YAML tree written as JSON, one value per line, with the scenario position of each
 /// line: plain scalars typed as YAML (and so as the kubelet's YAML decoder) types them.
 #[derive(Default)]
-struct Json {
-    text: String,
-    lines: Vec<Position>,
+pub(crate) struct Json {
+    pub(crate) text: String,
+    pub(crate) lines: Vec<Position>,
 }
 
 impl Json {
@@ -163,7 +163,7 @@ impl Json {
         self.lines.push(at);
     }
 
-    fn value(&mut self, node: &Node) {
+    pub(crate) fn value(&mut self, node: &Node) {
         match &node.value {
             Value::Scalar { text, plain } => {
                 let written = scalar(text, *plain);

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use pullsim_model::credentials::NodeConfigCandidate;
 use pullsim_model::credentials::provider::CredentialProvider;
+use pullsim_model::hosts::{ContainerdVersion, HostsDirectory};
 use pullsim_model::kubelet_config::KubeletPullConfig;
 use pullsim_model::{CredentialVerification, KubeletBehavior, Platform, PlatformsVersion};
 
@@ -179,10 +180,32 @@ pub struct NodePool {
     pub node_config_files: Vec<NodeConfigCandidate>,
     /// The kubelet's settings.
     pub kubelet: KubeletSettings,
+    /// The nodes' containerd: its release and its registry host directory (`config_path`).
+    pub containerd: ContainerdSettings,
     /// The address the nodes' requests leave from, as registries that count per address
     /// (the rate limit) see it: nodes of every pool naming the same egress share it (a
     /// NAT gateway). `None`: each node is its own address, its name.
     pub egress: Option<String>,
+}
+
+/// A node pool's containerd: the release whose registry-host rules apply, and the
+/// `config_path` directory (`/etc/containerd/certs.d`) when one is configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerdSettings {
+    /// The containerd release (default 2.0, the behaviour the simulator had before releases
+    /// were told apart: `User-Agent: containerd/v2.0.0`, no 5xx retry).
+    pub version: ContainerdVersion,
+    /// The hosts directory; `None`: no `config_path`, every request goes to the registry.
+    pub hosts: Option<HostsDirectory>,
+}
+
+impl Default for ContainerdSettings {
+    fn default() -> ContainerdSettings {
+        ContainerdSettings {
+            version: ContainerdVersion::V2_0,
+            hosts: None,
+        }
+    }
 }
 
 impl NodePool {
@@ -198,6 +221,7 @@ impl NodePool {
             prepulled: Vec::new(),
             node_config_files: Vec::new(),
             kubelet: KubeletSettings::default(),
+            containerd: ContainerdSettings::default(),
             egress: None,
         }
     }

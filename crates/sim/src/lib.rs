@@ -76,8 +76,8 @@ pub mod trace;
 pub use api::{Container, ContainerRef, Pod, PodSpec, RestartPolicy, ServiceAccount, Workload};
 pub use apiserver::admission::ADMISSION_CLIENT;
 pub use config::{
-    AdmissionConfig, DigestPinning, FailurePolicy, KubeletSettings, Link, NodePool, SimConfig,
-    TraceLevel, WorkerJitter,
+    AdmissionConfig, ContainerdSettings, DigestPinning, FailurePolicy, KubeletSettings, Link,
+    NodePool, SimConfig, TraceLevel, WorkerJitter,
 };
 pub use controllers::{ObjectRef, WorkloadKind, WorkloadObject, WorkloadSpec};
 pub use engine::{EventQueue, Limits, SimRng};

@@ -39,6 +39,9 @@ pub(crate) struct Host {
     pub(crate) registry: Registry,
     /// Windows in which the host cannot be reached at all (connection refused).
     pub(crate) unreachable: Vec<(SimTime, SimTime)>,
+    /// The windows of `unreachable` in which packets are dropped (a dial times out) rather
+    /// than refused.
+    pub(crate) dropped: Vec<(SimTime, SimTime)>,
     /// What the host is to the nodes (origin unless a mirror, cache or peer makes it more).
     pub(crate) source: crate::sources::Source,
 }
@@ -88,6 +91,8 @@ pub struct Sim {
     pub(crate) nodes: Vec<Node>,
     /// Reused to print an image's `name@digest` while a finished pull records it.
     pub(crate) image_name: String,
+    /// Host walks per (pool, registry), built on first use (pools with a hosts directory only).
+    pub(crate) host_walks: BTreeMap<(usize, String), Arc<crate::containerd::hosts::HostWalk>>,
     pub(crate) digest_ids: BTreeMap<Digest, DigestId>,
     pub(crate) digests: Vec<Digest>,
     /// Digest ids by a text that parsed to them (see [`Sim::intern_text`]).
@@ -128,6 +133,7 @@ impl Sim {
             pools: Vec::new(),
             nodes: Vec::new(),
             image_name: String::new(),
+            host_walks: BTreeMap::new(),
             digest_ids: BTreeMap::new(),
             digests: Vec::new(),
             digest_ids_by_text: BTreeMap::new(),
@@ -175,6 +181,7 @@ impl Sim {
             name: host.to_owned(),
             registry,
             unreachable: Vec::new(),
+            dropped: Vec::new(),
             source: crate::sources::Source::Origin,
         });
         Ok(HostId((self.hosts.len() - 1) as u16))

@@ -22,6 +22,9 @@ pub enum OutageKind {
     Status(u16),
     /// Connections are refused: no request reaches the registry.
     Unreachable,
+    /// Packets are dropped: every dial waits its dial timeout (containerd's default dialer:
+    /// 30 s) and fails with `i/o timeout`; no request reaches the registry.
+    Dropped,
 }
 
 /// One timeline action.
@@ -270,10 +273,15 @@ impl Sim {
                         self.hosts[index].registry.add_fault(rule);
                     }
                     OutageKind::Unreachable => self.hosts[index].unreachable.push((now, until)),
+                    OutageKind::Dropped => {
+                        self.hosts[index].unreachable.push((now, until));
+                        self.hosts[index].dropped.push((now, until));
+                    }
                 }
                 let how = match kind {
                     OutageKind::Status(status) => format!("every request answers {status}"),
                     OutageKind::Unreachable => "connections refused".to_owned(),
+                    OutageKind::Dropped => "packets dropped".to_owned(),
                 };
                 self.timeline(format!("{host}: outage: {how} until {until}"));
                 // An outage that lasts past the run's end has no end to show.
@@ -351,7 +359,7 @@ impl Sim {
     pub(crate) fn outage_ended(&mut self, host: HostId, kind: OutageKind) {
         let how = match kind {
             OutageKind::Status(status) => format!("no longer answers {status}"),
-            OutageKind::Unreachable => "reachable again".to_owned(),
+            OutageKind::Unreachable | OutageKind::Dropped => "reachable again".to_owned(),
         };
         let name = self.host_name(host);
         let what = format!("{name}: outage ended: {how}");

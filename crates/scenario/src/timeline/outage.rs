@@ -17,7 +17,7 @@ use crate::tree::Node;
 /// The `outage` action.
 pub(super) const KIND: Kind = Kind {
     key: "outage",
-    docs: "| `outage` | `{registry, until, status}` | every request answers `status` (401, 403, 404, 429, 500, 502 or 503; default 503), or with `status: unreachable` connections are refused, from `at` until `until` (default: to the end) |",
+    docs: "| `outage` | `{registry, until, status}` | every request answers `status` (401, 403, 404, 429, 500, 502 or 503; default 503), or with `status: unreachable` connections are refused (about one round trip, then the next host), or with `status: dropped` packets are dropped (every dial waits the host's dial timeout, 30 s unless containerd 2.1+ reads a `dial_timeout`, then `i/o timeout`), from `at` until `until` (default: to the end) |",
     reader: Reader::Action(read),
 };
 
@@ -31,13 +31,14 @@ fn read(node: &Node, at: SimTime, known: &Known, diagnostics: &mut Diagnostics) 
     let failure = match status_node {
         None => Some(OutageKind::Status(503)),
         Some(node) if node.scalar() == Some("unreachable") => Some(OutageKind::Unreachable),
+        Some(node) if node.scalar() == Some("dropped") => Some(OutageKind::Dropped),
         Some(node) => number::<u16>(node, diagnostics).and_then(|status| {
             if FAULT_STATUSES.contains(&status) {
                 Some(OutageKind::Status(status))
             } else {
                 diagnostics.error(
                     node.position,
-                    format!("status {status} is not an outage status: want 401, 403, 404, 429, 500, 502, 503 or unreachable"),
+                    format!("status {status} is not an outage status: want 401, 403, 404, 429, 500, 502, 503, unreachable or dropped"),
                 );
                 None
             }

@@ -63,8 +63,7 @@ impl Sim {
             Purpose::Fetch(digest),
             Method::Get,
             (target, shape),
-            0,
-            false,
+            (0, false, 0),
         );
     }
 

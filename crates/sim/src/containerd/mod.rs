@@ -6,6 +6,7 @@
 
 pub(crate) mod content;
 mod holdings;
+pub(crate) mod hosts;
 pub(crate) mod manifest;
 mod node;
 mod platform_choice;

@@ -43,6 +43,8 @@ pub(crate) struct Pending {
     pub(crate) method: Method,
     pub(crate) target: String,
     pub(crate) responses: u8,
+    /// The host walk position of the request the token is for.
+    pub(crate) hop: u8,
     /// The token request is the form-POST one (`false`: the GET fallback).
     pub(crate) posted: bool,
     /// The challenge's realm URL.
@@ -59,6 +61,8 @@ pub(crate) struct Exchange {
     pub(crate) pull: Key,
     pub(crate) node: NodeId,
     pub(crate) host: HostId,
+    /// The position of `host` in the pull's host walk (0 without a walk).
+    pub(crate) hop: u8,
     pub(crate) purpose: Purpose,
     pub(crate) request: Request,
     /// The kind of the request's target, worked out once when it is sent.
@@ -69,6 +73,8 @@ pub(crate) struct Exchange {
     pub(crate) after_401: bool,
     /// The registry's answer, shared with the registry's memo of repeated reads.
     pub(crate) response: Option<Arc<Response>>,
+    /// The host dropped the request's packets: the dial timed out.
+    pub(crate) dropped: bool,
 }
 
 /// A runtime failure: containerd's text and the gRPC code the CRI returns it with.
@@ -390,7 +396,12 @@ impl Sim {
             .iter()
             .any(|(from, until)| *from <= now && now < *until);
         let response = reachable.then(|| host_state.registry.handle_shared(&exchange.request, now));
-        let delay = response
+        let dropped = !reachable
+            && host_state
+                .dropped
+                .iter()
+                .any(|(f, u)| *f <= now && now < *u);
+        let mut delay = response
             .as_ref()
             .map_or(Duration::ZERO, |response| response.delivery.delay);
         if let Some(response) = &response {
@@ -420,10 +431,16 @@ impl Sim {
                 body_bytes,
             });
         }
+        let latency = self.link_of(node, host).latency;
+        if dropped {
+            // The answer is the dial's timeout, counted from the send (half a round trip ago).
+            let timeout = self.dial_timeout_of(id);
+            delay = timeout.saturating_sub(latency);
+        }
         if let Some(exchange) = self.exchanges.get_mut(id) {
             exchange.response = response;
+            exchange.dropped = dropped;
         }
-        let latency = self.link_of(node, host).latency;
         self.queue
             .push(now + latency / 2 + delay, Event::Respond(id));
     }
@@ -524,12 +541,14 @@ impl Sim {
             pull: id,
             node,
             host: HostId(token_host as u16),
+            hop: pending.hop,
             purpose: Purpose::Token(Box::new(pending)),
             kind: RequestKind::of_target(&request.target),
             request,
             responses: 0,
             after_401: false,
             response: None,
+            dropped: false,
         });
     }
 
@@ -560,8 +579,7 @@ impl Sim {
                 pending.purpose,
                 pending.method,
                 (pending.target, shape),
-                pending.responses,
-                true,
+                (pending.responses, true, pending.hop),
             );
             return;
         }

@@ -13,10 +13,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use pullsim_model::hosts::Failure;
 use pullsim_model::verification::RuntimeImage;
 use pullsim_registry::{Headers, Method, Request, Response};
 
 use crate::config::Link;
+use crate::containerd::hosts::{HostWalk, dial_failure};
 use crate::containerd::resolver::{
     AuthStep, Exchange, GrpcCode, MANIFEST_ACCEPT, Pending, Purpose, RuntimeError, USER_AGENT,
     connect_host, go_op, unexpected_status,
@@ -36,6 +38,8 @@ pub(crate) struct RuntimePull {
     /// The reference being pulled and its texts, shared by every pull of it.
     pub(crate) target: Arc<PullTarget>,
     pub(crate) host: HostId,
+    /// The hosts every request walks (pools with a hosts directory); `None`: all to `host`.
+    pub(crate) walk: Option<Arc<HostWalk>>,
     pub(crate) credential: Option<PullCredential>,
     /// The `Authorization` the authorizer adds to every request to the registry.
     pub(crate) auth: Option<String>,
@@ -76,8 +80,10 @@ impl Sim {
                 return;
             }
         };
+        let walk = self.host_walk(node, target.reference.domain());
         let reference = &target.reference;
-        let Some(host) = self.host_for_domain(reference.domain()) else {
+        let first = walk.as_deref().and_then(HostWalk::first_registry);
+        let Some(host) = first.or_else(|| self.host_for_domain(reference.domain())) else {
             let ref_text = target.ref_text();
             let domain = connect_host(reference.domain()).to_owned();
             let url = format!(
@@ -101,6 +107,7 @@ impl Sim {
             owner,
             target,
             host,
+            walk,
             credential,
             auth: None,
             bearer: false,
@@ -120,8 +127,7 @@ impl Sim {
             Purpose::Resolve,
             Method::Head,
             (resolve_target, resolve_shape),
-            0,
-            false,
+            (0, false, 0),
         );
     }
 
@@ -133,14 +139,19 @@ impl Sim {
         purpose: Purpose,
         method: Method,
         (target, shape): (String, TargetShape),
-        responses: u8,
-        after_401: bool,
+        (responses, after_401, hop): (u8, bool, u8),
     ) {
         let Some(pull) = self.runtime_pulls.get(id) else {
             return;
         };
         let node = pull.node;
-        let host = pull.host;
+        let Some((host, hop, target)) = self.request_host(id, &purpose, &method, hop, target)
+        else {
+            return;
+        };
+        let Some(pull) = self.runtime_pulls.get(id) else {
+            return;
+        };
         let mut request = Request::new(
             method,
             target,
@@ -166,12 +177,14 @@ impl Sim {
             pull: id,
             node,
             host,
+            hop,
             purpose,
             kind: shape.kind,
             request,
             responses,
             after_401,
             response: None,
+            dropped: false,
         });
     }
 
@@ -189,13 +202,23 @@ impl Sim {
             let Some(exchange) = self.exchanges.remove(id) else {
                 return;
             };
+            let request = (&exchange.request.method, exchange.request.target.as_str());
+            let failure = (exchange.hop, dial_failure(exchange.dropped));
+            if self.try_next_host(pull_id, &exchange.purpose, request, failure) {
+                return;
+            }
             let url = self.url_of(exchange.host, &exchange.request.target);
             let host = connect_host(&self.hosts[exchange.host.0 as usize].name).to_owned();
             let port = if host.contains(':') { "" } else { ":443" };
             let text = format!(
-                "failed to do request: {} {}: dial tcp {host}{port}: connect: connection refused",
+                "failed to do request: {} {}: dial tcp {host}{port}: {}",
                 go_op(&exchange.request.method),
-                pullsim_model::go_text::quote(&url)
+                pullsim_model::go_text::quote(&url),
+                if exchange.dropped {
+                    "i/o timeout"
+                } else {
+                    "connect: connection refused"
+                }
             );
             self.fail_request(pull_id, &exchange.purpose, text, false);
             return;
@@ -220,6 +243,7 @@ impl Sim {
         let purpose = exchange.purpose.clone();
         let after_401 = exchange.after_401;
         let exchange_host = exchange.host;
+        let exchange_hop = exchange.hop;
         if retryable {
             let resend = match response.status {
                 401 => match self.authorize(pull_id, &response, after_401) {
@@ -235,6 +259,7 @@ impl Sim {
                             method,
                             target,
                             responses,
+                            hop: exchange_hop,
                             posted: true,
                             realm,
                             service,
@@ -262,8 +287,7 @@ impl Sim {
                     purpose,
                     method,
                     (target, shape),
-                    responses,
-                    response.status == 401,
+                    (responses, response.status == 401, exchange_hop),
                 );
                 return;
             }
@@ -272,6 +296,13 @@ impl Sim {
         match purpose {
             Purpose::Resolve => {
                 let target = self.take_target(id);
+                let failure = (exchange_hop, Failure::Status(response.status));
+                let request = (&method, target.as_str());
+                if !(200..300).contains(&response.status)
+                    && self.try_next_host(pull_id, &purpose, request, failure)
+                {
+                    return;
+                }
                 self.resolved(pull_id, &method, exchange_host, &target, &response);
             }
             Purpose::Fetch(digest) => {
@@ -279,6 +310,11 @@ impl Sim {
                     self.start_body(id, pull_id, response);
                 } else {
                     let target = self.take_target(id);
+                    let failure = (exchange_hop, Failure::Status(response.status));
+                    let request = (&method, target.as_str());
+                    if self.try_next_host(pull_id, &purpose, request, failure) {
+                        return;
+                    }
                     let url = self.url_of(exchange_host, &target);
                     let text = if response.status == 404 {
                         format!("content at {url} not found: not found")
