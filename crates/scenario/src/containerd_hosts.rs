@@ -22,12 +22,11 @@
 //! at the place of the mistake unless the pool says `allowInvalid: true`, which keeps the
 //! broken file so that the run shows containerd's behaviour.
 
-use pullsim_model::document::DocumentError;
 use pullsim_model::go_text::quote;
 use pullsim_model::hosts::{ContainerdVersion, HostsDir, HostsDirectory, HostsFile};
 use pullsim_sim::ContainerdSettings;
 
-use crate::diagnostics::{Diagnostics, Position, utf8_text};
+use crate::diagnostics::{Diagnostics, Position};
 use crate::fields::{Fields, boolean, text};
 use crate::providers::{Json, ProviderFiles};
 use crate::tree::Node;
@@ -140,7 +139,7 @@ fn read_dir(
         if let HostsDir::Invalid(error) = &parsed
             && !allow_invalid
         {
-            diagnostics.error(literal.position, invalid_message(error));
+            diagnostics.error(literal.position, invalid_text(error));
             return None;
         }
         return Some(parsed);
@@ -180,8 +179,11 @@ fn parse_toml(toml: &str) -> HostsDir {
     }
 }
 
-fn invalid_message(error: &DocumentError) -> String {
-    format!("invalid hosts.toml (containerd would ignore it; allowInvalid: true keeps it): {error}")
+/// The error for a hosts.toml containerd would ignore, with the parser's `detail`.
+fn invalid_text(detail: &dyn std::fmt::Display) -> String {
+    format!(
+        "invalid hosts.toml (containerd would ignore it; allowInvalid: true keeps it): {detail}"
+    )
 }
 
 fn read_file(
@@ -190,25 +192,11 @@ fn read_file(
     files: &mut ProviderFiles<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<HostsDir> {
-    let path = text(path_node, diagnostics)?;
-    let bytes = match files.source.read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            diagnostics.error(
-                path_node.position,
-                format!("cannot read hosts.toml {}: {error}", quote(&path)),
-            );
-            return None;
-        }
-    };
-    let folder = files
-        .scenario_file
-        .rfind('/')
-        .map_or("", |slash| &files.scenario_file[..=slash]);
-    let name = format!("{folder}{path}");
-    let mut inside = Diagnostics::default();
-    let parsed = match utf8_text(&bytes) {
-        Ok(toml) => match parse_toml(toml) {
+    files.read_file(
+        path_node,
+        "hosts.toml",
+        diagnostics,
+        |toml, inside| match parse_toml(toml) {
             HostsDir::Invalid(error) if !allow_invalid => {
                 let at = match (error.line, error.column) {
                     (Some(line), Some(column)) => Position::new(
@@ -217,22 +205,10 @@ fn read_file(
                     ),
                     _ => Position::START,
                 };
-                inside.error(
-                    at,
-                    format!(
-                        "invalid hosts.toml (containerd would ignore it; allowInvalid: true keeps it): {}",
-                        error.message
-                    ),
-                );
+                inside.error(at, invalid_text(&error.message));
                 None
             }
             dir => Some(dir),
         },
-        Err(error) => {
-            inside.error(error.position, error.message);
-            None
-        }
-    };
-    diagnostics.absorb(&name, inside);
-    parsed
+    )
 }

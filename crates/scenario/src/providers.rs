@@ -47,6 +47,46 @@ pub(crate) struct ProviderFiles<'a> {
     pub(crate) plugins_uncertain: bool,
 }
 
+impl ProviderFiles<'_> {
+    /// Reads the file a `file:` field names, relative to the scenario, and parses its text
+    /// with `parse`, whose diagnostics are reported inside that file (FILE:LINE:COLUMN);
+    /// a file that cannot be read is reported at the field, as "cannot read WHAT PATH".
+    pub(crate) fn read_file<T>(
+        &mut self,
+        path_node: &Node,
+        what: &str,
+        diagnostics: &mut Diagnostics,
+        parse: impl FnOnce(&str, &mut Diagnostics) -> Option<T>,
+    ) -> Option<T> {
+        let path = text(path_node, diagnostics)?;
+        let bytes = match self.source.read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                diagnostics.error(
+                    path_node.position,
+                    format!("cannot read {what} {}: {error}", quote(&path)),
+                );
+                return None;
+            }
+        };
+        let folder = self
+            .scenario_file
+            .rfind('/')
+            .map_or("", |slash| &self.scenario_file[..=slash]);
+        let name = format!("{folder}{path}");
+        let mut inside = Diagnostics::default();
+        let parsed = match utf8_text(&bytes) {
+            Ok(text) => parse(text, &mut inside),
+            Err(error) => {
+                inside.error(error.position, error.message);
+                None
+            }
+        };
+        diagnostics.absorb(&name, inside);
+        parsed
+    }
+}
+
 /// Reads `credentialProviders:` (inline, or `{file: path}`).
 pub(crate) fn read_credential_providers(
     node: &Node,
@@ -85,28 +125,11 @@ fn read_file(
     let mut fields = Fields::of(node, "credentialProviders", diagnostics)?;
     let path_node = fields.require("file", diagnostics)?;
     fields.finish(diagnostics);
-    let path = text(path_node, diagnostics)?;
-    let bytes = match files.source.read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            diagnostics.error(
-                path_node.position,
-                format!(
-                    "cannot read credential provider config {}: {error}",
-                    quote(&path)
-                ),
-            );
-            return None;
-        }
-    };
-    let folder = files
-        .scenario_file
-        .rfind('/')
-        .map_or("", |slash| &files.scenario_file[..=slash]);
-    let name = format!("{folder}{path}");
-    let mut inside = Diagnostics::default();
-    let parsed = match utf8_text(&bytes) {
-        Ok(text) => match parse_credential_provider_config(text) {
+    files.read_file(
+        path_node,
+        "credential provider config",
+        diagnostics,
+        |text, inside| match parse_credential_provider_config(text) {
             Ok(config) => Some(config.providers),
             Err(error) => {
                 let at = error_position(&error).unwrap_or(Position::START);
@@ -114,13 +137,7 @@ fn read_file(
                 None
             }
         },
-        Err(error) => {
-            inside.error(error.position, error.message);
-            None
-        }
-    };
-    diagnostics.absorb(&name, inside);
-    parsed
+    )
 }
 
 fn read_inline(node: &Node, diagnostics: &mut Diagnostics) -> Option<Vec<CredentialProvider>> {
